@@ -1,0 +1,239 @@
+//! Authorisation: the IAM actions every route names, the [`Authorizer`] that decides, and the
+//! [`Permit`] that account-scoped operations require.
+//!
+//! A [`Permit`] can only be made by [`authorize`], so a service operation that takes one cannot be
+//! reached without the decision having been made. The policy engine plugs in behind [`Authorizer`]
+//! without changing any caller.
+
+use std::sync::Arc;
+
+use crate::model::{Account, AccountId, Role, User, UserType};
+use crate::names::Plate;
+use crate::urn::Urn;
+use crate::{Error, Result};
+
+/// An IAM action: `{resourceType}:{api}:{operation}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Action {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub resource_type: &'static str,
+    /// Only the operator (the bootstrap account's ROOT user) may perform it.
+    pub operator_only: bool,
+}
+
+macro_rules! actions {
+    ($($konst:ident = $name:literal, $desc:literal;)+) => {
+        $(pub const $konst: Action = Action {
+            name: $name,
+            description: $desc,
+            resource_type: "account",
+            operator_only: false,
+        };)+
+        /// Every account-scoped action the server enforces.
+        pub const ACCOUNT_ACTIONS: &[Action] = &[$($konst),+];
+    };
+}
+
+actions! {
+    ME_GET = "account:apiovh:me/get", "Read the account and the calling identity";
+    USER_GET = "account:apiovh:me/identity/user/get", "List and read local users";
+    USER_CREATE = "account:apiovh:me/identity/user/create", "Create a local user";
+    USER_EDIT = "account:apiovh:me/identity/user/edit", "Edit a local user, including its password";
+    USER_DELETE = "account:apiovh:me/identity/user/delete", "Delete a local user and its tokens";
+    USER_ENABLE = "account:apiovh:me/identity/user/enable", "Enable a local user";
+    USER_DISABLE = "account:apiovh:me/identity/user/disable", "Disable a local user";
+    GROUP_GET = "account:apiovh:me/identity/group/get", "List and read groups";
+    GROUP_CREATE = "account:apiovh:me/identity/group/create", "Create a group";
+    GROUP_EDIT = "account:apiovh:me/identity/group/edit", "Edit a group";
+    GROUP_DELETE = "account:apiovh:me/identity/group/delete", "Delete a group";
+    TOKEN_GET = "account:apiovh:me/identity/user/token/get", "List and read a user's personal access tokens";
+    TOKEN_CREATE = "account:apiovh:me/identity/user/token/create", "Create a personal access token";
+    TOKEN_EDIT = "account:apiovh:me/identity/user/token/edit", "Edit a personal access token";
+    TOKEN_DELETE = "account:apiovh:me/identity/user/token/delete", "Delete a personal access token";
+}
+
+/// Create and read accounts of the installation.
+pub const ADMIN_ACCOUNT_MANAGE: Action = Action {
+    name: "account:apiovh:admin/account/manage",
+    description: "Create and read the installation's accounts (operator only)",
+    resource_type: "account",
+    operator_only: true,
+};
+
+/// Every action the server enforces.
+pub fn all_actions() -> impl Iterator<Item = &'static Action> {
+    ACCOUNT_ACTIONS.iter().chain(std::iter::once(&ADMIN_ACCOUNT_MANAGE))
+}
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A personal access token, by name.
+    Pat(crate::names::TokenName),
+    /// The user's password.
+    Password,
+}
+
+/// An authenticated caller: one identity of one account.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Arc<Account>,
+    pub user: Arc<User>,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn urn(&self, plate: &Plate) -> Urn {
+        Urn::user(plate, &self.account.nic, &self.user.login)
+    }
+}
+
+/// Decides whether a principal may perform an action on a resource.
+pub trait Authorizer: Send + Sync + std::fmt::Debug + 'static {
+    fn allows(&self, who: &Principal, action: &Action, resource: &Urn) -> bool;
+}
+
+/// The built-in rules: inside its own account, the ROOT user and members of an `ADMIN`-role group
+/// may do everything; operator-only actions need the operator account's ROOT user; everyone
+/// else is refused.
+#[derive(Debug, Clone)]
+pub struct RoleAuthorizer {
+    plate: Plate,
+}
+
+impl RoleAuthorizer {
+    pub fn new(plate: Plate) -> Self {
+        Self { plate }
+    }
+}
+
+impl Authorizer for RoleAuthorizer {
+    fn allows(&self, who: &Principal, action: &Action, resource: &Urn) -> bool {
+        if action.operator_only {
+            return who.account.operator && who.user.kind == UserType::Root;
+        }
+        let own_account = *resource == who.account.resource_urn(&self.plate);
+        own_account && (who.user.kind == UserType::Root || who.user.group_role == Role::Admin)
+    }
+}
+
+/// Proof that an action was allowed in an account. Only [`authorize`] makes one.
+#[derive(Debug)]
+pub struct Permit {
+    account: AccountId,
+    action: &'static str,
+}
+
+impl Permit {
+    /// The account the operation is confined to.
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
+}
+
+/// Asks `authorizer` and, if it allows, returns the permit for the caller's own account.
+pub fn authorize(
+    authorizer: &dyn Authorizer,
+    who: &Principal,
+    action: &Action,
+    resource: &Urn,
+) -> Result<Permit> {
+    if authorizer.allows(who, action, resource) {
+        Ok(Permit { account: who.account.id, action: action.name })
+    } else {
+        Err(Error::Forbidden { actions: vec![action.name.to_owned()] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{UserId, UserStatus};
+    use crate::names::{Description, Email, GroupName, Login, Nic};
+    use chrono::Utc;
+
+    fn principal(operator: bool, kind: UserType, role: Role) -> Principal {
+        let now = Utc::now();
+        Principal {
+            account: Arc::new(Account {
+                id: AccountId(1),
+                nic: Nic::parse("lk0001-lk").unwrap(),
+                email: Email::parse("a@b.c").unwrap(),
+                operator,
+                created_at: now,
+            }),
+            user: Arc::new(User {
+                id: UserId(1),
+                account_id: AccountId(1),
+                login: Login::parse("u").unwrap(),
+                email: Email::parse("a@b.c").unwrap(),
+                group: GroupName::parse("g").unwrap(),
+                group_role: role,
+                description: Description::default(),
+                status: UserStatus::Ok,
+                kind,
+                created_at: now,
+                updated_at: now,
+                password_updated_at: now,
+            }),
+            via: Via::Password,
+        }
+    }
+
+    fn own(p: &Principal) -> Urn {
+        p.account.resource_urn(&Plate::parse("eu").unwrap())
+    }
+
+    #[test]
+    fn root_and_admin_group_may_act_in_their_own_account() {
+        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
+        for p in [principal(false, UserType::Root, Role::Regular), principal(false, UserType::User, Role::Admin)] {
+            let permit = authorize(&authz, &p, &USER_CREATE, &own(&p)).unwrap();
+            assert_eq!(permit.account(), AccountId(1));
+        }
+    }
+
+    #[test]
+    fn other_roles_are_refused_with_the_action_named() {
+        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
+        for role in [Role::Regular, Role::Unprivileged, Role::None] {
+            let p = principal(false, UserType::User, role);
+            match authorize(&authz, &p, &TOKEN_CREATE, &own(&p)) {
+                Err(Error::Forbidden { actions }) => assert_eq!(actions, vec![TOKEN_CREATE.name]),
+                other => panic!("expected Forbidden, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn root_cannot_act_on_another_accounts_resource() {
+        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
+        let p = principal(false, UserType::Root, Role::Admin);
+        let other = Urn::account_resource(&Plate::parse("eu").unwrap(), &Nic::parse("lk0002-lk").unwrap());
+        assert!(authorize(&authz, &p, &USER_GET, &other).is_err());
+    }
+
+    #[test]
+    fn operator_actions_need_the_operator_root() {
+        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
+        let res = Urn::account_resource(&Plate::parse("eu").unwrap(), &Nic::parse("lk0001-lk").unwrap());
+        assert!(authz.allows(&principal(true, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
+        assert!(!authz.allows(&principal(true, UserType::User, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
+        assert!(!authz.allows(&principal(false, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
+    }
+
+    #[test]
+    fn every_action_name_is_unique_and_well_formed() {
+        let names: Vec<_> = all_actions().map(|a| a.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert!(names.iter().all(|n| n.split(':').count() == 3));
+    }
+}

@@ -1,0 +1,27 @@
+//! Latchkey's model, free of HTTP and SQL.
+//!
+//! - [`names`] and [`urn`]: the newtypes every other layer passes around (`Nic`, `Login`,
+//!   `GroupName`, `TokenName`, `Urn`); each constructor is the one place that validates.
+//! - [`model`]: accounts, groups, local users and personal access tokens as stored.
+//! - [`secret`] and [`password`]: the opaque token format (`lkpat_…`), the keyed hash kept at rest,
+//!   and Argon2id password hashing.
+//! - [`store`]: the persistence contract that `latchkey-store` implements for SQLite and PostgreSQL.
+//! - [`authz`]: IAM actions, the [`authz::Authorizer`] interface and the [`authz::Permit`] that
+//!   every account-scoped operation of [`service`] requires.
+//! - [`service`]: the operations the APIs expose (accounts, users, groups, PATs, authentication),
+//!   with the in-memory credential cache and the failed-login throttle.
+//! - [`clock`]: injected time, so expiry and throttling are testable without sleeping.
+
+pub mod authz;
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod names;
+pub mod password;
+pub mod secret;
+pub mod service;
+pub mod store;
+pub mod throttle;
+pub mod urn;
+
+pub use error::{Error, Result};

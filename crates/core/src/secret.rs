@@ -1,0 +1,215 @@
+//! Opaque long-lived secrets and what is kept of them at rest.
+//!
+//! A token reads `lkpat_` + 30 base62 characters of randomness (≈178 bits) + 6 base62 characters of
+//! CRC32 over everything before them. The prefix tells secret scanners what it is; the checksum lets
+//! the server refuse garbage before any lookup. Only an HMAC-SHA256 of the whole value under a
+//! server key ([`HashKey`]) is stored, and lookups are by that hash.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::{Error, Result};
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const RANDOM_LEN: usize = 30;
+const CHECKSUM_LEN: usize = 6;
+
+/// A string that must not be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The value itself; call only where it must leave the process (a response, a hash).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The kinds of opaque token, each with its own prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A personal access token.
+    Pat,
+}
+
+impl TokenKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Pat => "lkpat_",
+        }
+    }
+}
+
+fn base62_fixed(mut n: u64, width: usize) -> String {
+    let mut out = vec![b'0'; width];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn checksum(body: &str) -> String {
+    base62_fixed(u64::from(crc32fast::hash(body.as_bytes())), CHECKSUM_LEN)
+}
+
+/// `len` characters of base62 drawn uniformly from the operating system's random source.
+pub fn random_base62(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect()
+}
+
+/// A fresh password for a bootstrapped ROOT user: 24 base62 characters (≈143 bits).
+pub fn random_password() -> Secret {
+    Secret(random_base62(24))
+}
+
+/// Makes a new token of the given kind from the operating system's random source.
+pub fn generate(kind: TokenKind) -> Secret {
+    let mut body = String::with_capacity(kind.prefix().len() + RANDOM_LEN + CHECKSUM_LEN);
+    body.push_str(kind.prefix());
+    body.push_str(&random_base62(RANDOM_LEN));
+    let sum = checksum(&body);
+    body.push_str(&sum);
+    Secret(body)
+}
+
+/// Checks that `value` is a well-formed token of `kind`: prefix, length, alphabet and checksum.
+/// Nothing is looked up; a refusal here costs no database access.
+pub fn check_format(kind: TokenKind, value: &str) -> Result<()> {
+    let rest = value
+        .strip_prefix(kind.prefix())
+        .ok_or_else(|| Error::unauthenticated("token has an unknown prefix"))?;
+    if rest.len() != RANDOM_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::unauthenticated("token is malformed"));
+    }
+    let (body, sum) = value.split_at(value.len() - CHECKSUM_LEN);
+    if checksum(body).as_bytes().ct_eq(sum.as_bytes()).into() {
+        Ok(())
+    } else {
+        Err(Error::unauthenticated("token checksum does not match"))
+    }
+}
+
+/// The keyed hash of a token: what the store keeps and looks up.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(…)")
+    }
+}
+
+impl TokenHash {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self> {
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::internal(format!("stored token hash has {} bytes", bytes.len())))?;
+        Ok(Self(arr))
+    }
+}
+
+/// The server key under which token hashes are computed (HMAC-SHA256).
+#[derive(Clone)]
+pub struct HashKey([u8; 32]);
+
+impl fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashKey(***)")
+    }
+}
+
+impl HashKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn generate() -> Self {
+        Self(rand::random())
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub fn hash(&self, value: &str) -> TokenHash {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(value.as_bytes());
+        TokenHash(mac.finalize().into_bytes().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_pat_has_prefix_length_and_valid_checksum() {
+        let token = generate(TokenKind::Pat);
+        let value = token.expose();
+        assert!(value.starts_with("lkpat_"));
+        assert_eq!(value.len(), 6 + RANDOM_LEN + CHECKSUM_LEN);
+        check_format(TokenKind::Pat, value).unwrap();
+    }
+
+    #[test]
+    fn generated_tokens_differ() {
+        assert_ne!(generate(TokenKind::Pat), generate(TokenKind::Pat));
+    }
+
+    #[test]
+    fn a_changed_character_breaks_the_checksum() {
+        let token = generate(TokenKind::Pat);
+        let mut bytes = token.expose().as_bytes().to_vec();
+        bytes[10] = if bytes[10] == b'a' { b'b' } else { b'a' };
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert!(check_format(TokenKind::Pat, &tampered).is_err());
+    }
+
+    #[test]
+    fn wrong_prefix_length_or_alphabet_is_refused() {
+        let token = generate(TokenKind::Pat);
+        let value = token.expose();
+        assert!(check_format(TokenKind::Pat, &value.replacen("lkpat_", "ghp_", 1)).is_err());
+        assert!(check_format(TokenKind::Pat, &value[..value.len() - 1]).is_err());
+        assert!(check_format(TokenKind::Pat, &format!("{value}x")).is_err());
+        assert!(check_format(TokenKind::Pat, &value.replacen('A', "-", 1)).is_err() || !value.contains('A'));
+        assert!(check_format(TokenKind::Pat, "").is_err());
+    }
+
+    #[test]
+    fn secret_debug_and_display_hide_the_value() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret:?} {secret}"), "*** ***");
+    }
+
+    #[test]
+    fn hash_depends_on_the_key() {
+        let (a, b) = (HashKey::generate(), HashKey::generate());
+        assert_eq!(a.hash("x"), a.hash("x"));
+        assert_ne!(a.hash("x"), b.hash("x"));
+        assert_ne!(a.hash("x"), a.hash("y"));
+    }
+}

@@ -1,0 +1,149 @@
+//! Accounts: the bootstrap at first start, and the operator's account management.
+
+use std::sync::Arc;
+
+use crate::authz::{ADMIN_ACCOUNT_MANAGE, Permit};
+use crate::model::Account;
+use crate::names::{Email, Login, Nic};
+use crate::password;
+use crate::secret::{self, Secret};
+use crate::store::NewAccount;
+use crate::{Error, Result};
+
+use super::{Directory, blocking};
+
+/// The login of the ROOT user every account is created with.
+pub const ROOT_LOGIN: &str = "admin";
+
+/// An account just created, with its ROOT user's password when it was generated (shown once).
+#[derive(Debug)]
+pub struct CreatedAccount {
+    pub account: Account,
+    pub root_login: Login,
+    pub generated_password: Option<Secret>,
+}
+
+/// What the operator asks for when creating an account.
+#[derive(Debug)]
+pub struct AccountRequest {
+    /// Generated (`lkNNNN-lk`) when absent.
+    pub nic: Option<Nic>,
+    pub email: Email,
+    /// Generated and returned once when absent.
+    pub admin_password: Option<Secret>,
+}
+
+impl Directory {
+    /// Creates the operator account on an empty store. Returns `None` if it already exists.
+    pub async fn bootstrap(
+        &self,
+        nic: Nic,
+        email: Email,
+        admin_password: Option<Secret>,
+    ) -> Result<Option<CreatedAccount>> {
+        if let Some(existing) = self.store.operator_account().await? {
+            if existing.nic != nic {
+                tracing::warn!(
+                    operator = %existing.nic, configured = %nic,
+                    "the store was bootstrapped with another account; the configured one is ignored"
+                );
+            }
+            return Ok(None);
+        }
+        let request = AccountRequest { nic: Some(nic), email, admin_password };
+        match self.insert_account(request, true).await {
+            Ok(created) => Ok(Some(created)),
+            // Another node bootstrapped the same store at the same moment.
+            Err(Error::Conflict(_)) if self.store.operator_account().await?.is_some() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a tenant account with its default groups and ROOT user `admin`.
+    pub async fn create_account(
+        &self,
+        permit: &Permit,
+        request: AccountRequest,
+    ) -> Result<CreatedAccount> {
+        require_operator(permit)?;
+        if request.nic.is_some() {
+            return self.insert_account(request, false).await;
+        }
+        // Pick the next free lkNNNN-lk; retry if another request took it meanwhile.
+        let mut number = self.store.list_accounts().await?.len() + 1;
+        loop {
+            let nic = Nic::parse(&format!("lk{number:04}-lk"))?;
+            let attempt = AccountRequest {
+                nic: Some(nic),
+                email: request.email.clone(),
+                admin_password: request.admin_password.clone(),
+            };
+            match self.insert_account(attempt, false).await {
+                Err(Error::Conflict(_)) if number < 100_000_000 => number += 1,
+                other => return other,
+            }
+        }
+    }
+
+    pub async fn list_accounts(&self, permit: &Permit) -> Result<Vec<Account>> {
+        require_operator(permit)?;
+        self.store.list_accounts().await
+    }
+
+    pub async fn account_by_nic(&self, permit: &Permit, nic: &Nic) -> Result<Account> {
+        require_operator(permit)?;
+        self.store
+            .account_by_nic(nic)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("account {nic} does not exist")))
+    }
+
+    /// The caller's own account.
+    pub async fn me(&self, permit: &Permit) -> Result<Arc<Account>> {
+        if let Some(account) = self.cache.account(permit.account()) {
+            return Ok(account);
+        }
+        let account = self
+            .store
+            .account(permit.account())
+            .await?
+            .ok_or_else(|| Error::not_found("the account no longer exists"))?;
+        let account = Arc::new(account);
+        self.cache.insert_account(Arc::clone(&account));
+        Ok(account)
+    }
+
+    async fn insert_account(&self, request: AccountRequest, operator: bool) -> Result<CreatedAccount> {
+        let nic = request.nic.ok_or_else(|| Error::invalid("nic is required"))?;
+        let (password, generated) = match request.admin_password {
+            Some(p) => {
+                password::check_policy(&p)?;
+                (p, false)
+            }
+            None => (secret::random_password(), true),
+        };
+        let to_hash = password.clone();
+        let root_password_hash = blocking(move || password::hash(&to_hash)).await??;
+        let root_login = Login::parse(ROOT_LOGIN)?;
+        let account = self
+            .store
+            .create_account(NewAccount {
+                nic,
+                email: request.email,
+                operator,
+                root_login: root_login.clone(),
+                root_password_hash,
+                now: self.clock.now(),
+            })
+            .await?;
+        Ok(CreatedAccount { account, root_login, generated_password: generated.then_some(password) })
+    }
+}
+
+fn require_operator(permit: &Permit) -> Result<()> {
+    if permit.action() == ADMIN_ACCOUNT_MANAGE.name {
+        Ok(())
+    } else {
+        Err(Error::Forbidden { actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()] })
+    }
+}

@@ -1,0 +1,178 @@
+//! Authentication: a presented credential becomes a [`Principal`] or an error.
+//!
+//! PATs are checked for format and checksum first, then found by keyed hash in the cache (the
+//! store only on a miss), so the common path costs one HMAC and a few map lookups. Passwords go
+//! through Argon2id off the executor, behind per-user and per-address failure throttles.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::authz::{Principal, Via};
+use crate::model::{Account, AccountId, User, UserId, UserStatus};
+use crate::names::{Login, Nic};
+use crate::password;
+use crate::secret::{self, Secret, TokenKind};
+use crate::{Error, Result};
+
+use super::cache::CachedPat;
+use super::{Directory, blocking};
+
+/// The Basic-auth user name prefix that marks the password as a PAT.
+pub const PAT_BASIC_PREFIX: &str = "pat_jwt_";
+
+/// A credential as the client presented it.
+#[derive(Debug)]
+pub enum Presented<'a> {
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a Secret),
+    /// `Authorization: Basic`, decoded.
+    Basic { user: &'a str, password: &'a Secret },
+}
+
+impl Directory {
+    /// Resolves a presented credential to the identity it proves.
+    pub async fn authenticate(&self, presented: Presented<'_>, client: IpAddr) -> Result<Principal> {
+        match presented {
+            Presented::Bearer(token) => self.authenticate_pat(token.expose()).await,
+            Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => {
+                self.authenticate_pat(password.expose()).await
+            }
+            Presented::Basic { user, password } => {
+                self.authenticate_password(user, password, client).await
+            }
+        }
+    }
+
+    async fn authenticate_pat(&self, value: &str) -> Result<Principal> {
+        secret::check_format(TokenKind::Pat, value)?;
+        let hash = self.config.hash_key.hash(value);
+        let pat = match self.cache.pat(&hash) {
+            Some(pat) => pat,
+            None => {
+                let generation = self.cache.generation();
+                let record = self
+                    .store
+                    .pat_by_hash(&hash)
+                    .await?
+                    .ok_or_else(|| Error::unauthenticated("the token is unknown or was revoked"))?;
+                let usage = self.cache.usage_of(record.pat.id);
+                if let Some(at) = record.pat.last_used {
+                    usage.touch(at);
+                    usage.mark_flushed(at);
+                }
+                let cached = Arc::new(CachedPat {
+                    id: record.pat.id,
+                    name: record.pat.name,
+                    user_id: record.pat.user_id,
+                    account_id: record.account_id,
+                    expires_at: record.pat.expires_at,
+                    usage,
+                });
+                self.cache.insert_pat(generation, hash, Arc::clone(&cached));
+                cached
+            }
+        };
+        let now = self.clock.now();
+        if pat.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::unauthenticated("the token has expired"));
+        }
+        let user = self
+            .cached_user(pat.user_id)
+            .await?
+            .ok_or_else(|| Error::unauthenticated("the token's user no longer exists"))?;
+        refuse_disabled(&user)?;
+        let account = self.cached_account(pat.account_id).await?;
+        pat.usage.touch(now);
+        Ok(Principal { account, user, via: Via::Pat(pat.name.clone()) })
+    }
+
+    async fn authenticate_password(
+        &self,
+        user: &str,
+        password: &Secret,
+        client: IpAddr,
+    ) -> Result<Principal> {
+        let invalid = || Error::unauthenticated("invalid credentials");
+        let (nic, login) = user.split_once('/').ok_or_else(|| {
+            Error::unauthenticated(format!(
+                "Basic authentication expects the user {{nic}}/{{login}} with its password, or \
+                 {PAT_BASIC_PREFIX}<suffix> with a personal access token"
+            ))
+        })?;
+        let now = self.clock.now();
+        if let Some(wait) = self.address_throttle.locked(&client, now) {
+            return Err(too_many_failures(wait));
+        }
+        let (Ok(nic), Ok(login)) = (Nic::parse(nic), Login::parse(login)) else {
+            self.address_throttle.record_failure(&client, now);
+            return Err(invalid());
+        };
+        let account = self.store.account_by_nic(&nic).await?;
+        let key = (account.as_ref().map_or(AccountId(0), |a| a.id), login.clone());
+        if let Some(wait) = self.user_throttle.locked(&key, now) {
+            return Err(too_many_failures(wait));
+        }
+        let found = match &account {
+            Some(account) => self.store.user_with_password(account.id, &login).await?,
+            None => None,
+        };
+        let stored = found.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |(_, h)| h.clone());
+        let verified = {
+            let _slot = self.password_checks.acquire().await.map_err(Error::internal)?;
+            let password = password.clone();
+            blocking(move || password::verify(&password, &stored)).await?
+        };
+        let (Some(account), Some((user, _)), true) = (account, found, verified) else {
+            self.user_throttle.record_failure(&key, now);
+            self.address_throttle.record_failure(&client, now);
+            return Err(invalid());
+        };
+        refuse_disabled(&user)?;
+        self.user_throttle.record_success(&key);
+        let account = Arc::new(account);
+        self.cache.insert_account(Arc::clone(&account));
+        Ok(Principal { account, user: Arc::new(user), via: Via::Password })
+    }
+
+    async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {
+        if let Some(user) = self.cache.user(id) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
+        let Some(user) = self.store.user_by_id(id).await? else {
+            return Ok(None);
+        };
+        let user = Arc::new(user);
+        self.cache.insert_user(generation, Arc::clone(&user));
+        Ok(Some(user))
+    }
+
+    async fn cached_account(&self, id: AccountId) -> Result<Arc<Account>> {
+        if let Some(account) = self.cache.account(id) {
+            return Ok(account);
+        }
+        let account = self
+            .store
+            .account(id)
+            .await?
+            .ok_or_else(|| Error::unauthenticated("the token's account no longer exists"))?;
+        let account = Arc::new(account);
+        self.cache.insert_account(Arc::clone(&account));
+        Ok(account)
+    }
+}
+
+fn refuse_disabled(user: &User) -> Result<()> {
+    if user.status == UserStatus::Disabled {
+        Err(Error::unauthenticated("the user is disabled"))
+    } else {
+        Ok(())
+    }
+}
+
+fn too_many_failures(wait: std::time::Duration) -> Error {
+    Error::RateLimited {
+        message: "too many failed authentication attempts; try again later".into(),
+        retry_after: wait,
+    }
+}

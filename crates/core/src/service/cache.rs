@@ -1,0 +1,146 @@
+//! The in-memory view of credentials that lets a PAT-authenticated request skip the database:
+//! tokens by hash, users and accounts by id, and the `lastUsed` times not yet written.
+//!
+//! Every change that could make an entry stale removes it and bumps a generation counter; a
+//! loader only inserts what it read if no invalidation happened meanwhile, so a concurrent
+//! delete can never be undone by a slow read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+
+use crate::model::{Account, AccountId, PatId, User, UserId};
+use crate::names::{GroupName, TokenName};
+use crate::secret::TokenHash;
+
+/// When a token was last used, and the last time written to the store (µs since the epoch).
+#[derive(Debug, Default)]
+pub(crate) struct Usage {
+    last: AtomicI64,
+    flushed: AtomicI64,
+}
+
+impl Usage {
+    pub(crate) fn touch(&self, now: DateTime<Utc>) {
+        self.last.fetch_max(now.timestamp_micros(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn last(&self) -> Option<DateTime<Utc>> {
+        match self.last.load(Ordering::Relaxed) {
+            0 => None,
+            us => DateTime::from_timestamp_micros(us),
+        }
+    }
+
+    pub(crate) fn mark_flushed(&self, at: DateTime<Utc>) {
+        self.flushed.fetch_max(at.timestamp_micros(), Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CachedPat {
+    pub id: PatId,
+    pub name: TokenName,
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub usage: Arc<Usage>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct CredentialCache {
+    generation: AtomicU64,
+    pats: DashMap<TokenHash, Arc<CachedPat>>,
+    usage: DashMap<PatId, Arc<Usage>>,
+    users: DashMap<UserId, Arc<User>>,
+    accounts: DashMap<AccountId, Arc<Account>>,
+}
+
+impl CredentialCache {
+    /// Read before loading from the store; pass to the `insert_*` call afterwards.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn invalidated(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn pat(&self, hash: &TokenHash) -> Option<Arc<CachedPat>> {
+        self.pats.get(hash).map(|e| Arc::clone(e.value()))
+    }
+
+    pub(crate) fn usage_of(&self, id: PatId) -> Arc<Usage> {
+        Arc::clone(self.usage.entry(id).or_default().value())
+    }
+
+    pub(crate) fn last_used(&self, id: PatId) -> Option<DateTime<Utc>> {
+        self.usage.get(&id).and_then(|u| u.last())
+    }
+
+    pub(crate) fn insert_pat(&self, generation: u64, hash: TokenHash, pat: Arc<CachedPat>) {
+        if self.generation() == generation {
+            self.pats.insert(hash, pat);
+        }
+    }
+
+    pub(crate) fn user(&self, id: UserId) -> Option<Arc<User>> {
+        self.users.get(&id).map(|e| Arc::clone(e.value()))
+    }
+
+    pub(crate) fn insert_user(&self, generation: u64, user: Arc<User>) {
+        if self.generation() == generation {
+            self.users.insert(user.id, user);
+        }
+    }
+
+    pub(crate) fn account(&self, id: AccountId) -> Option<Arc<Account>> {
+        self.accounts.get(&id).map(|e| Arc::clone(e.value()))
+    }
+
+    pub(crate) fn insert_account(&self, account: Arc<Account>) {
+        self.accounts.insert(account.id, account);
+    }
+
+    /// A token was deleted or changed.
+    pub(crate) fn forget_pat(&self, hash: &TokenHash) {
+        self.invalidated();
+        if let Some((_, pat)) = self.pats.remove(hash) {
+            self.usage.remove(&pat.id);
+        }
+    }
+
+    /// A user changed (status, group, password) or was deleted with its tokens.
+    pub(crate) fn forget_user(&self, id: UserId, deleted_tokens: &[TokenHash]) {
+        self.invalidated();
+        self.users.remove(&id);
+        for hash in deleted_tokens {
+            if let Some((_, pat)) = self.pats.remove(hash) {
+                self.usage.remove(&pat.id);
+            }
+        }
+    }
+
+    /// A group's role changed: its members' cached roles are stale.
+    pub(crate) fn forget_group(&self, account: AccountId, group: &GroupName) {
+        self.invalidated();
+        self.users.retain(|_, u| !(u.account_id == account && &u.group == group));
+    }
+
+    /// Usage times newer than what was last written.
+    pub(crate) fn pending_usage(&self) -> Vec<(PatId, DateTime<Utc>, Arc<Usage>)> {
+        self.usage
+            .iter()
+            .filter_map(|e| {
+                let u = e.value();
+                let last = u.last.load(Ordering::Relaxed);
+                (last > u.flushed.load(Ordering::Relaxed))
+                    .then(|| DateTime::from_timestamp_micros(last))
+                    .flatten()
+                    .map(|at| (*e.key(), at, Arc::clone(u)))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,59 @@
+//! Groups of local users. The default groups made with the account cannot change.
+
+use crate::authz::Permit;
+use crate::model::{Group, Role};
+use crate::names::{Description, GroupName};
+use crate::store::{GroupChanges, NewGroup};
+use crate::{Error, Result};
+
+use super::Directory;
+
+impl Directory {
+    pub async fn create_group(
+        &self,
+        permit: &Permit,
+        name: GroupName,
+        role: Role,
+        description: Description,
+    ) -> Result<Group> {
+        let new = NewGroup { name, role, description, now: self.clock.now() };
+        self.store.create_group(permit.account(), new).await
+    }
+
+    pub async fn list_groups(&self, permit: &Permit) -> Result<Vec<GroupName>> {
+        self.store.list_groups(permit.account()).await
+    }
+
+    pub async fn group(&self, permit: &Permit, name: &GroupName) -> Result<Group> {
+        self.store
+            .group(permit.account(), name)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("group {name} does not exist")))
+    }
+
+    pub async fn update_group(
+        &self,
+        permit: &Permit,
+        name: &GroupName,
+        changes: GroupChanges,
+    ) -> Result<Group> {
+        let current = self.group(permit, name).await?;
+        if current.default_group {
+            return Err(Error::invalid(format!("{name} is a default group and cannot be edited")));
+        }
+        let group = self.store.update_group(permit.account(), name, changes, self.clock.now()).await?;
+        self.cache.forget_group(permit.account(), name);
+        Ok(group)
+    }
+
+    /// Refused while users belong to the group.
+    pub async fn delete_group(&self, permit: &Permit, name: &GroupName) -> Result<()> {
+        let current = self.group(permit, name).await?;
+        if current.default_group {
+            return Err(Error::invalid(format!("{name} is a default group and cannot be deleted")));
+        }
+        self.store.delete_group(permit.account(), name).await?;
+        self.cache.forget_group(permit.account(), name);
+        Ok(())
+    }
+}

@@ -1,0 +1,126 @@
+//! The operations behind the APIs. [`Directory`] owns the store, the clock, the authoriser and
+//! the in-memory credential cache; every account-scoped operation takes a [`Permit`].
+//!
+//! - [`auth`]: turning a presented credential into a [`Principal`] (PATs from the cache, passwords
+//!   through Argon2id with throttling).
+//! - [`accounts`], [`users`], [`groups`], [`pats`]: the management operations.
+
+pub mod accounts;
+pub mod auth;
+mod cache;
+pub mod groups;
+pub mod pats;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::authz::{self, Action, Authorizer, Permit, Principal};
+use crate::clock::SharedClock;
+use crate::names::{Login, Plate};
+use crate::secret::HashKey;
+use crate::store::Store;
+use crate::throttle::{Limit, Throttle};
+use crate::{Error, Result};
+
+use cache::CredentialCache;
+
+/// Settings of the directory that are not the store itself.
+#[derive(Debug, Clone)]
+pub struct DirectoryConfig {
+    pub plate: Plate,
+    pub hash_key: HashKey,
+    /// Failed password attempts allowed per user per window.
+    pub user_throttle: Limit,
+    /// Failed password attempts allowed per client address per window.
+    pub address_throttle: Limit,
+    /// Password hashes computed at once; more wait, so a flood cannot starve the server.
+    pub max_concurrent_password_checks: usize,
+}
+
+impl DirectoryConfig {
+    pub fn new(plate: Plate, hash_key: HashKey) -> Self {
+        Self {
+            plate,
+            hash_key,
+            user_throttle: Limit { max_failures: 10, window: Duration::from_secs(15 * 60) },
+            address_throttle: Limit { max_failures: 100, window: Duration::from_secs(15 * 60) },
+            max_concurrent_password_checks: 4,
+        }
+    }
+}
+
+/// Accounts, users, groups and tokens, with authentication and authorisation.
+#[derive(Debug)]
+pub struct Directory {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    authorizer: Arc<dyn Authorizer>,
+    config: DirectoryConfig,
+    cache: CredentialCache,
+    user_throttle: Throttle<(crate::model::AccountId, Login)>,
+    address_throttle: Throttle<std::net::IpAddr>,
+    password_checks: Semaphore,
+}
+
+impl Directory {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        authorizer: Arc<dyn Authorizer>,
+        config: DirectoryConfig,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            authorizer,
+            cache: CredentialCache::default(),
+            user_throttle: Throttle::new(config.user_throttle),
+            address_throttle: Throttle::new(config.address_throttle),
+            password_checks: Semaphore::new(config.max_concurrent_password_checks.max(1)),
+            config,
+        }
+    }
+
+    pub fn plate(&self) -> &Plate {
+        &self.config.plate
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Asks the authoriser whether `who` may perform `action` on its own account.
+    pub fn authorize(&self, who: &Principal, action: &Action) -> Result<Permit> {
+        let resource = who.account.resource_urn(&self.config.plate);
+        authz::authorize(self.authorizer.as_ref(), who, action, &resource)
+    }
+
+    /// Writes the in-memory `lastUsed` times of tokens to the store.
+    pub async fn flush_usage(&self) -> Result<()> {
+        let pending = self.cache.pending_usage();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let uses: Vec<_> = pending.iter().map(|(id, at, _)| (*id, *at)).collect();
+        self.store.record_pat_usage(&uses).await?;
+        for (_, at, usage) in pending {
+            usage.mark_flushed(at);
+        }
+        Ok(())
+    }
+
+    /// Forgets throttle windows that have ended.
+    pub fn prune_throttles(&self) {
+        let now = self.clock.now();
+        self.user_throttle.prune(now);
+        self.address_throttle.prune(now);
+    }
+}
+
+/// Runs CPU-heavy work (password hashing) off the async executor.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(Error::internal)
+}

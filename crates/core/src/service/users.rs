@@ -1,0 +1,129 @@
+//! Local users: create, read, edit (including the password), enable, disable, delete.
+
+use crate::authz::Permit;
+use crate::model::{User, UserStatus, UserType};
+use crate::names::{Description, Email, GroupName, Login};
+use crate::password;
+use crate::secret::Secret;
+use crate::store::{DEFAULT_USER_GROUP, NewUser, UserChanges};
+use crate::{Error, Result};
+
+use super::{Directory, blocking};
+
+/// A new local user as requested.
+#[derive(Debug)]
+pub struct UserRequest {
+    pub login: Login,
+    pub email: Email,
+    /// `DEFAULT` when absent.
+    pub group: Option<GroupName>,
+    pub description: Description,
+    pub password: Secret,
+    /// `USER` when absent; `ROOT` cannot be requested.
+    pub kind: Option<UserType>,
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct UserUpdate {
+    pub email: Option<Email>,
+    pub group: Option<GroupName>,
+    pub description: Option<Description>,
+    pub password: Option<Secret>,
+}
+
+impl Directory {
+    pub async fn create_user(&self, permit: &Permit, request: UserRequest) -> Result<User> {
+        let kind = request.kind.unwrap_or(UserType::User);
+        if kind == UserType::Root {
+            return Err(Error::invalid("an account has exactly one ROOT user; use USER or SERVICE"));
+        }
+        let group = match request.group {
+            Some(group) => group,
+            None => GroupName::parse(DEFAULT_USER_GROUP)?,
+        };
+        let password_hash = self.hash_password(request.password).await?;
+        self.store
+            .create_user(
+                permit.account(),
+                NewUser {
+                    login: request.login,
+                    email: request.email,
+                    group,
+                    description: request.description,
+                    password_hash,
+                    status: UserStatus::Ok,
+                    kind,
+                    now: self.clock.now(),
+                },
+            )
+            .await
+    }
+
+    pub async fn list_users(&self, permit: &Permit) -> Result<Vec<Login>> {
+        self.store.list_users(permit.account()).await
+    }
+
+    pub async fn user(&self, permit: &Permit, login: &Login) -> Result<User> {
+        self.store
+            .user(permit.account(), login)
+            .await?
+            .ok_or_else(|| user_not_found(login))
+    }
+
+    pub async fn update_user(&self, permit: &Permit, login: &Login, update: UserUpdate) -> Result<User> {
+        let current = self.user(permit, login).await?;
+        if current.kind == UserType::Root && update.group.as_ref().is_some_and(|g| *g != current.group) {
+            return Err(Error::invalid("the ROOT user's group cannot be changed"));
+        }
+        let mut changes = UserChanges {
+            email: update.email,
+            group: update.group,
+            description: update.description,
+            ..UserChanges::default()
+        };
+        if let Some(password) = update.password {
+            changes.password_hash = Some(self.hash_password(password).await?);
+            if current.status == UserStatus::PasswordChangeRequired {
+                changes.status = Some(UserStatus::Ok);
+            }
+        }
+        let user = self.store.update_user(permit.account(), login, changes, self.clock.now()).await?;
+        self.cache.forget_user(user.id, &[]);
+        Ok(user)
+    }
+
+    /// Enables (`true`) or disables (`false`) a user. A disabled user's tokens stop working at once.
+    pub async fn set_user_enabled(&self, permit: &Permit, login: &Login, enabled: bool) -> Result<User> {
+        let current = self.user(permit, login).await?;
+        if current.kind == UserType::Root && !enabled {
+            return Err(Error::invalid("the ROOT user cannot be disabled"));
+        }
+        let status = if enabled { UserStatus::Ok } else { UserStatus::Disabled };
+        let changes = UserChanges { status: Some(status), ..UserChanges::default() };
+        let user = self.store.update_user(permit.account(), login, changes, self.clock.now()).await?;
+        self.cache.forget_user(user.id, &[]);
+        Ok(user)
+    }
+
+    /// Deletes a user and its tokens.
+    pub async fn delete_user(&self, permit: &Permit, login: &Login) -> Result<()> {
+        let current = self.user(permit, login).await?;
+        if current.kind == UserType::Root {
+            return Err(Error::invalid("the ROOT user cannot be deleted"));
+        }
+        let tokens = self.store.delete_user(permit.account(), login).await?;
+        self.cache.forget_user(current.id, &tokens);
+        Ok(())
+    }
+
+    async fn hash_password(&self, password: Secret) -> Result<String> {
+        password::check_policy(&password)?;
+        let _slot = self.password_checks.acquire().await.map_err(Error::internal)?;
+        blocking(move || password::hash(&password)).await?
+    }
+}
+
+pub(crate) fn user_not_found(login: &Login) -> Error {
+    Error::not_found(format!("user {login} does not exist"))
+}

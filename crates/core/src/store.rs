@@ -1,0 +1,152 @@
+//! The persistence contract. `latchkey-store` implements it for SQLite and PostgreSQL; both run
+//! the same contract tests. Every operation below an account takes that account's id, so no query
+//! can reach across accounts. A write that returns `Ok` is durable.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::Result;
+use crate::model::{
+    Account, AccountId, Group, Pat, PatId, PatRecord, Role, User, UserId, UserStatus, UserType,
+};
+use crate::names::{Description, Email, GroupName, Login, Nic, TokenName};
+use crate::secret::TokenHash;
+
+/// A new account with its default groups and its ROOT user, created in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub nic: Nic,
+    pub email: Email,
+    pub operator: bool,
+    pub root_login: Login,
+    pub root_password_hash: String,
+    pub now: DateTime<Utc>,
+}
+
+/// The groups every account starts with, and the one new users join when none is named.
+pub const DEFAULT_GROUPS: &[(&str, Role, &str)] = &[
+    ("ADMIN", Role::Admin, "Administrators: every right in the account"),
+    ("DEFAULT", Role::Regular, "Regular users: rights come from policies"),
+    ("UNPRIVILEGED", Role::Unprivileged, "Users with no rights beyond their policies"),
+];
+pub const DEFAULT_USER_GROUP: &str = "DEFAULT";
+pub const ROOT_GROUP: &str = "ADMIN";
+
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    pub name: GroupName,
+    pub role: Role,
+    pub description: Description,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields of a group that can change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub role: Option<Role>,
+    pub description: Option<Description>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: Login,
+    pub email: Email,
+    pub group: GroupName,
+    pub description: Description,
+    pub password_hash: String,
+    pub status: UserStatus,
+    pub kind: UserType,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields of a user that can change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<Email>,
+    pub group: Option<GroupName>,
+    pub description: Option<Description>,
+    pub status: Option<UserStatus>,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPat {
+    pub name: TokenName,
+    pub description: Description,
+    pub hash: TokenHash,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields of a PAT that can change; `None` leaves a field as it is
+/// (`Some(None)` for `expires_at` means "never expires").
+#[derive(Debug, Clone, Default)]
+pub struct PatChanges {
+    pub description: Option<Description>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// The store. Lookups of a missing row return `Ok(None)`; changes to a missing row return
+/// `Error::NotFound`; unique-constraint violations return `Error::Conflict`.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    // Accounts.
+    async fn create_account(&self, new: NewAccount) -> Result<Account>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>>;
+    async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>>;
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+    /// The bootstrap account, if the store has been bootstrapped.
+    async fn operator_account(&self) -> Result<Option<Account>>;
+
+    // Groups.
+    async fn create_group(&self, account: AccountId, new: NewGroup) -> Result<Group>;
+    async fn group(&self, account: AccountId, name: &GroupName) -> Result<Option<Group>>;
+    async fn list_groups(&self, account: AccountId) -> Result<Vec<GroupName>>;
+    async fn update_group(
+        &self,
+        account: AccountId,
+        name: &GroupName,
+        changes: GroupChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Group>;
+    /// Refused with `Conflict` while users belong to the group.
+    async fn delete_group(&self, account: AccountId, name: &GroupName) -> Result<()>;
+
+    // Users.
+    /// `Invalid` if the group does not exist in the account.
+    async fn create_user(&self, account: AccountId, new: NewUser) -> Result<User>;
+    async fn user(&self, account: AccountId, login: &Login) -> Result<Option<User>>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    /// The user and its password hash, for password authentication.
+    async fn user_with_password(
+        &self,
+        account: AccountId,
+        login: &Login,
+    ) -> Result<Option<(User, String)>>;
+    async fn list_users(&self, account: AccountId) -> Result<Vec<Login>>;
+    async fn update_user(
+        &self,
+        account: AccountId,
+        login: &Login,
+        changes: UserChanges,
+        now: DateTime<Utc>,
+    ) -> Result<User>;
+    /// Deletes the user and its tokens; returns the hashes of the tokens removed.
+    async fn delete_user(&self, account: AccountId, login: &Login) -> Result<Vec<TokenHash>>;
+
+    // Personal access tokens.
+    async fn create_pat(&self, user: UserId, new: NewPat) -> Result<Pat>;
+    async fn pat(&self, user: UserId, name: &TokenName) -> Result<Option<Pat>>;
+    async fn list_pats(&self, user: UserId) -> Result<Vec<TokenName>>;
+    async fn update_pat(
+        &self,
+        user: UserId,
+        name: &TokenName,
+        changes: PatChanges,
+    ) -> Result<PatRecord>;
+    /// Deletes the token and returns its hash.
+    async fn delete_pat(&self, user: UserId, name: &TokenName) -> Result<TokenHash>;
+    async fn pat_by_hash(&self, hash: &TokenHash) -> Result<Option<PatRecord>>;
+    /// Records when tokens were last used (kept if an earlier time is given).
+    async fn record_pat_usage(&self, uses: &[(PatId, DateTime<Utc>)]) -> Result<()>;
+}

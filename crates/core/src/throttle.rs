@@ -1,0 +1,106 @@
+//! Failed-attempt throttling for password authentication, per key (a user, a client address).
+//! A key that reaches `max_failures` within `window` is refused until the window ends.
+
+use std::hash::Hash;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use dashmap::DashMap;
+
+/// Limits for one kind of key.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub max_failures: u32,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: DateTime<Utc>,
+    failures: u32,
+}
+
+/// Counts failures per key in fixed windows.
+#[derive(Debug)]
+pub struct Throttle<K: Eq + Hash> {
+    limit: Limit,
+    windows: DashMap<K, Window>,
+}
+
+impl<K: Eq + Hash + Clone> Throttle<K> {
+    pub fn new(limit: Limit) -> Self {
+        Self { limit, windows: DashMap::new() }
+    }
+
+    fn window(&self) -> TimeDelta {
+        TimeDelta::from_std(self.limit.window).unwrap_or(TimeDelta::MAX)
+    }
+
+    /// `Some(wait)` if `key` is locked out at `now`.
+    pub fn locked(&self, key: &K, now: DateTime<Utc>) -> Option<Duration> {
+        let w = *self.windows.get(key)?;
+        let ends = w.started + self.window();
+        if w.failures >= self.limit.max_failures && now < ends {
+            Some((ends - now).to_std().unwrap_or_default().max(Duration::from_secs(1)))
+        } else {
+            None
+        }
+    }
+
+    pub fn record_failure(&self, key: &K, now: DateTime<Utc>) {
+        let window = self.window();
+        let mut entry = self.windows.entry(key.clone()).or_insert(Window { started: now, failures: 0 });
+        if now >= entry.started + window {
+            *entry = Window { started: now, failures: 0 };
+        }
+        entry.failures = entry.failures.saturating_add(1);
+    }
+
+    pub fn record_success(&self, key: &K) {
+        self.windows.remove(key);
+    }
+
+    /// Drops windows that have ended, bounding memory.
+    pub fn prune(&self, now: DateTime<Utc>) {
+        let window = self.window();
+        self.windows.retain(|_, w| now < w.started + window);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn throttle() -> Throttle<&'static str> {
+        Throttle::new(Limit { max_failures: 3, window: Duration::from_secs(60) })
+    }
+
+    #[test]
+    fn locks_after_max_failures_until_the_window_ends() {
+        let t = throttle();
+        let t0 = Utc::now();
+        for _ in 0..2 {
+            t.record_failure(&"u", t0);
+        }
+        assert!(t.locked(&"u", t0).is_none());
+        t.record_failure(&"u", t0);
+        let wait = t.locked(&"u", t0 + TimeDelta::seconds(10)).unwrap();
+        assert_eq!(wait, Duration::from_secs(50));
+        assert!(t.locked(&"u", t0 + TimeDelta::seconds(60)).is_none());
+        assert!(t.locked(&"other", t0).is_none());
+    }
+
+    #[test]
+    fn success_clears_and_prune_forgets_old_windows() {
+        let t = throttle();
+        let t0 = Utc::now();
+        for _ in 0..3 {
+            t.record_failure(&"u", t0);
+        }
+        t.record_success(&"u");
+        assert!(t.locked(&"u", t0).is_none());
+        t.record_failure(&"v", t0);
+        t.prune(t0 + TimeDelta::seconds(61));
+        assert!(t.windows.is_empty());
+    }
+}

@@ -1,0 +1,64 @@
+//! URNs that name identities and resources, exactly as clients parse them:
+//! `urn:v1:{plate}:identity:user:{nic}/{login}`, `urn:v1:{plate}:resource:account:{nic}`, ….
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::names::{GroupName, Login, Nic, Plate};
+
+/// A URN naming an identity or a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Urn(String);
+
+impl Urn {
+    pub fn account_identity(plate: &Plate, nic: &Nic) -> Self {
+        Self(format!("urn:v1:{plate}:identity:account:{nic}"))
+    }
+
+    pub fn user(plate: &Plate, nic: &Nic, login: &Login) -> Self {
+        Self(format!("urn:v1:{plate}:identity:user:{nic}/{login}"))
+    }
+
+    pub fn group(plate: &Plate, nic: &Nic, name: &GroupName) -> Self {
+        Self(format!("urn:v1:{plate}:identity:group:{nic}/{name}"))
+    }
+
+    /// The account as a resource that policies and the authoriser name.
+    pub fn account_resource(plate: &Plate, nic: &Nic) -> Self {
+        Self(format!("urn:v1:{plate}:resource:account:{nic}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Urn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Urn {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urns_have_the_documented_shapes() {
+        let plate = Plate::parse("eu").unwrap();
+        let nic = Nic::parse("xx11111-ovh").unwrap();
+        let login = Login::parse("john").unwrap();
+        let group = GroupName::parse("ops").unwrap();
+        assert_eq!(Urn::user(&plate, &nic, &login).as_str(), "urn:v1:eu:identity:user:xx11111-ovh/john");
+        assert_eq!(Urn::group(&plate, &nic, &group).as_str(), "urn:v1:eu:identity:group:xx11111-ovh/ops");
+        assert_eq!(Urn::account_identity(&plate, &nic).as_str(), "urn:v1:eu:identity:account:xx11111-ovh");
+        assert_eq!(Urn::account_resource(&plate, &nic).as_str(), "urn:v1:eu:resource:account:xx11111-ovh");
+    }
+}
