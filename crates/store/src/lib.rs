@@ -1,1 +1,34 @@
-pub mod x;
+//! SQLite and PostgreSQL implementations of [`latchkey_core::store::Store`].
+//!
+//! Both backends run the same SQL ([`sql`]), expanded once per backend, the same contract tests
+//! (`tests/contract.rs`), and their own migrations (`migrations/{sqlite,postgres}`), applied at
+//! connection. [`connect`] picks the backend from the URL scheme.
+
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::Arc;
+
+use latchkey_core::store::Store;
+use latchkey_core::{Error, Result};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the store at `url`: `sqlite:<path>` or `postgres://…` (`postgresql://…`).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(Error::invalid(format!(
+            "database URL must start with sqlite: or postgres://, got {:?}",
+            url.split(':').next().unwrap_or_default()
+        )))
+    }
+}

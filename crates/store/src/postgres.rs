@@ -1,0 +1,33 @@
+//! The PostgreSQL backend, for several nodes sharing one database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+/// The store on a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to a `postgres:` URL and applies migrations.
+    pub async fn connect(url: &str) -> latchkey_core::Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| latchkey_core::Error::invalid(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(latchkey_core::Error::internal)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(latchkey_core::Error::internal)?;
+        Ok(Self { pool })
+    }
+}
+
+crate::sql::impl_store!(PostgresStore, sqlx::Postgres, "BEGIN");

@@ -1,0 +1,159 @@
+//! Rows as both backends return them, and their conversion to the model. Stored values are
+//! re-validated on the way out: a row that no longer parses is an internal error, not a panic.
+
+use chrono::{DateTime, Utc};
+use latchkey_core::model::{
+    Account, AccountId, Group, GroupId, Pat, PatId, PatRecord, User, UserId,
+};
+use latchkey_core::names::{Description, Email, GroupName, Login, Nic, TokenName};
+use latchkey_core::secret::TokenHash;
+use latchkey_core::{Error, Result};
+
+pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+pub(crate) fn time(us: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| Error::internal(format!("stored time {us} is out of range")))
+}
+
+fn corrupt(what: &str, e: Error) -> Error {
+    Error::internal(format!("stored {what} is invalid: {e}"))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub id: i64,
+    pub nic: String,
+    pub email: String,
+    pub operator: bool,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = Error;
+    fn try_from(r: AccountRow) -> Result<Self> {
+        Ok(Account {
+            id: AccountId(r.id),
+            nic: Nic::parse(&r.nic).map_err(|e| corrupt("nic", e))?,
+            email: Email::parse(&r.email).map_err(|e| corrupt("email", e))?,
+            operator: r.operator,
+            created_at: time(r.created_at)?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub role: String,
+    pub description: String,
+    pub default_group: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<GroupRow> for Group {
+    type Error = Error;
+    fn try_from(r: GroupRow) -> Result<Self> {
+        Ok(Group {
+            id: GroupId(r.id),
+            account_id: AccountId(r.account_id),
+            name: GroupName::parse(&r.name).map_err(|e| corrupt("group name", e))?,
+            role: r.role.parse().map_err(|e| corrupt("role", e))?,
+            description: Description::parse(&r.description).map_err(|e| corrupt("description", e))?,
+            default_group: r.default_group,
+            created_at: time(r.created_at)?,
+            updated_at: time(r.updated_at)?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub login: String,
+    pub email: String,
+    pub group_name: String,
+    pub group_role: String,
+    pub description: String,
+    pub status: String,
+    pub kind: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub password_updated_at: i64,
+    pub password_hash: String,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self) -> Result<(User, String)> {
+        let user = User {
+            id: UserId(self.id),
+            account_id: AccountId(self.account_id),
+            login: Login::parse(&self.login).map_err(|e| corrupt("login", e))?,
+            email: Email::parse(&self.email).map_err(|e| corrupt("email", e))?,
+            group: GroupName::parse(&self.group_name).map_err(|e| corrupt("group name", e))?,
+            group_role: self.group_role.parse().map_err(|e| corrupt("role", e))?,
+            description: Description::parse(&self.description)
+                .map_err(|e| corrupt("description", e))?,
+            status: self.status.parse().map_err(|e| corrupt("status", e))?,
+            kind: self.kind.parse().map_err(|e| corrupt("user type", e))?,
+            created_at: time(self.created_at)?,
+            updated_at: time(self.updated_at)?,
+            password_updated_at: time(self.password_updated_at)?,
+        };
+        Ok((user, self.password_hash))
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PatRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: String,
+    pub secret_hash: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used: Option<i64>,
+}
+
+impl TryFrom<PatRow> for PatRecord {
+    type Error = Error;
+    fn try_from(r: PatRow) -> Result<Self> {
+        Ok(PatRecord {
+            pat: Pat {
+                id: PatId(r.id),
+                user_id: UserId(r.user_id),
+                name: TokenName::parse(&r.name).map_err(|e| corrupt("token name", e))?,
+                description: Description::parse(&r.description)
+                    .map_err(|e| corrupt("description", e))?,
+                created_at: time(r.created_at)?,
+                expires_at: r.expires_at.map(time).transpose()?,
+                last_used: r.last_used.map(time).transpose()?,
+            },
+            account_id: AccountId(r.account_id),
+            hash: TokenHash::from_slice(&r.secret_hash)?,
+        })
+    }
+}
+
+/// Maps a database error to the domain: unique and foreign-key violations are conflicts the
+/// caller can act on; anything else is internal.
+pub(crate) fn db_error(conflict: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() => {
+            Error::Conflict(conflict())
+        }
+        _ => Error::internal(e),
+    }
+}
+
+pub(crate) fn internal(e: sqlx::Error) -> Error {
+    Error::internal(e)
+}

@@ -1,0 +1,593 @@
+//! The store contract in SQL that both backends accept (`$n` parameters, `RETURNING`, standard
+//! types), expanded once per backend by [`impl_store!`]. Write transactions open with a
+//! backend-specific statement (`BEGIN IMMEDIATE` on SQLite, so readers-turned-writers never hit a
+//! stale snapshot).
+
+pub(crate) const USER_SELECT: &str = "SELECT u.id, u.account_id, u.login, u.email, \
+    g.name AS group_name, g.role AS group_role, u.description, u.status, u.kind, u.created_at, \
+    u.updated_at, u.password_updated_at, u.password_hash \
+    FROM users u JOIN user_groups g ON g.id = u.group_id";
+
+pub(crate) const PAT_SELECT: &str = "SELECT p.id, p.user_id, u.account_id, p.name, p.description, \
+    p.secret_hash, p.created_at, p.expires_at, p.last_used \
+    FROM pats p JOIN users u ON u.id = p.user_id";
+
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $begin:literal) => {
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use latchkey_core::model::{
+            Account, AccountId, Group, Pat, PatId, PatRecord, User, UserId, UserStatus, UserType,
+        };
+        use latchkey_core::names::{GroupName, Login, Nic, TokenName};
+        use latchkey_core::secret::TokenHash;
+        use latchkey_core::store::{
+            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewUser, PatChanges,
+            ROOT_GROUP, Store, UserChanges,
+        };
+        use latchkey_core::{Error, Result};
+        use sqlx::AssertSqlSafe;
+
+        use crate::rows::{
+            AccountRow, GroupRow, PatRow, UserRow, db_error, internal, micros,
+        };
+        use crate::sql::{PAT_SELECT, USER_SELECT};
+
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        impl $store {
+            async fn begin(&self) -> Result<Tx> {
+                self.pool.begin_with($begin).await.map_err(internal)
+            }
+
+            async fn user_row_in(
+                tx: &mut Tx,
+                account: AccountId,
+                login: &Login,
+            ) -> Result<Option<UserRow>> {
+                let sql = format!("{USER_SELECT} WHERE u.account_id = $1 AND u.login = $2");
+                sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
+                    .bind(account.0)
+                    .bind(login.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(internal)
+            }
+
+            async fn group_id_in(
+                tx: &mut Tx,
+                account: AccountId,
+                name: &GroupName,
+            ) -> Result<Option<i64>> {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT id FROM user_groups WHERE account_id = $1 AND name = $2",
+                )
+                .bind(account.0)
+                .bind(name.as_str())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(internal)
+            }
+
+            async fn pat_in(tx: &mut Tx, user: UserId, name: &TokenName) -> Result<Option<PatRecord>> {
+                let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 AND p.name = $2");
+                sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
+                    .bind(user.0)
+                    .bind(name.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(internal)?
+                    .map(PatRecord::try_from)
+                    .transpose()
+            }
+        }
+
+        async fn commit(tx: Tx) -> Result<()> {
+            tx.commit().await.map_err(internal)
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn create_account(&self, new: NewAccount) -> Result<Account> {
+                let mut tx = self.begin().await?;
+                let now = micros(new.now);
+                let nic = new.nic.clone();
+                let row = sqlx::query_as::<_, AccountRow>(
+                    "INSERT INTO accounts (nic, email, operator, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, nic, email, operator, created_at",
+                )
+                .bind(new.nic.as_str())
+                .bind(new.email.as_str())
+                .bind(new.operator)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error(|| {
+                    if new.operator {
+                        format!("account {nic} already exists, or the store is already bootstrapped")
+                    } else {
+                        format!("account {nic} already exists")
+                    }
+                }))?;
+                let account = Account::try_from(row)?;
+                let mut root_group = None;
+                for (name, role, description) in DEFAULT_GROUPS {
+                    let id = sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO user_groups \
+                         (account_id, name, role, description, default_group, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, TRUE, $5, $6) RETURNING id",
+                    )
+                    .bind(account.id.0)
+                    .bind(*name)
+                    .bind(role.as_str())
+                    .bind(*description)
+                    .bind(now)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                    if *name == ROOT_GROUP {
+                        root_group = Some(id);
+                    }
+                }
+                let root_group =
+                    root_group.ok_or_else(|| Error::internal("no default group for ROOT"))?;
+                sqlx::query(
+                    "INSERT INTO users (account_id, login, email, group_id, description, \
+                     password_hash, status, kind, created_at, updated_at, password_updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(account.id.0)
+                .bind(new.root_login.as_str())
+                .bind(new.email.as_str())
+                .bind(root_group)
+                .bind("Account owner")
+                .bind(&new.root_password_hash)
+                .bind(UserStatus::Ok.as_str())
+                .bind(UserType::Root.as_str())
+                .bind(now)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                commit(tx).await?;
+                Ok(account)
+            }
+
+            async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+                sqlx::query_as::<_, AccountRow>(
+                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(Account::try_from)
+                .transpose()
+            }
+
+            async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>> {
+                sqlx::query_as::<_, AccountRow>(
+                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE nic = $1",
+                )
+                .bind(nic.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(Account::try_from)
+                .transpose()
+            }
+
+            async fn list_accounts(&self) -> Result<Vec<Account>> {
+                sqlx::query_as::<_, AccountRow>(
+                    "SELECT id, nic, email, operator, created_at FROM accounts ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(Account::try_from)
+                .collect()
+            }
+
+            async fn operator_account(&self) -> Result<Option<Account>> {
+                sqlx::query_as::<_, AccountRow>(
+                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE operator",
+                )
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(Account::try_from)
+                .transpose()
+            }
+
+            async fn create_group(&self, account: AccountId, new: NewGroup) -> Result<Group> {
+                let now = micros(new.now);
+                let name = new.name.clone();
+                sqlx::query_as::<_, GroupRow>(
+                    "INSERT INTO user_groups \
+                     (account_id, name, role, description, default_group, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, FALSE, $5, $6) \
+                     RETURNING id, account_id, name, role, description, default_group, created_at, updated_at",
+                )
+                .bind(account.0)
+                .bind(new.name.as_str())
+                .bind(new.role.as_str())
+                .bind(new.description.as_str())
+                .bind(now)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error(|| format!("group {name} already exists")))
+                .and_then(Group::try_from)
+            }
+
+            async fn group(&self, account: AccountId, name: &GroupName) -> Result<Option<Group>> {
+                sqlx::query_as::<_, GroupRow>(
+                    "SELECT id, account_id, name, role, description, default_group, created_at, updated_at \
+                     FROM user_groups WHERE account_id = $1 AND name = $2",
+                )
+                .bind(account.0)
+                .bind(name.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(Group::try_from)
+                .transpose()
+            }
+
+            async fn list_groups(&self, account: AccountId) -> Result<Vec<GroupName>> {
+                let names = sqlx::query_scalar::<_, String>(
+                    "SELECT name FROM user_groups WHERE account_id = $1 ORDER BY name",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                names.iter().map(|n| GroupName::parse(n)).collect()
+            }
+
+            async fn update_group(
+                &self,
+                account: AccountId,
+                name: &GroupName,
+                changes: GroupChanges,
+                now: DateTime<Utc>,
+            ) -> Result<Group> {
+                let mut tx = self.begin().await?;
+                let current = sqlx::query_as::<_, GroupRow>(
+                    "SELECT id, account_id, name, role, description, default_group, created_at, updated_at \
+                     FROM user_groups WHERE account_id = $1 AND name = $2",
+                )
+                .bind(account.0)
+                .bind(name.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| Error::not_found(format!("group {name} does not exist")))?;
+                let mut group = Group::try_from(current)?;
+                if let Some(role) = changes.role {
+                    group.role = role;
+                }
+                if let Some(description) = changes.description {
+                    group.description = description;
+                }
+                group.updated_at = now;
+                sqlx::query(
+                    "UPDATE user_groups SET role = $1, description = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(group.role.as_str())
+                .bind(group.description.as_str())
+                .bind(micros(now))
+                .bind(group.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                commit(tx).await?;
+                Ok(group)
+            }
+
+            async fn delete_group(&self, account: AccountId, name: &GroupName) -> Result<()> {
+                let mut tx = self.begin().await?;
+                let id = Self::group_id_in(&mut tx, account, name)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("group {name} does not exist")))?;
+                let members = sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM users WHERE group_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+                if members > 0 {
+                    return Err(Error::conflict(format!(
+                        "group {name} still has {members} member(s); move them to another group first"
+                    )));
+                }
+                sqlx::query("DELETE FROM user_groups WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error(|| format!("group {name} still has members")))?;
+                commit(tx).await
+            }
+
+            async fn create_user(&self, account: AccountId, new: NewUser) -> Result<User> {
+                let mut tx = self.begin().await?;
+                let group = Self::group_id_in(&mut tx, account, &new.group)
+                    .await?
+                    .ok_or_else(|| Error::invalid(format!("group {} does not exist", new.group)))?;
+                let now = micros(new.now);
+                let login = new.login.clone();
+                sqlx::query(
+                    "INSERT INTO users (account_id, login, email, group_id, description, \
+                     password_hash, status, kind, created_at, updated_at, password_updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(account.0)
+                .bind(new.login.as_str())
+                .bind(new.email.as_str())
+                .bind(group)
+                .bind(new.description.as_str())
+                .bind(&new.password_hash)
+                .bind(new.status.as_str())
+                .bind(new.kind.as_str())
+                .bind(now)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error(|| format!("user {login} already exists")))?;
+                let row = Self::user_row_in(&mut tx, account, &new.login)
+                    .await?
+                    .ok_or_else(|| Error::internal("inserted user not found"))?;
+                commit(tx).await?;
+                Ok(row.into_user()?.0)
+            }
+
+            async fn user(&self, account: AccountId, login: &Login) -> Result<Option<User>> {
+                Ok(self.user_with_password(account, login).await?.map(|(u, _)| u))
+            }
+
+            async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+                let sql = format!("{USER_SELECT} WHERE u.id = $1");
+                sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(|r| r.into_user().map(|(u, _)| u))
+                    .transpose()
+            }
+
+            async fn user_with_password(
+                &self,
+                account: AccountId,
+                login: &Login,
+            ) -> Result<Option<(User, String)>> {
+                let sql = format!("{USER_SELECT} WHERE u.account_id = $1 AND u.login = $2");
+                sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
+                    .bind(account.0)
+                    .bind(login.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(UserRow::into_user)
+                    .transpose()
+            }
+
+            async fn list_users(&self, account: AccountId) -> Result<Vec<Login>> {
+                let logins = sqlx::query_scalar::<_, String>(
+                    "SELECT login FROM users WHERE account_id = $1 ORDER BY login",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                logins.iter().map(|l| Login::parse(l)).collect()
+            }
+
+            async fn update_user(
+                &self,
+                account: AccountId,
+                login: &Login,
+                changes: UserChanges,
+                now: DateTime<Utc>,
+            ) -> Result<User> {
+                let mut tx = self.begin().await?;
+                let (mut user, mut password_hash) = Self::user_row_in(&mut tx, account, login)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("user {login} does not exist")))?
+                    .into_user()?;
+                let group_id = match &changes.group {
+                    Some(name) => Some(Self::group_id_in(&mut tx, account, name).await?.ok_or_else(
+                        || Error::invalid(format!("group {name} does not exist")),
+                    )?),
+                    None => None,
+                };
+                if let Some(email) = changes.email {
+                    user.email = email;
+                }
+                if let Some(description) = changes.description {
+                    user.description = description;
+                }
+                if let Some(status) = changes.status {
+                    user.status = status;
+                }
+                if let Some(hash) = changes.password_hash {
+                    password_hash = hash;
+                    user.password_updated_at = now;
+                }
+                user.updated_at = now;
+                sqlx::query(
+                    "UPDATE users SET email = $1, description = $2, status = $3, password_hash = $4, \
+                     password_updated_at = $5, updated_at = $6, \
+                     group_id = COALESCE($7, group_id) WHERE id = $8",
+                )
+                .bind(user.email.as_str())
+                .bind(user.description.as_str())
+                .bind(user.status.as_str())
+                .bind(&password_hash)
+                .bind(micros(user.password_updated_at))
+                .bind(micros(now))
+                .bind(group_id)
+                .bind(user.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                let row = Self::user_row_in(&mut tx, account, login)
+                    .await?
+                    .ok_or_else(|| Error::internal("updated user not found"))?;
+                commit(tx).await?;
+                Ok(row.into_user()?.0)
+            }
+
+            async fn delete_user(&self, account: AccountId, login: &Login) -> Result<Vec<TokenHash>> {
+                let mut tx = self.begin().await?;
+                let hashes = sqlx::query_scalar::<_, Vec<u8>>(
+                    "SELECT p.secret_hash FROM pats p JOIN users u ON u.id = p.user_id \
+                     WHERE u.account_id = $1 AND u.login = $2",
+                )
+                .bind(account.0)
+                .bind(login.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(internal)?;
+                let done = sqlx::query("DELETE FROM users WHERE account_id = $1 AND login = $2")
+                    .bind(account.0)
+                    .bind(login.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("user {login} does not exist")));
+                }
+                commit(tx).await?;
+                hashes.iter().map(|h| TokenHash::from_slice(h)).collect()
+            }
+
+            async fn create_pat(&self, user: UserId, new: NewPat) -> Result<Pat> {
+                let name = new.name.clone();
+                let id = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO pats (user_id, name, description, secret_hash, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(user.0)
+                .bind(new.name.as_str())
+                .bind(new.description.as_str())
+                .bind(new.hash.0.to_vec())
+                .bind(micros(new.now))
+                .bind(new.expires_at.map(micros))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a token named {name} already exists for this user")))?;
+                Ok(Pat {
+                    id: PatId(id),
+                    user_id: user,
+                    name: new.name,
+                    description: new.description,
+                    created_at: crate::rows::time(micros(new.now))?,
+                    expires_at: new.expires_at.map(micros).map(crate::rows::time).transpose()?,
+                    last_used: None,
+                })
+            }
+
+            async fn pat(&self, user: UserId, name: &TokenName) -> Result<Option<Pat>> {
+                let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 AND p.name = $2");
+                sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
+                    .bind(user.0)
+                    .bind(name.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(|r| PatRecord::try_from(r).map(|rec| rec.pat))
+                    .transpose()
+            }
+
+            async fn list_pats(&self, user: UserId) -> Result<Vec<TokenName>> {
+                let names = sqlx::query_scalar::<_, String>(
+                    "SELECT name FROM pats WHERE user_id = $1 ORDER BY name",
+                )
+                .bind(user.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                names.iter().map(|n| TokenName::parse(n)).collect()
+            }
+
+            async fn update_pat(
+                &self,
+                user: UserId,
+                name: &TokenName,
+                changes: PatChanges,
+            ) -> Result<PatRecord> {
+                let mut tx = self.begin().await?;
+                let mut record = Self::pat_in(&mut tx, user, name).await?.ok_or_else(|| {
+                    Error::not_found(format!("token {name} does not exist"))
+                })?;
+                if let Some(description) = changes.description {
+                    record.pat.description = description;
+                }
+                if let Some(expires_at) = changes.expires_at {
+                    record.pat.expires_at = expires_at;
+                }
+                sqlx::query("UPDATE pats SET description = $1, expires_at = $2 WHERE id = $3")
+                    .bind(record.pat.description.as_str())
+                    .bind(record.pat.expires_at.map(micros))
+                    .bind(record.pat.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                let record = Self::pat_in(&mut tx, user, name)
+                    .await?
+                    .ok_or_else(|| Error::internal("updated token not found"))?;
+                commit(tx).await?;
+                Ok(record)
+            }
+
+            async fn delete_pat(&self, user: UserId, name: &TokenName) -> Result<TokenHash> {
+                let hash = sqlx::query_scalar::<_, Vec<u8>>(
+                    "DELETE FROM pats WHERE user_id = $1 AND name = $2 RETURNING secret_hash",
+                )
+                .bind(user.0)
+                .bind(name.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| Error::not_found(format!("token {name} does not exist")))?;
+                TokenHash::from_slice(&hash)
+            }
+
+            async fn pat_by_hash(&self, hash: &TokenHash) -> Result<Option<PatRecord>> {
+                let sql = format!("{PAT_SELECT} WHERE p.secret_hash = $1");
+                sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
+                    .bind(hash.0.to_vec())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(PatRecord::try_from)
+                    .transpose()
+            }
+
+            async fn record_pat_usage(&self, uses: &[(PatId, DateTime<Utc>)]) -> Result<()> {
+                let mut tx = self.begin().await?;
+                for (id, at) in uses {
+                    sqlx::query(
+                        "UPDATE pats SET last_used = $1 \
+                         WHERE id = $2 AND (last_used IS NULL OR last_used < $3)",
+                    )
+                    .bind(micros(*at))
+                    .bind(id.0)
+                    .bind(micros(*at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                }
+                commit(tx).await
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

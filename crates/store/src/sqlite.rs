@@ -1,0 +1,49 @@
+//! The SQLite backend: one file, WAL journal, `synchronous = FULL` so that a committed write
+//! survives a crash of the process or the machine.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// The store on a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a `sqlite:` URL and applies migrations.
+    pub async fn connect(url: &str) -> latchkey_core::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| latchkey_core::Error::invalid(format!("bad SQLite URL: {e}")))?;
+        Self::open(options).await
+    }
+
+    /// Opens (creating if missing) the database file at `path` and applies migrations.
+    pub async fn open_file(path: &Path) -> latchkey_core::Result<Self> {
+        Self::open(SqliteConnectOptions::new().filename(path)).await
+    }
+
+    async fn open(options: SqliteConnectOptions) -> latchkey_core::Result<Self> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(latchkey_core::Error::internal)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(latchkey_core::Error::internal)?;
+        Ok(Self { pool })
+    }
+}
+
+crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
