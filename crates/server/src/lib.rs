@@ -1,0 +1,25 @@
+//! Latchkey's HTTP server.
+//!
+//! - [`startup`]: building the application from a [`config::Config`] and running it until a
+//!   shutdown signal (tests drive it on port 0 with their own clock and shutdown).
+//! - [`ovh`]: the /1.0 (and /v1) API — `/me`, users, groups, personal access tokens.
+//! - [`admin`]: `/v2/admin/account`, the operator's account management.
+//! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
+//! - [`error`]: the one table from domain errors to HTTP responses.
+//! - [`request_id`]: `X-Request-Id` on every response.
+//!
+//! Handlers hold no SQL: each names its IAM action, obtains a permit from the directory, and
+//! calls the directory with it.
+
+pub mod admin;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod ovh;
+pub mod request_id;
+pub mod startup;
+pub mod state;
+pub mod views;
+
+pub use config::{Config, Settings};
+pub use startup::Application;

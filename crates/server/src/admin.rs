@@ -1,0 +1,63 @@
+//! `/v2/admin/account`: the operator (the bootstrap account's ROOT user) creates and reads the
+//! installation's accounts. Action `account:apiovh:admin/account/manage`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use latchkey_core::authz;
+use latchkey_core::names::{Email, Nic};
+use latchkey_core::secret::Secret;
+use latchkey_core::service::accounts::AccountRequest;
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::extract::{Body, Caller, PathParams, name};
+use crate::state::AppState;
+use crate::views::{AccountView, CreatedAccountView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(list).post(create))
+        .route("/account/{nic}", get(show))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateAccount {
+    nichandle: Option<String>,
+    email: Email,
+    admin_password: Option<Secret>,
+}
+
+async fn list(State(app): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Vec<Nic>>> {
+    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let accounts = app.directory.list_accounts(&permit).await?;
+    Ok(Json(accounts.into_iter().map(|a| a.nic).collect()))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body<CreateAccount>,
+) -> ApiResult<Json<CreatedAccountView>> {
+    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let nic = body.nichandle.as_deref().map(Nic::parse).transpose()?;
+    let request = AccountRequest { nic, email: body.email, admin_password: body.admin_password };
+    let created = app.directory.create_account(&permit, request).await?;
+    tracing::info!(by = %who.user.login, account = %created.account.nic, "account created");
+    Ok(Json(CreatedAccountView {
+        account: AccountView::new(created.account, &app.plate),
+        admin_login: created.root_login,
+        admin_password: created.generated_password.map(|p| p.expose().to_owned()),
+    }))
+}
+
+async fn show(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(nic): PathParams<String>,
+) -> ApiResult<Json<AccountView>> {
+    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let account = app.directory.account_by_nic(&permit, &name(&nic, Nic::parse)?).await?;
+    Ok(Json(AccountView::new(account, &app.plate)))
+}

@@ -1,0 +1,181 @@
+//! Configuration: flags and `LATCHKEY_*` environment variables ([`Settings`]) validated once into
+//! the typed [`Config`] the server runs with. Secrets come from the environment or files, never
+//! from flags that `ps` would show.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use latchkey_core::names::{Email, Nic, Plate};
+use latchkey_core::password;
+use latchkey_core::secret::Secret;
+
+/// Raw settings as given on the command line or in the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long, env = "LATCHKEY_LISTEN", default_value = "127.0.0.1:5080")]
+    pub listen: String,
+    /// Directory holding the SQLite database and the token hash key.
+    #[arg(long, env = "LATCHKEY_DATA_DIR", default_value = "./latchkey-data")]
+    pub data_dir: PathBuf,
+    /// `sqlite:<path>` or `postgres://…`; overrides the SQLite file in the data directory.
+    #[arg(long, env = "LATCHKEY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Nic of the operator account created at first start.
+    #[arg(long, env = "LATCHKEY_ACCOUNT", default_value = "lk0001-lk")]
+    pub account: String,
+    /// E-mail of the operator account created at first start.
+    #[arg(long, env = "LATCHKEY_ADMIN_EMAIL", default_value = "admin@localhost")]
+    pub admin_email: String,
+    /// File holding the ROOT user's password at first start (or set LATCHKEY_ADMIN_PASSWORD;
+    /// if neither is set, a password is generated and printed once).
+    #[arg(long, env = "LATCHKEY_ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+    /// Public base URL of this server, as clients reach it (default: http://<listen>).
+    #[arg(long, env = "LATCHKEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Region plate used in URNs.
+    #[arg(long, env = "LATCHKEY_PLATE", default_value = "eu")]
+    pub plate: String,
+    /// File holding the 32-byte key under which token hashes are computed
+    /// (default: <data-dir>/hash.key, created if missing). Nodes sharing a database share it.
+    #[arg(long, env = "LATCHKEY_HASH_KEY_FILE")]
+    pub hash_key_file: Option<PathBuf>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub account: Nic,
+    pub admin_email: Email,
+    pub admin_password: Option<Secret>,
+    pub public_url: String,
+    pub plate: Plate,
+    pub hash_key_file: PathBuf,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+/// A setting that does not validate; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+fn bad(setting: &'static str, message: impl ToString) -> ConfigError {
+    ConfigError { setting, message: message.to_string() }
+}
+
+impl Settings {
+    /// Validates every setting; reads the admin password from the environment or its file.
+    pub fn validate(&self) -> Result<Config, ConfigError> {
+        let listen: SocketAddr = self
+            .listen
+            .parse()
+            .map_err(|e| bad("LATCHKEY_LISTEN", format!("{e} (expected host:port, e.g. 127.0.0.1:5080)")))?;
+        let database_url = match &self.database_url {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url.clone(),
+            Some(_) => return Err(bad("LATCHKEY_DATABASE_URL", "must start with sqlite: or postgres://")),
+            None => sqlite_url(&self.data_dir.join("latchkey.db")),
+        };
+        let account = Nic::parse(&self.account).map_err(|e| bad("LATCHKEY_ACCOUNT", e))?;
+        let admin_email = Email::parse(&self.admin_email).map_err(|e| bad("LATCHKEY_ADMIN_EMAIL", e))?;
+        let admin_password = match (&self.admin_password_file, std::env::var("LATCHKEY_ADMIN_PASSWORD")) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad("LATCHKEY_ADMIN_PASSWORD_FILE", format!("{}: {e}", path.display())))?;
+                Some(Secret::new(text.trim_end_matches(['\r', '\n'])))
+            }
+            (None, Ok(value)) if !value.is_empty() => Some(Secret::new(value)),
+            _ => None,
+        };
+        if let Some(p) = &admin_password {
+            password::check_policy(p).map_err(|e| bad("LATCHKEY_ADMIN_PASSWORD", e))?;
+        }
+        let public_url = match &self.public_url {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(_) => return Err(bad("LATCHKEY_PUBLIC_URL", "must start with http:// or https://")),
+            None => format!("http://{listen}"),
+        };
+        let plate = Plate::parse(&self.plate).map_err(|e| bad("LATCHKEY_PLATE", e))?;
+        let hash_key_file = self.hash_key_file.clone().unwrap_or_else(|| self.data_dir.join("hash.key"));
+        Ok(Config {
+            listen,
+            data_dir: self.data_dir.clone(),
+            database_url,
+            account,
+            admin_email,
+            admin_password,
+            public_url,
+            plate,
+            hash_key_file,
+            body_limit: 64 * 1024,
+        })
+    }
+}
+
+/// The `sqlite:` URL of a file path.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn parse(args: &[&str]) -> Settings {
+        Cli::parse_from(std::iter::once("latchkey").chain(args.iter().copied())).settings
+    }
+
+    #[test]
+    fn defaults_validate_to_the_documented_values() {
+        let config = parse(&[]).validate().unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:5080");
+        assert_eq!(config.account.as_str(), "lk0001-lk");
+        assert_eq!(config.plate.as_str(), "eu");
+        assert_eq!(config.public_url, "http://127.0.0.1:5080");
+        assert_eq!(config.database_url, "sqlite://./latchkey-data/latchkey.db");
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--listen", "nope"], "LATCHKEY_LISTEN"),
+            (&["--database-url", "mysql://x"], "LATCHKEY_DATABASE_URL"),
+            (&["--account", "bad"], "LATCHKEY_ACCOUNT"),
+            (&["--plate", "EU1"], "LATCHKEY_PLATE"),
+            (&["--public-url", "ftp://x"], "LATCHKEY_PUBLIC_URL"),
+            (&["--admin-email", "nobody"], "LATCHKEY_ADMIN_EMAIL"),
+        ];
+        for (args, setting) in cases {
+            let err = parse(args).validate().unwrap_err();
+            assert_eq!(err.setting, *setting, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn admin_password_is_read_from_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "a long password\n").unwrap();
+        let config = parse(&["--admin-password-file", path.to_str().unwrap()]).validate().unwrap();
+        assert_eq!(config.admin_password.unwrap().expose(), "a long password");
+        std::fs::write(&path, "short").unwrap();
+        let err = parse(&["--admin-password-file", path.to_str().unwrap()]).validate().unwrap_err();
+        assert_eq!(err.setting, "LATCHKEY_ADMIN_PASSWORD");
+    }
+}

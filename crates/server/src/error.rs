@@ -1,0 +1,97 @@
+//! The one table that turns a domain [`Error`] into the OVH API's error body:
+//! `{"class":"Client::NotFound","message":"…"}`. A 5xx logs the whole cause chain and returns
+//! only the request id.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::Error;
+use serde_json::json;
+
+use crate::request_id;
+
+/// An error on its way to becoming an HTTP response.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+/// Handler result.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl ApiError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self(Error::Invalid(msg.into()))
+    }
+}
+
+/// The challenge sent with every 401.
+pub const CHALLENGE: &str = "Bearer realm=\"latchkey\", Basic realm=\"latchkey\"";
+
+/// A response in the OVH error format with an arbitrary status (413, 405, …).
+pub fn ovh_error(status: StatusCode, class: &str, message: &str) -> Response {
+    (status, axum::Json(json!({ "class": class, "message": message }))).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Error::Invalid(m) => ovh_error(StatusCode::BAD_REQUEST, "Client::BadRequest", &m),
+            Error::NotFound(m) => ovh_error(StatusCode::NOT_FOUND, "Client::NotFound", &m),
+            Error::Conflict(m) => ovh_error(StatusCode::CONFLICT, "Client::Conflict", &m),
+            Error::Unauthenticated(m) => {
+                let mut res = ovh_error(StatusCode::UNAUTHORIZED, "Client::Unauthorized", &m);
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+                res
+            }
+            Error::Forbidden { actions } => (
+                StatusCode::FORBIDDEN,
+                axum::Json(json!({
+                    "class": "Client::Forbidden",
+                    "message": "User not granted for this request",
+                    "details": {
+                        "unauthorizedActionsByAuthentication": "",
+                        "unauthorizedActionsByIAM": actions.join(","),
+                    },
+                })),
+            )
+                .into_response(),
+            Error::RateLimited { message, retry_after } => {
+                let mut res = ovh_error(StatusCode::TOO_MANY_REQUESTS, "Client::TooManyRequests", &message);
+                let secs = retry_after.as_secs().max(1).to_string();
+                if let Ok(v) = HeaderValue::from_str(&secs) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res
+            }
+            Error::Internal(cause) => {
+                let mut chain = cause.to_string();
+                let mut source = cause.source();
+                while let Some(s) = source {
+                    chain.push_str(": ");
+                    chain.push_str(&s.to_string());
+                    source = s.source();
+                }
+                tracing::error!(error = %chain, "internal error");
+                internal_error_response()
+            }
+        }
+    }
+}
+
+/// The body of every 500: the request id, nothing else.
+pub fn internal_error_response() -> Response {
+    let id = request_id::current().unwrap_or_default();
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({
+            "class": "Server::InternalServerError",
+            "message": format!("Internal server error (request id {id})"),
+            "requestId": id,
+        })),
+    )
+        .into_response()
+}

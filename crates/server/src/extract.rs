@@ -1,0 +1,126 @@
+//! Extractors that speak the API's error format: the authenticated [`Caller`], JSON bodies
+//! ([`Body`]) and path segments ([`Name`]).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use latchkey_core::Error;
+use latchkey_core::authz::Principal;
+use latchkey_core::secret::Secret;
+use latchkey_core::service::Directory;
+use latchkey_core::service::auth::Presented;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ovh_error};
+
+/// The authenticated identity making the request.
+#[derive(Debug)]
+pub struct Caller(pub Principal);
+
+impl<S> FromRequestParts<S> for Caller
+where
+    Arc<Directory>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let directory = Arc::<Directory>::from_ref(state);
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| Error::unauthenticated("authentication required: send Authorization: Bearer <token>"))?;
+        let header = header
+            .to_str()
+            .map_err(|_| Error::unauthenticated("the Authorization header is not valid ASCII"))?;
+        let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+        let value = value.trim();
+        let result = if scheme.eq_ignore_ascii_case("bearer") {
+            let token = Secret::new(value);
+            directory.authenticate(Presented::Bearer(&token), client).await
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let (user, password) = decode_basic(value)?;
+            directory.authenticate(Presented::Basic { user: &user, password: &password }, client).await
+        } else {
+            Err(Error::unauthenticated("unsupported Authorization scheme; use Bearer or Basic"))
+        };
+        match result {
+            Ok(principal) => Ok(Caller(principal)),
+            Err(e) => {
+                if let Error::Unauthenticated(reason) = &e {
+                    tracing::info!(client = %client, reason = %reason, "authentication refused");
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+fn decode_basic(value: &str) -> Result<(String, Secret), ApiError> {
+    let malformed = || Error::unauthenticated("malformed Basic credentials");
+    let bytes = base64::engine::general_purpose::STANDARD.decode(value).map_err(|_| malformed())?;
+    let text = String::from_utf8(bytes).map_err(|_| malformed())?;
+    let (user, password) = text.split_once(':').ok_or_else(malformed)?;
+    Ok((user.to_owned(), Secret::new(password)))
+}
+
+/// A JSON request body, parsed whatever the Content-Type; errors are 400 (413 when too large)
+/// in the API's format, naming the offending field.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<S, T> FromRequest<S> for Body<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ovh_error(StatusCode::PAYLOAD_TOO_LARGE, "Client::PayloadTooLarge", "request body is too large")
+            } else {
+                ApiError::bad_request(format!("cannot read the request body: {rejection}")).into_response()
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")).into_response())
+    }
+}
+
+/// Parses a path segment into a validated name, refusing it with a 400 that says why.
+pub fn name<T>(raw: &str, parse: impl FnOnce(&str) -> latchkey_core::Result<T>) -> Result<T, ApiError> {
+    parse(raw).map_err(ApiError::from)
+}
+
+/// Path parameters that are not valid UTF-8 or do not match the route become a 400.
+#[derive(Debug)]
+pub struct PathParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))
+    }
+}

@@ -1,0 +1,196 @@
+//! Building and running the server: [`Application::build`] opens the store, loads the hash key,
+//! bootstraps an empty store and binds the listener; [`Application::run_until_stopped`] serves
+//! until the shutdown future completes, then drains requests and writes pending token usage.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use latchkey_core::authz::RoleAuthorizer;
+use latchkey_core::clock::{SharedClock, SystemClock};
+use latchkey_core::secret::{HashKey, Secret};
+use latchkey_core::service::{Directory, DirectoryConfig};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::config::Config;
+use crate::error::{internal_error_response, ovh_error};
+use crate::state::AppState;
+use crate::{admin, ovh, request_id};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("hash key file {path}: {message}")]
+    HashKey { path: String, message: String },
+    #[error("store: {0}")]
+    Store(latchkey_core::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// What the first start created, for the operator to read once.
+#[derive(Debug)]
+pub struct Bootstrapped {
+    pub nic: String,
+    pub login: String,
+    /// Present when the password was generated.
+    pub generated_password: Option<Secret>,
+}
+
+/// A built server, bound to its port, not yet serving.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    directory: Arc<Directory>,
+    bootstrapped: Option<Bootstrapped>,
+}
+
+impl Application {
+    /// Builds the server with the wall clock.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the server with an injected clock (tests drive expiry and throttling with it).
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        if config.database_url.starts_with("sqlite:") || !config.hash_key_file.is_absolute() {
+            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+                path: config.data_dir.display().to_string(),
+                source,
+            })?;
+        }
+        let hash_key = load_or_create_hash_key(&config.hash_key_file)?;
+        let store = latchkey_store::connect(&config.database_url).await.map_err(StartError::Store)?;
+        let authorizer = Arc::new(RoleAuthorizer::new(config.plate.clone()));
+        let directory = Arc::new(Directory::new(
+            store,
+            clock,
+            authorizer,
+            DirectoryConfig::new(config.plate.clone(), hash_key),
+        ));
+        let bootstrapped = directory
+            .bootstrap(config.account.clone(), config.admin_email.clone(), config.admin_password.clone())
+            .await
+            .map_err(StartError::Store)?
+            .map(|created| Bootstrapped {
+                nic: created.account.nic.to_string(),
+                login: created.root_login.to_string(),
+                generated_password: created.generated_password,
+            });
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let state = AppState { directory: Arc::clone(&directory), plate: config.plate.clone() };
+        Ok(Self { listener, router: router(state, config.body_limit), directory, bootstrapped })
+    }
+
+    /// The bound port (useful when listening on port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// What the first start created; `None` when the store was already bootstrapped.
+    pub fn bootstrapped(&self) -> Option<&Bootstrapped> {
+        self.bootstrapped.as_ref()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and writes pending
+    /// token usage to the store.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let directory = Arc::clone(&self.directory);
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                if let Err(e) = directory.flush_usage().await {
+                    tracing::warn!(error = %e, "could not record token usage");
+                }
+                directory.prune_throttles();
+            }
+        });
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        housekeeping.abort();
+        if let Err(e) = self.directory.flush_usage().await {
+            tracing::warn!(error = %e, "could not record token usage at shutdown");
+        }
+        served
+    }
+}
+
+/// Every route of the server, with the layers every response goes through.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    let ovh = ovh::router();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/bench/ok", get(|| async { StatusCode::OK }))
+        .nest("/1.0", ovh.clone())
+        .nest("/v1", ovh)
+        .nest("/v2/admin", admin::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("handler panicked");
+            internal_error_response()
+        }))
+        .layer(axum::middleware::from_fn(request_id::assign))
+}
+
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+async fn not_found() -> Response {
+    ovh_error(StatusCode::NOT_FOUND, "Client::NotFound", "no such route")
+}
+
+async fn method_not_allowed() -> Response {
+    ovh_error(StatusCode::METHOD_NOT_ALLOWED, "Client::MethodNotAllowed", "method not allowed on this route")
+}
+
+/// Reads the 32-byte hash key, creating it (mode 0600) on first start.
+fn load_or_create_hash_key(path: &Path) -> Result<HashKey, StartError> {
+    let err = |message: String| StartError::HashKey { path: path.display().to_string(), message };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes: [u8; 32] = bytes
+                .try_into()
+                .map_err(|b: Vec<u8>| err(format!("holds {} bytes; expected 32", b.len())))?;
+            Ok(HashKey::from_bytes(bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = HashKey::generate();
+            write_private(path, key.as_bytes()).map_err(|e| err(e.to_string()))?;
+            Ok(key)
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
