@@ -95,10 +95,21 @@ where
                 ApiError::bad_request(format!("cannot read the request body: {rejection}")).into_response()
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(Body)
-            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")).into_response())
+        parse_json(&bytes).map(Body).map_err(|m| ApiError::bad_request(m).into_response())
     }
+}
+
+/// Parses a JSON document, naming the field at fault (`expiresIn: invalid type …`).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        match e.path().to_string().as_str() {
+            "." | "" => format!("invalid request body: {}", e.inner()),
+            path => format!("invalid request body: {path}: {}", e.inner()),
+        }
+    })?;
+    de.end().map_err(|e| format!("invalid request body: {e}"))?;
+    Ok(value)
 }
 
 /// Parses a path segment into a validated name, refusing it with a 400 that says why.

@@ -1,0 +1,250 @@
+//! Test harness: the real server on a random loopback port, with a fresh database (SQLite file
+//! or PostgreSQL database) and data directory per test, an injected clock, and a reqwest client.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use latchkey_core::clock::ManualClock;
+use latchkey_server::config::{Config, sqlite_url};
+use latchkey_server::Application;
+use latchkey_store::testing::PostgresDatabase;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const NIC: &str = "lk0001-lk";
+pub const ADMIN_PASSWORD: &str = "bootstrap password 1";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How a request authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Basic(String, String),
+    /// A raw `Authorization` header value.
+    Header(Vec<u8>),
+}
+
+impl Auth {
+    pub fn password(nic: &str, login: &str, password: &str) -> Self {
+        Auth::Basic(format!("{nic}/{login}"), password.to_owned())
+    }
+
+    /// The Basic form product back ends use: user `pat_jwt_<anything>`, the PAT as password.
+    pub fn pat_basic(token: &str) -> Self {
+        Auth::Basic("pat_jwt_my-script".to_owned(), token.to_owned())
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// Asserts the status and, for errors, the OVH error class; returns the body.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        if self.text.is_empty() { Value::Null } else { self.json() }
+    }
+
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, class: &str) -> String {
+        let body = self.expect(status);
+        assert_eq!(body["class"], class, "body: {}", self.text);
+        body["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub admin: Auth,
+    config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    _db: Option<PostgresDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PostgresDatabase::create().await),
+        };
+        let database_url = match &db {
+            Some(db) => db.url().to_owned(),
+            None => sqlite_url(&dir.path().join("latchkey.db")),
+        };
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_owned(),
+            database_url,
+            account: latchkey_core::names::Nic::parse(NIC).unwrap(),
+            admin_email: latchkey_core::names::Email::parse("admin@example.com").unwrap(),
+            admin_password: Some(latchkey_core::secret::Secret::new(ADMIN_PASSWORD)),
+            public_url: "http://127.0.0.1".into(),
+            plate: latchkey_core::names::Plate::parse("eu").unwrap(),
+            hash_key_file: dir.path().join("hash.key"),
+            body_limit: 64 * 1024,
+        };
+        let mut app = TestApp {
+            base: String::new(),
+            client: reqwest::Client::new(),
+            clock: Arc::new(ManualClock::starting_now()),
+            admin: Auth::password(NIC, "admin", ADMIN_PASSWORD),
+            config,
+            shutdown: None,
+            server: None,
+            _db: db,
+            _dir: dir,
+        };
+        app.start().await;
+        app
+    }
+
+    async fn start(&mut self) {
+        let built = Application::build_with_clock(self.config.clone(), self.clock.clone()).await.unwrap();
+        self.base = format!("http://127.0.0.1:{}", built.port());
+        let (tx, rx) = oneshot::channel::<()>();
+        self.shutdown = Some(tx);
+        self.server = Some(tokio::spawn(async move {
+            built.run_until_stopped(async { let _ = rx.await; }).await.unwrap();
+        }));
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        latchkey_core::clock::Clock::now(self.clock.as_ref())
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    pub async fn call(&self, method: Method, path: &str, auth: &Auth, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        req = match auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+            Auth::Header(raw) => req.header(
+                reqwest::header::AUTHORIZATION,
+                reqwest::header::HeaderValue::from_bytes(raw).unwrap(),
+            ),
+        };
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        Reply { status: res.status(), headers: res.headers().clone(), text: res.text().await.unwrap() }
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, auth: &Auth, body: Vec<u8>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).body(body);
+        if let Auth::Bearer(t) = auth {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        Reply { status: res.status(), headers: res.headers().clone(), text: res.text().await.unwrap() }
+    }
+
+    pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
+        self.call(Method::GET, path, auth, None).await
+    }
+
+    pub async fn post(&self, path: &str, auth: &Auth, body: Value) -> Reply {
+        self.call(Method::POST, path, auth, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, auth: &Auth, body: Value) -> Reply {
+        self.call(Method::PUT, path, auth, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, auth: &Auth) -> Reply {
+        self.call(Method::DELETE, path, auth, None).await
+    }
+
+    /// Creates a PAT for `login` (authenticated as `auth`) and returns its value.
+    pub async fn create_pat(&self, auth: &Auth, login: &str, name: &str) -> String {
+        let body = json!({ "name": name, "description": "test token" });
+        let created = self.post(&format!("/1.0/me/identity/user/{login}/token"), auth, body).await.expect(200);
+        created["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A PAT of the bootstrap ROOT user, so tests need not hash a password per call.
+    pub async fn admin_pat(&self) -> Auth {
+        Auth::Bearer(self.create_pat(&self.admin, "admin", "admin-test").await)
+    }
+
+    /// Creates a user in `group` (authenticated as `auth`).
+    pub async fn create_user(&self, auth: &Auth, login: &str, group: &str) {
+        let body = json!({
+            "login": login,
+            "email": format!("{login}@example.com"),
+            "group": group,
+            "description": "test user",
+            "password": format!("{login} password"),
+        });
+        self.post("/1.0/me/identity/user", auth, body).await.expect(200);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
+            })+
+        }
+    };
+}

@@ -1,0 +1,12 @@
+//! API tests: the real server over real HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod authentication;
+mod bad_input;
+mod groups;
+mod isolation;
+mod pats;
+mod persistence;
+mod users;
