@@ -30,7 +30,11 @@ pub enum AccountCommand {
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// Base URL of the server.
-    #[arg(long = "url", env = "LATCHKEY_URL", default_value = "http://127.0.0.1:5080")]
+    #[arg(
+        long = "url",
+        env = "LATCHKEY_URL",
+        default_value = "http://127.0.0.1:5080"
+    )]
     url: String,
     /// Print the server's JSON instead of a summary.
     #[arg(long)]
@@ -39,12 +43,22 @@ pub struct ServerArgs {
 
 pub async fn run(cmd: AccountCommand) -> anyhow::Result<()> {
     match cmd {
-        AccountCommand::Create { email, nichandle, server } => {
+        AccountCommand::Create {
+            email,
+            nichandle,
+            server,
+        } => {
             let mut body = json!({ "email": email });
             if let Some(nic) = nichandle {
                 body["nichandle"] = json!(nic);
             }
-            let created = call(&server, reqwest::Method::POST, "/v2/admin/account", Some(body)).await?;
+            let created = call(
+                &server,
+                reqwest::Method::POST,
+                "/v2/admin/account",
+                Some(body),
+            )
+            .await?;
             if server.json {
                 print_json(&created);
             } else {
@@ -84,12 +98,20 @@ fn print_json(v: &Value) {
     }
 }
 
-async fn call(server: &ServerArgs, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+async fn call(
+    server: &ServerArgs,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
     let url = format!("{}{path}", server.url.trim_end_matches('/'));
     let mut req = reqwest::Client::new().request(method, &url);
     if let Ok(token) = std::env::var("LATCHKEY_TOKEN") {
         req = req.bearer_auth(token);
-    } else if let (Ok(user), Ok(password)) = (std::env::var("LATCHKEY_USER"), std::env::var("LATCHKEY_PASSWORD")) {
+    } else if let (Ok(user), Ok(password)) = (
+        std::env::var("LATCHKEY_USER"),
+        std::env::var("LATCHKEY_PASSWORD"),
+    ) {
         req = req.basic_auth(user, Some(password));
     } else {
         bail!("set LATCHKEY_TOKEN (a PAT), or LATCHKEY_USER ({{nic}}/admin) and LATCHKEY_PASSWORD");
@@ -97,7 +119,10 @@ async fn call(server: &ServerArgs, method: reqwest::Method, path: &str, body: Op
     if let Some(body) = body {
         req = req.json(&body);
     }
-    let res = req.send().await.with_context(|| format!("cannot reach {url}"))?;
+    let res = req
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
     let status = res.status();
     let value: Value = res.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

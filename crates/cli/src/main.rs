@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use latchkey_server::{Application, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "latchkey", version, about = "Self-hostable identity and token service")]
+#[command(
+    name = "latchkey",
+    version,
+    about = "Self-hostable identity and token service"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,7 +59,9 @@ fn main() -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("LATCHKEY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("LATCHKEY_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -98,7 +104,11 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         println!("admin email   {}", config.admin_email.as_str());
         println!(
             "admin password {}",
-            if config.admin_password.is_some() { "set" } else { "generated at first start" }
+            if config.admin_password.is_some() {
+                "set"
+            } else {
+                "generated at first start"
+            }
         );
         println!("public url    {}", config.public_url);
         println!("plate         {}", config.plate);
@@ -150,7 +160,10 @@ mod tests {
 
     #[test]
     fn database_url_password_is_hidden() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }

@@ -63,7 +63,9 @@ pub const ADMIN_ACCOUNT_MANAGE: Action = Action {
 
 /// Every action the server enforces.
 pub fn all_actions() -> impl Iterator<Item = &'static Action> {
-    ACCOUNT_ACTIONS.iter().chain(std::iter::once(&ADMIN_ACCOUNT_MANAGE))
+    ACCOUNT_ACTIONS
+        .iter()
+        .chain(std::iter::once(&ADMIN_ACCOUNT_MANAGE))
 }
 
 /// How the caller proved who it is.
@@ -144,9 +146,14 @@ pub fn authorize(
     resource: &Urn,
 ) -> Result<Permit> {
     if authorizer.allows(who, action, resource) {
-        Ok(Permit { account: who.account.id, action: action.name })
+        Ok(Permit {
+            account: who.account.id,
+            action: action.name,
+        })
     } else {
-        Err(Error::Forbidden { actions: vec![action.name.to_owned()] })
+        Err(Error::Forbidden {
+            actions: vec![action.name.to_owned()],
+        })
     }
 }
 
@@ -192,7 +199,10 @@ mod tests {
     #[test]
     fn root_and_admin_group_may_act_in_their_own_account() {
         let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
-        for p in [principal(false, UserType::Root, Role::Regular), principal(false, UserType::User, Role::Admin)] {
+        for p in [
+            principal(false, UserType::Root, Role::Regular),
+            principal(false, UserType::User, Role::Admin),
+        ] {
             let permit = authorize(&authz, &p, &USER_CREATE, &own(&p)).unwrap();
             assert_eq!(permit.account(), AccountId(1));
         }
@@ -214,17 +224,35 @@ mod tests {
     fn root_cannot_act_on_another_accounts_resource() {
         let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
         let p = principal(false, UserType::Root, Role::Admin);
-        let other = Urn::account_resource(&Plate::parse("eu").unwrap(), &Nic::parse("lk0002-lk").unwrap());
+        let other = Urn::account_resource(
+            &Plate::parse("eu").unwrap(),
+            &Nic::parse("lk0002-lk").unwrap(),
+        );
         assert!(authorize(&authz, &p, &USER_GET, &other).is_err());
     }
 
     #[test]
     fn operator_actions_need_the_operator_root() {
         let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
-        let res = Urn::account_resource(&Plate::parse("eu").unwrap(), &Nic::parse("lk0001-lk").unwrap());
-        assert!(authz.allows(&principal(true, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
-        assert!(!authz.allows(&principal(true, UserType::User, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
-        assert!(!authz.allows(&principal(false, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res));
+        let res = Urn::account_resource(
+            &Plate::parse("eu").unwrap(),
+            &Nic::parse("lk0001-lk").unwrap(),
+        );
+        assert!(authz.allows(
+            &principal(true, UserType::Root, Role::Admin),
+            &ADMIN_ACCOUNT_MANAGE,
+            &res
+        ));
+        assert!(!authz.allows(
+            &principal(true, UserType::User, Role::Admin),
+            &ADMIN_ACCOUNT_MANAGE,
+            &res
+        ));
+        assert!(!authz.allows(
+            &principal(false, UserType::Root, Role::Admin),
+            &ADMIN_ACCOUNT_MANAGE,
+            &res
+        ));
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self { micros: AtomicI64::new(start.timestamp_micros()) }
+        Self {
+            micros: AtomicI64::new(start.timestamp_micros()),
+        }
     }
 
     /// Starts at the current wall-clock time.

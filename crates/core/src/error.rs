@@ -26,7 +26,10 @@ pub enum Error {
     Forbidden { actions: Vec<String> },
     /// Too many attempts; retry after the given delay.
     #[error("{message}")]
-    RateLimited { message: String, retry_after: Duration },
+    RateLimited {
+        message: String,
+        retry_after: Duration,
+    },
     /// Anything the caller cannot fix. The cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -196,7 +196,10 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
         }
-        assert_eq!("PASSWORD_CHANGE_REQUIRED".parse::<UserStatus>().unwrap(), UserStatus::PasswordChangeRequired);
+        assert_eq!(
+            "PASSWORD_CHANGE_REQUIRED".parse::<UserStatus>().unwrap(),
+            UserStatus::PasswordChangeRequired
+        );
         let err = "admin".parse::<Role>().unwrap_err().to_string();
         assert!(err.contains("ADMIN, REGULAR, UNPRIVILEGED, NONE"), "{err}");
     }

@@ -18,10 +18,14 @@ fn check_identifier(what: &str, s: &str, max: usize) -> Result<()> {
         return Err(Error::invalid(format!("{what} must not be empty")));
     }
     if s.chars().count() > max {
-        return Err(Error::invalid(format!("{what} is longer than {max} characters")));
+        return Err(Error::invalid(format!(
+            "{what} is longer than {max} characters"
+        )));
     }
     if !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(Error::invalid(format!("{what} must start with a letter or a digit")));
+        return Err(Error::invalid(format!(
+            "{what} must start with a letter or a digit"
+        )));
     }
     if let Some(bad) = s.chars().find(|c| !is_name_char(*c)) {
         return Err(Error::invalid(format!(
@@ -135,7 +139,9 @@ impl Plate {
         if (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase()) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Error::invalid(format!("plate {s:?} must be 2 to 8 lowercase letters")))
+            Err(Error::invalid(format!(
+                "plate {s:?} must be 2 to 8 lowercase letters"
+            )))
         }
     }
 
@@ -163,7 +169,9 @@ impl Email {
         if valid {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Error::invalid(format!("email {s:?} is not a valid address")))
+            Err(Error::invalid(format!(
+                "email {s:?} is not a valid address"
+            )))
         }
     }
 
@@ -229,7 +237,10 @@ mod tests {
 
     #[test]
     fn login_accepts_letters_digits_and_separators() {
-        assert_eq!(Login::parse("john.smith-2_x").unwrap().as_str(), "john.smith-2_x");
+        assert_eq!(
+            Login::parse("john.smith-2_x").unwrap().as_str(),
+            "john.smith-2_x"
+        );
     }
 
     #[test]
@@ -252,7 +263,16 @@ mod tests {
     fn nic_is_normalised_to_lowercase_and_checked() {
         assert_eq!(Nic::parse("LK0001-LK").unwrap().as_str(), "lk0001-lk");
         assert!(Nic::parse("xx11111-ovh").is_ok());
-        for bad in ["", "lk0001", "lk-lk", "0001-lk", "lk0001-", "lk0001-l", "lk00a1-lk", "lk0001-lk-x"] {
+        for bad in [
+            "",
+            "lk0001",
+            "lk-lk",
+            "0001-lk",
+            "lk0001-",
+            "lk0001-l",
+            "lk00a1-lk",
+            "lk0001-lk-x",
+        ] {
             assert!(Nic::parse(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -1,9 +1,9 @@
 //! Argon2id password hashing (PHC string format at rest). Hashing and verifying are deliberately
 //! slow: callers run them off the async executor.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::secret::Secret;
 use crate::{Error, Result};
@@ -17,10 +17,14 @@ pub const MAX_LEN: usize = 256;
 pub fn check_policy(password: &Secret) -> Result<()> {
     let len = password.expose().chars().count();
     if len < MIN_LEN {
-        return Err(Error::invalid(format!("password must have at least {MIN_LEN} characters")));
+        return Err(Error::invalid(format!(
+            "password must have at least {MIN_LEN} characters"
+        )));
     }
     if len > MAX_LEN {
-        return Err(Error::invalid(format!("password must have at most {MAX_LEN} characters")));
+        return Err(Error::invalid(format!(
+            "password must have at most {MAX_LEN} characters"
+        )));
     }
     Ok(())
 }
@@ -39,7 +43,9 @@ pub fn verify(password: &Secret, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok()
+    Argon2::default()
+        .verify_password(password.expose().as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// A hash of a random password, verified against when the user does not exist, so that an

@@ -82,7 +82,9 @@ fn checksum(body: &str) -> String {
 /// `len` characters of base62 drawn uniformly from the operating system's random source.
 pub fn random_base62(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect()
+    (0..len)
+        .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)
+        .collect()
 }
 
 /// A fresh password for a bootstrapped ROOT user: 24 base62 characters (≈143 bits).
@@ -201,7 +203,10 @@ mod tests {
         assert!(check_format(TokenKind::Pat, &value.replacen("lkpat_", "ghp_", 1)).is_err());
         assert!(check_format(TokenKind::Pat, &value[..value.len() - 1]).is_err());
         assert!(check_format(TokenKind::Pat, &format!("{value}x")).is_err());
-        assert!(check_format(TokenKind::Pat, &value.replacen('A', "-", 1)).is_err() || !value.contains('A'));
+        assert!(
+            check_format(TokenKind::Pat, &value.replacen('A', "-", 1)).is_err()
+                || !value.contains('A')
+        );
         assert!(check_format(TokenKind::Pat, "").is_err());
     }
 

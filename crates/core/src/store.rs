@@ -25,9 +25,21 @@ pub struct NewAccount {
 
 /// The groups every account starts with, and the one new users join when none is named.
 pub const DEFAULT_GROUPS: &[(&str, Role, &str)] = &[
-    ("ADMIN", Role::Admin, "Administrators: every right in the account"),
-    ("DEFAULT", Role::Regular, "Regular users: rights come from policies"),
-    ("UNPRIVILEGED", Role::Unprivileged, "Users with no rights beyond their policies"),
+    (
+        "ADMIN",
+        Role::Admin,
+        "Administrators: every right in the account",
+    ),
+    (
+        "DEFAULT",
+        Role::Regular,
+        "Regular users: rights come from policies",
+    ),
+    (
+        "UNPRIVILEGED",
+        Role::Unprivileged,
+        "Users with no rights beyond their policies",
+    ),
 ];
 pub const DEFAULT_USER_GROUP: &str = "DEFAULT";
 pub const ROOT_GROUP: &str = "ADMIN";

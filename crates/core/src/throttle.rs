@@ -29,7 +29,10 @@ pub struct Throttle<K: Eq + Hash> {
 
 impl<K: Eq + Hash + Clone> Throttle<K> {
     pub fn new(limit: Limit) -> Self {
-        Self { limit, windows: DashMap::new() }
+        Self {
+            limit,
+            windows: DashMap::new(),
+        }
     }
 
     fn window(&self) -> TimeDelta {
@@ -41,7 +44,12 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         let w = *self.windows.get(key)?;
         let ends = w.started + self.window();
         if w.failures >= self.limit.max_failures && now < ends {
-            Some((ends - now).to_std().unwrap_or_default().max(Duration::from_secs(1)))
+            Some(
+                (ends - now)
+                    .to_std()
+                    .unwrap_or_default()
+                    .max(Duration::from_secs(1)),
+            )
         } else {
             None
         }
@@ -49,9 +57,15 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
 
     pub fn record_failure(&self, key: &K, now: DateTime<Utc>) {
         let window = self.window();
-        let mut entry = self.windows.entry(key.clone()).or_insert(Window { started: now, failures: 0 });
+        let mut entry = self.windows.entry(key.clone()).or_insert(Window {
+            started: now,
+            failures: 0,
+        });
         if now >= entry.started + window {
-            *entry = Window { started: now, failures: 0 };
+            *entry = Window {
+                started: now,
+                failures: 0,
+            };
         }
         entry.failures = entry.failures.saturating_add(1);
     }
@@ -72,7 +86,10 @@ mod tests {
     use super::*;
 
     fn throttle() -> Throttle<&'static str> {
-        Throttle::new(Limit { max_failures: 3, window: Duration::from_secs(60) })
+        Throttle::new(Limit {
+            max_failures: 3,
+            window: Duration::from_secs(60),
+        })
     }
 
     #[test]

@@ -56,9 +56,21 @@ mod tests {
         let nic = Nic::parse("xx11111-ovh").unwrap();
         let login = Login::parse("john").unwrap();
         let group = GroupName::parse("ops").unwrap();
-        assert_eq!(Urn::user(&plate, &nic, &login).as_str(), "urn:v1:eu:identity:user:xx11111-ovh/john");
-        assert_eq!(Urn::group(&plate, &nic, &group).as_str(), "urn:v1:eu:identity:group:xx11111-ovh/ops");
-        assert_eq!(Urn::account_identity(&plate, &nic).as_str(), "urn:v1:eu:identity:account:xx11111-ovh");
-        assert_eq!(Urn::account_resource(&plate, &nic).as_str(), "urn:v1:eu:resource:account:xx11111-ovh");
+        assert_eq!(
+            Urn::user(&plate, &nic, &login).as_str(),
+            "urn:v1:eu:identity:user:xx11111-ovh/john"
+        );
+        assert_eq!(
+            Urn::group(&plate, &nic, &group).as_str(),
+            "urn:v1:eu:identity:group:xx11111-ovh/ops"
+        );
+        assert_eq!(
+            Urn::account_identity(&plate, &nic).as_str(),
+            "urn:v1:eu:identity:account:xx11111-ovh"
+        );
+        assert_eq!(
+            Urn::account_resource(&plate, &nic).as_str(),
+            "urn:v1:eu:resource:account:xx11111-ovh"
+        );
     }
 }

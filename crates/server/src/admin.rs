@@ -30,7 +30,9 @@ pub struct CreateAccount {
 }
 
 async fn list(State(app): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Vec<Nic>>> {
-    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let permit = app
+        .directory
+        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
     let accounts = app.directory.list_accounts(&permit).await?;
     Ok(Json(accounts.into_iter().map(|a| a.nic).collect()))
 }
@@ -40,9 +42,15 @@ async fn create(
     Caller(who): Caller,
     Body(body): Body<CreateAccount>,
 ) -> ApiResult<Json<CreatedAccountView>> {
-    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let permit = app
+        .directory
+        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
     let nic = body.nichandle.as_deref().map(Nic::parse).transpose()?;
-    let request = AccountRequest { nic, email: body.email, admin_password: body.admin_password };
+    let request = AccountRequest {
+        nic,
+        email: body.email,
+        admin_password: body.admin_password,
+    };
     let created = app.directory.create_account(&permit, request).await?;
     tracing::info!(by = %who.user.login, account = %created.account.nic, "account created");
     Ok(Json(CreatedAccountView {
@@ -57,7 +65,12 @@ async fn show(
     Caller(who): Caller,
     PathParams(nic): PathParams<String>,
 ) -> ApiResult<Json<AccountView>> {
-    let permit = app.directory.authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
-    let account = app.directory.account_by_nic(&permit, &name(&nic, Nic::parse)?).await?;
+    let permit = app
+        .directory
+        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+    let account = app
+        .directory
+        .account_by_nic(&permit, &name(&nic, Nic::parse)?)
+        .await?;
     Ok(Json(AccountView::new(account, &app.plate)))
 }

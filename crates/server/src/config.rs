@@ -68,27 +68,51 @@ pub struct ConfigError {
 }
 
 fn bad(setting: &'static str, message: impl ToString) -> ConfigError {
-    ConfigError { setting, message: message.to_string() }
+    ConfigError {
+        setting,
+        message: message.to_string(),
+    }
 }
 
 impl Settings {
     /// Validates every setting; reads the admin password from the environment or its file.
     pub fn validate(&self) -> Result<Config, ConfigError> {
-        let listen: SocketAddr = self
-            .listen
-            .parse()
-            .map_err(|e| bad("LATCHKEY_LISTEN", format!("{e} (expected host:port, e.g. 127.0.0.1:5080)")))?;
+        let listen: SocketAddr = self.listen.parse().map_err(|e| {
+            bad(
+                "LATCHKEY_LISTEN",
+                format!("{e} (expected host:port, e.g. 127.0.0.1:5080)"),
+            )
+        })?;
         let database_url = match &self.database_url {
-            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url.clone(),
-            Some(_) => return Err(bad("LATCHKEY_DATABASE_URL", "must start with sqlite: or postgres://")),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url.clone()
+            }
+            Some(_) => {
+                return Err(bad(
+                    "LATCHKEY_DATABASE_URL",
+                    "must start with sqlite: or postgres://",
+                ));
+            }
             None => sqlite_url(&self.data_dir.join("latchkey.db")),
         };
         let account = Nic::parse(&self.account).map_err(|e| bad("LATCHKEY_ACCOUNT", e))?;
-        let admin_email = Email::parse(&self.admin_email).map_err(|e| bad("LATCHKEY_ADMIN_EMAIL", e))?;
-        let admin_password = match (&self.admin_password_file, std::env::var("LATCHKEY_ADMIN_PASSWORD")) {
+        let admin_email =
+            Email::parse(&self.admin_email).map_err(|e| bad("LATCHKEY_ADMIN_EMAIL", e))?;
+        let admin_password = match (
+            &self.admin_password_file,
+            std::env::var("LATCHKEY_ADMIN_PASSWORD"),
+        ) {
             (Some(path), _) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| bad("LATCHKEY_ADMIN_PASSWORD_FILE", format!("{}: {e}", path.display())))?;
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    bad(
+                        "LATCHKEY_ADMIN_PASSWORD_FILE",
+                        format!("{}: {e}", path.display()),
+                    )
+                })?;
                 Some(Secret::new(text.trim_end_matches(['\r', '\n'])))
             }
             (None, Ok(value)) if !value.is_empty() => Some(Secret::new(value)),
@@ -101,11 +125,19 @@ impl Settings {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 url.trim_end_matches('/').to_owned()
             }
-            Some(_) => return Err(bad("LATCHKEY_PUBLIC_URL", "must start with http:// or https://")),
+            Some(_) => {
+                return Err(bad(
+                    "LATCHKEY_PUBLIC_URL",
+                    "must start with http:// or https://",
+                ));
+            }
             None => format!("http://{listen}"),
         };
         let plate = Plate::parse(&self.plate).map_err(|e| bad("LATCHKEY_PLATE", e))?;
-        let hash_key_file = self.hash_key_file.clone().unwrap_or_else(|| self.data_dir.join("hash.key"));
+        let hash_key_file = self
+            .hash_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("hash.key"));
         Ok(Config {
             listen,
             data_dir: self.data_dir.clone(),
@@ -172,10 +204,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
         std::fs::write(&path, "a long password\n").unwrap();
-        let config = parse(&["--admin-password-file", path.to_str().unwrap()]).validate().unwrap();
+        let config = parse(&["--admin-password-file", path.to_str().unwrap()])
+            .validate()
+            .unwrap();
         assert_eq!(config.admin_password.unwrap().expose(), "a long password");
         std::fs::write(&path, "short").unwrap();
-        let err = parse(&["--admin-password-file", path.to_str().unwrap()]).validate().unwrap_err();
+        let err = parse(&["--admin-password-file", path.to_str().unwrap()])
+            .validate()
+            .unwrap_err();
         assert_eq!(err.setting, "LATCHKEY_ADMIN_PASSWORD");
     }
 }

@@ -33,7 +33,11 @@ pub const CHALLENGE: &str = "Bearer realm=\"latchkey\", Basic realm=\"latchkey\"
 
 /// A response in the OVH error format with an arbitrary status (413, 405, …).
 pub fn ovh_error(status: StatusCode, class: &str, message: &str) -> Response {
-    (status, axum::Json(json!({ "class": class, "message": message }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "class": class, "message": message })),
+    )
+        .into_response()
 }
 
 impl IntoResponse for ApiError {
@@ -44,7 +48,10 @@ impl IntoResponse for ApiError {
             Error::Conflict(m) => ovh_error(StatusCode::CONFLICT, "Client::Conflict", &m),
             Error::Unauthenticated(m) => {
                 let mut res = ovh_error(StatusCode::UNAUTHORIZED, "Client::Unauthorized", &m);
-                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(CHALLENGE),
+                );
                 res
             }
             Error::Forbidden { actions } => (
@@ -59,8 +66,15 @@ impl IntoResponse for ApiError {
                 })),
             )
                 .into_response(),
-            Error::RateLimited { message, retry_after } => {
-                let mut res = ovh_error(StatusCode::TOO_MANY_REQUESTS, "Client::TooManyRequests", &message);
+            Error::RateLimited {
+                message,
+                retry_after,
+            } => {
+                let mut res = ovh_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Client::TooManyRequests",
+                    &message,
+                );
                 let secs = retry_after.as_secs().max(1).to_string();
                 if let Ok(v) = HeaderValue::from_str(&secs) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);

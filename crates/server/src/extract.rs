@@ -37,10 +37,9 @@ where
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| Error::unauthenticated("authentication required: send Authorization: Bearer <token>"))?;
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            Error::unauthenticated("authentication required: send Authorization: Bearer <token>")
+        })?;
         let header = header
             .to_str()
             .map_err(|_| Error::unauthenticated("the Authorization header is not valid ASCII"))?;
@@ -48,12 +47,24 @@ where
         let value = value.trim();
         let result = if scheme.eq_ignore_ascii_case("bearer") {
             let token = Secret::new(value);
-            directory.authenticate(Presented::Bearer(&token), client).await
+            directory
+                .authenticate(Presented::Bearer(&token), client)
+                .await
         } else if scheme.eq_ignore_ascii_case("basic") {
             let (user, password) = decode_basic(value)?;
-            directory.authenticate(Presented::Basic { user: &user, password: &password }, client).await
+            directory
+                .authenticate(
+                    Presented::Basic {
+                        user: &user,
+                        password: &password,
+                    },
+                    client,
+                )
+                .await
         } else {
-            Err(Error::unauthenticated("unsupported Authorization scheme; use Bearer or Basic"))
+            Err(Error::unauthenticated(
+                "unsupported Authorization scheme; use Bearer or Basic",
+            ))
         };
         match result {
             Ok(principal) => Ok(Caller(principal)),
@@ -69,7 +80,9 @@ where
 
 fn decode_basic(value: &str) -> Result<(String, Secret), ApiError> {
     let malformed = || Error::unauthenticated("malformed Basic credentials");
-    let bytes = base64::engine::general_purpose::STANDARD.decode(value).map_err(|_| malformed())?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| malformed())?;
     let text = String::from_utf8(bytes).map_err(|_| malformed())?;
     let (user, password) = text.split_once(':').ok_or_else(malformed)?;
     Ok((user.to_owned(), Secret::new(password)))
@@ -90,12 +103,19 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ovh_error(StatusCode::PAYLOAD_TOO_LARGE, "Client::PayloadTooLarge", "request body is too large")
+                ovh_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Client::PayloadTooLarge",
+                    "request body is too large",
+                )
             } else {
-                ApiError::bad_request(format!("cannot read the request body: {rejection}")).into_response()
+                ApiError::bad_request(format!("cannot read the request body: {rejection}"))
+                    .into_response()
             }
         })?;
-        parse_json(&bytes).map(Body).map_err(|m| ApiError::bad_request(m).into_response())
+        parse_json(&bytes)
+            .map(Body)
+            .map_err(|m| ApiError::bad_request(m).into_response())
     }
 }
 
@@ -113,7 +133,10 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
 }
 
 /// Parses a path segment into a validated name, refusing it with a 400 that says why.
-pub fn name<T>(raw: &str, parse: impl FnOnce(&str) -> latchkey_core::Result<T>) -> Result<T, ApiError> {
+pub fn name<T>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> latchkey_core::Result<T>,
+) -> Result<T, ApiError> {
     parse(raw).map_err(ApiError::from)
 }
 

@@ -21,7 +21,8 @@ pub fn current() -> Option<String> {
 fn acceptable(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
     let ok = (1..=128).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
     ok.then(|| s.to_owned())
 }
 
@@ -32,8 +33,11 @@ pub async fn assign(req: Request, next: Next) -> Response {
         .get(HEADER)
         .and_then(acceptable)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let span = tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut res = REQUEST_ID.scope(id.clone(), next.run(req).instrument(span)).await;
+    let span =
+        tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span))
+        .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
     }

@@ -29,13 +29,19 @@ use crate::{admin, ovh, request_id};
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("hash key file {path}: {message}")]
     HashKey { path: String, message: String },
     #[error("store: {0}")]
     Store(latchkey_core::Error),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// What the first start created, for the operator to read once.
@@ -71,7 +77,9 @@ impl Application {
             })?;
         }
         let hash_key = load_or_create_hash_key(&config.hash_key_file)?;
-        let store = latchkey_store::connect(&config.database_url).await.map_err(StartError::Store)?;
+        let store = latchkey_store::connect(&config.database_url)
+            .await
+            .map_err(StartError::Store)?;
         let authorizer = Arc::new(RoleAuthorizer::new(config.plate.clone()));
         let directory = Arc::new(Directory::new(
             store,
@@ -80,7 +88,11 @@ impl Application {
             DirectoryConfig::new(config.plate.clone(), hash_key),
         ));
         let bootstrapped = directory
-            .bootstrap(config.account.clone(), config.admin_email.clone(), config.admin_password.clone())
+            .bootstrap(
+                config.account.clone(),
+                config.admin_email.clone(),
+                config.admin_password.clone(),
+            )
             .await
             .map_err(StartError::Store)?
             .map(|created| Bootstrapped {
@@ -88,16 +100,31 @@ impl Application {
                 login: created.root_login.to_string(),
                 generated_password: created.generated_password,
             });
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        let state = AppState { directory: Arc::clone(&directory), plate: config.plate.clone() };
-        Ok(Self { listener, router: router(state, config.body_limit), directory, bootstrapped })
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let state = AppState {
+            directory: Arc::clone(&directory),
+            plate: config.plate.clone(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state, config.body_limit),
+            directory,
+            bootstrapped,
+        })
     }
 
     /// The bound port (useful when listening on port 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -111,7 +138,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and writes pending
     /// token usage to the store.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let directory = Arc::clone(&self.directory);
         let housekeeping = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -123,8 +153,12 @@ impl Application {
                 directory.prune_throttles();
             }
         });
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
         housekeeping.abort();
         if let Err(e) = self.directory.flush_usage().await {
             tracing::warn!(error = %e, "could not record token usage at shutdown");
@@ -146,10 +180,12 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            tracing::error!("handler panicked");
-            internal_error_response()
-        }))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("handler panicked");
+                internal_error_response()
+            },
+        ))
         .layer(axum::middleware::from_fn(request_id::assign))
 }
 
@@ -162,12 +198,19 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    ovh_error(StatusCode::METHOD_NOT_ALLOWED, "Client::MethodNotAllowed", "method not allowed on this route")
+    ovh_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Client::MethodNotAllowed",
+        "method not allowed on this route",
+    )
 }
 
 /// Reads the 32-byte hash key, creating it (mode 0600) on first start.
 fn load_or_create_hash_key(path: &Path) -> Result<HashKey, StartError> {
-    let err = |message: String| StartError::HashKey { path: path.display().to_string(), message };
+    let err = |message: String| StartError::HashKey {
+        path: path.display().to_string(),
+        message,
+    };
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes: [u8; 32] = bytes

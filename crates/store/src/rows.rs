@@ -64,7 +64,8 @@ impl TryFrom<GroupRow> for Group {
             account_id: AccountId(r.account_id),
             name: GroupName::parse(&r.name).map_err(|e| corrupt("group name", e))?,
             role: r.role.parse().map_err(|e| corrupt("role", e))?,
-            description: Description::parse(&r.description).map_err(|e| corrupt("description", e))?,
+            description: Description::parse(&r.description)
+                .map_err(|e| corrupt("description", e))?,
             default_group: r.default_group,
             created_at: time(r.created_at)?,
             updated_at: time(r.updated_at)?,

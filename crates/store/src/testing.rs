@@ -31,7 +31,10 @@ impl PostgresDatabase {
             .await
             .expect("create test database");
         let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
-        Self { url: format!("{base}/{name}"), name }
+        Self {
+            url: format!("{base}/{name}"),
+            name,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -45,13 +48,19 @@ impl Drop for PostgresDatabase {
         let name = self.name.clone();
         // Drop may run inside or outside a runtime; a thread of its own works in both.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async move {
-                let mut conn = PgConnection::connect(&admin).await.map_err(std::io::Error::other)?;
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
+                let mut conn = PgConnection::connect(&admin)
                     .await
                     .map_err(std::io::Error::other)?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .map_err(std::io::Error::other)?;
                 Ok::<_, std::io::Error>(())
             })
         })

@@ -1,5 +1,7 @@
 //! The store contract, one body per behaviour, run against SQLite and PostgreSQL alike.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -21,14 +23,22 @@ struct Fixture {
 
 async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_file(&dir.path().join("store.db")).await.unwrap();
-    Fixture { store: Arc::new(store), _keep: Box::new(dir) }
+    let store = SqliteStore::open_file(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    Fixture {
+        store: Arc::new(store),
+        _keep: Box::new(dir),
+    }
 }
 
 async fn postgres() -> Fixture {
     let db = PostgresDatabase::create().await;
     let store = PostgresStore::connect(db.url()).await.unwrap();
-    Fixture { store: Arc::new(store), _keep: Box::new(db) }
+    Fixture {
+        store: Arc::new(store),
+        _keep: Box::new(db),
+    }
 }
 
 macro_rules! contract {
@@ -108,14 +118,34 @@ fn new_pat(name: &str, hash: TokenHash) -> NewPat {
 
 async fn account_is_created_with_default_groups_and_a_root_user(store: &dyn Store) {
     assert!(store.operator_account().await.unwrap().is_none());
-    let account = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
+    let account = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
     assert!(account.operator);
     assert_eq!(store.operator_account().await.unwrap().unwrap(), account);
-    assert_eq!(store.account_by_nic(&nic("lk0001-lk")).await.unwrap().unwrap(), account);
+    assert_eq!(
+        store
+            .account_by_nic(&nic("lk0001-lk"))
+            .await
+            .unwrap()
+            .unwrap(),
+        account
+    );
     assert_eq!(store.account(account.id).await.unwrap().unwrap(), account);
-    let groups: Vec<_> = store.list_groups(account.id).await.unwrap().iter().map(|g| g.to_string()).collect();
+    let groups: Vec<_> = store
+        .list_groups(account.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.to_string())
+        .collect();
     assert_eq!(groups, ["ADMIN", "DEFAULT", "UNPRIVILEGED"]);
-    let (root, hash) = store.user_with_password(account.id, &login("admin")).await.unwrap().unwrap();
+    let (root, hash) = store
+        .user_with_password(account.id, &login("admin"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(root.kind, UserType::Root);
     assert_eq!(root.group.as_str(), "ADMIN");
     assert_eq!(root.group_role, Role::Admin);
@@ -123,30 +153,69 @@ async fn account_is_created_with_default_groups_and_a_root_user(store: &dyn Stor
 }
 
 async fn a_second_operator_or_duplicate_nic_is_a_conflict(store: &dyn Store) {
-    store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    assert!(matches!(store.create_account(new_account("lk0002-lk", true)).await, Err(Error::Conflict(_))));
-    assert!(matches!(store.create_account(new_account("lk0001-lk", false)).await, Err(Error::Conflict(_))));
-    store.create_account(new_account("lk0002-lk", false)).await.unwrap();
+    store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_account(new_account("lk0002-lk", true)).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.create_account(new_account("lk0001-lk", false)).await,
+        Err(Error::Conflict(_))
+    ));
+    store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
     assert_eq!(store.list_accounts().await.unwrap().len(), 2);
 }
 
 async fn users_are_unique_per_account_and_invisible_to_others(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    let b = store.create_account(new_account("lk0002-lk", false)).await.unwrap();
-    let user = store.create_user(a.id, new_user("john", "DEFAULT")).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let user = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
     assert_eq!(user.group_role, Role::Regular);
-    assert!(matches!(store.create_user(a.id, new_user("john", "DEFAULT")).await, Err(Error::Conflict(_))));
+    assert!(matches!(
+        store.create_user(a.id, new_user("john", "DEFAULT")).await,
+        Err(Error::Conflict(_))
+    ));
     // The same login in another account is another user.
-    store.create_user(b.id, new_user("john", "DEFAULT")).await.unwrap();
+    store
+        .create_user(b.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
     assert!(store.user(b.id, &login("jane")).await.unwrap().is_none());
-    let logins: Vec<_> = store.list_users(a.id).await.unwrap().iter().map(|l| l.to_string()).collect();
+    let logins: Vec<_> = store
+        .list_users(a.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
     assert_eq!(logins, ["admin", "john"]);
     assert_eq!(store.user_by_id(user.id).await.unwrap().unwrap(), user);
 }
 
 async fn user_changes_are_applied_and_unknown_group_is_invalid(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    let user = store.create_user(a.id, new_user("john", "DEFAULT")).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let user = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
     let later = user.updated_at + TimeDelta::seconds(5);
     let changed = store
         .update_user(
@@ -166,82 +235,205 @@ async fn user_changes_are_applied_and_unknown_group_is_invalid(store: &dyn Store
     assert_eq!(changed.status, UserStatus::Disabled);
     assert_eq!(changed.password_updated_at, later);
     assert_eq!(changed.email, user.email);
-    let (_, hash) = store.user_with_password(a.id, &login("john")).await.unwrap().unwrap();
+    let (_, hash) = store
+        .user_with_password(a.id, &login("john"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hash, "$argon2id$new");
-    let bad = UserChanges { group: Some(GroupName::parse("nope").unwrap()), ..UserChanges::default() };
-    assert!(matches!(store.update_user(a.id, &login("john"), bad, later).await, Err(Error::Invalid(_))));
-    assert!(matches!(store.create_user(a.id, new_user("jane", "nope")).await, Err(Error::Invalid(_))));
+    let bad = UserChanges {
+        group: Some(GroupName::parse("nope").unwrap()),
+        ..UserChanges::default()
+    };
     assert!(matches!(
-        store.update_user(a.id, &login("ghost"), UserChanges::default(), later).await,
+        store.update_user(a.id, &login("john"), bad, later).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store.create_user(a.id, new_user("jane", "nope")).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .update_user(a.id, &login("ghost"), UserChanges::default(), later)
+            .await,
         Err(Error::NotFound(_))
     ));
 }
 
 async fn deleting_a_user_removes_its_tokens_and_returns_their_hashes(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    let user = store.create_user(a.id, new_user("john", "DEFAULT")).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let user = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
     let key = HashKey::generate();
     let hash = key.hash("t1");
-    store.create_pat(user.id, new_pat("t1", hash)).await.unwrap();
-    assert_eq!(store.delete_user(a.id, &login("john")).await.unwrap(), vec![hash]);
+    store
+        .create_pat(user.id, new_pat("t1", hash))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delete_user(a.id, &login("john")).await.unwrap(),
+        vec![hash]
+    );
     assert!(store.pat_by_hash(&hash).await.unwrap().is_none());
-    assert!(matches!(store.delete_user(a.id, &login("john")).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        store.delete_user(a.id, &login("john")).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 async fn group_with_members_cannot_be_deleted(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
     let ops = GroupName::parse("ops").unwrap();
     let group = store
-        .create_group(a.id, NewGroup { name: ops.clone(), role: Role::Regular, description: Description::default(), now: now() })
+        .create_group(
+            a.id,
+            NewGroup {
+                name: ops.clone(),
+                role: Role::Regular,
+                description: Description::default(),
+                now: now(),
+            },
+        )
         .await
         .unwrap();
     assert!(!group.default_group);
-    let dup = NewGroup { name: ops.clone(), role: Role::Admin, description: Description::default(), now: now() };
-    assert!(matches!(store.create_group(a.id, dup).await, Err(Error::Conflict(_))));
-    store.create_user(a.id, new_user("john", "ops")).await.unwrap();
+    let dup = NewGroup {
+        name: ops.clone(),
+        role: Role::Admin,
+        description: Description::default(),
+        now: now(),
+    };
+    assert!(matches!(
+        store.create_group(a.id, dup).await,
+        Err(Error::Conflict(_))
+    ));
+    store
+        .create_user(a.id, new_user("john", "ops"))
+        .await
+        .unwrap();
     let changed = store
-        .update_group(a.id, &ops, GroupChanges { role: Some(Role::Admin), ..GroupChanges::default() }, now())
+        .update_group(
+            a.id,
+            &ops,
+            GroupChanges {
+                role: Some(Role::Admin),
+                ..GroupChanges::default()
+            },
+            now(),
+        )
         .await
         .unwrap();
     assert_eq!(changed.role, Role::Admin);
-    assert_eq!(store.user(a.id, &login("john")).await.unwrap().unwrap().group_role, Role::Admin);
+    assert_eq!(
+        store
+            .user(a.id, &login("john"))
+            .await
+            .unwrap()
+            .unwrap()
+            .group_role,
+        Role::Admin
+    );
     let r = store.delete_group(a.id, &ops).await;
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
     store.delete_user(a.id, &login("john")).await.unwrap();
     store.delete_group(a.id, &ops).await.unwrap();
     assert!(store.group(a.id, &ops).await.unwrap().is_none());
-    assert!(matches!(store.delete_group(a.id, &ops).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        store.delete_group(a.id, &ops).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 async fn tokens_are_unique_per_user_and_found_by_hash(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    let john = store.create_user(a.id, new_user("john", "DEFAULT")).await.unwrap();
-    let jane = store.create_user(a.id, new_user("jane", "DEFAULT")).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let john = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
+    let jane = store
+        .create_user(a.id, new_user("jane", "DEFAULT"))
+        .await
+        .unwrap();
     let key = HashKey::generate();
-    let pat = store.create_pat(john.id, new_pat("ci", key.hash("1"))).await.unwrap();
-    assert!(matches!(store.create_pat(john.id, new_pat("ci", key.hash("2"))).await, Err(Error::Conflict(_))));
+    let pat = store
+        .create_pat(john.id, new_pat("ci", key.hash("1")))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_pat(john.id, new_pat("ci", key.hash("2")))
+            .await,
+        Err(Error::Conflict(_))
+    ));
     // Same name for another user is fine; the same hash never is.
-    store.create_pat(jane.id, new_pat("ci", key.hash("3"))).await.unwrap();
-    assert!(matches!(store.create_pat(jane.id, new_pat("other", key.hash("1"))).await, Err(Error::Conflict(_))));
+    store
+        .create_pat(jane.id, new_pat("ci", key.hash("3")))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_pat(jane.id, new_pat("other", key.hash("1")))
+            .await,
+        Err(Error::Conflict(_))
+    ));
     let found = store.pat_by_hash(&key.hash("1")).await.unwrap().unwrap();
     assert_eq!(found.pat, pat);
     assert_eq!(found.account_id, a.id);
-    assert!(store.pat_by_hash(&key.hash("nope")).await.unwrap().is_none());
-    let names: Vec<_> = store.list_pats(john.id).await.unwrap().iter().map(|n| n.to_string()).collect();
+    assert!(
+        store
+            .pat_by_hash(&key.hash("nope"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let names: Vec<_> = store
+        .list_pats(john.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     assert_eq!(names, ["ci"]);
     let ci = TokenName::parse("ci").unwrap();
     assert_eq!(store.delete_pat(john.id, &ci).await.unwrap(), key.hash("1"));
-    assert!(matches!(store.delete_pat(john.id, &ci).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        store.delete_pat(john.id, &ci).await,
+        Err(Error::NotFound(_))
+    ));
     assert!(store.pat(jane.id, &ci).await.unwrap().is_some());
 }
 
 async fn token_changes_and_usage_are_recorded(store: &dyn Store) {
-    let a = store.create_account(new_account("lk0001-lk", true)).await.unwrap();
-    let john = store.create_user(a.id, new_user("john", "DEFAULT")).await.unwrap();
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let john = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
     let key = HashKey::generate();
-    let pat = store.create_pat(john.id, new_pat("ci", key.hash("1"))).await.unwrap();
+    let pat = store
+        .create_pat(john.id, new_pat("ci", key.hash("1")))
+        .await
+        .unwrap();
     let at = now() + TimeDelta::days(30);
-    let changes = PatChanges { description: None, expires_at: Some(Some(at)) };
+    let changes = PatChanges {
+        description: None,
+        expires_at: Some(Some(at)),
+    };
     let record = store.update_pat(john.id, &pat.name, changes).await.unwrap();
     assert_eq!(record.pat.expires_at, Some(at));
     assert_eq!(record.pat.description, pat.description);
@@ -249,10 +441,32 @@ async fn token_changes_and_usage_are_recorded(store: &dyn Store) {
     let used = now();
     store.record_pat_usage(&[(pat.id, used)]).await.unwrap();
     // An older time never moves lastUsed back.
-    store.record_pat_usage(&[(pat.id, used - TimeDelta::hours(1))]).await.unwrap();
-    assert_eq!(store.pat(john.id, &pat.name).await.unwrap().unwrap().last_used, Some(used));
-    let never = PatChanges { description: None, expires_at: Some(None) };
-    assert_eq!(store.update_pat(john.id, &pat.name, never).await.unwrap().pat.expires_at, None);
+    store
+        .record_pat_usage(&[(pat.id, used - TimeDelta::hours(1))])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .pat(john.id, &pat.name)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used,
+        Some(used)
+    );
+    let never = PatChanges {
+        description: None,
+        expires_at: Some(None),
+    };
+    assert_eq!(
+        store
+            .update_pat(john.id, &pat.name, never)
+            .await
+            .unwrap()
+            .pat
+            .expires_at,
+        None
+    );
 }
 
 async fn data_survives_reopening_the_sqlite_file(_: &dyn Store) {
@@ -260,7 +474,10 @@ async fn data_survives_reopening_the_sqlite_file(_: &dyn Store) {
     let path = dir.path().join("store.db");
     {
         let store = SqliteStore::open_file(&path).await.unwrap();
-        store.create_account(new_account("lk0001-lk", true)).await.unwrap();
+        store
+            .create_account(new_account("lk0001-lk", true))
+            .await
+            .unwrap();
     }
     let store = SqliteStore::open_file(&path).await.unwrap();
     assert!(store.operator_account().await.unwrap().is_some());

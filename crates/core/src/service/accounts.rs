@@ -50,7 +50,11 @@ impl Directory {
             }
             return Ok(None);
         }
-        let request = AccountRequest { nic: Some(nic), email, admin_password };
+        let request = AccountRequest {
+            nic: Some(nic),
+            email,
+            admin_password,
+        };
         match self.insert_account(request, true).await {
             Ok(created) => Ok(Some(created)),
             // Another node bootstrapped the same store at the same moment.
@@ -113,8 +117,14 @@ impl Directory {
         Ok(account)
     }
 
-    async fn insert_account(&self, request: AccountRequest, operator: bool) -> Result<CreatedAccount> {
-        let nic = request.nic.ok_or_else(|| Error::invalid("nic is required"))?;
+    async fn insert_account(
+        &self,
+        request: AccountRequest,
+        operator: bool,
+    ) -> Result<CreatedAccount> {
+        let nic = request
+            .nic
+            .ok_or_else(|| Error::invalid("nic is required"))?;
         let (password, generated) = match request.admin_password {
             Some(p) => {
                 password::check_policy(&p)?;
@@ -136,7 +146,11 @@ impl Directory {
                 now: self.clock.now(),
             })
             .await?;
-        Ok(CreatedAccount { account, root_login, generated_password: generated.then_some(password) })
+        Ok(CreatedAccount {
+            account,
+            root_login,
+            generated_password: generated.then_some(password),
+        })
     }
 }
 
@@ -144,6 +158,8 @@ fn require_operator(permit: &Permit) -> Result<()> {
     if permit.action() == ADMIN_ACCOUNT_MANAGE.name {
         Ok(())
     } else {
-        Err(Error::Forbidden { actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()] })
+        Err(Error::Forbidden {
+            actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
+        })
     }
 }

@@ -31,7 +31,11 @@ pub enum Presented<'a> {
 
 impl Directory {
     /// Resolves a presented credential to the identity it proves.
-    pub async fn authenticate(&self, presented: Presented<'_>, client: IpAddr) -> Result<Principal> {
+    pub async fn authenticate(
+        &self,
+        presented: Presented<'_>,
+        client: IpAddr,
+    ) -> Result<Principal> {
         match presented {
             Presented::Bearer(token) => self.authenticate_pat(token.expose()).await,
             Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => {
@@ -50,11 +54,10 @@ impl Directory {
             Some(pat) => pat,
             None => {
                 let generation = self.cache.generation();
-                let record = self
-                    .store
-                    .pat_by_hash(&hash)
-                    .await?
-                    .ok_or_else(|| Error::unauthenticated("the token is unknown or was revoked"))?;
+                let record =
+                    self.store.pat_by_hash(&hash).await?.ok_or_else(|| {
+                        Error::unauthenticated("the token is unknown or was revoked")
+                    })?;
                 let usage = self.cache.usage_of(record.pat.id);
                 if let Some(at) = record.pat.last_used {
                     usage.touch(at);
@@ -83,7 +86,11 @@ impl Directory {
         refuse_disabled(&user)?;
         let account = self.cached_account(pat.account_id).await?;
         pat.usage.touch(now);
-        Ok(Principal { account, user, via: Via::Pat(pat.name.clone()) })
+        Ok(Principal {
+            account,
+            user,
+            via: Via::Pat(pat.name.clone()),
+        })
     }
 
     async fn authenticate_password(
@@ -108,7 +115,10 @@ impl Directory {
             return Err(invalid());
         };
         let account = self.store.account_by_nic(&nic).await?;
-        let key = (account.as_ref().map_or(AccountId(0), |a| a.id), login.clone());
+        let key = (
+            account.as_ref().map_or(AccountId(0), |a| a.id),
+            login.clone(),
+        );
         if let Some(wait) = self.user_throttle.locked(&key, now) {
             return Err(too_many_failures(wait));
         }
@@ -116,9 +126,15 @@ impl Directory {
             Some(account) => self.store.user_with_password(account.id, &login).await?,
             None => None,
         };
-        let stored = found.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |(_, h)| h.clone());
+        let stored = found
+            .as_ref()
+            .map_or_else(|| password::decoy_hash().to_owned(), |(_, h)| h.clone());
         let verified = {
-            let _slot = self.password_checks.acquire().await.map_err(Error::internal)?;
+            let _slot = self
+                .password_checks
+                .acquire()
+                .await
+                .map_err(Error::internal)?;
             let password = password.clone();
             blocking(move || password::verify(&password, &stored)).await?
         };
@@ -131,7 +147,11 @@ impl Directory {
         self.user_throttle.record_success(&key);
         let account = Arc::new(account);
         self.cache.insert_account(Arc::clone(&account));
-        Ok(Principal { account, user: Arc::new(user), via: Via::Password })
+        Ok(Principal {
+            account,
+            user: Arc::new(user),
+            via: Via::Password,
+        })
     }
 
     async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {

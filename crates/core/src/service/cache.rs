@@ -24,7 +24,8 @@ pub(crate) struct Usage {
 
 impl Usage {
     pub(crate) fn touch(&self, now: DateTime<Utc>) {
-        self.last.fetch_max(now.timestamp_micros(), Ordering::Relaxed);
+        self.last
+            .fetch_max(now.timestamp_micros(), Ordering::Relaxed);
     }
 
     pub(crate) fn last(&self) -> Option<DateTime<Utc>> {
@@ -35,7 +36,8 @@ impl Usage {
     }
 
     pub(crate) fn mark_flushed(&self, at: DateTime<Utc>) {
-        self.flushed.fetch_max(at.timestamp_micros(), Ordering::Relaxed);
+        self.flushed
+            .fetch_max(at.timestamp_micros(), Ordering::Relaxed);
     }
 }
 
@@ -126,7 +128,8 @@ impl CredentialCache {
     /// A group's role changed: its members' cached roles are stale.
     pub(crate) fn forget_group(&self, account: AccountId, group: &GroupName) {
         self.invalidated();
-        self.users.retain(|_, u| !(u.account_id == account && &u.group == group));
+        self.users
+            .retain(|_, u| !(u.account_id == account && &u.group == group));
     }
 
     /// Usage times newer than what was last written.

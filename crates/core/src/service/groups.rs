@@ -16,7 +16,12 @@ impl Directory {
         role: Role,
         description: Description,
     ) -> Result<Group> {
-        let new = NewGroup { name, role, description, now: self.clock.now() };
+        let new = NewGroup {
+            name,
+            role,
+            description,
+            now: self.clock.now(),
+        };
         self.store.create_group(permit.account(), new).await
     }
 
@@ -39,9 +44,14 @@ impl Directory {
     ) -> Result<Group> {
         let current = self.group(permit, name).await?;
         if current.default_group {
-            return Err(Error::invalid(format!("{name} is a default group and cannot be edited")));
+            return Err(Error::invalid(format!(
+                "{name} is a default group and cannot be edited"
+            )));
         }
-        let group = self.store.update_group(permit.account(), name, changes, self.clock.now()).await?;
+        let group = self
+            .store
+            .update_group(permit.account(), name, changes, self.clock.now())
+            .await?;
         self.cache.forget_group(permit.account(), name);
         Ok(group)
     }
@@ -50,7 +60,9 @@ impl Directory {
     pub async fn delete_group(&self, permit: &Permit, name: &GroupName) -> Result<()> {
         let current = self.group(permit, name).await?;
         if current.default_group {
-            return Err(Error::invalid(format!("{name} is a default group and cannot be deleted")));
+            return Err(Error::invalid(format!(
+                "{name} is a default group and cannot be deleted"
+            )));
         }
         self.store.delete_group(permit.account(), name).await?;
         self.cache.forget_group(permit.account(), name);

@@ -45,8 +45,14 @@ impl DirectoryConfig {
         Self {
             plate,
             hash_key,
-            user_throttle: Limit { max_failures: 10, window: Duration::from_secs(15 * 60) },
-            address_throttle: Limit { max_failures: 100, window: Duration::from_secs(15 * 60) },
+            user_throttle: Limit {
+                max_failures: 10,
+                window: Duration::from_secs(15 * 60),
+            },
+            address_throttle: Limit {
+                max_failures: 100,
+                window: Duration::from_secs(15 * 60),
+            },
             max_concurrent_password_checks: 4,
         }
     }
@@ -122,5 +128,7 @@ impl Directory {
 
 /// Runs CPU-heavy work (password hashing) off the async executor.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(Error::internal)
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Error::internal)
 }

@@ -30,9 +30,11 @@ impl Expiry {
         match self {
             Expiry::Never => Ok(None),
             Expiry::At(at) if at <= now => Err(Error::invalid("expiresAt must be in the future")),
-            Expiry::At(at) if at > now + TimeDelta::seconds(MAX_LIFETIME_SECS) => Err(Error::invalid(
-                "expiresAt is more than 100 years away; omit it for a token that never expires",
-            )),
+            Expiry::At(at) if at > now + TimeDelta::seconds(MAX_LIFETIME_SECS) => {
+                Err(Error::invalid(
+                    "expiresAt is more than 100 years away; omit it for a token that never expires",
+                ))
+            }
             Expiry::At(at) => Ok(Some(at)),
             Expiry::In(secs) if !(1..=MAX_LIFETIME_SECS).contains(&secs) => Err(Error::invalid(
                 format!("expiresIn must be between 1 and {MAX_LIFETIME_SECS} seconds"),
@@ -65,7 +67,16 @@ impl Directory {
         let hash = self.config.hash_key.hash(value.expose());
         let pat = self
             .store
-            .create_pat(user.id, NewPat { name, description, hash, expires_at, now })
+            .create_pat(
+                user.id,
+                NewPat {
+                    name,
+                    description,
+                    hash,
+                    expires_at,
+                    now,
+                },
+            )
             .await?;
         Ok(CreatedPat { pat, value })
     }
@@ -77,7 +88,11 @@ impl Directory {
 
     pub async fn pat(&self, permit: &Permit, login: &Login, name: &TokenName) -> Result<Pat> {
         let user = self.pat_owner(permit, login).await?;
-        let pat = self.store.pat(user.id, name).await?.ok_or_else(|| pat_not_found(login, name))?;
+        let pat = self
+            .store
+            .pat(user.id, name)
+            .await?
+            .ok_or_else(|| pat_not_found(login, name))?;
         Ok(self.with_live_usage(pat))
     }
 
@@ -93,7 +108,14 @@ impl Directory {
         let expires_at = expiry.map(|e| e.resolve(self.clock.now())).transpose()?;
         let record = self
             .store
-            .update_pat(user.id, name, PatChanges { description, expires_at })
+            .update_pat(
+                user.id,
+                name,
+                PatChanges {
+                    description,
+                    expires_at,
+                },
+            )
             .await?;
         self.cache.forget_pat(&record.hash);
         Ok(self.with_live_usage(record.pat))
@@ -134,7 +156,10 @@ mod tests {
     fn expiry_resolves_relative_and_absolute_times() {
         let now = Utc::now();
         assert_eq!(Expiry::Never.resolve(now).unwrap(), None);
-        assert_eq!(Expiry::In(60).resolve(now).unwrap(), Some(now + TimeDelta::seconds(60)));
+        assert_eq!(
+            Expiry::In(60).resolve(now).unwrap(),
+            Some(now + TimeDelta::seconds(60))
+        );
         let at = now + TimeDelta::days(3);
         assert_eq!(Expiry::At(at).resolve(now).unwrap(), Some(at));
     }
@@ -143,7 +168,11 @@ mod tests {
     fn expiry_refuses_the_past_and_absurd_durations() {
         let now = Utc::now();
         assert!(Expiry::At(now).resolve(now).is_err());
-        assert!(Expiry::At(now - TimeDelta::seconds(1)).resolve(now).is_err());
+        assert!(
+            Expiry::At(now - TimeDelta::seconds(1))
+                .resolve(now)
+                .is_err()
+        );
         assert!(Expiry::In(0).resolve(now).is_err());
         assert!(Expiry::In(-5).resolve(now).is_err());
         assert!(Expiry::In(MAX_LIFETIME_SECS + 1).resolve(now).is_err());

@@ -36,7 +36,9 @@ impl Directory {
     pub async fn create_user(&self, permit: &Permit, request: UserRequest) -> Result<User> {
         let kind = request.kind.unwrap_or(UserType::User);
         if kind == UserType::Root {
-            return Err(Error::invalid("an account has exactly one ROOT user; use USER or SERVICE"));
+            return Err(Error::invalid(
+                "an account has exactly one ROOT user; use USER or SERVICE",
+            ));
         }
         let group = match request.group {
             Some(group) => group,
@@ -71,9 +73,16 @@ impl Directory {
             .ok_or_else(|| user_not_found(login))
     }
 
-    pub async fn update_user(&self, permit: &Permit, login: &Login, update: UserUpdate) -> Result<User> {
+    pub async fn update_user(
+        &self,
+        permit: &Permit,
+        login: &Login,
+        update: UserUpdate,
+    ) -> Result<User> {
         let current = self.user(permit, login).await?;
-        if current.kind == UserType::Root && update.group.as_ref().is_some_and(|g| *g != current.group) {
+        if current.kind == UserType::Root
+            && update.group.as_ref().is_some_and(|g| *g != current.group)
+        {
             return Err(Error::invalid("the ROOT user's group cannot be changed"));
         }
         let mut changes = UserChanges {
@@ -88,20 +97,38 @@ impl Directory {
                 changes.status = Some(UserStatus::Ok);
             }
         }
-        let user = self.store.update_user(permit.account(), login, changes, self.clock.now()).await?;
+        let user = self
+            .store
+            .update_user(permit.account(), login, changes, self.clock.now())
+            .await?;
         self.cache.forget_user(user.id, &[]);
         Ok(user)
     }
 
     /// Enables (`true`) or disables (`false`) a user. A disabled user's tokens stop working at once.
-    pub async fn set_user_enabled(&self, permit: &Permit, login: &Login, enabled: bool) -> Result<User> {
+    pub async fn set_user_enabled(
+        &self,
+        permit: &Permit,
+        login: &Login,
+        enabled: bool,
+    ) -> Result<User> {
         let current = self.user(permit, login).await?;
         if current.kind == UserType::Root && !enabled {
             return Err(Error::invalid("the ROOT user cannot be disabled"));
         }
-        let status = if enabled { UserStatus::Ok } else { UserStatus::Disabled };
-        let changes = UserChanges { status: Some(status), ..UserChanges::default() };
-        let user = self.store.update_user(permit.account(), login, changes, self.clock.now()).await?;
+        let status = if enabled {
+            UserStatus::Ok
+        } else {
+            UserStatus::Disabled
+        };
+        let changes = UserChanges {
+            status: Some(status),
+            ..UserChanges::default()
+        };
+        let user = self
+            .store
+            .update_user(permit.account(), login, changes, self.clock.now())
+            .await?;
         self.cache.forget_user(user.id, &[]);
         Ok(user)
     }
@@ -119,7 +146,11 @@ impl Directory {
 
     async fn hash_password(&self, password: Secret) -> Result<String> {
         password::check_policy(&password)?;
-        let _slot = self.password_checks.acquire().await.map_err(Error::internal)?;
+        let _slot = self
+            .password_checks
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
         blocking(move || password::hash(&password)).await?
     }
 }

@@ -28,7 +28,10 @@ pub struct UpdateGroup {
 }
 
 /// `GET /me/identity/group` — `account:apiovh:me/identity/group/get`.
-pub async fn list(State(app): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Vec<GroupName>>> {
+pub async fn list(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+) -> ApiResult<Json<Vec<GroupName>>> {
     let permit = app.directory.authorize(&who, &authz::GROUP_GET)?;
     Ok(Json(app.directory.list_groups(&permit).await?))
 }
@@ -40,7 +43,10 @@ pub async fn create(
     Body(body): Body<CreateGroup>,
 ) -> ApiResult<Json<GroupView>> {
     let permit = app.directory.authorize(&who, &authz::GROUP_CREATE)?;
-    let group = app.directory.create_group(&permit, body.name, body.role, body.description).await?;
+    let group = app
+        .directory
+        .create_group(&permit, body.name, body.role, body.description)
+        .await?;
     tracing::info!(by = %who.user.login, group = %group.name, "group created");
     Ok(Json(GroupView::new(group, &who.account.nic, &app.plate)))
 }
@@ -52,7 +58,10 @@ pub async fn get(
     PathParams(group): PathParams<String>,
 ) -> ApiResult<Json<GroupView>> {
     let permit = app.directory.authorize(&who, &authz::GROUP_GET)?;
-    let group = app.directory.group(&permit, &name(&group, GroupName::parse)?).await?;
+    let group = app
+        .directory
+        .group(&permit, &name(&group, GroupName::parse)?)
+        .await?;
     Ok(Json(GroupView::new(group, &who.account.nic, &app.plate)))
 }
 
@@ -64,8 +73,14 @@ pub async fn update(
     Body(body): Body<UpdateGroup>,
 ) -> ApiResult<Json<GroupView>> {
     let permit = app.directory.authorize(&who, &authz::GROUP_EDIT)?;
-    let changes = GroupChanges { role: body.role, description: body.description };
-    let group = app.directory.update_group(&permit, &name(&group, GroupName::parse)?, changes).await?;
+    let changes = GroupChanges {
+        role: body.role,
+        description: body.description,
+    };
+    let group = app
+        .directory
+        .update_group(&permit, &name(&group, GroupName::parse)?, changes)
+        .await?;
     tracing::info!(by = %who.user.login, group = %group.name, "group updated");
     Ok(Json(GroupView::new(group, &who.account.nic, &app.plate)))
 }

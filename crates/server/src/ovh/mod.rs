@@ -18,16 +18,25 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me::get))
         .route("/me/identity/user", get(users::list).post(users::create))
-        .route("/me/identity/user/{user}", get(users::get).put(users::update).delete(users::delete))
+        .route(
+            "/me/identity/user/{user}",
+            get(users::get).put(users::update).delete(users::delete),
+        )
         .route("/me/identity/user/{user}/enable", post(users::enable))
         .route("/me/identity/user/{user}/disable", post(users::disable))
-        .route("/me/identity/user/{user}/token", get(tokens::list).post(tokens::create))
+        .route(
+            "/me/identity/user/{user}/token",
+            get(tokens::list).post(tokens::create),
+        )
         .route(
             "/me/identity/user/{user}/token/{name}",
             get(tokens::get).put(tokens::update).delete(tokens::delete),
         )
         .route("/me/identity/group", get(groups::list).post(groups::create))
-        .route("/me/identity/group/{group}", get(groups::get).put(groups::update).delete(groups::delete))
+        .route(
+            "/me/identity/group/{group}",
+            get(groups::get).put(groups::update).delete(groups::delete),
+        )
 }
 
 /// The login named by a `{user}` path segment: `login`, or `{nic}/login` for the caller's own
@@ -36,7 +45,9 @@ fn login_param(who: &Principal, raw: &str) -> ApiResult<Login> {
     let login = match raw.split_once('/') {
         Some((nic, login)) if nic.eq_ignore_ascii_case(who.account.nic.as_str()) => login,
         Some(_) => {
-            return Err(ApiError(latchkey_core::Error::not_found(format!("user {raw} does not exist"))));
+            return Err(ApiError(latchkey_core::Error::not_found(format!(
+                "user {raw} does not exist"
+            ))));
         }
         None => raw,
     };

@@ -35,7 +35,9 @@ impl<'de> Deserialize<'de> for ExpiryDate {
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -59,9 +61,9 @@ pub struct UpdateToken {
 
 fn expiry(at: Option<Option<ExpiryDate>>, within: Option<i64>) -> ApiResult<Option<Expiry>> {
     match (at, within) {
-        (Some(Some(_)), Some(_)) | (Some(None), Some(_)) => {
-            Err(ApiError::bad_request("give either expiresAt or expiresIn, not both"))
-        }
+        (Some(Some(_)), Some(_)) | (Some(None), Some(_)) => Err(ApiError::bad_request(
+            "give either expiresAt or expiresIn, not both",
+        )),
         (Some(Some(ExpiryDate(at))), None) => Ok(Some(Expiry::At(at))),
         (Some(None), None) => Ok(Some(Expiry::Never)),
         (None, Some(secs)) => Ok(Some(Expiry::In(secs))),
@@ -91,9 +93,15 @@ pub async fn create(
     let permit = app.directory.authorize(&who, &authz::TOKEN_CREATE)?;
     let login = login_param(&who, &user)?;
     let expiry = expiry(body.expires_at.map(Some), body.expires_in)?.unwrap_or(Expiry::Never);
-    let created = app.directory.create_pat(&permit, &login, body.name, body.description, expiry).await?;
+    let created = app
+        .directory
+        .create_pat(&permit, &login, body.name, body.description, expiry)
+        .await?;
     tracing::info!(by = %who.user.login, login = %login, token = %created.pat.name, "token created");
-    Ok(Json(CreatedTokenView { token: created.value.expose().to_owned(), meta: created.pat.into() }))
+    Ok(Json(CreatedTokenView {
+        token: created.value.expose().to_owned(),
+        meta: created.pat.into(),
+    }))
 }
 
 /// `GET /me/identity/user/{user}/token/{name}` — `account:apiovh:me/identity/user/token/get`.
@@ -104,7 +112,10 @@ pub async fn get(
 ) -> ApiResult<Json<TokenView>> {
     let permit = app.directory.authorize(&who, &authz::TOKEN_GET)?;
     let login = login_param(&who, &user)?;
-    let pat = app.directory.pat(&permit, &login, &name(&token, TokenName::parse)?).await?;
+    let pat = app
+        .directory
+        .pat(&permit, &login, &name(&token, TokenName::parse)?)
+        .await?;
     Ok(Json(pat.into()))
 }
 
@@ -120,7 +131,10 @@ pub async fn update(
     let login = login_param(&who, &user)?;
     let token = name(&token, TokenName::parse)?;
     let expiry = expiry(body.expires_at, body.expires_in)?;
-    let pat = app.directory.update_pat(&permit, &login, &token, body.description, expiry).await?;
+    let pat = app
+        .directory
+        .update_pat(&permit, &login, &token, body.description, expiry)
+        .await?;
     tracing::info!(by = %who.user.login, login = %login, token = %token, "token updated");
     Ok(Json(pat.into()))
 }

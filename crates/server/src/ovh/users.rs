@@ -116,7 +116,9 @@ pub async fn enable(
 ) -> ApiResult<Json<()>> {
     let permit = app.directory.authorize(&who, &authz::USER_ENABLE)?;
     let login = login_param(&who, &user)?;
-    app.directory.set_user_enabled(&permit, &login, true).await?;
+    app.directory
+        .set_user_enabled(&permit, &login, true)
+        .await?;
     tracing::info!(by = %who.user.login, login = %login, "user enabled");
     Ok(Json(()))
 }
@@ -129,7 +131,9 @@ pub async fn disable(
 ) -> ApiResult<Json<()>> {
     let permit = app.directory.authorize(&who, &authz::USER_DISABLE)?;
     let login = login_param(&who, &user)?;
-    app.directory.set_user_enabled(&permit, &login, false).await?;
+    app.directory
+        .set_user_enabled(&permit, &login, false)
+        .await?;
     tracing::info!(by = %who.user.login, login = %login, "user disabled");
     Ok(Json(()))
 }

@@ -25,7 +25,12 @@ async fn garbage_authorization_headers_are_refused_with_401(app: TestApp) {
         Auth::Header(b"Basic //79/w==".to_vec()),     // not UTF-8 once decoded
         Auth::Header(b"Digest username=\"x\"".to_vec()),
         Auth::Header(b"Bearer \xff\xfe".to_vec()),
-        Auth::Header("Bearer ".bytes().chain(std::iter::repeat_n(b'a', 8000)).collect()),
+        Auth::Header(
+            "Bearer "
+                .bytes()
+                .chain(std::iter::repeat_n(b'a', 8000))
+                .collect(),
+        ),
         Auth::Basic("admin".into(), "no nic in the user".into()),
         Auth::Basic("not a nic/admin".into(), "whatever".into()),
     ];
@@ -33,7 +38,10 @@ async fn garbage_authorization_headers_are_refused_with_401(app: TestApp) {
         let reply = app.get("/1.0/me", &auth).await;
         reply.expect_error(401, "Client::Unauthorized");
         assert!(
-            reply.headers["www-authenticate"].to_str().unwrap().contains("Bearer"),
+            reply.headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .contains("Bearer"),
             "{auth:?}"
         );
     }
@@ -42,28 +50,44 @@ async fn garbage_authorization_headers_are_refused_with_401(app: TestApp) {
 async fn a_token_with_a_wrong_checksum_or_prefix_is_refused(app: TestApp) {
     let admin = app.admin_pat().await;
     let token = app.create_pat(&admin, "admin", "real").await;
-    app.get("/1.0/me", &Auth::Bearer(token.clone())).await.expect(200);
+    app.get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect(200);
     let mut tampered = token.clone().into_bytes();
     let i = 10;
     tampered[i] = if tampered[i] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(tampered).unwrap();
-    let msg = app.get("/1.0/me", &Auth::Bearer(tampered)).await.expect_error(401, "Client::Unauthorized");
+    let msg = app
+        .get("/1.0/me", &Auth::Bearer(tampered))
+        .await
+        .expect_error(401, "Client::Unauthorized");
     assert!(msg.contains("checksum"), "{msg}");
     let renamed = token.replacen("lkpat_", "lksec_", 1);
-    let msg = app.get("/1.0/me", &Auth::Bearer(renamed)).await.expect_error(401, "Client::Unauthorized");
+    let msg = app
+        .get("/1.0/me", &Auth::Bearer(renamed))
+        .await
+        .expect_error(401, "Client::Unauthorized");
     assert!(msg.contains("prefix"), "{msg}");
     let truncated = &token[..token.len() - 1];
-    app.get("/1.0/me", &Auth::Bearer(truncated.to_owned())).await.expect_error(401, "Client::Unauthorized");
+    app.get("/1.0/me", &Auth::Bearer(truncated.to_owned()))
+        .await
+        .expect_error(401, "Client::Unauthorized");
 }
 
 async fn repeated_wrong_passwords_are_throttled_per_user(app: TestApp) {
     let wrong = Auth::password(NIC, "admin", "not the password");
     for _ in 0..10 {
-        app.get("/1.0/me", &wrong).await.expect_error(401, "Client::Unauthorized");
+        app.get("/1.0/me", &wrong)
+            .await
+            .expect_error(401, "Client::Unauthorized");
     }
     let locked = app.get("/1.0/me", &app.admin).await;
     locked.expect_error(429, "Client::TooManyRequests");
-    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     app.advance(TimeDelta::minutes(15));
     app.get("/1.0/me", &app.admin).await.expect(200);
@@ -77,7 +101,12 @@ async fn every_response_carries_a_request_id(app: TestApp) {
         app.get("/no/such/route", &admin).await,
         app.get("/healthz", &Auth::None).await,
     ] {
-        let id = reply.headers.get("x-request-id").expect("x-request-id").to_str().unwrap();
+        let id = reply
+            .headers
+            .get("x-request-id")
+            .expect("x-request-id")
+            .to_str()
+            .unwrap();
         assert!(!id.is_empty());
     }
     let echoed = app
@@ -92,6 +121,10 @@ async fn every_response_carries_a_request_id(app: TestApp) {
 
 async fn unknown_routes_and_methods_answer_in_the_api_format(app: TestApp) {
     let admin = app.admin_pat().await;
-    app.get("/1.0/nothing/here", &admin).await.expect_error(404, "Client::NotFound");
-    app.call(Method::PATCH, "/1.0/me", &admin, None).await.expect_error(405, "Client::MethodNotAllowed");
+    app.get("/1.0/nothing/here", &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.call(Method::PATCH, "/1.0/me", &admin, None)
+        .await
+        .expect_error(405, "Client::MethodNotAllowed");
 }

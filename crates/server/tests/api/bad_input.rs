@@ -18,50 +18,89 @@ async fn malformed_token_requests_are_refused_and_store_nothing(app: TestApp) {
     let admin = app.admin_pat().await;
     let before = app.get(TOKENS, &admin).await.expect(200);
     let raw_cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("malformed JSON", b"{\"name\": ".to_vec(), "invalid request body"),
+        (
+            "malformed JSON",
+            b"{\"name\": ".to_vec(),
+            "invalid request body",
+        ),
         ("not an object", b"[1, 2]".to_vec(), "invalid request body"),
         ("empty body", Vec::new(), "invalid request body"),
-        ("non-UTF-8 name", b"{\"name\": \"\xff\xfe\", \"description\": \"\"}".to_vec(), "invalid request body"),
+        (
+            "non-UTF-8 name",
+            b"{\"name\": \"\xff\xfe\", \"description\": \"\"}".to_vec(),
+            "invalid request body",
+        ),
     ];
     for (what, body, expected) in raw_cases {
-        let msg = app.raw(Method::POST, TOKENS, &admin, body).await.expect_error(400, "Client::BadRequest");
+        let msg = app
+            .raw(Method::POST, TOKENS, &admin, body)
+            .await
+            .expect_error(400, "Client::BadRequest");
         assert!(msg.contains(expected), "{what}: {msg}");
     }
     let long = "n".repeat(129);
     let json_cases = [
         (json!({ "description": "no name" }), "name"),
         (json!({ "name": "no-description" }), "description"),
-        (json!({ "name": "x", "description": "", "extra": true }), "extra"),
+        (
+            json!({ "name": "x", "description": "", "extra": true }),
+            "extra",
+        ),
         (json!({ "name": "", "description": "" }), "empty"),
-        (json!({ "name": long, "description": "" }), "longer than 128"),
-        (json!({ "name": "has space", "description": "" }), "only letters"),
+        (
+            json!({ "name": long, "description": "" }),
+            "longer than 128",
+        ),
+        (
+            json!({ "name": "has space", "description": "" }),
+            "only letters",
+        ),
         (json!({ "name": 42, "description": "" }), "invalid type"),
-        (json!({ "name": "x", "description": "x".repeat(1025) }), "description"),
-        (json!({ "name": "x", "description": "", "expiresIn": "soon" }), "expiresIn"),
+        (
+            json!({ "name": "x", "description": "x".repeat(1025) }),
+            "description",
+        ),
+        (
+            json!({ "name": "x", "description": "", "expiresIn": "soon" }),
+            "expiresIn",
+        ),
     ];
     for (body, expected) in json_cases {
-        let msg = app.post(TOKENS, &admin, body.clone()).await.expect_error(400, "Client::BadRequest");
+        let msg = app
+            .post(TOKENS, &admin, body.clone())
+            .await
+            .expect_error(400, "Client::BadRequest");
         assert!(msg.contains(expected), "{body}: {msg}");
     }
-    assert_eq!(app.get(TOKENS, &admin).await.expect(200), before, "nothing stored");
+    assert_eq!(
+        app.get(TOKENS, &admin).await.expect(200),
+        before,
+        "nothing stored"
+    );
 }
 
 async fn path_names_that_are_not_valid_are_bad_requests(app: TestApp) {
     let admin = app.admin_pat().await;
-    app.get("/1.0/me/identity/user/%FF%FE", &admin).await.expect_error(400, "Client::BadRequest");
+    app.get("/1.0/me/identity/user/%FF%FE", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
     app.get(&format!("/1.0/me/identity/user/{}", "a".repeat(65)), &admin)
         .await
         .expect_error(400, "Client::BadRequest");
     app.get("/1.0/me/identity/user/admin/token/bad%20name", &admin)
         .await
         .expect_error(400, "Client::BadRequest");
-    app.get("/1.0/me/identity/group/%00", &admin).await.expect_error(400, "Client::BadRequest");
+    app.get("/1.0/me/identity/group/%00", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
 }
 
 async fn huge_body_is_refused_with_413(app: TestApp) {
     let admin = app.admin_pat().await;
     let body = json!({ "name": "big", "description": "x".repeat(200_000) });
-    app.post(TOKENS, &admin, body).await.expect_error(413, "Client::PayloadTooLarge");
+    app.post(TOKENS, &admin, body)
+        .await
+        .expect_error(413, "Client::PayloadTooLarge");
     assert!(!app.get(TOKENS, &admin).await.text.contains("big"));
 }
 
@@ -76,9 +115,14 @@ async fn malformed_user_and_group_requests_are_refused(app: TestApp) {
         json!({ "login": "john", "email": "j@example.com", "password": "a long password", "admin": true }),
     ];
     for body in cases {
-        app.post("/1.0/me/identity/user", &admin, body.clone()).await.expect_error(400, "Client::BadRequest");
+        app.post("/1.0/me/identity/user", &admin, body.clone())
+            .await
+            .expect_error(400, "Client::BadRequest");
     }
-    assert_eq!(app.get("/1.0/me/identity/user", &admin).await.expect(200), json!(["admin"]));
+    assert_eq!(
+        app.get("/1.0/me/identity/user", &admin).await.expect(200),
+        json!(["admin"])
+    );
     app.post("/1.0/me/identity/group", &admin, json!({ "name": "ops" }))
         .await
         .expect_error(400, "Client::BadRequest");

@@ -15,56 +15,118 @@ async fn account_starts_with_default_groups_that_cannot_change(app: TestApp) {
     let admin = app.admin_pat().await;
     let groups = app.get("/1.0/me/identity/group", &admin).await.expect(200);
     assert_eq!(groups, json!(["ADMIN", "DEFAULT", "UNPRIVILEGED"]));
-    let group = app.get("/1.0/me/identity/group/ADMIN", &admin).await.expect(200);
+    let group = app
+        .get("/1.0/me/identity/group/ADMIN", &admin)
+        .await
+        .expect(200);
     assert_eq!(group["role"], "ADMIN");
     assert_eq!(group["defaultGroup"], true);
-    assert_eq!(group["urn"], format!("urn:v1:eu:identity:group:{NIC}/ADMIN"));
-    app.put("/1.0/me/identity/group/DEFAULT", &admin, json!({ "role": "ADMIN" }))
+    assert_eq!(
+        group["urn"],
+        format!("urn:v1:eu:identity:group:{NIC}/ADMIN")
+    );
+    app.put(
+        "/1.0/me/identity/group/DEFAULT",
+        &admin,
+        json!({ "role": "ADMIN" }),
+    )
+    .await
+    .expect_error(400, "Client::BadRequest");
+    app.delete("/1.0/me/identity/group/DEFAULT", &admin)
         .await
         .expect_error(400, "Client::BadRequest");
-    app.delete("/1.0/me/identity/group/DEFAULT", &admin).await.expect_error(400, "Client::BadRequest");
 }
 
 async fn group_is_created_edited_and_deleted(app: TestApp) {
     let admin = app.admin_pat().await;
     let created = app
-        .post("/1.0/me/identity/group", &admin, json!({ "name": "ops", "role": "REGULAR", "description": "Ops" }))
+        .post(
+            "/1.0/me/identity/group",
+            &admin,
+            json!({ "name": "ops", "role": "REGULAR", "description": "Ops" }),
+        )
         .await
         .expect(200);
     assert_eq!(created["name"], "ops");
     assert_eq!(created["defaultGroup"], false);
-    app.post("/1.0/me/identity/group", &admin, json!({ "name": "ops", "role": "REGULAR" }))
-        .await
-        .expect_error(409, "Client::Conflict");
-    app.post("/1.0/me/identity/group", &admin, json!({ "name": "x", "role": "SUPERUSER" }))
-        .await
-        .expect_error(400, "Client::BadRequest");
+    app.post(
+        "/1.0/me/identity/group",
+        &admin,
+        json!({ "name": "ops", "role": "REGULAR" }),
+    )
+    .await
+    .expect_error(409, "Client::Conflict");
+    app.post(
+        "/1.0/me/identity/group",
+        &admin,
+        json!({ "name": "x", "role": "SUPERUSER" }),
+    )
+    .await
+    .expect_error(400, "Client::BadRequest");
     let edited = app
-        .put("/1.0/me/identity/group/ops", &admin, json!({ "description": "Operations" }))
+        .put(
+            "/1.0/me/identity/group/ops",
+            &admin,
+            json!({ "description": "Operations" }),
+        )
         .await
         .expect(200);
     assert_eq!(edited["description"], "Operations");
     assert_eq!(edited["role"], "REGULAR");
-    app.delete("/1.0/me/identity/group/ops", &admin).await.expect(200);
-    app.get("/1.0/me/identity/group/ops", &admin).await.expect_error(404, "Client::NotFound");
+    app.delete("/1.0/me/identity/group/ops", &admin)
+        .await
+        .expect(200);
+    app.get("/1.0/me/identity/group/ops", &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
 }
 
 async fn group_role_change_applies_to_members_on_the_next_request(app: TestApp) {
     let admin = app.admin_pat().await;
-    app.post("/1.0/me/identity/group", &admin, json!({ "name": "ops", "role": "ADMIN" })).await.expect(200);
+    app.post(
+        "/1.0/me/identity/group",
+        &admin,
+        json!({ "name": "ops", "role": "ADMIN" }),
+    )
+    .await
+    .expect(200);
     app.create_user(&admin, "john", "ops").await;
     let john = Auth::Bearer(app.create_pat(&admin, "john", "johns").await);
     app.get("/1.0/me", &john).await.expect(200);
-    app.put("/1.0/me/identity/group/ops", &admin, json!({ "role": "UNPRIVILEGED" })).await.expect(200);
-    app.get("/1.0/me", &john).await.expect_error(403, "Client::Forbidden");
-    app.put("/1.0/me/identity/group/ops", &admin, json!({ "role": "ADMIN" })).await.expect(200);
+    app.put(
+        "/1.0/me/identity/group/ops",
+        &admin,
+        json!({ "role": "UNPRIVILEGED" }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me", &john)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    app.put(
+        "/1.0/me/identity/group/ops",
+        &admin,
+        json!({ "role": "ADMIN" }),
+    )
+    .await
+    .expect(200);
     app.get("/1.0/me", &john).await.expect(200);
 }
 
 async fn group_with_members_cannot_be_deleted(app: TestApp) {
     let admin = app.admin_pat().await;
-    app.post("/1.0/me/identity/group", &admin, json!({ "name": "ops", "role": "REGULAR" })).await.expect(200);
+    app.post(
+        "/1.0/me/identity/group",
+        &admin,
+        json!({ "name": "ops", "role": "REGULAR" }),
+    )
+    .await
+    .expect(200);
     app.create_user(&admin, "john", "ops").await;
-    app.delete("/1.0/me/identity/group/ops", &admin).await.expect_error(409, "Client::Conflict");
-    app.get("/1.0/me/identity/group/ops", &admin).await.expect(200);
+    app.delete("/1.0/me/identity/group/ops", &admin)
+        .await
+        .expect_error(409, "Client::Conflict");
+    app.get("/1.0/me/identity/group/ops", &admin)
+        .await
+        .expect(200);
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use latchkey_core::clock::ManualClock;
-use latchkey_server::config::{Config, sqlite_url};
 use latchkey_server::Application;
+use latchkey_server::config::{Config, sqlite_url};
 use latchkey_store::testing::PostgresDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -59,8 +59,17 @@ impl Reply {
     /// Asserts the status and, for errors, the OVH error class; returns the body.
     #[track_caller]
     pub fn expect(&self, status: u16) -> Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
-        if self.text.is_empty() { Value::Null } else { self.json() }
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        if self.text.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
     }
 
     #[track_caller]
@@ -122,12 +131,19 @@ impl TestApp {
     }
 
     async fn start(&mut self) {
-        let built = Application::build_with_clock(self.config.clone(), self.clock.clone()).await.unwrap();
+        let built = Application::build_with_clock(self.config.clone(), self.clock.clone())
+            .await
+            .unwrap();
         self.base = format!("http://127.0.0.1:{}", built.port());
         let (tx, rx) = oneshot::channel::<()>();
         self.shutdown = Some(tx);
         self.server = Some(tokio::spawn(async move {
-            built.run_until_stopped(async { let _ = rx.await; }).await.unwrap();
+            built
+                .run_until_stopped(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
         }));
     }
 
@@ -154,7 +170,13 @@ impl TestApp {
         self.clock.advance(by);
     }
 
-    pub async fn call(&self, method: Method, path: &str, auth: &Auth, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         req = match auth {
             Auth::None => req,
@@ -169,16 +191,27 @@ impl TestApp {
             req = req.json(&body);
         }
         let res = req.send().await.unwrap();
-        Reply { status: res.status(), headers: res.headers().clone(), text: res.text().await.unwrap() }
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
     }
 
     pub async fn raw(&self, method: Method, path: &str, auth: &Auth, body: Vec<u8>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).body(body);
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
         if let Auth::Bearer(t) = auth {
             req = req.bearer_auth(t);
         }
         let res = req.send().await.unwrap();
-        Reply { status: res.status(), headers: res.headers().clone(), text: res.text().await.unwrap() }
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
@@ -200,7 +233,10 @@ impl TestApp {
     /// Creates a PAT for `login` (authenticated as `auth`) and returns its value.
     pub async fn create_pat(&self, auth: &Auth, login: &str, name: &str) -> String {
         let body = json!({ "name": name, "description": "test token" });
-        let created = self.post(&format!("/1.0/me/identity/user/{login}/token"), auth, body).await.expect(200);
+        let created = self
+            .post(&format!("/1.0/me/identity/user/{login}/token"), auth, body)
+            .await
+            .expect(200);
         created["token"].as_str().unwrap().to_owned()
     }
 
@@ -218,7 +254,9 @@ impl TestApp {
             "description": "test user",
             "password": format!("{login} password"),
         });
-        self.post("/1.0/me/identity/user", auth, body).await.expect(200);
+        self.post("/1.0/me/identity/user", auth, body)
+            .await
+            .expect(200);
     }
 }
 

@@ -1,5 +1,7 @@
 //! API tests: the real server over real HTTP, on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
 mod accounts;

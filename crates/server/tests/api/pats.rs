@@ -36,45 +36,76 @@ async fn pat_life_cycle_create_use_list_delete_then_refused(app: TestApp) {
     assert!(created["expiresAt"].is_null(), "no expiry by default");
 
     // Use it as a Bearer token on GET /1.0/me.
-    let me = app.get("/1.0/me", &Auth::Bearer(token.clone())).await.expect(200);
+    let me = app
+        .get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect(200);
     assert_eq!(me["nichandle"], NIC);
     assert_eq!(me["urn"], format!("urn:v1:eu:identity:account:{NIC}"));
-    assert_eq!(me["identity"]["urn"], format!("urn:v1:eu:identity:user:{NIC}/admin"));
+    assert_eq!(
+        me["identity"]["urn"],
+        format!("urn:v1:eu:identity:user:{NIC}/admin")
+    );
     assert_eq!(me["identity"]["token"], "pat-my-script");
 
     // Use it through the pat_jwt_ Basic form, with any suffix.
-    app.get("/1.0/me", &Auth::pat_basic(&token)).await.expect(200);
-    app.get("/1.0/me", &Auth::Basic("pat_jwt_".into(), token.clone())).await.expect(200);
+    app.get("/1.0/me", &Auth::pat_basic(&token))
+        .await
+        .expect(200);
+    app.get("/1.0/me", &Auth::Basic("pat_jwt_".into(), token.clone()))
+        .await
+        .expect(200);
     // /v1 serves the same routes.
-    app.get("/v1/me", &Auth::Bearer(token.clone())).await.expect(200);
+    app.get("/v1/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect(200);
 
     // List: names only, never values.
-    let list = app.get("/1.0/me/identity/user/admin/token", &Auth::Bearer(token.clone())).await;
+    let list = app
+        .get(
+            "/1.0/me/identity/user/admin/token",
+            &Auth::Bearer(token.clone()),
+        )
+        .await;
     assert_eq!(list.expect(200), json!(["pat-my-script"]));
     assert!(!list.text.contains(&token));
 
     // Delete, and the very next call is refused.
-    app.delete("/1.0/me/identity/user/admin/token/pat-my-script", &Auth::Bearer(token.clone()))
-        .await
-        .expect(200);
+    app.delete(
+        "/1.0/me/identity/user/admin/token/pat-my-script",
+        &Auth::Bearer(token.clone()),
+    )
+    .await
+    .expect(200);
     let refused = app.get("/1.0/me", &Auth::Bearer(token.clone())).await;
     refused.expect_error(401, "Client::Unauthorized");
     assert!(refused.headers.contains_key("www-authenticate"));
-    app.get("/1.0/me", &Auth::pat_basic(&token)).await.expect_error(401, "Client::Unauthorized");
-    app.get("/1.0/me/identity/user/admin/token/pat-my-script", &app.admin)
+    app.get("/1.0/me", &Auth::pat_basic(&token))
         .await
-        .expect_error(404, "Client::NotFound");
+        .expect_error(401, "Client::Unauthorized");
+    app.get(
+        "/1.0/me/identity/user/admin/token/pat-my-script",
+        &app.admin,
+    )
+    .await
+    .expect_error(404, "Client::NotFound");
 }
 
 async fn token_value_is_shown_at_creation_only(app: TestApp) {
     let admin = app.admin_pat().await;
     let token = app.create_pat(&admin, "admin", "ci").await;
-    let shown = app.get("/1.0/me/identity/user/admin/token/ci", &admin).await;
+    let shown = app
+        .get("/1.0/me/identity/user/admin/token/ci", &admin)
+        .await;
     let body = shown.expect(200);
     assert!(body.get("token").is_none(), "{body}");
     assert!(!shown.text.contains(&token));
     let edited = app
-        .put("/1.0/me/identity/user/admin/token/ci", &admin, json!({ "description": "changed" }))
+        .put(
+            "/1.0/me/identity/user/admin/token/ci",
+            &admin,
+            json!({ "description": "changed" }),
+        )
         .await;
     assert_eq!(edited.expect(200)["description"], "changed");
     assert!(!edited.text.contains(&token));
@@ -92,16 +123,26 @@ async fn pat_expires_with_expires_in_and_can_be_extended(app: TestApp) {
         .expect(200);
     let expires: DateTime<Utc> = created["expiresAt"].as_str().unwrap().parse().unwrap();
     let lifetime = expires - app.clock_now();
-    assert!((3599..=3600).contains(&lifetime.num_seconds()), "{lifetime}");
+    assert!(
+        (3599..=3600).contains(&lifetime.num_seconds()),
+        "{lifetime}"
+    );
     let token = Auth::Bearer(created["token"].as_str().unwrap().to_owned());
     app.get("/1.0/me", &token).await.expect(200);
     app.advance(TimeDelta::seconds(3601));
-    let msg = app.get("/1.0/me", &token).await.expect_error(401, "Client::Unauthorized");
+    let msg = app
+        .get("/1.0/me", &token)
+        .await
+        .expect_error(401, "Client::Unauthorized");
     assert!(msg.contains("expired"), "{msg}");
     // Removing the expiry brings the token back.
-    app.put("/1.0/me/identity/user/admin/token/short", &admin, json!({ "expiresAt": null }))
-        .await
-        .expect(200);
+    app.put(
+        "/1.0/me/identity/user/admin/token/short",
+        &admin,
+        json!({ "expiresAt": null }),
+    )
+    .await
+    .expect(200);
     app.get("/1.0/me", &token).await.expect(200);
 }
 
@@ -120,9 +161,13 @@ async fn pat_expires_at_a_given_date(app: TestApp) {
     app.advance(TimeDelta::days(1));
     app.get("/1.0/me", &token).await.expect(200);
     app.advance(TimeDelta::days(1));
-    app.get("/1.0/me", &token).await.expect_error(401, "Client::Unauthorized");
+    app.get("/1.0/me", &token)
+        .await
+        .expect_error(401, "Client::Unauthorized");
     // A bare date is midnight UTC.
-    let date = (app.clock_now() + TimeDelta::days(10)).format("%Y-%m-%d").to_string();
+    let date = (app.clock_now() + TimeDelta::days(10))
+        .format("%Y-%m-%d")
+        .to_string();
     let created = app
         .post(
             "/1.0/me/identity/user/admin/token",
@@ -131,7 +176,12 @@ async fn pat_expires_at_a_given_date(app: TestApp) {
         )
         .await
         .expect(200);
-    assert!(created["expiresAt"].as_str().unwrap().starts_with(&format!("{date}T00:00:00")));
+    assert!(
+        created["expiresAt"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{date}T00:00:00"))
+    );
 }
 
 async fn expiry_in_the_past_or_given_twice_is_refused(app: TestApp) {
@@ -149,8 +199,15 @@ async fn expiry_in_the_past_or_given_twice_is_refused(app: TestApp) {
             .await
             .expect_error(400, "Client::BadRequest");
     }
-    let names = app.get("/1.0/me/identity/user/admin/token", &admin).await.expect(200);
-    assert_eq!(names, json!(["admin-test"]), "nothing stored by refused requests");
+    let names = app
+        .get("/1.0/me/identity/user/admin/token", &admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        names,
+        json!(["admin-test"]),
+        "nothing stored by refused requests"
+    );
 }
 
 async fn duplicate_token_name_is_a_conflict_but_other_users_may_reuse_it(app: TestApp) {
@@ -170,11 +227,17 @@ async fn duplicate_token_name_is_a_conflict_but_other_users_may_reuse_it(app: Te
 async fn last_used_is_reported_after_a_call(app: TestApp) {
     let admin = app.admin_pat().await;
     let token = Auth::Bearer(app.create_pat(&admin, "admin", "watch").await);
-    let before = app.get("/1.0/me/identity/user/admin/token/watch", &admin).await.expect(200);
+    let before = app
+        .get("/1.0/me/identity/user/admin/token/watch", &admin)
+        .await
+        .expect(200);
     assert!(before["lastUsed"].is_null());
     app.advance(TimeDelta::minutes(5));
     app.get("/1.0/me", &token).await.expect(200);
-    let after = app.get("/1.0/me/identity/user/admin/token/watch", &admin).await.expect(200);
+    let after = app
+        .get("/1.0/me/identity/user/admin/token/watch", &admin)
+        .await
+        .expect(200);
     let used: DateTime<Utc> = after["lastUsed"].as_str().unwrap().parse().unwrap();
     assert_eq!(used.timestamp(), app.clock_now().timestamp());
 }
@@ -184,12 +247,22 @@ async fn disabled_users_tokens_are_refused_until_enabled(app: TestApp) {
     app.create_user(&admin, "john", "ADMIN").await;
     let john = Auth::Bearer(app.create_pat(&admin, "john", "johns").await);
     app.get("/1.0/me", &john).await.expect(200);
-    app.post("/1.0/me/identity/user/john/disable", &admin, json!({})).await.expect(200);
-    let user = app.get("/1.0/me/identity/user/john", &admin).await.expect(200);
+    app.post("/1.0/me/identity/user/john/disable", &admin, json!({}))
+        .await
+        .expect(200);
+    let user = app
+        .get("/1.0/me/identity/user/john", &admin)
+        .await
+        .expect(200);
     assert_eq!(user["status"], "DISABLED");
-    let msg = app.get("/1.0/me", &john).await.expect_error(401, "Client::Unauthorized");
+    let msg = app
+        .get("/1.0/me", &john)
+        .await
+        .expect_error(401, "Client::Unauthorized");
     assert!(msg.contains("disabled"), "{msg}");
-    app.post("/1.0/me/identity/user/john/enable", &admin, json!({})).await.expect(200);
+    app.post("/1.0/me/identity/user/john/enable", &admin, json!({}))
+        .await
+        .expect(200);
     app.get("/1.0/me", &john).await.expect(200);
 }
 
@@ -197,10 +270,18 @@ async fn deleted_users_tokens_are_refused(app: TestApp) {
     let admin = app.admin_pat().await;
     app.create_user(&admin, "john", "ADMIN").await;
     let token = app.create_pat(&admin, "john", "johns").await;
-    app.get("/1.0/me", &Auth::Bearer(token.clone())).await.expect(200);
-    app.delete("/1.0/me/identity/user/john", &admin).await.expect(200);
-    app.get("/1.0/me", &Auth::Bearer(token.clone())).await.expect_error(401, "Client::Unauthorized");
-    app.get("/1.0/me", &Auth::pat_basic(&token)).await.expect_error(401, "Client::Unauthorized");
+    app.get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect(200);
+    app.delete("/1.0/me/identity/user/john", &admin)
+        .await
+        .expect(200);
+    app.get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect_error(401, "Client::Unauthorized");
+    app.get("/1.0/me", &Auth::pat_basic(&token))
+        .await
+        .expect_error(401, "Client::Unauthorized");
 }
 
 async fn pat_carries_exactly_its_users_rights(app: TestApp) {
@@ -209,7 +290,13 @@ async fn pat_carries_exactly_its_users_rights(app: TestApp) {
     let john = Auth::Bearer(app.create_pat(&admin, "john", "johns").await);
     app.get("/1.0/me/identity/user", &john).await.expect(200);
     // Moved to a group without rights: the same token is now refused by the authoriser.
-    app.put("/1.0/me/identity/user/john", &admin, json!({ "group": "DEFAULT" })).await.expect(200);
+    app.put(
+        "/1.0/me/identity/user/john",
+        &admin,
+        json!({ "group": "DEFAULT" }),
+    )
+    .await
+    .expect(200);
     let refused = app.get("/1.0/me/identity/user", &john).await;
     refused.expect_error(403, "Client::Forbidden");
     assert_eq!(
@@ -217,7 +304,11 @@ async fn pat_carries_exactly_its_users_rights(app: TestApp) {
         "account:apiovh:me/identity/user/get"
     );
     // Its own token management needs rights too.
-    app.post("/1.0/me/identity/user/john/token", &john, json!({ "name": "more", "description": "" }))
-        .await
-        .expect_error(403, "Client::Forbidden");
+    app.post(
+        "/1.0/me/identity/user/john/token",
+        &john,
+        json!({ "name": "more", "description": "" }),
+    )
+    .await
+    .expect_error(403, "Client::Forbidden");
 }

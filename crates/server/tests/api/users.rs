@@ -34,7 +34,10 @@ async fn user_is_created_read_listed_edited_and_deleted(app: TestApp) {
     assert_eq!(created["group"], "DEFAULT");
     assert_eq!(created["status"], "OK");
     assert_eq!(created["type"], "USER");
-    assert_eq!(created["urn"], format!("urn:v1:eu:identity:user:{NIC}/johnsmith"));
+    assert_eq!(
+        created["urn"],
+        format!("urn:v1:eu:identity:user:{NIC}/johnsmith")
+    );
     for field in ["creation", "lastUpdate", "passwordLastUpdate"] {
         assert!(created[field].is_string(), "{field} missing: {created}");
     }
@@ -47,7 +50,10 @@ async fn user_is_created_read_listed_edited_and_deleted(app: TestApp) {
     .await
     .expect_error(409, "Client::Conflict");
 
-    assert_eq!(app.get("/1.0/me/identity/user", &admin).await.expect(200), json!(["admin", "johnsmith"]));
+    assert_eq!(
+        app.get("/1.0/me/identity/user", &admin).await.expect(200),
+        json!(["admin", "johnsmith"])
+    );
     let edited = app
         .put(
             "/1.0/me/identity/user/johnsmith",
@@ -59,12 +65,22 @@ async fn user_is_created_read_listed_edited_and_deleted(app: TestApp) {
     assert_eq!(edited["email"], "smith@example.com");
     assert_eq!(edited["description"], "Mr Smith");
     assert_eq!(edited["group"], "DEFAULT", "absent fields stay");
-    let read = app.get("/1.0/me/identity/user/johnsmith", &admin).await.expect(200);
+    let read = app
+        .get("/1.0/me/identity/user/johnsmith", &admin)
+        .await
+        .expect(200);
     assert_eq!(read["email"], "smith@example.com");
 
-    app.delete("/1.0/me/identity/user/johnsmith", &admin).await.expect(200);
-    app.get("/1.0/me/identity/user/johnsmith", &admin).await.expect_error(404, "Client::NotFound");
-    assert_eq!(app.get("/1.0/me/identity/user", &admin).await.expect(200), json!(["admin"]));
+    app.delete("/1.0/me/identity/user/johnsmith", &admin)
+        .await
+        .expect(200);
+    app.get("/1.0/me/identity/user/johnsmith", &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
+    assert_eq!(
+        app.get("/1.0/me/identity/user", &admin).await.expect(200),
+        json!(["admin"])
+    );
 }
 
 async fn password_change_replaces_the_old_password(app: TestApp) {
@@ -72,29 +88,56 @@ async fn password_change_replaces_the_old_password(app: TestApp) {
     app.create_user(&admin, "john", "ADMIN").await;
     let old = Auth::password(NIC, "john", "john password");
     app.get("/1.0/me", &old).await.expect(200);
-    let before = app.get("/1.0/me/identity/user/john", &admin).await.expect(200);
-    app.advance(chrono::TimeDelta::seconds(30));
-    app.put("/1.0/me/identity/user/john", &admin, json!({ "password": "brand new password" }))
+    let before = app
+        .get("/1.0/me/identity/user/john", &admin)
         .await
         .expect(200);
-    app.get("/1.0/me", &old).await.expect_error(401, "Client::Unauthorized");
-    app.get("/1.0/me", &Auth::password(NIC, "john", "brand new password")).await.expect(200);
-    let after = app.get("/1.0/me/identity/user/john", &admin).await.expect(200);
-    assert_ne!(before["passwordLastUpdate"], after["passwordLastUpdate"]);
-    app.put("/1.0/me/identity/user/john", &admin, json!({ "password": "short" }))
+    app.advance(chrono::TimeDelta::seconds(30));
+    app.put(
+        "/1.0/me/identity/user/john",
+        &admin,
+        json!({ "password": "brand new password" }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me", &old)
         .await
-        .expect_error(400, "Client::BadRequest");
+        .expect_error(401, "Client::Unauthorized");
+    app.get(
+        "/1.0/me",
+        &Auth::password(NIC, "john", "brand new password"),
+    )
+    .await
+    .expect(200);
+    let after = app
+        .get("/1.0/me/identity/user/john", &admin)
+        .await
+        .expect(200);
+    assert_ne!(before["passwordLastUpdate"], after["passwordLastUpdate"]);
+    app.put(
+        "/1.0/me/identity/user/john",
+        &admin,
+        json!({ "password": "short" }),
+    )
+    .await
+    .expect_error(400, "Client::BadRequest");
 }
 
 async fn root_user_cannot_be_deleted_disabled_or_moved(app: TestApp) {
     let admin = app.admin_pat().await;
-    app.delete("/1.0/me/identity/user/admin", &admin).await.expect_error(400, "Client::BadRequest");
+    app.delete("/1.0/me/identity/user/admin", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
     app.post("/1.0/me/identity/user/admin/disable", &admin, json!({}))
         .await
         .expect_error(400, "Client::BadRequest");
-    app.put("/1.0/me/identity/user/admin", &admin, json!({ "group": "DEFAULT" }))
-        .await
-        .expect_error(400, "Client::BadRequest");
+    app.put(
+        "/1.0/me/identity/user/admin",
+        &admin,
+        json!({ "group": "DEFAULT" }),
+    )
+    .await
+    .expect_error(400, "Client::BadRequest");
     app.post(
         "/1.0/me/identity/user",
         &admin,
@@ -102,7 +145,10 @@ async fn root_user_cannot_be_deleted_disabled_or_moved(app: TestApp) {
     )
     .await
     .expect_error(400, "Client::BadRequest");
-    let root = app.get("/1.0/me/identity/user/admin", &admin).await.expect(200);
+    let root = app
+        .get("/1.0/me/identity/user/admin", &admin)
+        .await
+        .expect(200);
     assert_eq!(root["type"], "ROOT");
     assert_eq!(root["status"], "OK");
 }
@@ -110,17 +156,37 @@ async fn root_user_cannot_be_deleted_disabled_or_moved(app: TestApp) {
 async fn unknown_user_is_not_found_on_every_route(app: TestApp) {
     let admin = app.admin_pat().await;
     let base = "/1.0/me/identity/user/ghost";
-    app.get(base, &admin).await.expect_error(404, "Client::NotFound");
-    app.put(base, &admin, json!({ "description": "x" })).await.expect_error(404, "Client::NotFound");
-    app.delete(base, &admin).await.expect_error(404, "Client::NotFound");
-    app.post(&format!("{base}/enable"), &admin, json!({})).await.expect_error(404, "Client::NotFound");
-    app.post(&format!("{base}/disable"), &admin, json!({})).await.expect_error(404, "Client::NotFound");
-    app.get(&format!("{base}/token"), &admin).await.expect_error(404, "Client::NotFound");
-    app.post(&format!("{base}/token"), &admin, json!({ "name": "t", "description": "" }))
+    app.get(base, &admin)
         .await
         .expect_error(404, "Client::NotFound");
-    app.get(&format!("{base}/token/t"), &admin).await.expect_error(404, "Client::NotFound");
-    app.delete(&format!("{base}/token/t"), &admin).await.expect_error(404, "Client::NotFound");
+    app.put(base, &admin, json!({ "description": "x" }))
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.delete(base, &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.post(&format!("{base}/enable"), &admin, json!({}))
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.post(&format!("{base}/disable"), &admin, json!({}))
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.get(&format!("{base}/token"), &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.post(
+        &format!("{base}/token"),
+        &admin,
+        json!({ "name": "t", "description": "" }),
+    )
+    .await
+    .expect_error(404, "Client::NotFound");
+    app.get(&format!("{base}/token/t"), &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
+    app.delete(&format!("{base}/token/t"), &admin)
+        .await
+        .expect_error(404, "Client::NotFound");
     // A group that does not exist is a bad request, not a missing user.
     app.post(
         "/1.0/me/identity/user",
@@ -135,9 +201,16 @@ async fn user_can_be_named_with_its_account_prefix(app: TestApp) {
     let admin = app.admin_pat().await;
     app.create_user(&admin, "johnsmith", "DEFAULT").await;
     let path = format!("/1.0/me/identity/user/{NIC}%2Fjohnsmith");
-    assert_eq!(app.get(&path, &admin).await.expect(200)["login"], "johnsmith");
+    assert_eq!(
+        app.get(&path, &admin).await.expect(200)["login"],
+        "johnsmith"
+    );
     let created = app
-        .post(&format!("{path}/token"), &admin, json!({ "name": "pat-my-script", "description": "" }))
+        .post(
+            &format!("{path}/token"),
+            &admin,
+            json!({ "name": "pat-my-script", "description": "" }),
+        )
         .await
         .expect(200);
     assert!(created["token"].as_str().unwrap().starts_with("lkpat_"));
@@ -146,7 +219,9 @@ async fn user_can_be_named_with_its_account_prefix(app: TestApp) {
 async fn disabled_user_cannot_log_in_with_a_password(app: TestApp) {
     let admin = app.admin_pat().await;
     app.create_user(&admin, "john", "ADMIN").await;
-    app.post("/1.0/me/identity/user/john/disable", &admin, json!({})).await.expect(200);
+    app.post("/1.0/me/identity/user/john/disable", &admin, json!({}))
+        .await
+        .expect(200);
     app.get("/1.0/me", &Auth::password(NIC, "john", "john password"))
         .await
         .expect_error(401, "Client::Unauthorized");
