@@ -115,7 +115,7 @@ impl Authorizer for RoleAuthorizer {
         if action.operator_only {
             return who.account.operator && who.user.kind == UserType::Root;
         }
-        let own_account = *resource == who.account.resource_urn(&self.plate);
+        let own_account = resource.is_account_resource(&self.plate, &who.account.nic);
         own_account && (who.user.kind == UserType::Root || who.user.group_role == Role::Admin)
     }
 }

@@ -138,9 +138,13 @@ impl TokenHash {
     }
 }
 
-/// The server key under which token hashes are computed (HMAC-SHA256).
+/// The server key under which token hashes are computed (HMAC-SHA256). The keyed state is
+/// computed once and cloned per hash.
 #[derive(Clone)]
-pub struct HashKey([u8; 32]);
+pub struct HashKey {
+    key: [u8; 32],
+    keyed: Hmac<Sha256>,
+}
 
 impl fmt::Debug for HashKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,21 +153,22 @@ impl fmt::Debug for HashKey {
 }
 
 impl HashKey {
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+    pub fn from_bytes(key: [u8; 32]) -> Self {
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        Self { key, keyed }
     }
 
     pub fn generate() -> Self {
-        Self(rand::random())
+        Self::from_bytes(rand::random())
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.key
     }
 
     pub fn hash(&self, value: &str) -> TokenHash {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        let mut mac = self.keyed.clone();
         mac.update(value.as_bytes());
         TokenHash(mac.finalize().into_bytes().into())
     }
@@ -214,6 +219,17 @@ mod tests {
     fn secret_debug_and_display_hide_the_value() {
         let secret = Secret::new("hunter2");
         assert_eq!(format!("{secret:?} {secret}"), "*** ***");
+    }
+
+    #[test]
+    fn hash_is_standard_hmac_sha256() {
+        // RFC 4231 test case 2 has a short key; check against an independent computation instead.
+        let key = HashKey::from_bytes([7; 32]);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&[7; 32]).unwrap();
+        mac.update(b"lkpat_example");
+        let expected: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(key.hash("lkpat_example").0, expected);
+        assert_eq!(key.hash("lkpat_example"), key.hash("lkpat_example"));
     }
 
     #[test]

@@ -32,6 +32,15 @@ impl Urn {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is `urn:v1:{plate}:resource:account:{nic}`, without building that string.
+    pub fn is_account_resource(&self, plate: &Plate, nic: &Nic) -> bool {
+        self.0
+            .strip_prefix("urn:v1:")
+            .and_then(|rest| rest.strip_prefix(plate.as_str()))
+            .and_then(|rest| rest.strip_prefix(":resource:account:"))
+            .is_some_and(|rest| rest == nic.as_str())
+    }
 }
 
 impl fmt::Display for Urn {
@@ -72,5 +81,18 @@ mod tests {
             Urn::account_resource(&plate, &nic).as_str(),
             "urn:v1:eu:resource:account:xx11111-ovh"
         );
+    }
+
+    #[test]
+    fn account_resource_is_recognised_exactly() {
+        let eu = Plate::parse("eu").unwrap();
+        let ca = Plate::parse("ca").unwrap();
+        let nic = Nic::parse("xx11111-ovh").unwrap();
+        let other = Nic::parse("xx11112-ovh").unwrap();
+        let urn = Urn::account_resource(&eu, &nic);
+        assert!(urn.is_account_resource(&eu, &nic));
+        assert!(!urn.is_account_resource(&ca, &nic));
+        assert!(!urn.is_account_resource(&eu, &other));
+        assert!(!Urn::account_identity(&eu, &nic).is_account_resource(&eu, &nic));
     }
 }

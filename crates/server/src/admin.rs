@@ -17,8 +17,8 @@ use crate::views::{AccountView, CreatedAccountView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/account", get(list).post(create))
-        .route("/account/{nic}", get(show))
+        .route("/v2/admin/account", get(list).post(create))
+        .route("/v2/admin/account/{nic}", get(show))
 }
 
 #[derive(Debug, Deserialize)]

@@ -169,13 +169,12 @@ impl Application {
 
 /// Every route of the server, with the layers every response goes through.
 pub fn router(state: AppState, body_limit: usize) -> Router {
-    let ovh = ovh::router();
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/bench/ok", get(|| async { StatusCode::OK }))
-        .nest("/1.0", ovh.clone())
-        .nest("/v1", ovh)
-        .nest("/v2/admin", admin::router())
+        .route("/openapi.json", get(openapi))
+        .merge(ovh::router("/1.0"))
+        .merge(ovh::router("/v1"))
+        .merge(admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -191,6 +190,17 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
 
 async fn healthz() -> Response {
     axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+/// The API description kept in the repository (`openapi.json`).
+pub const OPENAPI: &str = include_str!("../../../openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {

@@ -14,27 +14,39 @@ use latchkey_core::names::Login;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+/// The routes under `prefix` (`/1.0` or `/v1`). Paths are spelled out in full rather than
+/// nested, which spares every request a prefix-stripping layer.
+pub fn router(prefix: &str) -> Router<AppState> {
+    let at = |path: &str| format!("{prefix}{path}");
     Router::new()
-        .route("/me", get(me::get))
-        .route("/me/identity/user", get(users::list).post(users::create))
+        .route(&at("/me"), get(me::get))
         .route(
-            "/me/identity/user/{user}",
+            &at("/me/identity/user"),
+            get(users::list).post(users::create),
+        )
+        .route(
+            &at("/me/identity/user/{user}"),
             get(users::get).put(users::update).delete(users::delete),
         )
-        .route("/me/identity/user/{user}/enable", post(users::enable))
-        .route("/me/identity/user/{user}/disable", post(users::disable))
+        .route(&at("/me/identity/user/{user}/enable"), post(users::enable))
         .route(
-            "/me/identity/user/{user}/token",
+            &at("/me/identity/user/{user}/disable"),
+            post(users::disable),
+        )
+        .route(
+            &at("/me/identity/user/{user}/token"),
             get(tokens::list).post(tokens::create),
         )
         .route(
-            "/me/identity/user/{user}/token/{name}",
+            &at("/me/identity/user/{user}/token/{name}"),
             get(tokens::get).put(tokens::update).delete(tokens::delete),
         )
-        .route("/me/identity/group", get(groups::list).post(groups::create))
         .route(
-            "/me/identity/group/{group}",
+            &at("/me/identity/group"),
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            &at("/me/identity/group/{group}"),
             get(groups::get).put(groups::update).delete(groups::delete),
         )
 }

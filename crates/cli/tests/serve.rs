@@ -1,0 +1,189 @@
+//! The `latchkey` binary end to end: it boots on its embedded default (SQLite in the data
+//! directory), prints a generated password once, keeps secrets out of its logs and its database,
+//! stops gracefully on SIGTERM, and `check-config` names a bad setting.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn latchkey() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("LATCHKEY_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &std::path::Path) -> Self {
+        let port = free_port();
+        let child = latchkey()
+            .arg("serve")
+            .env("LATCHKEY_DATA_DIR", data)
+            .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
+            .env("LATCHKEY_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, base }
+    }
+
+    /// Sends SIGTERM, waits for a clean exit, returns (stdout, stderr).
+    fn terminate(mut self) -> (String, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(exit.success(), "exit status {exit:?}");
+        let (mut out, mut err) = (String::new(), String::new());
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (out, err)
+    }
+}
+
+#[tokio::test]
+async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let client = reqwest::Client::new();
+    // Give the banner a moment to be written, then read the password from stdout once stopped.
+    let health: Value = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let (out, _) = server.terminate();
+    let password = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 24 && l.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| panic!("no generated password in: {out}"))
+        .to_owned();
+
+    // Second start: no new bootstrap, the printed password works, secrets stay out of the logs.
+    let server = Server::start(data.path());
+    let created: Value = client
+        .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
+        .basic_auth("lk0001-lk/admin", Some(&password))
+        .json(&json!({ "name": "ci", "description": "logged?" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let me = client
+        .get(format!("{}/1.0/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let wrong = client
+        .get(format!("{}/1.0/me", server.base))
+        .bearer_auth(format!("{token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let (out, err) = server.terminate();
+    assert!(!out.contains("shown once"), "bootstrapped twice: {out}");
+    let logs = format!("{out}{err}");
+    assert!(logs.contains("token created"), "logs: {logs}");
+    assert!(!logs.contains(&token), "token value in the logs");
+    assert!(
+        !logs.contains(&token[6..30]),
+        "part of the token value in the logs"
+    );
+    assert!(!logs.contains(&password), "password in the logs");
+
+    // The database keeps neither the token nor the password.
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&token[6..]), "token value at rest");
+        assert!(!text.contains(&password), "password at rest");
+    }
+}
+
+#[test]
+fn check_config_accepts_defaults_and_names_a_bad_setting() {
+    let ok = latchkey().arg("check-config").output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("configuration is valid"));
+    let bad = latchkey()
+        .arg("check-config")
+        .env("LATCHKEY_PLATE", "Europe")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("LATCHKEY_PLATE"));
+    let secret = latchkey()
+        .args([
+            "check-config",
+            "--database-url",
+            "postgres://u:hunter22@127.0.0.1/db",
+        ])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&secret.stdout);
+    assert!(
+        printed.contains("postgres://u:***@127.0.0.1/db") && !printed.contains("hunter22"),
+        "{printed}"
+    );
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, then every test of every crate on
+# SQLite and on the local PostgreSQL (each test makes and drops its own database).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export LATCHKEY_TEST_POSTGRES=${LATCHKEY_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+
+# PostgreSQL runs on this kind of machine; start it if it was stopped.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+# Databases left behind by an interrupted run.
+psql "$LATCHKEY_TEST_POSTGRES" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'lktest\_%'" |
+  while read -r db; do psql "$LATCHKEY_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
