@@ -157,6 +157,72 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
     }
 }
 
+#[tokio::test]
+async fn account_create_makes_a_tenant_through_the_api() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = latchkey()
+        .arg("serve")
+        .env("LATCHKEY_DATA_DIR", data.path())
+        .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LATCHKEY_ADMIN_PASSWORD", "operator password")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    let run = |args: &[&str], password: &str| {
+        latchkey()
+            .args(args)
+            .env("LATCHKEY_URL", &url)
+            .env("LATCHKEY_USER", "lk0001-lk/admin")
+            .env("LATCHKEY_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let created = run(
+        &["account", "create", "--email", "team@example.com", "--json"],
+        "operator password",
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let body: Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(body["nichandle"], "lk0002-lk");
+    let tenant_password = body["adminPassword"].as_str().unwrap();
+    let me: Value = reqwest::Client::new()
+        .get(format!("{url}/1.0/me"))
+        .basic_auth("lk0002-lk/admin", Some(tenant_password))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["nichandle"], "lk0002-lk");
+    let listed = run(&["account", "list"], "operator password");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "lk0001-lk\nlk0002-lk\n"
+    );
+    let refused = run(&["account", "list"], "wrong password");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn check_config_accepts_defaults_and_names_a_bad_setting() {
     let ok = latchkey().arg("check-config").output().unwrap();

@@ -10,6 +10,7 @@ crate::on_both_backends!(
     garbage_authorization_headers_are_refused_with_401,
     a_token_with_a_wrong_checksum_or_prefix_is_refused,
     repeated_wrong_passwords_are_throttled_per_user,
+    repeated_failures_from_one_address_are_throttled_across_users,
     every_response_carries_a_request_id,
     unknown_routes_and_methods_answer_in_the_api_format,
 );
@@ -91,6 +92,23 @@ async fn repeated_wrong_passwords_are_throttled_per_user(app: TestApp) {
     assert!((1..=900).contains(&retry), "{retry}");
     app.advance(TimeDelta::minutes(15));
     app.get("/1.0/me", &app.admin).await.expect(200);
+}
+
+async fn repeated_failures_from_one_address_are_throttled_across_users(app: TestApp) {
+    // Each attempt names another (malformed) user: only the per-address limit can stop them.
+    for i in 0..100 {
+        let attempt = Auth::Basic(format!("nobody-{i}/x"), "guess".into());
+        app.get("/1.0/me", &attempt)
+            .await
+            .expect_error(401, "Client::Unauthorized");
+    }
+    let locked = app.get("/1.0/me", &app.admin).await;
+    locked.expect_error(429, "Client::TooManyRequests");
+    assert!(locked.headers.contains_key("retry-after"));
+    // Tokens are not passwords: a PAT still works from the same address.
+    app.advance(TimeDelta::minutes(15));
+    let admin = app.admin_pat().await;
+    app.get("/1.0/me", &admin).await.expect(200);
 }
 
 async fn every_response_carries_a_request_id(app: TestApp) {
