@@ -35,12 +35,17 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path) -> Self {
+        Self::start_with(data, &[])
+    }
+
+    fn start_with(data: &std::path::Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = latchkey()
             .arg("serve")
             .env("LATCHKEY_DATA_DIR", data)
             .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
             .env("LATCHKEY_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -160,22 +165,11 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
 #[tokio::test]
 async fn account_create_makes_a_tenant_through_the_api() {
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = latchkey()
-        .arg("serve")
-        .env("LATCHKEY_DATA_DIR", data.path())
-        .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("LATCHKEY_ADMIN_PASSWORD", "operator password")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let url = format!("http://127.0.0.1:{port}");
+    let server = Server::start_with(
+        data.path(),
+        &[("LATCHKEY_ADMIN_PASSWORD", "operator password")],
+    );
+    let url = server.base.clone();
     let run = |args: &[&str], password: &str| {
         latchkey()
             .args(args)
@@ -219,8 +213,7 @@ async fn account_create_makes_a_tenant_through_the_api() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.terminate();
 }
 
 #[test]

@@ -8,6 +8,9 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.account_id, u.login, u.emai
     u.updated_at, u.password_updated_at, u.password_hash \
     FROM users u JOIN user_groups g ON g.id = u.group_id";
 
+pub(crate) const GROUP_SELECT: &str = "SELECT id, account_id, name, role, description, \
+    default_group, created_at, updated_at FROM user_groups";
+
 pub(crate) const PAT_SELECT: &str = "SELECT p.id, p.user_id, u.account_id, p.name, p.description, \
     p.secret_hash, p.created_at, p.expires_at, p.last_used \
     FROM pats p JOIN users u ON u.id = p.user_id";
@@ -31,27 +34,13 @@ macro_rules! impl_store {
         use crate::rows::{
             AccountRow, GroupRow, PatRow, UserRow, db_error, internal, micros,
         };
-        use crate::sql::{PAT_SELECT, USER_SELECT};
+        use crate::sql::{GROUP_SELECT, PAT_SELECT, USER_SELECT};
 
         type Tx = sqlx::Transaction<'static, $db>;
 
         impl $store {
             async fn begin(&self) -> Result<Tx> {
                 self.pool.begin_with($begin).await.map_err(internal)
-            }
-
-            async fn user_row_in(
-                tx: &mut Tx,
-                account: AccountId,
-                login: &Login,
-            ) -> Result<Option<UserRow>> {
-                let sql = format!("{USER_SELECT} WHERE u.account_id = $1 AND u.login = $2");
-                sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
-                    .bind(account.0)
-                    .bind(login.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(internal)
             }
 
             async fn group_id_in(
@@ -69,17 +58,55 @@ macro_rules! impl_store {
                 .map_err(internal)
             }
 
-            async fn pat_in(tx: &mut Tx, user: UserId, name: &TokenName) -> Result<Option<PatRecord>> {
-                let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 AND p.name = $2");
-                sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
-                    .bind(user.0)
-                    .bind(name.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(internal)?
-                    .map(PatRecord::try_from)
-                    .transpose()
-            }
+        }
+
+        /// One user of an account, from the pool or inside a transaction.
+        async fn user_row<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            account: AccountId,
+            login: &Login,
+        ) -> Result<Option<UserRow>> {
+            let sql = format!("{USER_SELECT} WHERE u.account_id = $1 AND u.login = $2");
+            sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
+                .bind(account.0)
+                .bind(login.as_str())
+                .fetch_optional(ex)
+                .await
+                .map_err(internal)
+        }
+
+        /// One group of an account, from the pool or inside a transaction.
+        async fn group_row<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            account: AccountId,
+            name: &GroupName,
+        ) -> Result<Option<Group>> {
+            let sql = format!("{GROUP_SELECT} WHERE account_id = $1 AND name = $2");
+            sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
+                .bind(account.0)
+                .bind(name.as_str())
+                .fetch_optional(ex)
+                .await
+                .map_err(internal)?
+                .map(Group::try_from)
+                .transpose()
+        }
+
+        /// One token of a user, from the pool or inside a transaction.
+        async fn pat_record<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            user: UserId,
+            name: &TokenName,
+        ) -> Result<Option<PatRecord>> {
+            let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 AND p.name = $2");
+            sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
+                .bind(user.0)
+                .bind(name.as_str())
+                .fetch_optional(ex)
+                .await
+                .map_err(internal)?
+                .map(PatRecord::try_from)
+                .transpose()
         }
 
         async fn commit(tx: Tx) -> Result<()> {
@@ -224,17 +251,7 @@ macro_rules! impl_store {
             }
 
             async fn group(&self, account: AccountId, name: &GroupName) -> Result<Option<Group>> {
-                sqlx::query_as::<_, GroupRow>(
-                    "SELECT id, account_id, name, role, description, default_group, created_at, updated_at \
-                     FROM user_groups WHERE account_id = $1 AND name = $2",
-                )
-                .bind(account.0)
-                .bind(name.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(internal)?
-                .map(Group::try_from)
-                .transpose()
+                group_row(&self.pool, account, name).await
             }
 
             async fn list_groups(&self, account: AccountId) -> Result<Vec<GroupName>> {
@@ -256,17 +273,9 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Group> {
                 let mut tx = self.begin().await?;
-                let current = sqlx::query_as::<_, GroupRow>(
-                    "SELECT id, account_id, name, role, description, default_group, created_at, updated_at \
-                     FROM user_groups WHERE account_id = $1 AND name = $2",
-                )
-                .bind(account.0)
-                .bind(name.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| Error::not_found(format!("group {name} does not exist")))?;
-                let mut group = Group::try_from(current)?;
+                let mut group = group_row(&mut *tx, account, name)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("group {name} does not exist")))?;
                 if let Some(role) = changes.role {
                     group.role = role;
                 }
@@ -339,7 +348,7 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error(|| format!("user {login} already exists")))?;
-                let row = Self::user_row_in(&mut tx, account, &new.login)
+                let row = user_row(&mut *tx, account, &new.login)
                     .await?
                     .ok_or_else(|| Error::internal("inserted user not found"))?;
                 commit(tx).await?;
@@ -366,15 +375,7 @@ macro_rules! impl_store {
                 account: AccountId,
                 login: &Login,
             ) -> Result<Option<(User, String)>> {
-                let sql = format!("{USER_SELECT} WHERE u.account_id = $1 AND u.login = $2");
-                sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
-                    .bind(account.0)
-                    .bind(login.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(internal)?
-                    .map(UserRow::into_user)
-                    .transpose()
+                user_row(&self.pool, account, login).await?.map(UserRow::into_user).transpose()
             }
 
             async fn list_users(&self, account: AccountId) -> Result<Vec<Login>> {
@@ -396,7 +397,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<User> {
                 let mut tx = self.begin().await?;
-                let (mut user, mut password_hash) = Self::user_row_in(&mut tx, account, login)
+                let (mut user, mut password_hash) = user_row(&mut *tx, account, login)
                     .await?
                     .ok_or_else(|| Error::not_found(format!("user {login} does not exist")))?
                     .into_user()?;
@@ -436,7 +437,7 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-                let row = Self::user_row_in(&mut tx, account, login)
+                let row = user_row(&mut *tx, account, login)
                     .await?
                     .ok_or_else(|| Error::internal("updated user not found"))?;
                 commit(tx).await?;
@@ -494,15 +495,7 @@ macro_rules! impl_store {
             }
 
             async fn pat(&self, user: UserId, name: &TokenName) -> Result<Option<Pat>> {
-                let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 AND p.name = $2");
-                sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
-                    .bind(user.0)
-                    .bind(name.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(internal)?
-                    .map(|r| PatRecord::try_from(r).map(|rec| rec.pat))
-                    .transpose()
+                Ok(pat_record(&self.pool, user, name).await?.map(|record| record.pat))
             }
 
             async fn list_pats(&self, user: UserId) -> Result<Vec<TokenName>> {
@@ -523,7 +516,7 @@ macro_rules! impl_store {
                 changes: PatChanges,
             ) -> Result<PatRecord> {
                 let mut tx = self.begin().await?;
-                let mut record = Self::pat_in(&mut tx, user, name).await?.ok_or_else(|| {
+                let mut record = pat_record(&mut *tx, user, name).await?.ok_or_else(|| {
                     Error::not_found(format!("token {name} does not exist"))
                 })?;
                 if let Some(description) = changes.description {
@@ -539,7 +532,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;
-                let record = Self::pat_in(&mut tx, user, name)
+                let record = pat_record(&mut *tx, user, name)
                     .await?
                     .ok_or_else(|| Error::internal("updated token not found"))?;
                 commit(tx).await?;
