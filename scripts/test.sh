@@ -21,6 +21,7 @@ psql "$LATCHKEY_TEST_POSTGRES" -Atqc "SELECT datname FROM pg_database WHERE datn
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

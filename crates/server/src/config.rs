@@ -31,14 +31,14 @@ pub struct Settings {
     /// if neither is set, a password is generated and printed once).
     #[arg(long, env = "LATCHKEY_ADMIN_PASSWORD_FILE")]
     pub admin_password_file: Option<PathBuf>,
-    /// Public base URL of this server, as clients reach it (default: http://<listen>).
+    /// Public base URL of this server, as clients reach it (default: http://LISTEN).
     #[arg(long, env = "LATCHKEY_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Region plate used in URNs.
     #[arg(long, env = "LATCHKEY_PLATE", default_value = "eu")]
     pub plate: String,
     /// File holding the 32-byte key under which token hashes are computed
-    /// (default: <data-dir>/hash.key, created if missing). Nodes sharing a database share it.
+    /// (default: DATA_DIR/hash.key, created if missing). Nodes sharing a database share it.
     #[arg(long, env = "LATCHKEY_HASH_KEY_FILE")]
     pub hash_key_file: Option<PathBuf>,
 }

@@ -1,5 +1,5 @@
 //! Extractors that speak the API's error format: the authenticated [`Caller`], JSON bodies
-//! ([`Body`]) and path segments ([`Name`]).
+//! ([`Body`]) and path segments ([`PathParams`], [`name`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
