@@ -51,6 +51,10 @@ actions! {
     TOKEN_CREATE = "account:apiovh:me/identity/user/token/create", "Create a personal access token";
     TOKEN_EDIT = "account:apiovh:me/identity/user/token/edit", "Edit a personal access token";
     TOKEN_DELETE = "account:apiovh:me/identity/user/token/delete", "Delete a personal access token";
+    CLIENT_GET = "account:apiovh:me/api/oauth2/client/get", "List and read service accounts (OAuth2 clients)";
+    CLIENT_CREATE = "account:apiovh:me/api/oauth2/client/create", "Create a service account";
+    CLIENT_EDIT = "account:apiovh:me/api/oauth2/client/edit", "Edit a service account's name, description and callback URLs";
+    CLIENT_DELETE = "account:apiovh:me/api/oauth2/client/delete", "Delete a service account";
 }
 
 /// Create and read accounts of the installation.

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::names::{Description, Email, GroupName, Login, Nic, Plate, TokenName};
+use crate::names::{
+    CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, Plate, TokenName,
+};
 use crate::secret::TokenHash;
 use crate::urn::Urn;
 use crate::{Error, Result};
@@ -40,6 +42,10 @@ id_type!(
 id_type!(
     /// Store key of a personal access token.
     PatId
+);
+id_type!(
+    /// Store key of a service account.
+    ServiceAccountId
 );
 
 /// Declares a string enum with its wire spelling, parsing and display in one place.
@@ -106,6 +112,14 @@ wire_enum!(
         Root => "ROOT",
         User => "USER",
         Service => "SERVICE",
+    }
+);
+
+wire_enum!(
+    /// The OAuth2 grant a client is made for.
+    Flow, "flow" {
+        ClientCredentials => "CLIENT_CREDENTIALS",
+        AuthorizationCode => "AUTHORIZATION_CODE",
     }
 );
 
@@ -176,6 +190,27 @@ pub struct Pat {
 impl Pat {
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// A service account: an OAuth2 client owned by the account, not by a person. Its secret is
+/// kept only as a keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccount {
+    pub id: ServiceAccountId,
+    pub account_id: AccountId,
+    pub client_id: ClientId,
+    pub name: DisplayName,
+    pub description: Description,
+    pub flow: Flow,
+    pub callback_urls: Vec<CallbackUrl>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ServiceAccount {
+    /// `urn:v1:{plate}:identity:credential:{nic}/oauth2-{clientId}`.
+    pub fn urn(&self, plate: &Plate, nic: &Nic) -> Urn {
+        Urn::credential(plate, nic, &self.client_id)
     }
 }
 

@@ -130,6 +130,143 @@ impl Serialize for Nic {
     }
 }
 
+/// An OAuth2 client's identifier: 16 lowercase hexadecimal characters, as the OVHcloud API
+/// shows them (`0f0f0f0f0f0f0f0f`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub const LEN: usize = 16;
+
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.len() == Self::LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Error::invalid(format!(
+                "client id {s:?} must be 16 lowercase hexadecimal characters"
+            )))
+        }
+    }
+
+    /// A fresh random client id.
+    pub fn generate() -> Self {
+        Self(format!("{:016x}", rand::random::<u64>()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for ClientId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// A display name for people: 1 to 128 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.trim().is_empty() {
+            return Err(Error::invalid("name must not be empty"));
+        }
+        if s.chars().count() > Self::MAX_LEN {
+            return Err(Error::invalid(format!(
+                "name is longer than {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(Error::invalid("name contains control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for DisplayName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DisplayName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An OAuth2 redirection URI: `https://…`, or `http://` for a loopback host, at most 2,048
+/// characters, no fragment (RFC 6749 §3.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackUrl(String);
+
+impl CallbackUrl {
+    pub fn parse(s: &str) -> Result<Self> {
+        let err = |why: &str| Err(Error::invalid(format!("callback URL {s:?} {why}")));
+        if s.len() > 2048 {
+            return err("is longer than 2048 characters");
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return err("contains spaces or control characters");
+        }
+        if s.contains('#') {
+            return err("must not have a fragment");
+        }
+        let host = if let Some(rest) = s.strip_prefix("https://") {
+            rest
+        } else if let Some(rest) = s.strip_prefix("http://") {
+            let host = rest.split(['/', '?']).next().unwrap_or_default();
+            let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
+                return err("must use https (http is allowed for loopback hosts only)");
+            }
+            rest
+        } else {
+            return err("must start with https://");
+        };
+        if host.split(['/', '?']).next().unwrap_or_default().is_empty() {
+            return err("has no host");
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for CallbackUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CallbackUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A region "plate" (`eu`, `ca`, `us`, …): 2 to 8 lowercase letters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Plate(String);
@@ -282,6 +419,49 @@ mod tests {
         assert!(Email::parse("a@b.c").is_ok());
         for bad in ["", "a", "@b", "a@", "a@b@c", "a b@c"] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn client_id_is_sixteen_lowercase_hex() {
+        let id = ClientId::generate();
+        assert_eq!(ClientId::parse(id.as_str()).unwrap(), id);
+        for bad in [
+            "",
+            "0f0f",
+            "0F0F0F0F0F0F0F0F",
+            "0f0f0f0f0f0f0f0g",
+            "0f0f0f0f0f0f0f0f0",
+        ] {
+            assert!(ClientId::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn display_name_needs_text_and_no_control_characters() {
+        assert!(DisplayName::parse("CI deployer").is_ok());
+        assert!(DisplayName::parse("  ").is_err());
+        assert!(DisplayName::parse("tab\there").is_err());
+        assert!(DisplayName::parse(&"n".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn callback_url_requires_https_except_on_loopback() {
+        for ok in [
+            "https://app.example.com/cb",
+            "http://localhost:8080/cb",
+            "http://127.0.0.1/cb?x=1",
+        ] {
+            assert!(CallbackUrl::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://app.example.com/cb",
+            "ftp://x",
+            "https://",
+            "https://a/b#frag",
+            "https://a b",
+        ] {
+            assert!(CallbackUrl::parse(bad).is_err(), "{bad}");
         }
     }
 

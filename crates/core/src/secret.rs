@@ -56,12 +56,15 @@ impl fmt::Display for Secret {
 pub enum TokenKind {
     /// A personal access token.
     Pat,
+    /// An OAuth2 client secret.
+    ClientSecret,
 }
 
 impl TokenKind {
     pub fn prefix(self) -> &'static str {
         match self {
             TokenKind::Pat => "lkpat_",
+            TokenKind::ClientSecret => "lksec_",
         }
     }
 }

@@ -7,9 +7,12 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::model::{
-    Account, AccountId, Group, Pat, PatId, PatRecord, Role, User, UserId, UserStatus, UserType,
+    Account, AccountId, Flow, Group, Pat, PatId, PatRecord, Role, ServiceAccount, User, UserId,
+    UserStatus, UserType,
 };
-use crate::names::{Description, Email, GroupName, Login, Nic, TokenName};
+use crate::names::{
+    CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
+};
 use crate::secret::TokenHash;
 
 /// A new account with its default groups and its ROOT user, created in one transaction.
@@ -98,6 +101,25 @@ pub struct PatChanges {
     pub expires_at: Option<Option<DateTime<Utc>>>,
 }
 
+#[derive(Debug, Clone)]
+pub struct NewServiceAccount {
+    pub client_id: ClientId,
+    pub name: DisplayName,
+    pub description: Description,
+    pub flow: Flow,
+    pub callback_urls: Vec<CallbackUrl>,
+    pub secret_hash: TokenHash,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields of a service account that can change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceAccountChanges {
+    pub name: Option<DisplayName>,
+    pub description: Option<Description>,
+    pub callback_urls: Option<Vec<CallbackUrl>>,
+}
+
 /// The store. Lookups of a missing row return `Ok(None)`; changes to a missing row return
 /// `Error::NotFound`; unique-constraint violations return `Error::Conflict`.
 #[async_trait]
@@ -161,4 +183,31 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn pat_by_hash(&self, hash: &TokenHash) -> Result<Option<PatRecord>>;
     /// Records when tokens were last used (kept if an earlier time is given).
     async fn record_pat_usage(&self, uses: &[(PatId, DateTime<Utc>)]) -> Result<()>;
+
+    // Service accounts (OAuth2 clients).
+    /// `Conflict` if the client id or the secret hash is taken.
+    async fn create_service_account(
+        &self,
+        account: AccountId,
+        new: NewServiceAccount,
+    ) -> Result<ServiceAccount>;
+    async fn service_account(
+        &self,
+        account: AccountId,
+        client: &ClientId,
+    ) -> Result<Option<ServiceAccount>>;
+    async fn list_service_accounts(&self, account: AccountId) -> Result<Vec<ClientId>>;
+    async fn update_service_account(
+        &self,
+        account: AccountId,
+        client: &ClientId,
+        changes: ServiceAccountChanges,
+    ) -> Result<ServiceAccount>;
+    async fn delete_service_account(&self, account: AccountId, client: &ClientId) -> Result<()>;
+    /// A client and its secret hash, looked up by client id across accounts (client ids are
+    /// globally unique), for client authentication.
+    async fn service_account_credentials(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<(ServiceAccount, TokenHash)>>;
 }

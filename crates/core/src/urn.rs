@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::names::{GroupName, Login, Nic, Plate};
+use crate::names::{ClientId, GroupName, Login, Nic, Plate};
 
 /// A URN naming an identity or a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -22,6 +22,13 @@ impl Urn {
 
     pub fn group(plate: &Plate, nic: &Nic, name: &GroupName) -> Self {
         Self(format!("urn:v1:{plate}:identity:group:{nic}/{name}"))
+    }
+
+    /// A service account (OAuth2 client) as an identity.
+    pub fn credential(plate: &Plate, nic: &Nic, client: &ClientId) -> Self {
+        Self(format!(
+            "urn:v1:{plate}:identity:credential:{nic}/oauth2-{client}"
+        ))
     }
 
     /// The account as a resource that policies and the authoriser name.

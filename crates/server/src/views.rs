@@ -2,8 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use latchkey_core::authz::{Principal, Via};
-use latchkey_core::model::{Account, Group, Pat, Role, User, UserStatus, UserType};
-use latchkey_core::names::{Description, Email, GroupName, Login, Nic, Plate, TokenName};
+use latchkey_core::model::{
+    Account, Flow, Group, Pat, Role, ServiceAccount, User, UserStatus, UserType,
+};
+use latchkey_core::names::{
+    CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, Plate, TokenName,
+};
 use latchkey_core::urn::Urn;
 use serde::Serialize;
 
@@ -179,4 +183,40 @@ pub struct CreatedAccountView {
     pub admin_login: Login,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_password: Option<String>,
+}
+
+/// A service account as `GET /me/api/oauth2/client/{clientId}` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountView {
+    pub client_id: ClientId,
+    pub name: DisplayName,
+    pub description: Description,
+    pub flow: Flow,
+    pub callback_urls: Vec<CallbackUrl>,
+    pub created_at: DateTime<Utc>,
+    /// The URN that policies name: `urn:v1:{plate}:identity:credential:{nic}/oauth2-{clientId}`.
+    pub identity: Urn,
+}
+
+impl ServiceAccountView {
+    pub fn new(sa: ServiceAccount, nic: &Nic, plate: &Plate) -> Self {
+        Self {
+            identity: sa.urn(plate, nic),
+            client_id: sa.client_id,
+            name: sa.name,
+            description: sa.description,
+            flow: sa.flow,
+            callback_urls: sa.callback_urls,
+            created_at: sa.created_at,
+        }
+    }
+}
+
+/// The creation response: the only time the secret is shown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedClientView {
+    pub client_id: ClientId,
+    pub client_secret: String,
 }

@@ -3,9 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use latchkey_core::model::{
-    Account, AccountId, Group, GroupId, Pat, PatId, PatRecord, User, UserId,
+    Account, AccountId, Group, GroupId, Pat, PatId, PatRecord, ServiceAccount, ServiceAccountId,
+    User, UserId,
 };
-use latchkey_core::names::{Description, Email, GroupName, Login, Nic, TokenName};
+use latchkey_core::names::{
+    CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
+};
 use latchkey_core::secret::TokenHash;
 use latchkey_core::{Error, Result};
 
@@ -141,6 +144,49 @@ impl TryFrom<PatRow> for PatRecord {
             account_id: AccountId(r.account_id),
             hash: TokenHash::from_slice(&r.secret_hash)?,
         })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ServiceAccountRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub description: String,
+    pub flow: String,
+    pub callback_urls: String,
+    pub secret_hash: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// Callback URLs as stored: one per line.
+pub(crate) fn join_urls(urls: &[CallbackUrl]) -> String {
+    urls.iter()
+        .map(CallbackUrl::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl ServiceAccountRow {
+    pub(crate) fn into_parts(self) -> Result<(ServiceAccount, TokenHash)> {
+        let callback_urls = self
+            .callback_urls
+            .lines()
+            .map(|u| CallbackUrl::parse(u).map_err(|e| corrupt("callback URL", e)))
+            .collect::<Result<_>>()?;
+        let sa = ServiceAccount {
+            id: ServiceAccountId(self.id),
+            account_id: AccountId(self.account_id),
+            client_id: ClientId::parse(&self.client_id).map_err(|e| corrupt("client id", e))?,
+            name: DisplayName::parse(&self.name).map_err(|e| corrupt("name", e))?,
+            description: Description::parse(&self.description)
+                .map_err(|e| corrupt("description", e))?,
+            flow: self.flow.parse().map_err(|e| corrupt("flow", e))?,
+            callback_urls,
+            created_at: time(self.created_at)?,
+        };
+        Ok((sa, TokenHash::from_slice(&self.secret_hash)?))
     }
 }
 

@@ -11,6 +11,9 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.account_id, u.login, u.emai
 pub(crate) const GROUP_SELECT: &str = "SELECT id, account_id, name, role, description, \
     default_group, created_at, updated_at FROM user_groups";
 
+pub(crate) const SERVICE_ACCOUNT_SELECT: &str = "SELECT id, account_id, client_id, name, \
+    description, flow, callback_urls, secret_hash, created_at FROM service_accounts";
+
 pub(crate) const PAT_SELECT: &str = "SELECT p.id, p.user_id, u.account_id, p.name, p.description, \
     p.secret_hash, p.created_at, p.expires_at, p.last_used \
     FROM pats p JOIN users u ON u.id = p.user_id";
@@ -20,21 +23,23 @@ macro_rules! impl_store {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use latchkey_core::model::{
-            Account, AccountId, Group, Pat, PatId, PatRecord, User, UserId, UserStatus, UserType,
+            Account, AccountId, Group, Pat, PatId, PatRecord, ServiceAccount, User, UserId,
+            UserStatus, UserType,
         };
-        use latchkey_core::names::{GroupName, Login, Nic, TokenName};
+        use latchkey_core::names::{ClientId, GroupName, Login, Nic, TokenName};
         use latchkey_core::secret::TokenHash;
         use latchkey_core::store::{
-            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewUser, PatChanges,
-            ROOT_GROUP, Store, UserChanges,
+            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser,
+            PatChanges, ROOT_GROUP, ServiceAccountChanges, Store, UserChanges,
         };
         use latchkey_core::{Error, Result};
         use sqlx::AssertSqlSafe;
 
         use crate::rows::{
-            AccountRow, GroupRow, PatRow, UserRow, db_error, internal, micros,
+            AccountRow, GroupRow, PatRow, ServiceAccountRow, UserRow, db_error, internal,
+            join_urls, micros,
         };
-        use crate::sql::{GROUP_SELECT, PAT_SELECT, USER_SELECT};
+        use crate::sql::{GROUP_SELECT, PAT_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
 
         type Tx = sqlx::Transaction<'static, $db>;
 
@@ -106,6 +111,23 @@ macro_rules! impl_store {
                 .await
                 .map_err(internal)?
                 .map(PatRecord::try_from)
+                .transpose()
+        }
+
+        /// One service account of an account, from the pool or inside a transaction.
+        async fn service_account_row<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            account: AccountId,
+            client: &ClientId,
+        ) -> Result<Option<ServiceAccount>> {
+            let sql = format!("{SERVICE_ACCOUNT_SELECT} WHERE account_id = $1 AND client_id = $2");
+            sqlx::query_as::<_, ServiceAccountRow>(AssertSqlSafe(sql))
+                .bind(account.0)
+                .bind(client.as_str())
+                .fetch_optional(ex)
+                .await
+                .map_err(internal)?
+                .map(|row| row.into_parts().map(|(sa, _)| sa))
                 .transpose()
         }
 
@@ -578,6 +600,114 @@ macro_rules! impl_store {
                     .map_err(internal)?;
                 }
                 commit(tx).await
+            }
+
+            async fn create_service_account(
+                &self,
+                account: AccountId,
+                new: NewServiceAccount,
+            ) -> Result<ServiceAccount> {
+                let client = new.client_id.clone();
+                let row = sqlx::query_as::<_, ServiceAccountRow>(
+                    "INSERT INTO service_accounts (account_id, client_id, name, description, flow, \
+                     callback_urls, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING id, account_id, client_id, name, description, flow, callback_urls, \
+                     secret_hash, created_at",
+                )
+                .bind(account.0)
+                .bind(new.client_id.as_str())
+                .bind(new.name.as_str())
+                .bind(new.description.as_str())
+                .bind(new.flow.as_str())
+                .bind(join_urls(&new.callback_urls))
+                .bind(new.secret_hash.0.to_vec())
+                .bind(micros(new.now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error(|| format!("client id {client} is already taken")))?;
+                Ok(row.into_parts()?.0)
+            }
+
+            async fn service_account(
+                &self,
+                account: AccountId,
+                client: &ClientId,
+            ) -> Result<Option<ServiceAccount>> {
+                service_account_row(&self.pool, account, client).await
+            }
+
+            async fn list_service_accounts(&self, account: AccountId) -> Result<Vec<ClientId>> {
+                let ids = sqlx::query_scalar::<_, String>(
+                    "SELECT client_id FROM service_accounts WHERE account_id = $1 ORDER BY created_at, id",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                ids.iter().map(|id| ClientId::parse(id)).collect()
+            }
+
+            async fn update_service_account(
+                &self,
+                account: AccountId,
+                client: &ClientId,
+                changes: ServiceAccountChanges,
+            ) -> Result<ServiceAccount> {
+                let mut tx = self.begin().await?;
+                let mut sa = service_account_row(&mut *tx, account, client)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("service account {client} does not exist")))?;
+                if let Some(name) = changes.name {
+                    sa.name = name;
+                }
+                if let Some(description) = changes.description {
+                    sa.description = description;
+                }
+                if let Some(urls) = changes.callback_urls {
+                    sa.callback_urls = urls;
+                }
+                sqlx::query(
+                    "UPDATE service_accounts SET name = $1, description = $2, callback_urls = $3 \
+                     WHERE id = $4",
+                )
+                .bind(sa.name.as_str())
+                .bind(sa.description.as_str())
+                .bind(join_urls(&sa.callback_urls))
+                .bind(sa.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                commit(tx).await?;
+                Ok(sa)
+            }
+
+            async fn delete_service_account(&self, account: AccountId, client: &ClientId) -> Result<()> {
+                let done = sqlx::query(
+                    "DELETE FROM service_accounts WHERE account_id = $1 AND client_id = $2",
+                )
+                .bind(account.0)
+                .bind(client.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("service account {client} does not exist")));
+                }
+                Ok(())
+            }
+
+            async fn service_account_credentials(
+                &self,
+                client: &ClientId,
+            ) -> Result<Option<(ServiceAccount, TokenHash)>> {
+                let sql = format!("{SERVICE_ACCOUNT_SELECT} WHERE client_id = $1");
+                sqlx::query_as::<_, ServiceAccountRow>(AssertSqlSafe(sql))
+                    .bind(client.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(ServiceAccountRow::into_parts)
+                    .transpose()
             }
         }
     };

@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_core::Error;
-use latchkey_core::model::{Role, UserStatus, UserType};
-use latchkey_core::names::{Description, Email, GroupName, Login, Nic, TokenName};
+use latchkey_core::model::{Flow, Role, UserStatus, UserType};
+use latchkey_core::names::{
+    CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
+};
 use latchkey_core::secret::{HashKey, TokenHash};
 use latchkey_core::store::{
-    GroupChanges, NewAccount, NewGroup, NewPat, NewUser, PatChanges, Store, UserChanges,
+    GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser, PatChanges,
+    ServiceAccountChanges, Store, UserChanges,
 };
 use latchkey_store::testing::PostgresDatabase;
 use latchkey_store::{PostgresStore, SqliteStore};
@@ -67,6 +70,7 @@ contract!(
     tokens_are_unique_per_user_and_found_by_hash,
     token_changes_and_usage_are_recorded,
     data_survives_reopening_the_sqlite_file,
+    service_accounts_are_per_account_and_found_by_client_id,
 );
 
 fn now() -> DateTime<Utc> {
@@ -481,4 +485,81 @@ async fn data_survives_reopening_the_sqlite_file(_: &dyn Store) {
     }
     let store = SqliteStore::open_file(&path).await.unwrap();
     assert!(store.operator_account().await.unwrap().is_some());
+}
+
+async fn service_accounts_are_per_account_and_found_by_client_id(store: &dyn Store) {
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let key = HashKey::generate();
+    let new = |id: &str, secret: &str, flow: Flow, urls: Vec<CallbackUrl>| NewServiceAccount {
+        client_id: ClientId::parse(id).unwrap(),
+        name: DisplayName::parse("deployer").unwrap(),
+        description: Description::parse("CI").unwrap(),
+        flow,
+        callback_urls: urls,
+        secret_hash: key.hash(secret),
+        now: now(),
+    };
+    let cb = vec![
+        CallbackUrl::parse("https://app.example.com/cb").unwrap(),
+        CallbackUrl::parse("http://localhost:8080/cb").unwrap(),
+    ];
+    let sa = store
+        .create_service_account(
+            a.id,
+            new(
+                "0f0f0f0f0f0f0f0f",
+                "s1",
+                Flow::AuthorizationCode,
+                cb.clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sa.callback_urls, cb);
+    let taken = new("0f0f0f0f0f0f0f0f", "s2", Flow::ClientCredentials, vec![]);
+    assert!(matches!(
+        store.create_service_account(b.id, taken).await,
+        Err(Error::Conflict(_))
+    ));
+    let id = ClientId::parse("0f0f0f0f0f0f0f0f").unwrap();
+    assert_eq!(store.service_account(a.id, &id).await.unwrap().unwrap(), sa);
+    assert!(store.service_account(b.id, &id).await.unwrap().is_none());
+    assert!(store.list_service_accounts(b.id).await.unwrap().is_empty());
+    let (found, hash) = store
+        .service_account_credentials(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found, hash), (sa.clone(), key.hash("s1")));
+    let changes = ServiceAccountChanges {
+        name: Some(DisplayName::parse("renamed").unwrap()),
+        callback_urls: Some(vec![]),
+        ..ServiceAccountChanges::default()
+    };
+    let changed = store
+        .update_service_account(a.id, &id, changes)
+        .await
+        .unwrap();
+    assert_eq!(changed.name.as_str(), "renamed");
+    assert!(changed.callback_urls.is_empty());
+    assert_eq!(changed.description, sa.description);
+    assert!(matches!(
+        store.delete_service_account(b.id, &id).await,
+        Err(Error::NotFound(_))
+    ));
+    store.delete_service_account(a.id, &id).await.unwrap();
+    assert!(
+        store
+            .service_account_credentials(&id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

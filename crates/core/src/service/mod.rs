@@ -10,6 +10,7 @@ pub mod auth;
 mod cache;
 pub mod groups;
 pub mod pats;
+pub mod service_accounts;
 pub mod users;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The OVH-style /1.0 API (also served under /v1): `/me`, local users, groups and personal
 //! access tokens. Each handler names its IAM action and gets a permit before touching anything.
 
+mod clients;
 mod groups;
 mod me;
 mod tokens;
@@ -44,6 +45,16 @@ pub fn router(prefix: &str) -> Router<AppState> {
         .route(
             &at("/me/identity/group"),
             get(groups::list).post(groups::create),
+        )
+        .route(
+            &at("/me/api/oauth2/client"),
+            get(clients::list).post(clients::create),
+        )
+        .route(
+            &at("/me/api/oauth2/client/{client}"),
+            get(clients::get)
+                .put(clients::update)
+                .delete(clients::delete),
         )
         .route(
             &at("/me/identity/group/{group}"),

@@ -12,4 +12,5 @@ mod isolation;
 mod openapi;
 mod pats;
 mod persistence;
+mod service_accounts;
 mod users;
