@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{Account, AccountId, Role, User, UserType};
+use crate::model::{Account, AccountId, Role, ServiceAccount, User, UserType};
 use crate::names::Plate;
 use crate::urn::Urn;
 use crate::{Error, Result};
@@ -65,11 +65,19 @@ pub const ADMIN_ACCOUNT_MANAGE: Action = Action {
     operator_only: true,
 };
 
+/// Rotate the signing keys of access tokens now.
+pub const ADMIN_KEYS_ROTATE: Action = Action {
+    name: "account:apiovh:admin/keys/rotate",
+    description: "Rotate the signing keys of short-lived tokens (operator only)",
+    resource_type: "account",
+    operator_only: true,
+};
+
 /// Every action the server enforces.
 pub fn all_actions() -> impl Iterator<Item = &'static Action> {
     ACCOUNT_ACTIONS
         .iter()
-        .chain(std::iter::once(&ADMIN_ACCOUNT_MANAGE))
+        .chain([&ADMIN_ACCOUNT_MANAGE, &ADMIN_KEYS_ROTATE])
 }
 
 /// How the caller proved who it is.
@@ -79,19 +87,42 @@ pub enum Via {
     Pat(crate::names::TokenName),
     /// The user's password.
     Password,
+    /// An OAuth2 access token, by token id.
+    AccessToken { jti: String },
+}
+
+/// The identity a credential resolved to.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// A local user (through its password or one of its PATs).
+    User(Arc<User>),
+    /// A service account (through an OAuth2 access token).
+    ServiceAccount(Arc<ServiceAccount>),
 }
 
 /// An authenticated caller: one identity of one account.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub account: Arc<Account>,
-    pub user: Arc<User>,
+    pub subject: Subject,
     pub via: Via,
 }
 
 impl Principal {
+    /// The identity URN that policies name.
     pub fn urn(&self, plate: &Plate) -> Urn {
-        Urn::user(plate, &self.account.nic, &self.user.login)
+        match &self.subject {
+            Subject::User(user) => Urn::user(plate, &self.account.nic, &user.login),
+            Subject::ServiceAccount(sa) => sa.urn(plate, &self.account.nic),
+        }
+    }
+
+    /// The local user, when the caller is one.
+    pub fn user(&self) -> Option<&User> {
+        match &self.subject {
+            Subject::User(user) => Some(user),
+            Subject::ServiceAccount(_) => None,
+        }
     }
 }
 
@@ -102,7 +133,7 @@ pub trait Authorizer: Send + Sync + std::fmt::Debug + 'static {
 
 /// The built-in rules: inside its own account, the ROOT user and members of an `ADMIN`-role group
 /// may do everything; operator-only actions need the operator account's ROOT user; everyone
-/// else is refused.
+/// else — other users and every service account — is refused until policies grant it.
 #[derive(Debug, Clone)]
 pub struct RoleAuthorizer {
     plate: Plate,
@@ -116,11 +147,14 @@ impl RoleAuthorizer {
 
 impl Authorizer for RoleAuthorizer {
     fn allows(&self, who: &Principal, action: &Action, resource: &Urn) -> bool {
+        let Some(user) = who.user() else {
+            return false;
+        };
         if action.operator_only {
-            return who.account.operator && who.user.kind == UserType::Root;
+            return who.account.operator && user.kind == UserType::Root;
         }
         let own_account = resource.is_account_resource(&self.plate, &who.account.nic);
-        own_account && (who.user.kind == UserType::Root || who.user.group_role == Role::Admin)
+        own_account && (user.kind == UserType::Root || user.group_role == Role::Admin)
     }
 }
 
@@ -178,7 +212,7 @@ mod tests {
                 operator,
                 created_at: now,
             }),
-            user: Arc::new(User {
+            subject: Subject::User(Arc::new(User {
                 id: UserId(1),
                 account_id: AccountId(1),
                 login: Login::parse("u").unwrap(),
@@ -191,7 +225,7 @@ mod tests {
                 created_at: now,
                 updated_at: now,
                 password_updated_at: now,
-            }),
+            })),
             via: Via::Password,
         }
     }

@@ -15,6 +15,7 @@
 pub mod authz;
 pub mod clock;
 pub mod error;
+pub mod keys;
 pub mod model;
 pub mod names;
 pub mod password;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::Result;
+use crate::keys::StoredKey;
 use crate::model::{
     Account, AccountId, Flow, Group, Pat, PatId, PatRecord, Role, ServiceAccount, User, UserId,
     UserStatus, UserType,
@@ -204,6 +205,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         changes: ServiceAccountChanges,
     ) -> Result<ServiceAccount>;
     async fn delete_service_account(&self, account: AccountId, client: &ClientId) -> Result<()>;
+    // Signing keys.
+    async fn signing_keys(&self) -> Result<Vec<StoredKey>>;
+    /// Stores the first keys of an empty key table. `Ok(false)` if keys exist already (another
+    /// node was first).
+    async fn init_signing_keys(&self, primary: StoredKey, staged: StoredKey) -> Result<bool>;
+    /// Promotes the staged key, retires `expected_primary` (verifying until `verify_until`),
+    /// stores `next_staged`, and drops retired keys past their deadline, in one transaction.
+    /// `Ok(false)` if the primary is no longer `expected_primary` (another node rotated).
+    async fn rotate_signing_keys(
+        &self,
+        expected_primary: &str,
+        verify_until: DateTime<Utc>,
+        next_staged: StoredKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
     /// A client and its secret hash, looked up by client id across accounts (client ids are
     /// globally unique), for client authentication.
     async fn service_account_credentials(

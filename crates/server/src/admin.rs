@@ -1,4 +1,4 @@
-//! `/v2/admin/account`: the operator (the bootstrap account's ROOT user) creates and reads the
+//! `/v2/admin/account` and `/v2/admin/keys/rotate`: the operator (the bootstrap account's ROOT user) creates and reads the
 //! installation's accounts. Action `account:apiovh:admin/account/manage`.
 
 use axum::extract::State;
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v2/admin/account", get(list).post(create))
         .route("/v2/admin/account/{nic}", get(show))
+        .route("/v2/admin/keys/rotate", axum::routing::post(rotate_keys))
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,7 +53,7 @@ async fn create(
         admin_password: body.admin_password,
     };
     let created = app.directory.create_account(&permit, request).await?;
-    tracing::info!(by = %who.user.login, account = %created.account.nic, "account created");
+    tracing::info!(by = %who.urn(&app.plate), account = %created.account.nic, "account created");
     Ok(Json(CreatedAccountView {
         account: AccountView::new(created.account, &app.plate),
         admin_login: created.root_login,
@@ -73,4 +74,21 @@ async fn show(
         .account_by_nic(&permit, &name(&nic, Nic::parse)?)
         .await?;
     Ok(Json(AccountView::new(account, &app.plate)))
+}
+
+/// `POST /v2/admin/keys/rotate` — `account:apiovh:admin/keys/rotate`: staged → primary,
+/// primary → retired (verifying until its last token expires), and a new staged key. Answers the
+/// keys' ids and states; private keys never leave the store.
+async fn rotate_keys(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+) -> ApiResult<Json<serde_json::Value>> {
+    let permit = app.directory.authorize(&who, &authz::ADMIN_KEYS_ROTATE)?;
+    let keys = app.directory.rotate_keys(&permit).await?;
+    tracing::info!(by = %who.urn(&app.plate), "signing keys rotated");
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|k| serde_json::json!({ "kid": k.kid, "state": k.state.as_str(), "createdAt": k.created_at, "activatedAt": k.activated_at, "verifyUntil": k.verify_until }))
+        .collect();
+    Ok(Json(serde_json::json!({ "keys": keys })))
 }

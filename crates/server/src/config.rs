@@ -41,6 +41,12 @@ pub struct Settings {
     /// (default: DATA_DIR/hash.key, created if missing). Nodes sharing a database share it.
     #[arg(long, env = "LATCHKEY_HASH_KEY_FILE")]
     pub hash_key_file: Option<PathBuf>,
+    /// Lifetime of OAuth2 access tokens, in seconds.
+    #[arg(long, env = "LATCHKEY_ACCESS_TOKEN_TTL", default_value_t = 3600)]
+    pub access_token_ttl: u64,
+    /// Days a signing key stays primary before it is rotated automatically.
+    #[arg(long, env = "LATCHKEY_KEY_ROTATION_DAYS", default_value_t = 30)]
+    pub key_rotation_days: u64,
 }
 
 /// Validated configuration.
@@ -57,6 +63,8 @@ pub struct Config {
     pub hash_key_file: PathBuf,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    pub access_token_ttl: std::time::Duration,
+    pub key_rotation: std::time::Duration,
 }
 
 /// A setting that does not validate; the message names it.
@@ -138,6 +146,18 @@ impl Settings {
             .hash_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("hash.key"));
+        if !(60..=86_400).contains(&self.access_token_ttl) {
+            return Err(bad(
+                "LATCHKEY_ACCESS_TOKEN_TTL",
+                "must be between 60 and 86400 seconds",
+            ));
+        }
+        if !(1..=3650).contains(&self.key_rotation_days) {
+            return Err(bad(
+                "LATCHKEY_KEY_ROTATION_DAYS",
+                "must be between 1 and 3650 days",
+            ));
+        }
         Ok(Config {
             listen,
             data_dir: self.data_dir.clone(),
@@ -149,6 +169,8 @@ impl Settings {
             plate,
             hash_key_file,
             body_limit: 64 * 1024,
+            access_token_ttl: std::time::Duration::from_secs(self.access_token_ttl),
+            key_rotation: std::time::Duration::from_secs(self.key_rotation_days * 24 * 3600),
         })
     }
 }
@@ -192,6 +214,8 @@ mod tests {
             (&["--plate", "EU1"], "LATCHKEY_PLATE"),
             (&["--public-url", "ftp://x"], "LATCHKEY_PUBLIC_URL"),
             (&["--admin-email", "nobody"], "LATCHKEY_ADMIN_EMAIL"),
+            (&["--access-token-ttl", "5"], "LATCHKEY_ACCESS_TOKEN_TTL"),
+            (&["--key-rotation-days", "0"], "LATCHKEY_KEY_ROTATION_DAYS"),
         ];
         for (args, setting) in cases {
             let err = parse(args).validate().unwrap_err();

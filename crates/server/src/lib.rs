@@ -3,7 +3,8 @@
 //! - [`startup`]: building the application from a [`config::Config`] and running it until a
 //!   shutdown signal (tests drive it on port 0 with their own clock and shutdown).
 //! - [`ovh`]: the /1.0 (and /v1) API — `/me`, users, groups, personal access tokens.
-//! - [`admin`]: `/v2/admin/account`, the operator's account management.
+//! - [`oauth2`]: the OAuth2 token endpoint, the JWKS and the authorisation-server metadata.
+//! - [`admin`]: `/v2/admin/account` and `/v2/admin/keys/rotate`, the operator's operations.
 //! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
 //! - [`error`]: the one table from domain errors to HTTP responses.
 //! - [`request_id`]: `X-Request-Id` on every response.
@@ -15,6 +16,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod oauth2;
 pub mod ovh;
 pub mod request_id;
 pub mod startup;

@@ -23,7 +23,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::Config;
 use crate::error::{internal_error_response, ovh_error};
 use crate::state::AppState;
-use crate::{admin, ovh, request_id};
+use crate::{admin, oauth2, ovh, request_id};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +85,11 @@ impl Application {
             store,
             clock,
             authorizer,
-            DirectoryConfig::new(config.plate.clone(), hash_key),
+            DirectoryConfig {
+                access_token_ttl: config.access_token_ttl,
+                key_rotation: config.key_rotation,
+                ..DirectoryConfig::new(config.plate.clone(), hash_key, config.public_url.clone())
+            },
         ));
         let bootstrapped = directory
             .bootstrap(
@@ -151,6 +155,13 @@ impl Application {
                     tracing::warn!(error = %e, "could not record token usage");
                 }
                 directory.prune_throttles();
+                // Another node may have rotated; and a primary key past its time is rotated.
+                if let Err(e) = directory.rotate_keys_if_due().await {
+                    tracing::warn!(error = %e, "could not rotate the signing keys");
+                }
+                if let Err(e) = directory.reload_keys().await {
+                    tracing::warn!(error = %e, "could not reload the signing keys");
+                }
             }
         });
         let service = self
@@ -175,6 +186,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .merge(ovh::router("/1.0"))
         .merge(ovh::router("/v1"))
         .merge(admin::router())
+        .merge(oauth2::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

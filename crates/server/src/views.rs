@@ -1,7 +1,7 @@
 //! JSON shapes of the /1.0 and /v2 APIs, field names exactly as clients expect (camelCase).
 
 use chrono::{DateTime, Utc};
-use latchkey_core::authz::{Principal, Via};
+use latchkey_core::authz::{Principal, Subject, Via};
 use latchkey_core::model::{
     Account, Flow, Group, Pat, Role, ServiceAccount, User, UserStatus, UserType,
 };
@@ -27,11 +27,16 @@ pub struct MeView {
 #[serde(rename_all = "camelCase")]
 pub struct IdentityView {
     pub urn: Urn,
-    pub login: Login,
+    /// `ROOT`, `USER` or `SERVICE` for a local user; `SERVICE_ACCOUNT` for an OAuth2 client.
     #[serde(rename = "type")]
-    pub kind: UserType,
-    pub group: GroupName,
-    /// `pat` or `password`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+    /// `pat`, `password` or `oauth2`.
     pub authentication: &'static str,
     /// The PAT's name when one was used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,6 +48,18 @@ impl MeView {
         let (authentication, token) = match &who.via {
             Via::Pat(name) => ("pat", Some(name.clone())),
             Via::Password => ("password", None),
+            Via::AccessToken { .. } => ("oauth2", None),
+        };
+        let (kind, login, group, client_id) = match &who.subject {
+            Subject::User(user) => (
+                user.kind.as_str(),
+                Some(user.login.clone()),
+                Some(user.group.clone()),
+                None,
+            ),
+            Subject::ServiceAccount(sa) => {
+                ("SERVICE_ACCOUNT", None, None, Some(sa.client_id.clone()))
+            }
         };
         Self {
             nichandle: account.nic.clone(),
@@ -51,9 +68,10 @@ impl MeView {
             creation: account.created_at,
             identity: IdentityView {
                 urn: who.urn(plate),
-                login: who.user.login.clone(),
-                kind: who.user.kind,
-                group: who.user.group.clone(),
+                kind,
+                login,
+                group,
+                client_id,
                 authentication,
                 token,
             },

@@ -204,3 +204,29 @@ pub(crate) fn db_error(conflict: impl FnOnce() -> String) -> impl FnOnce(sqlx::E
 pub(crate) fn internal(e: sqlx::Error) -> Error {
     Error::internal(e)
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    pub kid: String,
+    pub state: String,
+    pub sealed_private: Vec<u8>,
+    pub public_key: Vec<u8>,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub verify_until: Option<i64>,
+}
+
+impl TryFrom<KeyRow> for latchkey_core::keys::StoredKey {
+    type Error = Error;
+    fn try_from(r: KeyRow) -> Result<Self> {
+        Ok(Self {
+            kid: r.kid,
+            state: r.state.parse()?,
+            sealed_private: r.sealed_private,
+            public: r.public_key,
+            created_at: time(r.created_at)?,
+            activated_at: r.activated_at.map(time).transpose()?,
+            verify_until: r.verify_until.map(time).transpose()?,
+        })
+    }
+}

@@ -36,9 +36,10 @@ macro_rules! impl_store {
         use sqlx::AssertSqlSafe;
 
         use crate::rows::{
-            AccountRow, GroupRow, PatRow, ServiceAccountRow, UserRow, db_error, internal,
+            AccountRow, GroupRow, KeyRow, PatRow, ServiceAccountRow, UserRow, db_error, internal,
             join_urls, micros,
         };
+        use latchkey_core::keys::{KeyState, StoredKey};
         use crate::sql::{GROUP_SELECT, PAT_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
 
         type Tx = sqlx::Transaction<'static, $db>;
@@ -129,6 +130,24 @@ macro_rules! impl_store {
                 .map_err(internal)?
                 .map(|row| row.into_parts().map(|(sa, _)| sa))
                 .transpose()
+        }
+
+        async fn insert_key(tx: &mut Tx, key: &StoredKey) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, state, sealed_private, public_key, created_at, \
+                 activated_at, verify_until) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&key.kid)
+            .bind(key.state.as_str())
+            .bind(&key.sealed_private)
+            .bind(&key.public)
+            .bind(micros(key.created_at))
+            .bind(key.activated_at.map(micros))
+            .bind(key.verify_until.map(micros))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error(|| "signing keys changed concurrently".to_owned()))?;
+            Ok(())
         }
 
         async fn commit(tx: Tx) -> Result<()> {
@@ -694,6 +713,86 @@ macro_rules! impl_store {
                     return Err(Error::not_found(format!("service account {client} does not exist")));
                 }
                 Ok(())
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<StoredKey>> {
+                sqlx::query_as::<_, KeyRow>(
+                    "SELECT kid, state, sealed_private, public_key, created_at, activated_at, \
+                     verify_until FROM signing_keys ORDER BY created_at, kid",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(StoredKey::try_from)
+                .collect()
+            }
+
+            async fn init_signing_keys(&self, primary: StoredKey, staged: StoredKey) -> Result<bool> {
+                let mut tx = self.begin().await?;
+                let existing = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM signing_keys")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                if existing > 0 {
+                    return Ok(false);
+                }
+                for key in [&primary, &staged] {
+                    match insert_key(&mut tx, key).await {
+                        Ok(()) => {}
+                        Err(Error::Conflict(_)) => return Ok(false),
+                        Err(e) => return Err(e),
+                    }
+                }
+                match commit(tx).await {
+                    Ok(()) => Ok(true),
+                    Err(_) if !self.signing_keys().await?.is_empty() => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+
+            async fn rotate_signing_keys(
+                &self,
+                expected_primary: &str,
+                verify_until: DateTime<Utc>,
+                next_staged: StoredKey,
+                now: DateTime<Utc>,
+            ) -> Result<bool> {
+                let mut tx = self.begin().await?;
+                let retired = sqlx::query(
+                    "UPDATE signing_keys SET state = $1, verify_until = $2 WHERE kid = $3 AND state = $4",
+                )
+                .bind(KeyState::Retired.as_str())
+                .bind(micros(verify_until))
+                .bind(expected_primary)
+                .bind(KeyState::Primary.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                if retired.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let promoted = sqlx::query(
+                    "UPDATE signing_keys SET state = $1, activated_at = $2 WHERE state = $3",
+                )
+                .bind(KeyState::Primary.as_str())
+                .bind(micros(now))
+                .bind(KeyState::Staged.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                if promoted.rows_affected() != 1 {
+                    return Err(Error::internal("no staged signing key to promote"));
+                }
+                insert_key(&mut tx, &next_staged).await?;
+                sqlx::query("DELETE FROM signing_keys WHERE state = $1 AND verify_until <= $2")
+                    .bind(KeyState::Retired.as_str())
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                commit(tx).await?;
+                Ok(true)
             }
 
             async fn service_account_credentials(

@@ -155,11 +155,16 @@ impl Directory {
 }
 
 fn require_operator(permit: &Permit) -> Result<()> {
-    if permit.action() == ADMIN_ACCOUNT_MANAGE.name {
+    require_action(permit, &ADMIN_ACCOUNT_MANAGE)
+}
+
+/// Checks that a permit was made for `action` (operator operations take no other).
+pub(crate) fn require_action(permit: &Permit, action: &crate::authz::Action) -> Result<()> {
+    if permit.action() == action.name {
         Ok(())
     } else {
         Err(Error::Forbidden {
-            actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
+            actions: vec![action.name.to_owned()],
         })
     }
 }

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::authz::{Principal, Via};
+use crate::authz::{Principal, Subject, Via};
 use crate::model::{Account, AccountId, User, UserId, UserStatus};
 use crate::names::{Login, Nic};
 use crate::password;
@@ -37,13 +37,22 @@ impl Directory {
         client: IpAddr,
     ) -> Result<Principal> {
         match presented {
-            Presented::Bearer(token) => self.authenticate_pat(token.expose()).await,
+            Presented::Bearer(token) => self.authenticate_token(token.expose()).await,
             Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => {
-                self.authenticate_pat(password.expose()).await
+                self.authenticate_token(password.expose()).await
             }
             Presented::Basic { user, password } => {
                 self.authenticate_password(user, password, client).await
             }
+        }
+    }
+
+    /// A bearer value: an OAuth2 access token (a JWS) or a personal access token.
+    async fn authenticate_token(&self, value: &str) -> Result<Principal> {
+        if crate::keys::looks_like_jwt(value) {
+            self.authenticate_access_token(value).await
+        } else {
+            self.authenticate_pat(value).await
         }
     }
 
@@ -88,7 +97,7 @@ impl Directory {
         pat.usage.touch(now);
         Ok(Principal {
             account,
-            user,
+            subject: Subject::User(user),
             via: Via::Pat(pat.name.clone()),
         })
     }
@@ -149,7 +158,7 @@ impl Directory {
         self.cache.insert_account(Arc::clone(&account));
         Ok(Principal {
             account,
-            user: Arc::new(user),
+            subject: Subject::User(Arc::new(user)),
             via: Via::Password,
         })
     }
@@ -167,7 +176,7 @@ impl Directory {
         Ok(Some(user))
     }
 
-    async fn cached_account(&self, id: AccountId) -> Result<Arc<Account>> {
+    pub(super) async fn cached_account(&self, id: AccountId) -> Result<Arc<Account>> {
         if let Some(account) = self.cache.account(id) {
             return Ok(account);
         }

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 
-use crate::model::{Account, AccountId, PatId, User, UserId};
-use crate::names::{GroupName, TokenName};
+use crate::model::{Account, AccountId, PatId, ServiceAccount, User, UserId};
+use crate::names::{ClientId, GroupName, TokenName};
 use crate::secret::TokenHash;
 
 /// When a token was last used, and the last time written to the store (µs since the epoch).
@@ -58,6 +58,7 @@ pub(crate) struct CredentialCache {
     usage: DashMap<PatId, Arc<Usage>>,
     users: DashMap<UserId, Arc<User>>,
     accounts: DashMap<AccountId, Arc<Account>>,
+    clients: DashMap<ClientId, (Arc<ServiceAccount>, TokenHash)>,
 }
 
 impl CredentialCache {
@@ -104,6 +105,24 @@ impl CredentialCache {
 
     pub(crate) fn insert_account(&self, account: Arc<Account>) {
         self.accounts.insert(account.id, account);
+    }
+
+    pub(crate) fn client(&self, id: &ClientId) -> Option<(Arc<ServiceAccount>, TokenHash)> {
+        self.clients
+            .get(id)
+            .map(|e| (Arc::clone(&e.value().0), e.value().1))
+    }
+
+    pub(crate) fn insert_client(&self, generation: u64, sa: Arc<ServiceAccount>, hash: TokenHash) {
+        if self.generation() == generation {
+            self.clients.insert(sa.client_id.clone(), (sa, hash));
+        }
+    }
+
+    /// A service account was changed or deleted.
+    pub(crate) fn forget_client(&self, id: &ClientId) {
+        self.invalidated();
+        self.clients.remove(id);
     }
 
     /// A token was deleted or changed.

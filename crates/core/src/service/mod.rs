@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 mod cache;
 pub mod groups;
+pub mod oauth2;
 pub mod pats;
 pub mod service_accounts;
 pub mod users;
@@ -16,7 +17,12 @@ pub mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::AtomicI64;
+
+use parking_lot::RwLock;
 use tokio::sync::Semaphore;
+
+use crate::keys::{KeyRing, KeySealer};
 
 use crate::authz::{self, Action, Authorizer, Permit, Principal};
 use crate::clock::SharedClock;
@@ -39,10 +45,16 @@ pub struct DirectoryConfig {
     pub address_throttle: Limit,
     /// Password hashes computed at once; more wait, so a flood cannot starve the server.
     pub max_concurrent_password_checks: usize,
+    /// The `iss` of access tokens: the server's public URL.
+    pub issuer: String,
+    /// Lifetime of OAuth2 access tokens.
+    pub access_token_ttl: Duration,
+    /// How long a key stays primary before the automatic rotation.
+    pub key_rotation: Duration,
 }
 
 impl DirectoryConfig {
-    pub fn new(plate: Plate, hash_key: HashKey) -> Self {
+    pub fn new(plate: Plate, hash_key: HashKey, issuer: String) -> Self {
         Self {
             plate,
             hash_key,
@@ -55,6 +67,9 @@ impl DirectoryConfig {
                 window: Duration::from_secs(15 * 60),
             },
             max_concurrent_password_checks: 4,
+            issuer,
+            access_token_ttl: Duration::from_secs(3600),
+            key_rotation: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -70,6 +85,9 @@ pub struct Directory {
     user_throttle: Throttle<(crate::model::AccountId, Login)>,
     address_throttle: Throttle<std::net::IpAddr>,
     password_checks: Semaphore,
+    sealer: KeySealer,
+    keys: RwLock<Arc<KeyRing>>,
+    last_key_reload: AtomicI64,
 }
 
 impl Directory {
@@ -87,6 +105,9 @@ impl Directory {
             user_throttle: Throttle::new(config.user_throttle),
             address_throttle: Throttle::new(config.address_throttle),
             password_checks: Semaphore::new(config.max_concurrent_password_checks.max(1)),
+            sealer: KeySealer::new(&config.hash_key),
+            keys: RwLock::new(Arc::new(KeyRing::empty(&config.issuer))),
+            last_key_reload: AtomicI64::new(0),
             config,
         }
     }

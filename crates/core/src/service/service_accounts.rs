@@ -99,16 +99,21 @@ impl Directory {
             let current = self.service_account(permit, client).await?;
             check_callbacks(current.flow, urls)?;
         }
-        self.store
+        let sa = self
+            .store
             .update_service_account(permit.account(), client, changes)
-            .await
+            .await?;
+        self.cache.forget_client(client);
+        Ok(sa)
     }
 
     /// Deletes a service account; its secret stops working at once.
     pub async fn delete_service_account(&self, permit: &Permit, client: &ClientId) -> Result<()> {
         self.store
             .delete_service_account(permit.account(), client)
-            .await
+            .await?;
+        self.cache.forget_client(client);
+        Ok(())
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn create(
         .directory
         .create_group(&permit, body.name, body.role, body.description)
         .await?;
-    tracing::info!(by = %who.user.login, group = %group.name, "group created");
+    tracing::info!(by = %who.urn(&app.plate), group = %group.name, "group created");
     Ok(Json(GroupView::new(group, &who.account.nic, &app.plate)))
 }
 
@@ -81,7 +81,7 @@ pub async fn update(
         .directory
         .update_group(&permit, &name(&group, GroupName::parse)?, changes)
         .await?;
-    tracing::info!(by = %who.user.login, group = %group.name, "group updated");
+    tracing::info!(by = %who.urn(&app.plate), group = %group.name, "group updated");
     Ok(Json(GroupView::new(group, &who.account.nic, &app.plate)))
 }
 
@@ -94,6 +94,6 @@ pub async fn delete(
     let permit = app.directory.authorize(&who, &authz::GROUP_DELETE)?;
     let group = name(&group, GroupName::parse)?;
     app.directory.delete_group(&permit, &group).await?;
-    tracing::info!(by = %who.user.login, group = %group, "group deleted");
+    tracing::info!(by = %who.urn(&app.plate), group = %group, "group deleted");
     Ok(Json(()))
 }

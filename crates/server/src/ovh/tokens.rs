@@ -97,7 +97,7 @@ pub async fn create(
         .directory
         .create_pat(&permit, &login, body.name, body.description, expiry)
         .await?;
-    tracing::info!(by = %who.user.login, login = %login, token = %created.pat.name, "token created");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, token = %created.pat.name, "token created");
     Ok(Json(CreatedTokenView {
         token: created.value.expose().to_owned(),
         meta: created.pat.into(),
@@ -135,7 +135,7 @@ pub async fn update(
         .directory
         .update_pat(&permit, &login, &token, body.description, expiry)
         .await?;
-    tracing::info!(by = %who.user.login, login = %login, token = %token, "token updated");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, token = %token, "token updated");
     Ok(Json(pat.into()))
 }
 
@@ -149,6 +149,6 @@ pub async fn delete(
     let login = login_param(&who, &user)?;
     let token = name(&token, TokenName::parse)?;
     app.directory.delete_pat(&permit, &login, &token).await?;
-    tracing::info!(by = %who.user.login, login = %login, token = %token, "token deleted");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, token = %token, "token deleted");
     Ok(Json(()))
 }

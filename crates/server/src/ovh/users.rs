@@ -57,7 +57,7 @@ pub async fn create(
         kind: body.kind,
     };
     let user = app.directory.create_user(&permit, request).await?;
-    tracing::info!(by = %who.user.login, login = %user.login, "user created");
+    tracing::info!(by = %who.urn(&app.plate), login = %user.login, "user created");
     Ok(Json(UserView::new(user, &who.account.nic, &app.plate)))
 }
 
@@ -91,7 +91,7 @@ pub async fn update(
         password: body.password,
     };
     let user = app.directory.update_user(&permit, &login, update).await?;
-    tracing::info!(by = %who.user.login, login = %user.login, password_changed, "user updated");
+    tracing::info!(by = %who.urn(&app.plate), login = %user.login, password_changed, "user updated");
     Ok(Json(UserView::new(user, &who.account.nic, &app.plate)))
 }
 
@@ -104,7 +104,7 @@ pub async fn delete(
     let permit = app.directory.authorize(&who, &authz::USER_DELETE)?;
     let login = login_param(&who, &user)?;
     app.directory.delete_user(&permit, &login).await?;
-    tracing::info!(by = %who.user.login, login = %login, "user deleted");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, "user deleted");
     Ok(Json(()))
 }
 
@@ -119,7 +119,7 @@ pub async fn enable(
     app.directory
         .set_user_enabled(&permit, &login, true)
         .await?;
-    tracing::info!(by = %who.user.login, login = %login, "user enabled");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, "user enabled");
     Ok(Json(()))
 }
 
@@ -134,6 +134,6 @@ pub async fn disable(
     app.directory
         .set_user_enabled(&permit, &login, false)
         .await?;
-    tracing::info!(by = %who.user.login, login = %login, "user disabled");
+    tracing::info!(by = %who.urn(&app.plate), login = %login, "user disabled");
     Ok(Json(()))
 }

@@ -114,6 +114,8 @@ impl TestApp {
             plate: latchkey_core::names::Plate::parse("eu").unwrap(),
             hash_key_file: dir.path().join("hash.key"),
             body_limit: 64 * 1024,
+            access_token_ttl: std::time::Duration::from_secs(3600),
+            key_rotation: std::time::Duration::from_secs(30 * 24 * 3600),
         };
         let mut app = TestApp {
             base: String::new(),

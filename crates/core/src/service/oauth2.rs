@@ -1,0 +1,240 @@
+//! The OAuth2 authorisation server's logic: the client-credentials grant, access tokens as
+//! signed JWS, and the signing keys behind them (initialisation, reload, rotation).
+//!
+//! Client secrets are opaque (`lksec_…`, checksum first, keyed hash compared in constant time);
+//! access tokens are self-contained and verified offline against the key ring, then checked
+//! against the service account still existing, so a deleted client's tokens stop at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use subtle::ConstantTimeEq;
+
+use crate::authz::{Permit, Principal, Subject, Via};
+use crate::keys::{AUDIENCE, AccessClaims, KeyRing, KeyState, StoredKey};
+use crate::model::{Flow, ServiceAccount};
+use crate::names::ClientId;
+use crate::secret::{self, Secret, TokenHash, TokenKind};
+use crate::{Error, Result};
+
+use super::Directory;
+
+/// The scope every token carries: the service account's full rights, as its policies define them.
+pub const DEFAULT_SCOPE: &str = "all";
+
+/// A refusal of the token endpoint, in RFC 6749 §5.2 terms.
+#[derive(Debug)]
+pub enum OAuthError {
+    InvalidRequest(String),
+    InvalidClient(String),
+    UnauthorizedClient(String),
+    UnsupportedGrantType(String),
+    InvalidScope(String),
+    /// Not the client's fault; logged, answered 500.
+    Server(Error),
+}
+
+impl From<Error> for OAuthError {
+    fn from(e: Error) -> Self {
+        OAuthError::Server(e)
+    }
+}
+
+/// What the token endpoint returns.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub access_token: Secret,
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+impl Directory {
+    /// Loads the signing keys, creating the first primary and staged keys on an empty store.
+    pub async fn init_keys(&self) -> Result<()> {
+        if self.store.signing_keys().await?.is_empty() {
+            let now = self.clock.now();
+            let primary = self.sealer.generate(KeyState::Primary, now)?;
+            let staged = self.sealer.generate(KeyState::Staged, now)?;
+            if self.store.init_signing_keys(primary, staged).await? {
+                tracing::info!("created the first signing keys");
+            }
+        }
+        self.reload_keys().await
+    }
+
+    /// Rebuilds the key ring from the store (another node may have rotated).
+    pub async fn reload_keys(&self) -> Result<()> {
+        let keys = self.store.signing_keys().await?;
+        let ring = KeyRing::new(&keys, &self.sealer, &self.config.issuer, self.clock.now())?;
+        *self.keys.write() = Arc::new(ring);
+        Ok(())
+    }
+
+    /// The JWKS document of every key that verifies.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.read().jwks().clone()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    pub fn access_token_ttl(&self) -> Duration {
+        self.config.access_token_ttl
+    }
+
+    /// Rotates now (operator only): staged → primary, primary → retired, a new staged key.
+    pub async fn rotate_keys(&self, permit: &Permit) -> Result<Vec<StoredKey>> {
+        super::accounts::require_action(permit, &crate::authz::ADMIN_KEYS_ROTATE)?;
+        self.rotate_keys_now().await?;
+        self.store.signing_keys().await
+    }
+
+    /// Rotates if the primary key is older than the rotation interval.
+    pub async fn rotate_keys_if_due(&self) -> Result<bool> {
+        let keys = self.store.signing_keys().await?;
+        let Some(primary) = keys.iter().find(|k| k.state == KeyState::Primary) else {
+            return Ok(false);
+        };
+        let since = primary.activated_at.unwrap_or(primary.created_at);
+        let interval = TimeDelta::from_std(self.config.key_rotation).unwrap_or(TimeDelta::MAX);
+        if self.clock.now() - since < interval {
+            return Ok(false);
+        }
+        self.rotate_keys_now().await
+    }
+
+    async fn rotate_keys_now(&self) -> Result<bool> {
+        let keys = self.store.signing_keys().await?;
+        let primary = keys
+            .iter()
+            .find(|k| k.state == KeyState::Primary)
+            .ok_or_else(|| Error::internal("no primary signing key"))?;
+        let now = self.clock.now();
+        // A retired key verifies until the last token it signed has expired.
+        let ttl = TimeDelta::from_std(self.config.access_token_ttl).unwrap_or(TimeDelta::MAX);
+        let next = self.sealer.generate(KeyState::Staged, now)?;
+        let rotated = self
+            .store
+            .rotate_signing_keys(&primary.kid, now + ttl, next, now)
+            .await?;
+        if rotated {
+            tracing::info!(retired = %primary.kid, "rotated the signing keys");
+        }
+        self.reload_keys().await?;
+        Ok(rotated)
+    }
+
+    /// The client-credentials grant (RFC 6749 §4.4).
+    pub async fn client_credentials_grant(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        scope: Option<&str>,
+    ) -> Result<IssuedToken, OAuthError> {
+        let bad_client = || OAuthError::InvalidClient("client authentication failed".into());
+        let client = ClientId::parse(client_id).map_err(|_| bad_client())?;
+        secret::check_format(TokenKind::ClientSecret, client_secret.expose())
+            .map_err(|_| bad_client())?;
+        let presented = self.config.hash_key.hash(client_secret.expose());
+        let (sa, stored) = self.cached_client(&client).await?.ok_or_else(bad_client)?;
+        if !bool::from(presented.0.ct_eq(&stored.0)) {
+            return Err(bad_client());
+        }
+        if sa.flow != Flow::ClientCredentials {
+            return Err(OAuthError::UnauthorizedClient(
+                "this client is registered for AUTHORIZATION_CODE, not client_credentials".into(),
+            ));
+        }
+        let scope = match scope.map(str::trim) {
+            None | Some("") | Some(DEFAULT_SCOPE) => DEFAULT_SCOPE,
+            Some(other) => {
+                return Err(OAuthError::InvalidScope(format!(
+                    "scope {other:?} is not offered; the only scope is \"{DEFAULT_SCOPE}\""
+                )));
+            }
+        };
+        let account = self.cached_account(sa.account_id).await?;
+        let now = self.clock.now();
+        let ttl = self.config.access_token_ttl.as_secs();
+        let claims = AccessClaims {
+            iss: self.config.issuer.clone(),
+            sub: sa.urn(&self.config.plate, &account.nic).to_string(),
+            aud: AUDIENCE.to_owned(),
+            exp: now.timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
+            iat: now.timestamp(),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            client_id: sa.client_id.to_string(),
+            scope: scope.to_owned(),
+        };
+        let token = self.keys.read().sign(&claims)?;
+        Ok(IssuedToken {
+            access_token: Secret::new(token),
+            expires_in: ttl,
+            scope: scope.to_owned(),
+        })
+    }
+
+    /// Resolves an access token to its service account.
+    pub(super) async fn authenticate_access_token(&self, token: &str) -> Result<Principal> {
+        let now = self.clock.now();
+        let ring = Arc::clone(&self.keys.read());
+        let claims = match ring.verify(token, now) {
+            Err(Error::Unauthenticated(m))
+                if m.contains("unknown key") && self.may_reload_keys() =>
+            {
+                self.reload_keys().await?;
+                let ring = Arc::clone(&self.keys.read());
+                ring.verify(token, now)?
+            }
+            other => other?,
+        };
+        let gone = || Error::unauthenticated("the access token's service account no longer exists");
+        let client = ClientId::parse(&claims.client_id).map_err(|_| gone())?;
+        let (sa, _) = self.cached_client(&client).await?.ok_or_else(gone)?;
+        let account = self.cached_account(sa.account_id).await?;
+        if sa.urn(&self.config.plate, &account.nic).as_str() != claims.sub {
+            return Err(gone());
+        }
+        Ok(Principal {
+            account,
+            subject: Subject::ServiceAccount(sa),
+            via: Via::AccessToken { jti: claims.jti },
+        })
+    }
+
+    /// At most one reload per second for tokens signed by a key this node does not know yet.
+    fn may_reload_keys(&self) -> bool {
+        let now = self.clock.now().timestamp();
+        let last = self
+            .last_key_reload
+            .load(std::sync::atomic::Ordering::Relaxed);
+        now > last
+            && self
+                .last_key_reload
+                .compare_exchange(
+                    last,
+                    now,
+                    std::sync::atomic::Ordering::AcqRel,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+    }
+
+    async fn cached_client(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<(Arc<ServiceAccount>, TokenHash)>> {
+        if let Some(hit) = self.cache.client(client) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
+        let Some((sa, hash)) = self.store.service_account_credentials(client).await? else {
+            return Ok(None);
+        };
+        let sa = Arc::new(sa);
+        self.cache.insert_client(generation, Arc::clone(&sa), hash);
+        Ok(Some((sa, hash)))
+    }
+}
