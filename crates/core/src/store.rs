@@ -206,6 +206,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<ServiceAccount>;
     async fn delete_service_account(&self, account: AccountId, client: &ClientId) -> Result<()>;
     // Signing keys.
+    /// Every stored key: retired ones first, then the primary, then the staged one.
     async fn signing_keys(&self) -> Result<Vec<StoredKey>>;
     /// Stores the first keys of an empty key table. `Ok(false)` if keys exist already (another
     /// node was first).

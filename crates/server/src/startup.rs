@@ -104,6 +104,7 @@ impl Application {
                 login: created.root_login.to_string(),
                 generated_password: created.generated_password,
             });
+        directory.init_keys().await.map_err(StartError::Store)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -718,7 +718,8 @@ macro_rules! impl_store {
             async fn signing_keys(&self) -> Result<Vec<StoredKey>> {
                 sqlx::query_as::<_, KeyRow>(
                     "SELECT kid, state, sealed_private, public_key, created_at, activated_at, \
-                     verify_until FROM signing_keys ORDER BY created_at, kid",
+                     verify_until FROM signing_keys ORDER BY CASE state WHEN 'RETIRED' THEN 0 \
+                     WHEN 'PRIMARY' THEN 1 ELSE 2 END, created_at, kid",
                 )
                 .fetch_all(&self.pool)
                 .await

@@ -9,6 +9,7 @@ mod authentication;
 mod bad_input;
 mod groups;
 mod isolation;
+mod oauth2;
 mod openapi;
 mod pats;
 mod persistence;
