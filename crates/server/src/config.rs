@@ -61,8 +61,6 @@ pub struct Config {
     pub public_url: String,
     pub plate: Plate,
     pub hash_key_file: PathBuf,
-    /// Largest accepted request body, in bytes.
-    pub body_limit: usize,
     pub access_token_ttl: std::time::Duration,
     pub key_rotation: std::time::Duration,
 }
@@ -168,7 +166,6 @@ impl Settings {
             public_url,
             plate,
             hash_key_file,
-            body_limit: 64 * 1024,
             access_token_ttl: std::time::Duration::from_secs(self.access_token_ttl),
             key_rotation: std::time::Duration::from_secs(self.key_rotation_days * 24 * 3600),
         })

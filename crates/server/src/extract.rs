@@ -88,6 +88,17 @@ fn decode_basic(value: &str) -> Result<(String, Secret), ApiError> {
     Ok((user.to_owned(), Secret::new(password)))
 }
 
+/// Largest accepted request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn too_large() -> Response {
+    ovh_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Client::PayloadTooLarge",
+        &format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
 /// A JSON request body, parsed whatever the Content-Type; errors are 400 (413 when too large)
 /// in the API's format, naming the offending field.
 #[derive(Debug)]
@@ -101,13 +112,18 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        // Refuse an announced oversize body at once, without reading any of it.
+        let announced = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(too_large());
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ovh_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Client::PayloadTooLarge",
-                    "request body is too large",
-                )
+                too_large()
             } else {
                 ApiError::bad_request(format!("cannot read the request body: {rejection}"))
                     .into_response()

@@ -118,7 +118,7 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state, config.body_limit),
+            router: router(state),
             directory,
             bootstrapped,
         })
@@ -180,7 +180,7 @@ impl Application {
 }
 
 /// Every route of the server, with the layers every response goes through.
-pub fn router(state: AppState, body_limit: usize) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
@@ -191,7 +191,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(crate::extract::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("handler panicked");

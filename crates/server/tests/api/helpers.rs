@@ -118,7 +118,6 @@ impl TestApp {
             public_url: "http://127.0.0.1".into(),
             plate: latchkey_core::names::Plate::parse("eu").unwrap(),
             hash_key_file: dir.path().join("hash.key"),
-            body_limit: 64 * 1024,
             access_token_ttl: std::time::Duration::from_secs(3600),
             key_rotation: std::time::Duration::from_secs(30 * 24 * 3600),
         };

@@ -173,7 +173,13 @@ async fn token_endpoint_errors_follow_rfc_6749(app: TestApp) {
     let client = service_account(&app, &admin).await;
     let other = service_account(&app, &admin).await;
     let grant = [("grant_type", "client_credentials")];
-    let cases: Vec<(Vec<(&str, &str)>, Option<(&str, &str)>, u16, &str)> = vec![
+    type Case<'a> = (
+        Vec<(&'a str, &'a str)>,
+        Option<(&'a str, &'a str)>,
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             grant.to_vec(),
             Some((&client.id, &other.secret)),
