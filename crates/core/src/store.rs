@@ -222,6 +222,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         now: DateTime<Utc>,
     ) -> Result<bool>;
 
+    // Revoked access tokens.
+    /// Records a revoked token id until the token would have expired anyway.
+    async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<()>;
+    /// Ids of revoked tokens not yet expired at `now`; forgets the expired ones.
+    async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
+
     /// A client and its secret hash, looked up by client id across accounts (client ids are
     /// globally unique), for client authentication.
     async fn service_account_credentials(

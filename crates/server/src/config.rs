@@ -47,6 +47,9 @@ pub struct Settings {
     /// Days a signing key stays primary before it is rotated automatically.
     #[arg(long, env = "LATCHKEY_KEY_ROTATION_DAYS", default_value_t = 30)]
     pub key_rotation_days: u64,
+    /// Access tokens one OAuth2 client may obtain per minute (429 with Retry-After beyond).
+    #[arg(long, env = "LATCHKEY_OAUTH2_GRANTS_PER_MINUTE", default_value_t = 600)]
+    pub grants_per_minute: u32,
 }
 
 /// Validated configuration.
@@ -63,6 +66,7 @@ pub struct Config {
     pub hash_key_file: PathBuf,
     pub access_token_ttl: std::time::Duration,
     pub key_rotation: std::time::Duration,
+    pub grants_per_minute: u32,
 }
 
 /// A setting that does not validate; the message names it.
@@ -168,6 +172,7 @@ impl Settings {
             hash_key_file,
             access_token_ttl: std::time::Duration::from_secs(self.access_token_ttl),
             key_rotation: std::time::Duration::from_secs(self.key_rotation_days * 24 * 3600),
+            grants_per_minute: self.grants_per_minute.max(1),
         })
     }
 }

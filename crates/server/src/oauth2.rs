@@ -1,5 +1,5 @@
 //! The OAuth2 authorisation server: `POST /auth/oauth2/token` (client credentials, RFC 6749
-//! §4.4), the JWKS of the signing keys, and the RFC 8414 metadata. Errors are RFC 6749 §5.2
+//! §4.4), introspection (RFC 7662) and revocation (RFC 7009), the JWKS of the signing keys, and the RFC 8414 metadata. Errors are RFC 6749 §5.2
 //! bodies (`{"error","error_description"}`), not the OVH format.
 
 use axum::body::Bytes;
@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/oauth2/token", post(token))
+        .route("/auth/oauth2/introspect", post(introspect))
+        .route("/auth/oauth2/revoke", post(revoke))
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .route(
             "/auth/oauth2/.well-known/oauth-authorization-server",
@@ -56,6 +58,17 @@ fn render(e: OAuthError) -> Response {
             oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", &m)
         }
         OAuthError::InvalidScope(m) => oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &m),
+        OAuthError::RateLimited(wait) => {
+            let mut res = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "too many access tokens requested by this client; retry later",
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            res
+        }
         OAuthError::Server(e) => crate::error::ApiError(e).into_response(),
     }
 }
@@ -113,32 +126,12 @@ fn client_credentials(
 
 /// `POST /auth/oauth2/token` — `grant_type=client_credentials`.
 async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
-        Ok(p) => p,
-        Err(_) => {
-            return render(OAuthError::InvalidRequest(
-                "the body must be application/x-www-form-urlencoded".into(),
-            ));
-        }
+    let mut form = match Form::parse(&body, &["grant_type", "scope"]) {
+        Ok(form) => form,
+        Err(e) => return render(e),
     };
-    let mut grant_type = None;
-    let mut scope = None;
-    let mut client_id = None;
-    let mut client_secret = None;
-    for (key, value) in params {
-        let slot = match key.as_str() {
-            "grant_type" => &mut grant_type,
-            "scope" => &mut scope,
-            "client_id" => &mut client_id,
-            "client_secret" => &mut client_secret,
-            _ => continue, // RFC 6749 §3.2: unknown parameters are ignored
-        };
-        if slot.replace(value).is_some() {
-            return render(OAuthError::InvalidRequest(format!(
-                "parameter {key} is repeated"
-            )));
-        }
-    }
+    let (grant_type, scope) = (form.take("grant_type"), form.take("scope"));
+    let (client_id, client_secret) = (form.take("client_id"), form.take("client_secret"));
     let result = async {
         let grant_type = grant_type
             .ok_or_else(|| OAuthError::InvalidRequest("grant_type is required".into()))?;
@@ -176,12 +169,114 @@ async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
+/// A token-endpoint form: each known parameter at most once; unknown ones ignored (RFC 6749 §3.2).
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8], extra: &[&str]) -> Result<Self, OAuthError> {
+        let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| {
+            OAuthError::InvalidRequest("the body must be application/x-www-form-urlencoded".into())
+        })?;
+        let known = |k: &str| extra.contains(&k) || k == "client_id" || k == "client_secret";
+        let mut kept: Vec<(String, String)> = Vec::new();
+        for (key, value) in params.into_iter().filter(|(k, _)| known(k)) {
+            if kept.iter().any(|(k, _)| *k == key) {
+                return Err(OAuthError::InvalidRequest(format!(
+                    "parameter {key} is repeated"
+                )));
+            }
+            kept.push((key, value));
+        }
+        Ok(Self(kept))
+    }
+
+    fn take(&mut self, key: &str) -> Option<String> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
+/// Who calls introspection or revocation: a client (Basic or body credentials) or any bearer
+/// credential of an account. Answers the caller's account.
+async fn caller_account(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &mut Form,
+) -> Result<latchkey_core::model::AccountId, OAuthError> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| Secret::new(token.trim()));
+    if let Some(token) = bearer {
+        let presented = latchkey_core::service::auth::Presented::Bearer(&token);
+        let client = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        return match app.directory.authenticate(presented, client).await {
+            Ok(who) => Ok(who.account.id),
+            Err(_) => Err(OAuthError::InvalidClient(
+                "the caller's bearer token is not valid".into(),
+            )),
+        };
+    }
+    let (id, secret) =
+        client_credentials(headers, form.take("client_id"), form.take("client_secret"))?;
+    Ok(app
+        .directory
+        .authenticate_client(&id, &secret)
+        .await?
+        .account_id)
+}
+
+/// `POST /auth/oauth2/introspect` (RFC 7662): `token` → `{"active": …}`. The caller sees only
+/// tokens of its own account; any other token is inactive.
+async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let mut form = Form::parse(&body, &["token", "token_type_hint"])?;
+        let account = caller_account(&app, &headers, &mut form).await?;
+        let token = form
+            .take("token")
+            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        Ok::<_, OAuthError>(app.directory.introspect(account, &token).await)
+    }
+    .await;
+    match result {
+        Ok(answer) => {
+            let mut res = Json(answer).into_response();
+            res.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => render(e),
+    }
+}
+
+/// `POST /auth/oauth2/revoke` (RFC 7009): 200 whether or not the token was known.
+async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let mut form = Form::parse(&body, &["token", "token_type_hint"])?;
+        let account = caller_account(&app, &headers, &mut form).await?;
+        let token = form
+            .take("token")
+            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        app.directory.revoke(account, &token).await?;
+        Ok::<_, OAuthError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => render(e),
+    }
+}
+
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
 async fn metadata(State(app): State<AppState>) -> Response {
     let issuer = app.directory.issuer();
     Json(json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/auth/oauth2/token"),
+        "introspection_endpoint": format!("{issuer}/auth/oauth2/introspect"),
+        "revocation_endpoint": format!("{issuer}/auth/oauth2/revoke"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

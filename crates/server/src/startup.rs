@@ -88,6 +88,10 @@ impl Application {
             DirectoryConfig {
                 access_token_ttl: config.access_token_ttl,
                 key_rotation: config.key_rotation,
+                grant_limit: latchkey_core::throttle::Limit {
+                    max_failures: config.grants_per_minute,
+                    window: Duration::from_secs(60),
+                },
                 ..DirectoryConfig::new(config.plate.clone(), hash_key, config.public_url.clone())
             },
         ));
@@ -105,6 +109,10 @@ impl Application {
                 generated_password: created.generated_password,
             });
         directory.init_keys().await.map_err(StartError::Store)?;
+        directory
+            .reload_revocations()
+            .await
+            .map_err(StartError::Store)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -159,6 +167,9 @@ impl Application {
                 // Another node may have rotated; and a primary key past its time is rotated.
                 if let Err(e) = directory.rotate_keys_if_due().await {
                     tracing::warn!(error = %e, "could not rotate the signing keys");
+                }
+                if let Err(e) = directory.reload_revocations().await {
+                    tracing::warn!(error = %e, "could not reload revoked tokens");
                 }
                 if let Err(e) = directory.reload_keys().await {
                     tracing::warn!(error = %e, "could not reload the signing keys");

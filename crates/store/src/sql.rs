@@ -796,6 +796,31 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
+            async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) \
+                     ON CONFLICT (jti) DO NOTHING",
+                )
+                .bind(jti)
+                .bind(micros(expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                Ok(())
+            }
+
+            async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+                sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= $1")
+                    .bind(micros(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                sqlx::query_scalar::<_, String>("SELECT jti FROM revoked_tokens")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(internal)
+            }
+
             async fn service_account_credentials(
                 &self,
                 client: &ClientId,

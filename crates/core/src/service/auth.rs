@@ -57,6 +57,13 @@ impl Directory {
     }
 
     async fn authenticate_pat(&self, value: &str) -> Result<Principal> {
+        let (principal, pat) = self.resolve_pat(value).await?;
+        pat.usage.touch(self.clock.now());
+        Ok(principal)
+    }
+
+    /// A PAT's owner and metadata, if the token is valid now (not expired, user enabled).
+    pub(super) async fn resolve_pat(&self, value: &str) -> Result<(Principal, Arc<CachedPat>)> {
         secret::check_format(TokenKind::Pat, value)?;
         let hash = self.config.hash_key.hash(value);
         let pat = match self.cache.pat(&hash) {
@@ -94,12 +101,12 @@ impl Directory {
             .ok_or_else(|| Error::unauthenticated("the token's user no longer exists"))?;
         refuse_disabled(&user)?;
         let account = self.cached_account(pat.account_id).await?;
-        pat.usage.touch(now);
-        Ok(Principal {
+        let principal = Principal {
             account,
             subject: Subject::User(user),
             via: Via::Pat(pat.name.clone()),
-        })
+        };
+        Ok((principal, pat))
     }
 
     async fn authenticate_password(

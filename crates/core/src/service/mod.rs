@@ -51,6 +51,8 @@ pub struct DirectoryConfig {
     pub access_token_ttl: Duration,
     /// How long a key stays primary before the automatic rotation.
     pub key_rotation: Duration,
+    /// Access tokens one client may obtain per window.
+    pub grant_limit: Limit,
 }
 
 impl DirectoryConfig {
@@ -70,6 +72,10 @@ impl DirectoryConfig {
             issuer,
             access_token_ttl: Duration::from_secs(3600),
             key_rotation: Duration::from_secs(30 * 24 * 3600),
+            grant_limit: Limit {
+                max_failures: 600,
+                window: Duration::from_secs(60),
+            },
         }
     }
 }
@@ -88,6 +94,8 @@ pub struct Directory {
     sealer: KeySealer,
     keys: RwLock<Arc<KeyRing>>,
     last_key_reload: AtomicI64,
+    revoked: dashmap::DashSet<String>,
+    grant_limit: Throttle<crate::names::ClientId>,
 }
 
 impl Directory {
@@ -108,6 +116,8 @@ impl Directory {
             sealer: KeySealer::new(&config.hash_key),
             keys: RwLock::new(Arc::new(KeyRing::empty(&config.issuer))),
             last_key_reload: AtomicI64::new(0),
+            revoked: dashmap::DashSet::new(),
+            grant_limit: Throttle::new(config.grant_limit),
             config,
         }
     }
@@ -144,6 +154,7 @@ impl Directory {
     pub fn prune_throttles(&self) {
         let now = self.clock.now();
         self.user_throttle.prune(now);
+        self.grant_limit.prune(now);
         self.address_throttle.prune(now);
     }
 }

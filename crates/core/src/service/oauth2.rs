@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::authz::{Permit, Principal, Subject, Via};
 use crate::keys::{AUDIENCE, AccessClaims, KeyRing, KeyState, StoredKey};
-use crate::model::{Flow, ServiceAccount};
+use crate::model::{AccountId, Flow, ServiceAccount};
 use crate::names::ClientId;
 use crate::secret::{self, Secret, TokenHash, TokenKind};
 use crate::{Error, Result};
@@ -31,6 +31,8 @@ pub enum OAuthError {
     UnauthorizedClient(String),
     UnsupportedGrantType(String),
     InvalidScope(String),
+    /// Too many tokens for this client; retry after the delay.
+    RateLimited(Duration),
     /// Not the client's fault; logged, answered 500.
     Server(Error),
 }
@@ -126,6 +128,25 @@ impl Directory {
         Ok(rotated)
     }
 
+    /// Authenticates an OAuth2 client by its id and secret.
+    pub async fn authenticate_client(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Arc<ServiceAccount>, OAuthError> {
+        let bad_client = || OAuthError::InvalidClient("client authentication failed".into());
+        let client = ClientId::parse(client_id).map_err(|_| bad_client())?;
+        secret::check_format(TokenKind::ClientSecret, client_secret.expose())
+            .map_err(|_| bad_client())?;
+        let presented = self.config.hash_key.hash(client_secret.expose());
+        let (sa, stored) = self.cached_client(&client).await?.ok_or_else(bad_client)?;
+        if bool::from(presented.0.ct_eq(&stored.0)) {
+            Ok(sa)
+        } else {
+            Err(bad_client())
+        }
+    }
+
     /// The client-credentials grant (RFC 6749 §4.4).
     pub async fn client_credentials_grant(
         &self,
@@ -133,15 +154,12 @@ impl Directory {
         client_secret: &Secret,
         scope: Option<&str>,
     ) -> Result<IssuedToken, OAuthError> {
-        let bad_client = || OAuthError::InvalidClient("client authentication failed".into());
-        let client = ClientId::parse(client_id).map_err(|_| bad_client())?;
-        secret::check_format(TokenKind::ClientSecret, client_secret.expose())
-            .map_err(|_| bad_client())?;
-        let presented = self.config.hash_key.hash(client_secret.expose());
-        let (sa, stored) = self.cached_client(&client).await?.ok_or_else(bad_client)?;
-        if !bool::from(presented.0.ct_eq(&stored.0)) {
-            return Err(bad_client());
+        let sa = self.authenticate_client(client_id, client_secret).await?;
+        let now = self.clock.now();
+        if let Some(wait) = self.grant_limit.locked(&sa.client_id, now) {
+            return Err(OAuthError::RateLimited(wait));
         }
+        self.grant_limit.record_failure(&sa.client_id, now);
         if sa.flow != Flow::ClientCredentials {
             return Err(OAuthError::UnauthorizedClient(
                 "this client is registered for AUTHORIZATION_CODE, not client_credentials".into(),
@@ -156,7 +174,6 @@ impl Directory {
             }
         };
         let account = self.cached_account(sa.account_id).await?;
-        let now = self.clock.now();
         let ttl = self.config.access_token_ttl.as_secs();
         let claims = AccessClaims {
             iss: self.config.issuer.clone(),
@@ -190,6 +207,9 @@ impl Directory {
             }
             other => other?,
         };
+        if self.revoked.contains(&claims.jti) {
+            return Err(Error::unauthenticated("the access token was revoked"));
+        }
         let gone = || Error::unauthenticated("the access token's service account no longer exists");
         let client = ClientId::parse(&claims.client_id).map_err(|_| gone())?;
         let (sa, _) = self.cached_client(&client).await?.ok_or_else(gone)?;
@@ -202,6 +222,89 @@ impl Directory {
             subject: Subject::ServiceAccount(sa),
             via: Via::AccessToken { jti: claims.jti },
         })
+    }
+
+    /// Token introspection (RFC 7662) on behalf of a caller of `account`: tokens of other
+    /// accounts, unknown, expired or revoked tokens are all simply `{"active": false}`.
+    pub async fn introspect(&self, account: AccountId, token: &str) -> serde_json::Value {
+        let inactive = serde_json::json!({ "active": false });
+        if crate::keys::looks_like_jwt(token) {
+            let Ok(principal) = self.authenticate_access_token(token).await else {
+                return inactive;
+            };
+            if principal.account.id != account {
+                return inactive;
+            }
+            let Ok(claims) = self.keys.read().verify(token, self.clock.now()) else {
+                return inactive;
+            };
+            return serde_json::json!({
+                "active": true,
+                "token_type": "Bearer",
+                "scope": claims.scope,
+                "client_id": claims.client_id,
+                "sub": claims.sub,
+                "iss": claims.iss,
+                "aud": claims.aud,
+                "exp": claims.exp,
+                "iat": claims.iat,
+                "jti": claims.jti,
+            });
+        }
+        match self.resolve_pat(token).await {
+            Ok((principal, pat)) if principal.account.id == account => {
+                let mut out = serde_json::json!({
+                    "active": true,
+                    "token_type": "pat",
+                    "scope": DEFAULT_SCOPE,
+                    "sub": principal.urn(&self.config.plate).to_string(),
+                    "username": principal.user().map(|u| u.login.to_string()),
+                    "iss": self.config.issuer,
+                });
+                if let Some(exp) = pat.expires_at {
+                    out["exp"] = exp.timestamp().into();
+                }
+                out
+            }
+            _ => inactive,
+        }
+    }
+
+    /// Token revocation (RFC 7009) on behalf of a caller of `account`. Revoking a PAT deletes it;
+    /// revoking an access token refuses it from the next request on. Tokens the caller's account
+    /// does not own, and unknown tokens, are left alone (and the answer is the same).
+    pub async fn revoke(&self, account: AccountId, token: &str) -> Result<()> {
+        if crate::keys::looks_like_jwt(token) {
+            let Ok(principal) = self.authenticate_access_token(token).await else {
+                return Ok(());
+            };
+            if principal.account.id != account {
+                return Ok(());
+            }
+            let claims = self.keys.read().verify(token, self.clock.now())?;
+            let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
+            self.store.revoke_token(&claims.jti, exp).await?;
+            self.revoked.insert(claims.jti);
+            return Ok(());
+        }
+        if let Ok((principal, pat)) = self.resolve_pat(token).await {
+            if principal.account.id == account {
+                let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
+                self.cache.forget_pat(&hash);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the revoked token ids (other nodes may have added some) and forgets expired ones.
+    pub async fn reload_revocations(&self) -> Result<()> {
+        let ids = self.store.revoked_tokens(self.clock.now()).await?;
+        let fresh: std::collections::HashSet<String> = ids.into_iter().collect();
+        self.revoked.retain(|jti| fresh.contains(jti));
+        for jti in fresh {
+            self.revoked.insert(jti);
+        }
+        Ok(())
     }
 
     /// At most one reload per second for tokens signed by a key this node does not know yet.

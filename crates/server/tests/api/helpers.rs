@@ -120,6 +120,7 @@ impl TestApp {
             hash_key_file: dir.path().join("hash.key"),
             access_token_ttl: std::time::Duration::from_secs(3600),
             key_rotation: std::time::Duration::from_secs(30 * 24 * 3600),
+            grants_per_minute: 30,
         };
         let mut app = TestApp {
             base: String::new(),

@@ -18,7 +18,161 @@ crate::on_both_backends!(
     forged_tokens_are_refused,
     rotation_keeps_earlier_tokens_valid_and_publishes_keys_ahead,
     metadata_describes_the_token_endpoint,
+    introspection_answers_only_for_the_callers_account,
+    revocation_refuses_the_token_from_the_next_call_and_survives_restart,
+    token_requests_beyond_the_per_client_limit_get_429,
 );
+
+/// POSTs a form to an OAuth2 endpoint as the given caller.
+async fn form_post(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    caller: &Auth,
+) -> (u16, String) {
+    let mut req = app.client.post(format!("{}{path}", app.base)).form(form);
+    req = match caller {
+        Auth::Bearer(t) => req.bearer_auth(t),
+        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+        _ => req,
+    };
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn introspect(app: &TestApp, token: &str, caller: &Auth) -> Value {
+    let (status, body) =
+        form_post(app, "/auth/oauth2/introspect", &[("token", token)], caller).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn introspection_answers_only_for_the_callers_account(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let client = service_account(&app, &admin).await;
+    let as_client = Auth::Basic(client.id.clone(), client.secret.clone());
+    let token = access_token(&app, &client).await;
+    let seen = introspect(&app, &token, &as_client).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], client.id);
+    assert_eq!(
+        seen["sub"],
+        format!("urn:v1:eu:identity:credential:{NIC}/oauth2-{}", client.id)
+    );
+    assert_eq!(seen["scope"], "all");
+    assert!(seen["exp"].is_i64());
+    // A PAT, introspected by a bearer credential of the same account.
+    let Auth::Bearer(pat) = &admin else {
+        unreachable!()
+    };
+    let seen = introspect(&app, pat, &admin).await;
+    assert_eq!(
+        (seen["active"].as_bool(), seen["username"].as_str()),
+        (Some(true), Some("admin"))
+    );
+    // Another account's client sees nothing of ours.
+    app.post("/v2/admin/account", &admin, json!({ "nichandle": "lk0042-lk", "email": "b@example.com", "adminPassword": "account b password" }))
+        .await
+        .expect(200);
+    let b_admin = Auth::password("lk0042-lk", "admin", "account b password");
+    let b_client = service_account(&app, &b_admin).await;
+    let as_b = Auth::Basic(b_client.id.clone(), b_client.secret.clone());
+    assert_eq!(
+        introspect(&app, &token, &as_b).await,
+        json!({ "active": false })
+    );
+    assert_eq!(
+        introspect(&app, pat, &as_b).await,
+        json!({ "active": false })
+    );
+    assert_eq!(
+        introspect(&app, "garbage", &as_client).await,
+        json!({ "active": false })
+    );
+    // The caller must authenticate, and name a token.
+    let (status, body) = form_post(
+        &app,
+        "/auth/oauth2/introspect",
+        &[("token", &token)],
+        &Auth::None,
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = form_post(&app, "/auth/oauth2/introspect", &[], &as_client).await;
+    assert!(
+        status == 400 && body.contains("invalid_request"),
+        "{status} {body}"
+    );
+}
+
+async fn revocation_refuses_the_token_from_the_next_call_and_survives_restart(mut app: TestApp) {
+    let admin = app.admin_pat().await;
+    let client = service_account(&app, &admin).await;
+    let as_client = Auth::Basic(client.id.clone(), client.secret.clone());
+    let token = access_token(&app, &client).await;
+    let other = access_token(&app, &client).await;
+    app.get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect_error(403, "Client::Forbidden");
+    let (status, _) = form_post(
+        &app,
+        "/auth/oauth2/revoke",
+        &[("token", &token)],
+        &as_client,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let msg = app
+        .get("/1.0/me", &Auth::Bearer(token.clone()))
+        .await
+        .expect_error(401, "Client::Unauthorized");
+    assert!(msg.contains("revoked"), "{msg}");
+    assert_eq!(introspect(&app, &token, &as_client).await["active"], false);
+    app.get("/1.0/me", &Auth::Bearer(other.clone()))
+        .await
+        .expect_error(403, "Client::Forbidden");
+    // Unknown tokens are answered alike.
+    let (status, _) = form_post(
+        &app,
+        "/auth/oauth2/revoke",
+        &[("token", "garbage")],
+        &as_client,
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Revoking a PAT deletes it.
+    let pat = app.create_pat(&admin, "admin", "short-lived").await;
+    let (status, _) = form_post(&app, "/auth/oauth2/revoke", &[("token", &pat)], &admin).await;
+    assert_eq!(status, 200);
+    app.get("/1.0/me", &Auth::Bearer(pat))
+        .await
+        .expect_error(401, "Client::Unauthorized");
+    app.restart().await;
+    app.get("/1.0/me", &Auth::Bearer(token))
+        .await
+        .expect_error(401, "Client::Unauthorized");
+    app.get("/1.0/me", &Auth::Bearer(other))
+        .await
+        .expect_error(403, "Client::Forbidden");
+}
+
+async fn token_requests_beyond_the_per_client_limit_get_429(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let client = service_account(&app, &admin).await;
+    let other = service_account(&app, &admin).await;
+    let grant = [("grant_type", "client_credentials")];
+    for _ in 0..30 {
+        access_token(&app, &client).await;
+    }
+    let (status, headers, body) =
+        token_request(&app, &grant, Some((&client.id, &client.secret))).await;
+    assert_eq!(status, 429, "{body}");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    access_token(&app, &other).await;
+    app.advance(TimeDelta::seconds(60));
+    access_token(&app, &client).await;
+}
 
 pub struct Client {
     pub id: String,
