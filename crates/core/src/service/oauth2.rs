@@ -287,11 +287,11 @@ impl Directory {
             self.revoked.insert(claims.jti);
             return Ok(());
         }
-        if let Ok((principal, pat)) = self.resolve_pat(token).await {
-            if principal.account.id == account {
-                let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
-                self.cache.forget_pat(&hash);
-            }
+        if let Ok((principal, pat)) = self.resolve_pat(token).await
+            && principal.account.id == account
+        {
+            let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
+            self.cache.forget_pat(&hash);
         }
         Ok(())
     }
