@@ -35,10 +35,10 @@ pub struct ServerArgs {
         env = "LATCHKEY_URL",
         default_value = "http://127.0.0.1:5080"
     )]
-    url: String,
+    pub url: String,
     /// Print the server's JSON instead of a summary.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 pub async fn run(cmd: AccountCommand) -> anyhow::Result<()> {
@@ -91,14 +91,14 @@ pub async fn run(cmd: AccountCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_json(v: &Value) {
+pub fn print_json(v: &Value) {
     #[allow(clippy::print_stdout)]
     {
         println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
     }
 }
 
-async fn call(
+pub async fn call(
     server: &ServerArgs,
     method: reqwest::Method,
     path: &str,

@@ -2,6 +2,7 @@
 //! to a running server as its operator.
 
 mod account;
+mod keys;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,6 +32,9 @@ enum Command {
     /// Manage the installation's accounts (operator only).
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Manage the signing keys of access tokens (operator only).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
             Command::Serve(settings) => serve(settings).await,
             Command::CheckConfig(settings) => check_config(&settings),
             Command::Account(cmd) => account::run(cmd).await,
+            Command::Keys(cmd) => keys::run(cmd).await,
         }
     });
     match result {

@@ -163,7 +163,7 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
 }
 
 #[tokio::test]
-async fn account_create_makes_a_tenant_through_the_api() {
+async fn account_create_and_keys_rotate_work_through_the_api() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start_with(
         data.path(),
@@ -205,6 +205,17 @@ async fn account_create_makes_a_tenant_through_the_api() {
     assert_eq!(
         String::from_utf8_lossy(&listed.stdout),
         "lk0001-lk\nlk0002-lk\n"
+    );
+    let rotated = run(&["keys", "rotate"], "operator password");
+    let states = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(
+        states.contains("RETIRED") && states.contains("PRIMARY") && states.contains("STAGED"),
+        "{states}"
     );
     let refused = run(&["account", "list"], "wrong password");
     assert!(!refused.status.success());
