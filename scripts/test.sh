@@ -25,5 +25,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
-# One closing line for the whole suite: every test binary's counts added up.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$log"
+# Interoperability with real clients from PyPI (installed by the script itself).
+interop/run.sh 2>&1 | tee -a "$log"
+# One closing line for the whole suite: cargo's and pytest's counts added up.
+awk '/^test result:/ { p += $4; f += $6 }
+     /^[0-9]+ passed/ { p += $1; for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) f += $i }
+     END { printf "%d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$log"

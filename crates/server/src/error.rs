@@ -59,6 +59,8 @@ impl IntoResponse for ApiError {
                 axum::Json(json!({
                     "class": "Client::Forbidden",
                     "message": "User not granted for this request",
+                    // What the OVHcloud SDKs read to raise their "not granted" error.
+                    "errorCode": "NOT_GRANTED_CALL",
                     "details": {
                         "unauthorizedActionsByAuthentication": "",
                         "unauthorizedActionsByIAM": actions.join(","),

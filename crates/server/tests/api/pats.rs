@@ -299,6 +299,7 @@ async fn pat_carries_exactly_its_users_rights(app: TestApp) {
     .expect(200);
     let refused = app.get("/1.0/me/identity/user", &john).await;
     refused.expect_error(403, "Client::Forbidden");
+    assert_eq!(refused.json()["errorCode"], "NOT_GRANTED_CALL");
     assert_eq!(
         refused.json()["details"]["unauthorizedActionsByIAM"],
         "account:apiovh:me/identity/user/get"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Interoperability tests with real clients from PyPI, against the real `latchkey` binary.
+# Installs the pinned clients into a virtual environment under target/ (made anew when
+# requirements.txt changes), builds the binary, and runs pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/interop-venv
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s interop/requirements.txt "$stamp"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
+  cp interop/requirements.txt "$stamp"
+fi
+cargo build --quiet --locked -p latchkey
+LATCHKEY_BIN="$PWD/target/debug/latchkey" "$venv/bin/python" -m pytest -q -p no:cacheprovider interop "$@"
