@@ -16,7 +16,7 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -192,7 +192,8 @@ pub const AUDIENCE: &str = "latchkey";
 
 /// The keys ready for use: one to sign with, all that verify, and the JWKS that publishes them.
 pub struct KeyRing {
-    signer: Option<(String, EncodingKey)>,
+    /// The primary key's id, its JWS header (base64url, computed once) and its key pair.
+    signer: Option<(String, String, Ed25519KeyPair)>,
     verifiers: HashMap<String, (DecodingKey, Option<DateTime<Utc>>)>,
     jwks: Value,
     issuer: String,
@@ -201,7 +202,7 @@ pub struct KeyRing {
 impl fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyRing")
-            .field("signer", &self.signer.as_ref().map(|(kid, _)| kid))
+            .field("signer", &self.signer.as_ref().map(|(kid, _, _)| kid))
             .field("verifiers", &self.verifiers.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -231,7 +232,15 @@ impl KeyRing {
             published.push(json!({ "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": key.kid, "x": x }));
             if key.state == KeyState::Primary {
                 let der = sealer.open(&key.kid, &key.sealed_private)?;
-                signer = Some((key.kid.clone(), EncodingKey::from_ed_der(&der)));
+                let pair = Ed25519KeyPair::from_pkcs8(&der).map_err(|_| {
+                    Error::internal(format!("signing key {} does not parse", key.kid))
+                })?;
+                let header = json!({ "alg": "EdDSA", "kid": key.kid, "typ": "at+jwt" });
+                signer = Some((
+                    key.kid.clone(),
+                    URL_SAFE_NO_PAD.encode(header.to_string()),
+                    pair,
+                ));
             }
         }
         Ok(Self {
@@ -265,16 +274,22 @@ impl KeyRing {
         self.verifiers.contains_key(kid)
     }
 
-    /// Signs claims with the primary key.
+    /// Signs claims with the primary key (JWS compact serialisation, RFC 7515). The key pair is
+    /// parsed once per ring, not per token.
     pub fn sign(&self, claims: &AccessClaims) -> Result<String> {
-        let (kid, key) = self
+        let (_, header, pair) = self
             .signer
             .as_ref()
             .ok_or_else(|| Error::internal("no primary signing key"))?;
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(kid.clone());
-        header.typ = Some("at+jwt".to_owned());
-        jsonwebtoken::encode(&header, claims, key).map_err(Error::internal)
+        let payload = serde_json::to_vec(claims).map_err(Error::internal)?;
+        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 100);
+        token.push_str(header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let signature = pair.sign(token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
+        Ok(token)
     }
 
     /// Verifies signature, algorithm, issuer and audience, and expiry against `now`.

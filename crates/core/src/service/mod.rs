@@ -95,6 +95,7 @@ pub struct Directory {
     keys: RwLock<Arc<KeyRing>>,
     last_key_reload: AtomicI64,
     revoked: dashmap::DashSet<String>,
+    verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
     grant_limit: Throttle<crate::names::ClientId>,
 }
 
@@ -117,6 +118,7 @@ impl Directory {
             keys: RwLock::new(Arc::new(KeyRing::empty(&config.issuer))),
             last_key_reload: AtomicI64::new(0),
             revoked: dashmap::DashSet::new(),
+            verified: dashmap::DashMap::new(),
             grant_limit: Throttle::new(config.grant_limit),
             config,
         }

@@ -20,6 +20,9 @@ use crate::{Error, Result};
 
 use super::Directory;
 
+/// Verified access tokens kept in memory before the cache starts over.
+const VERIFIED_CACHE_MAX: usize = 100_000;
+
 /// The scope every token carries: the service account's full rights, as its policies define them.
 pub const DEFAULT_SCOPE: &str = "all";
 
@@ -181,7 +184,7 @@ impl Directory {
             aud: AUDIENCE.to_owned(),
             exp: now.timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
             iat: now.timestamp(),
-            jti: uuid::Uuid::new_v4().simple().to_string(),
+            jti: format!("{:032x}", rand::random::<u128>()),
             client_id: sa.client_id.to_string(),
             scope: scope.to_owned(),
         };
@@ -195,17 +198,36 @@ impl Directory {
 
     /// Resolves an access token to its service account.
     pub(super) async fn authenticate_access_token(&self, token: &str) -> Result<Principal> {
+        Ok(self.resolve_access_token(token).await?.0)
+    }
+
+    /// Verifies an access token (signature once per token: verified claims are cached by keyed
+    /// hash), then checks expiry, revocation and that its service account still exists.
+    async fn resolve_access_token(&self, token: &str) -> Result<(Principal, Arc<AccessClaims>)> {
         let now = self.clock.now();
-        let ring = Arc::clone(&self.keys.read());
-        let claims = match ring.verify(token, now) {
-            Err(Error::Unauthenticated(m))
-                if m.contains("unknown key") && self.may_reload_keys() =>
-            {
-                self.reload_keys().await?;
+        let key = self.config.hash_key.hash(token);
+        let claims = match self.verified.get(&key).map(|e| Arc::clone(e.value())) {
+            Some(claims) if claims.exp > now.timestamp() => claims,
+            Some(_) => return Err(Error::unauthenticated("the access token has expired")),
+            None => {
                 let ring = Arc::clone(&self.keys.read());
-                ring.verify(token, now)?
+                let claims = match ring.verify(token, now) {
+                    Err(Error::Unauthenticated(m))
+                        if m.contains("unknown key") && self.may_reload_keys() =>
+                    {
+                        self.reload_keys().await?;
+                        let ring = Arc::clone(&self.keys.read());
+                        ring.verify(token, now)?
+                    }
+                    other => other?,
+                };
+                if self.verified.len() >= VERIFIED_CACHE_MAX {
+                    self.verified.clear();
+                }
+                let claims = Arc::new(claims);
+                self.verified.insert(key, Arc::clone(&claims));
+                claims
             }
-            other => other?,
         };
         if self.revoked.contains(&claims.jti) {
             return Err(Error::unauthenticated("the access token was revoked"));
@@ -217,11 +239,14 @@ impl Directory {
         if sa.urn(&self.config.plate, &account.nic).as_str() != claims.sub {
             return Err(gone());
         }
-        Ok(Principal {
+        let principal = Principal {
             account,
             subject: Subject::ServiceAccount(sa),
-            via: Via::AccessToken { jti: claims.jti },
-        })
+            via: Via::AccessToken {
+                jti: claims.jti.clone(),
+            },
+        };
+        Ok((principal, claims))
     }
 
     /// Token introspection (RFC 7662) on behalf of a caller of `account`: tokens of other
@@ -229,15 +254,12 @@ impl Directory {
     pub async fn introspect(&self, account: AccountId, token: &str) -> serde_json::Value {
         let inactive = serde_json::json!({ "active": false });
         if crate::keys::looks_like_jwt(token) {
-            let Ok(principal) = self.authenticate_access_token(token).await else {
+            let Ok((principal, claims)) = self.resolve_access_token(token).await else {
                 return inactive;
             };
             if principal.account.id != account {
                 return inactive;
             }
-            let Ok(claims) = self.keys.read().verify(token, self.clock.now()) else {
-                return inactive;
-            };
             return serde_json::json!({
                 "active": true,
                 "token_type": "Bearer",
@@ -275,16 +297,15 @@ impl Directory {
     /// does not own, and unknown tokens, are left alone (and the answer is the same).
     pub async fn revoke(&self, account: AccountId, token: &str) -> Result<()> {
         if crate::keys::looks_like_jwt(token) {
-            let Ok(principal) = self.authenticate_access_token(token).await else {
+            let Ok((principal, claims)) = self.resolve_access_token(token).await else {
                 return Ok(());
             };
             if principal.account.id != account {
                 return Ok(());
             }
-            let claims = self.keys.read().verify(token, self.clock.now())?;
             let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
             self.store.revoke_token(&claims.jti, exp).await?;
-            self.revoked.insert(claims.jti);
+            self.revoked.insert(claims.jti.clone());
             return Ok(());
         }
         if let Ok((principal, pat)) = self.resolve_pat(token).await
