@@ -133,6 +133,22 @@ impl fmt::Debug for TokenHash {
 }
 
 impl TokenHash {
+    /// Lowercase hexadecimal, as revocation events carry it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn from_hex(s: &str) -> Option<Self> {
+        if s.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
         let arr: [u8; 32] = bytes
             .try_into()
@@ -216,6 +232,13 @@ mod tests {
                 || !value.contains('A')
         );
         assert!(check_format(TokenKind::Pat, "").is_err());
+    }
+
+    #[test]
+    fn token_hash_round_trips_through_hex() {
+        let hash = HashKey::generate().hash("x");
+        assert_eq!(TokenHash::from_hex(&hash.to_hex()), Some(hash));
+        assert_eq!(TokenHash::from_hex("zz"), None);
     }
 
     #[test]

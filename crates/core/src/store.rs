@@ -121,6 +121,59 @@ pub struct ServiceAccountChanges {
     pub callback_urls: Option<Vec<CallbackUrl>>,
 }
 
+/// What a revocation event invalidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationKind {
+    /// A PAT (subject: its keyed hash, hex).
+    Pat,
+    /// A local user's state or group (subject: the user id).
+    User,
+    /// A group's role (subject: `{account id}/{group name}`).
+    Group,
+    /// A service account (subject: its client id).
+    Client,
+    /// One access token (subject: its `jti`).
+    AccessToken,
+}
+
+impl RevocationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationKind::Pat => "pat",
+            RevocationKind::User => "user",
+            RevocationKind::Group => "group",
+            RevocationKind::Client => "client",
+            RevocationKind::AccessToken => "token",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pat" => RevocationKind::Pat,
+            "user" => RevocationKind::User,
+            "group" => RevocationKind::Group,
+            "client" => RevocationKind::Client,
+            "token" => RevocationKind::AccessToken,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRevocation {
+    pub kind: RevocationKind,
+    pub subject: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationEvent {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub at: DateTime<Utc>,
+}
+
 /// The store. Lookups of a missing row return `Ok(None)`; changes to a missing row return
 /// `Error::NotFound`; unique-constraint violations return `Error::Conflict`.
 #[async_trait]
@@ -221,6 +274,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         next_staged: StoredKey,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+
+    // Revocation events.
+    /// Appends an event; returns its id.
+    async fn record_revocation(&self, event: &NewRevocation) -> Result<i64>;
+    /// Events with an id above `after`, oldest first, at most `limit`.
+    async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>>;
+    /// The id of the newest event (0 when there is none).
+    async fn last_revocation_id(&self) -> Result<i64>;
+    /// Forgets events older than `before`.
+    async fn prune_revocations(&self, before: DateTime<Utc>) -> Result<()>;
 
     // Revoked access tokens.
     /// Records a revoked token id until the token would have expired anyway.

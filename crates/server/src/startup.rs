@@ -113,6 +113,10 @@ impl Application {
             .reload_revocations()
             .await
             .map_err(StartError::Store)?;
+        directory
+            .init_revocation_events()
+            .await
+            .map_err(StartError::Store)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -130,6 +134,11 @@ impl Application {
             directory,
             bootstrapped,
         })
+    }
+
+    /// The directory this server runs on (tests drive its periodic work directly).
+    pub fn directory(&self) -> Arc<Directory> {
+        Arc::clone(&self.directory)
     }
 
     /// The bound port (useful when listening on port 0).
@@ -168,11 +177,25 @@ impl Application {
                 if let Err(e) = directory.rotate_keys_if_due().await {
                     tracing::warn!(error = %e, "could not rotate the signing keys");
                 }
+                if let Err(e) = directory.prune_revocation_events().await {
+                    tracing::warn!(error = %e, "could not prune revocation events");
+                }
                 if let Err(e) = directory.reload_revocations().await {
                     tracing::warn!(error = %e, "could not reload revoked tokens");
                 }
                 if let Err(e) = directory.reload_keys().await {
                     tracing::warn!(error = %e, "could not reload the signing keys");
+                }
+            }
+        });
+        // Other nodes' revocations, every second.
+        let directory = Arc::clone(&self.directory);
+        let revocations = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = directory.apply_revocation_events().await {
+                    tracing::warn!(error = %e, "could not read revocation events");
                 }
             }
         });
@@ -183,6 +206,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         housekeeping.abort();
+        revocations.abort();
         if let Err(e) = self.directory.flush_usage().await {
             tracing::warn!(error = %e, "could not record token usage at shutdown");
         }

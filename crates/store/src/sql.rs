@@ -29,8 +29,9 @@ macro_rules! impl_store {
         use latchkey_core::names::{ClientId, GroupName, Login, Nic, TokenName};
         use latchkey_core::secret::TokenHash;
         use latchkey_core::store::{
-            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser,
-            PatChanges, ROOT_GROUP, ServiceAccountChanges, Store, UserChanges,
+            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewRevocation,
+            NewServiceAccount, NewUser, PatChanges, ROOT_GROUP, RevocationEvent,
+            ServiceAccountChanges, Store, UserChanges,
         };
         use latchkey_core::{Error, Result};
         use sqlx::AssertSqlSafe;
@@ -794,6 +795,51 @@ macro_rules! impl_store {
                     .map_err(internal)?;
                 commit(tx).await?;
                 Ok(true)
+            }
+
+            async fn record_revocation(&self, event: &NewRevocation) -> Result<i64> {
+                sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO revocation_events (kind, subject, at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(event.kind.as_str())
+                .bind(&event.subject)
+                .bind(micros(event.at))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(internal)
+            }
+
+            async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>> {
+                let rows = sqlx::query_as::<_, (i64, String, String, i64)>(
+                    "SELECT id, kind, subject, at FROM revocation_events WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                rows.into_iter()
+                    .map(|(id, kind, subject, at)| {
+                        Ok(RevocationEvent { id, kind, subject, at: crate::rows::time(at)? })
+                    })
+                    .collect()
+            }
+
+            async fn last_revocation_id(&self) -> Result<i64> {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM revocation_events")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map(|id| id.unwrap_or(0))
+                    .map_err(internal)
+            }
+
+            async fn prune_revocations(&self, before: DateTime<Utc>) -> Result<()> {
+                sqlx::query("DELETE FROM revocation_events WHERE at < $1")
+                    .bind(micros(before))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                Ok(())
             }
 
             async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<()> {

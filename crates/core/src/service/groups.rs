@@ -3,7 +3,7 @@
 use crate::authz::Permit;
 use crate::model::{Group, Role};
 use crate::names::{Description, GroupName};
-use crate::store::{GroupChanges, NewGroup};
+use crate::store::{GroupChanges, NewGroup, RevocationKind};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -53,6 +53,11 @@ impl Directory {
             .update_group(permit.account(), name, changes, self.clock.now())
             .await?;
         self.cache.forget_group(permit.account(), name);
+        self.announce(
+            RevocationKind::Group,
+            format!("{}/{name}", permit.account()),
+        )
+        .await;
         Ok(group)
     }
 
@@ -66,6 +71,11 @@ impl Directory {
         }
         self.store.delete_group(permit.account(), name).await?;
         self.cache.forget_group(permit.account(), name);
+        self.announce(
+            RevocationKind::Group,
+            format!("{}/{name}", permit.account()),
+        )
+        .await;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod cache;
 pub mod groups;
 pub mod oauth2;
 pub mod pats;
+mod revocations;
 pub mod service_accounts;
 pub mod users;
 
@@ -96,6 +97,7 @@ pub struct Directory {
     last_key_reload: AtomicI64,
     revoked: dashmap::DashSet<String>,
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
+    last_event: AtomicI64,
     grant_limit: Throttle<crate::names::ClientId>,
 }
 
@@ -119,6 +121,7 @@ impl Directory {
             last_key_reload: AtomicI64::new(0),
             revoked: dashmap::DashSet::new(),
             verified: dashmap::DashMap::new(),
+            last_event: AtomicI64::new(0),
             grant_limit: Throttle::new(config.grant_limit),
             config,
         }

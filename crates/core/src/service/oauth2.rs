@@ -16,6 +16,7 @@ use crate::keys::{AUDIENCE, AccessClaims, KeyRing, KeyState, StoredKey};
 use crate::model::{AccountId, Flow, ServiceAccount};
 use crate::names::ClientId;
 use crate::secret::{self, Secret, TokenHash, TokenKind};
+use crate::store::RevocationKind;
 use crate::{Error, Result};
 
 use super::Directory;
@@ -306,6 +307,8 @@ impl Directory {
             let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
             self.store.revoke_token(&claims.jti, exp).await?;
             self.revoked.insert(claims.jti.clone());
+            self.announce(RevocationKind::AccessToken, claims.jti.clone())
+                .await;
             return Ok(());
         }
         if let Ok((principal, pat)) = self.resolve_pat(token).await
@@ -313,6 +316,7 @@ impl Directory {
         {
             let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
             self.cache.forget_pat(&hash);
+            self.announce(RevocationKind::Pat, hash.to_hex()).await;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use crate::authz::Permit;
 use crate::model::{Pat, User};
 use crate::names::{Description, Login, TokenName};
 use crate::secret::{self, Secret, TokenKind};
-use crate::store::{NewPat, PatChanges};
+use crate::store::{NewPat, PatChanges, RevocationKind};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -118,6 +118,8 @@ impl Directory {
             )
             .await?;
         self.cache.forget_pat(&record.hash);
+        self.announce(RevocationKind::Pat, record.hash.to_hex())
+            .await;
         Ok(self.with_live_usage(record.pat))
     }
 
@@ -126,6 +128,7 @@ impl Directory {
         let user = self.pat_owner(permit, login).await?;
         let hash = self.store.delete_pat(user.id, name).await?;
         self.cache.forget_pat(&hash);
+        self.announce(RevocationKind::Pat, hash.to_hex()).await;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use crate::authz::Permit;
 use crate::model::{Flow, ServiceAccount};
 use crate::names::{CallbackUrl, ClientId, Description, DisplayName};
 use crate::secret::{self, Secret, TokenKind};
-use crate::store::{NewServiceAccount, ServiceAccountChanges};
+use crate::store::{NewServiceAccount, RevocationKind, ServiceAccountChanges};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -104,6 +104,8 @@ impl Directory {
             .update_service_account(permit.account(), client, changes)
             .await?;
         self.cache.forget_client(client);
+        self.announce(RevocationKind::Client, client.to_string())
+            .await;
         Ok(sa)
     }
 
@@ -113,6 +115,8 @@ impl Directory {
             .delete_service_account(permit.account(), client)
             .await?;
         self.cache.forget_client(client);
+        self.announce(RevocationKind::Client, client.to_string())
+            .await;
         Ok(())
     }
 }

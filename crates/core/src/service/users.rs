@@ -5,7 +5,7 @@ use crate::model::{User, UserStatus, UserType};
 use crate::names::{Description, Email, GroupName, Login};
 use crate::password;
 use crate::secret::Secret;
-use crate::store::{DEFAULT_USER_GROUP, NewUser, UserChanges};
+use crate::store::{DEFAULT_USER_GROUP, NewUser, RevocationKind, UserChanges};
 use crate::{Error, Result};
 
 use super::{Directory, blocking};
@@ -102,6 +102,8 @@ impl Directory {
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
         self.cache.forget_user(user.id, &[]);
+        self.announce(RevocationKind::User, user.id.to_string())
+            .await;
         Ok(user)
     }
 
@@ -130,6 +132,8 @@ impl Directory {
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
         self.cache.forget_user(user.id, &[]);
+        self.announce(RevocationKind::User, user.id.to_string())
+            .await;
         Ok(user)
     }
 
@@ -141,6 +145,11 @@ impl Directory {
         }
         let tokens = self.store.delete_user(permit.account(), login).await?;
         self.cache.forget_user(current.id, &tokens);
+        self.announce(RevocationKind::User, current.id.to_string())
+            .await;
+        for hash in &tokens {
+            self.announce(RevocationKind::Pat, hash.to_hex()).await;
+        }
         Ok(())
     }
 

@@ -86,10 +86,11 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub admin: Auth,
     config: Config,
+    pub directory: Option<std::sync::Arc<latchkey_core::service::Directory>>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     _db: Option<PostgresDatabase>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -128,10 +129,11 @@ impl TestApp {
             clock: Arc::new(ManualClock::starting_now()),
             admin: Auth::password(NIC, "admin", ADMIN_PASSWORD),
             config,
+            directory: None,
             shutdown: None,
             server: None,
             _db: db,
-            _dir: dir,
+            _dir: Some(dir),
         };
         app.start().await;
         app
@@ -142,6 +144,7 @@ impl TestApp {
             .await
             .unwrap();
         self.base = format!("http://127.0.0.1:{}", built.port());
+        self.directory = Some(built.directory());
         let (tx, rx) = oneshot::channel::<()>();
         self.shutdown = Some(tx);
         self.server = Some(tokio::spawn(async move {
@@ -152,6 +155,34 @@ impl TestApp {
                 .await
                 .unwrap();
         }));
+    }
+
+    /// A second server on the same database and hash key, as another node of a cluster.
+    pub async fn another_node(&self) -> TestApp {
+        let mut node = TestApp {
+            base: String::new(),
+            client: reqwest::Client::new(),
+            clock: self.clock.clone(),
+            admin: self.admin.clone(),
+            config: self.config.clone(),
+            directory: None,
+            shutdown: None,
+            server: None,
+            _db: None,
+            _dir: None,
+        };
+        node.start().await;
+        node
+    }
+
+    /// Applies the revocation events other nodes recorded (the server does it every second).
+    pub async fn apply_revocation_events(&self) -> usize {
+        self.directory
+            .as_ref()
+            .unwrap()
+            .apply_revocation_events()
+            .await
+            .unwrap()
     }
 
     /// Stops the server gracefully and starts a new one on the same data.

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod authentication;
 mod bad_input;
+mod cluster;
 mod groups;
 mod isolation;
 mod oauth2;

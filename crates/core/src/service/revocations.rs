@@ -1,0 +1,100 @@
+//! Revocation events between nodes. Every change that must end a credential's use — a token
+//! deleted or revoked, a user disabled, changed or deleted, a group's role changed, a service
+//! account changed or deleted — is invalidated in this node's cache at once and recorded in the
+//! store; every node applies the events recorded after the last one it applied, every second.
+
+use std::sync::atomic::Ordering;
+
+use crate::Result;
+use crate::model::{AccountId, UserId};
+use crate::names::{ClientId, GroupName};
+use crate::secret::TokenHash;
+use crate::store::{NewRevocation, RevocationKind};
+
+use super::Directory;
+
+/// Events read per store round trip.
+const BATCH: i64 = 1000;
+
+impl Directory {
+    /// Records an event for the other nodes. A failure is logged: this node is already
+    /// invalidated, and the others would otherwise only be late.
+    pub(super) async fn announce(&self, kind: RevocationKind, subject: String) {
+        let event = NewRevocation {
+            kind,
+            subject,
+            at: self.clock.now(),
+        };
+        if let Err(e) = self.store.record_revocation(&event).await {
+            tracing::error!(error = %e, kind = kind.as_str(), "could not record a revocation event");
+        }
+    }
+
+    /// Starts reading events after the newest one (a starting node's caches are empty).
+    pub async fn init_revocation_events(&self) -> Result<()> {
+        let last = self.store.last_revocation_id().await?;
+        self.last_event.store(last, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Applies the events recorded since the last one applied; returns how many.
+    pub async fn apply_revocation_events(&self) -> Result<usize> {
+        let mut applied = 0;
+        loop {
+            let after = self.last_event.load(Ordering::SeqCst);
+            let events = self.store.revocations_since(after, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                return Ok(applied);
+            };
+            for event in &events {
+                self.apply(&event.kind, &event.subject);
+            }
+            applied += events.len();
+            self.last_event.fetch_max(last, Ordering::SeqCst);
+            if events.len() < BATCH as usize {
+                return Ok(applied);
+            }
+        }
+    }
+
+    fn apply(&self, kind: &str, subject: &str) {
+        match RevocationKind::parse(kind) {
+            Some(RevocationKind::Pat) => {
+                if let Some(hash) = TokenHash::from_hex(subject) {
+                    self.cache.forget_pat(&hash);
+                }
+            }
+            Some(RevocationKind::User) => {
+                if let Ok(id) = subject.parse() {
+                    self.cache.forget_user(UserId(id), &[]);
+                }
+            }
+            Some(RevocationKind::Group) => {
+                let parsed = subject.split_once('/').and_then(|(account, name)| {
+                    Some((
+                        AccountId(account.parse().ok()?),
+                        GroupName::parse(name).ok()?,
+                    ))
+                });
+                if let Some((account, name)) = parsed {
+                    self.cache.forget_group(account, &name);
+                }
+            }
+            Some(RevocationKind::Client) => {
+                if let Ok(client) = ClientId::parse(subject) {
+                    self.cache.forget_client(&client);
+                }
+            }
+            Some(RevocationKind::AccessToken) => {
+                self.revoked.insert(subject.to_owned());
+            }
+            None => tracing::warn!(kind, "unknown revocation event kind"),
+        }
+    }
+
+    /// Forgets events older than a day: a node away longer restarts with empty caches.
+    pub async fn prune_revocation_events(&self) -> Result<()> {
+        let before = self.clock.now() - chrono::TimeDelta::days(1);
+        self.store.prune_revocations(before).await
+    }
+}

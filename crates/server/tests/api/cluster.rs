@@ -1,0 +1,67 @@
+//! Two servers on one PostgreSQL database (a cluster): what one node revokes, the other refuses
+//! once it has applied the revocation events (every second in a running server; driven
+//! explicitly here so the test does not depend on timing).
+
+use serde_json::json;
+
+use crate::helpers::{Auth, Backend, TestApp};
+use crate::oauth2::{access_token, service_account};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_on_one_node_reach_the_other() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.another_node().await;
+    let admin = a.admin_pat().await;
+    a.create_user(&admin, "john", "ADMIN").await;
+    let john = Auth::Bearer(a.create_pat(&admin, "john", "johns").await);
+    let spare = Auth::Bearer(a.create_pat(&admin, "john", "spare").await);
+    let client = service_account(&a, &admin).await;
+    let token = Auth::Bearer(access_token(&a, &client).await);
+    // Node B has seen (and cached) every credential.
+    b.get("/1.0/me", &john).await.expect(200);
+    b.get("/1.0/me", &spare).await.expect(200);
+    b.get("/1.0/me", &token)
+        .await
+        .expect_error(403, "Client::Forbidden");
+
+    // Deleting a PAT on A.
+    a.delete("/1.0/me/identity/user/john/token/johns", &admin)
+        .await
+        .expect(200);
+    b.apply_revocation_events().await;
+    b.get("/1.0/me", &john)
+        .await
+        .expect_error(401, "Client::Unauthorized");
+    b.get("/1.0/me", &spare).await.expect(200);
+
+    // Moving the user out of ADMIN on A.
+    a.put(
+        "/1.0/me/identity/user/john",
+        &admin,
+        json!({ "group": "DEFAULT" }),
+    )
+    .await
+    .expect(200);
+    b.apply_revocation_events().await;
+    b.get("/1.0/me", &spare)
+        .await
+        .expect_error(403, "Client::Forbidden");
+
+    // Disabling the user on A.
+    a.post("/1.0/me/identity/user/john/disable", &admin, json!({}))
+        .await
+        .expect(200);
+    b.apply_revocation_events().await;
+    b.get("/1.0/me", &spare)
+        .await
+        .expect_error(401, "Client::Unauthorized");
+
+    // Deleting the service account on A.
+    a.delete(&format!("/1.0/me/api/oauth2/client/{}", client.id), &admin)
+        .await
+        .expect(200);
+    b.apply_revocation_events().await;
+    b.get("/1.0/me", &token)
+        .await
+        .expect_error(401, "Client::Unauthorized");
+}
