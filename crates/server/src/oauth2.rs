@@ -228,15 +228,25 @@ async fn caller_account(
         .account_id)
 }
 
+/// The caller's account and the `token` parameter of an introspection or revocation request.
+async fn token_request_of(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(latchkey_core::model::AccountId, String), OAuthError> {
+    let mut form = Form::parse(body, &["token", "token_type_hint"])?;
+    let account = caller_account(app, headers, &mut form).await?;
+    let token = form
+        .take("token")
+        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+    Ok((account, token))
+}
+
 /// `POST /auth/oauth2/introspect` (RFC 7662): `token` → `{"active": …}`. The caller sees only
 /// tokens of its own account; any other token is inactive.
 async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
-        let mut form = Form::parse(&body, &["token", "token_type_hint"])?;
-        let account = caller_account(&app, &headers, &mut form).await?;
-        let token = form
-            .take("token")
-            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        let (account, token) = token_request_of(&app, &headers, &body).await?;
         Ok::<_, OAuthError>(app.directory.introspect(account, &token).await)
     }
     .await;
@@ -254,11 +264,7 @@ async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes
 /// `POST /auth/oauth2/revoke` (RFC 7009): 200 whether or not the token was known.
 async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
-        let mut form = Form::parse(&body, &["token", "token_type_hint"])?;
-        let account = caller_account(&app, &headers, &mut form).await?;
-        let token = form
-            .take("token")
-            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        let (account, token) = token_request_of(&app, &headers, &body).await?;
         app.directory.revoke(account, &token).await?;
         Ok::<_, OAuthError>(())
     }

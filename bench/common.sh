@@ -1,0 +1,42 @@
+# Shared by the bench scripts: wrk (installed from Debian when missing), the release binary, a
+# server on a fresh data directory (stopped on exit), and `run NAME PATH [wrk args…]`, which
+# prints req/s and p99 and keeps wrk's output in bench/results/.
+# Expects DURATION, CONNECTIONS, THREADS, PORT, OUT; sets BASE and PASSWORD.
+
+mkdir -p "$OUT"
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+cargo build --release -q -p latchkey
+
+DATA=$(mktemp -d)
+PASSWORD="bench password $$"
+BASE="http://127.0.0.1:$PORT"
+LATCHKEY_DATA_DIR="$DATA" LATCHKEY_LISTEN="127.0.0.1:$PORT" LATCHKEY_ADMIN_PASSWORD="$PASSWORD" \
+  LATCHKEY_LOG=warn target/release/latchkey serve >"$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+run() { # name, path, extra wrk args...
+  local name=$1 path=$2; shift 2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$BASE$path" >"$OUT/$name.txt"
+  local rps p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$OUT/$name.txt")
+  errors=$(grep -E 'Non-2xx|Socket errors' "$OUT/$name.txt" || true)
+  printf '%-22s %12s req/s   p99 %s %s\n' "$name" "$rps" "$p99" "$errors"
+  echo "$rps" >"$OUT/$name.rps"
+}
+
+ratios() { # names... -> each as a share of the bare route
+  python3 - "$OUT" "$@" <<'PY'
+import sys, pathlib
+out = pathlib.Path(sys.argv[1])
+bare = float((out / "bare-healthz.rps").read_text())
+for name in sys.argv[2:]:
+    rps = float((out / f"{name}.rps").read_text())
+    print(f"{name}: {rps / bare:.0%} of the bare route")
+PY
+}
