@@ -128,6 +128,35 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
         .await
         .unwrap();
     let token = created["token"].as_str().unwrap().to_owned();
+    let sa: Value = client
+        .post(format!("{}/1.0/me/api/oauth2/client", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "callbackUrls": [], "flow": "CLIENT_CREDENTIALS", "name": "logged?" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_secret = sa["clientSecret"].as_str().unwrap().to_owned();
+    let granted: Value = client
+        .post(format!("{}/auth/oauth2/token", server.base))
+        .basic_auth(sa["clientId"].as_str().unwrap(), Some(&client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access_token = granted["access_token"].as_str().unwrap().to_owned();
+    let used = client
+        .get(format!("{}/1.0/me", server.base))
+        .bearer_auth(&access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), 403, "authenticated as the service account");
     let me = client
         .get(format!("{}/1.0/me", server.base))
         .bearer_auth(&token)
@@ -152,6 +181,11 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
         "part of the token value in the logs"
     );
     assert!(!logs.contains(&password), "password in the logs");
+    assert!(
+        !logs.contains(&client_secret[6..]),
+        "client secret in the logs"
+    );
+    assert!(!logs.contains(&access_token), "access token in the logs");
 
     // The database keeps neither the token nor the password.
     for entry in std::fs::read_dir(data.path()).unwrap() {
@@ -159,6 +193,8 @@ async fn serve_boots_on_sqlite_keeps_secrets_out_of_logs_and_stops_on_sigterm() 
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(&token[6..]), "token value at rest");
         assert!(!text.contains(&password), "password at rest");
+        assert!(!text.contains(&client_secret[6..]), "client secret at rest");
+        assert!(!text.contains(&access_token), "access token at rest");
     }
 }
 
