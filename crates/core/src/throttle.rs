@@ -1,5 +1,6 @@
-//! Failed-attempt throttling for password authentication, per key (a user, a client address).
-//! A key that reaches `max_failures` within `window` is refused until the window ends.
+//! Fixed-window counters per key: failed passwords per user and per client address, access
+//! tokens granted per OAuth2 client. A key that reaches `max_failures` events within `window` is
+//! refused until the window ends.
 
 use std::hash::Hash;
 use std::time::Duration;
@@ -55,7 +56,8 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         }
     }
 
-    pub fn record_failure(&self, key: &K, now: DateTime<Utc>) {
+    /// Counts one event (a failed attempt, a grant) for `key`.
+    pub fn record(&self, key: &K, now: DateTime<Utc>) {
         let window = self.window();
         let mut entry = self.windows.entry(key.clone()).or_insert(Window {
             started: now,
@@ -97,10 +99,10 @@ mod tests {
         let t = throttle();
         let t0 = Utc::now();
         for _ in 0..2 {
-            t.record_failure(&"u", t0);
+            t.record(&"u", t0);
         }
         assert!(t.locked(&"u", t0).is_none());
-        t.record_failure(&"u", t0);
+        t.record(&"u", t0);
         let wait = t.locked(&"u", t0 + TimeDelta::seconds(10)).unwrap();
         assert_eq!(wait, Duration::from_secs(50));
         assert!(t.locked(&"u", t0 + TimeDelta::seconds(60)).is_none());
@@ -112,11 +114,11 @@ mod tests {
         let t = throttle();
         let t0 = Utc::now();
         for _ in 0..3 {
-            t.record_failure(&"u", t0);
+            t.record(&"u", t0);
         }
         t.record_success(&"u");
         assert!(t.locked(&"u", t0).is_none());
-        t.record_failure(&"v", t0);
+        t.record(&"v", t0);
         t.prune(t0 + TimeDelta::seconds(61));
         assert!(t.windows.is_empty());
     }

@@ -127,7 +127,7 @@ impl Directory {
             return Err(too_many_failures(wait));
         }
         let (Ok(nic), Ok(login)) = (Nic::parse(nic), Login::parse(login)) else {
-            self.address_throttle.record_failure(&client, now);
+            self.address_throttle.record(&client, now);
             return Err(invalid());
         };
         let account = self.store.account_by_nic(&nic).await?;
@@ -155,8 +155,8 @@ impl Directory {
             blocking(move || password::verify(&password, &stored)).await?
         };
         let (Some(account), Some((user, _)), true) = (account, found, verified) else {
-            self.user_throttle.record_failure(&key, now);
-            self.address_throttle.record_failure(&client, now);
+            self.user_throttle.record(&key, now);
+            self.address_throttle.record(&client, now);
             return Err(invalid());
         };
         refuse_disabled(&user)?;

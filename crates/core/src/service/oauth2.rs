@@ -163,7 +163,7 @@ impl Directory {
         if let Some(wait) = self.grant_limit.locked(&sa.client_id, now) {
             return Err(OAuthError::RateLimited(wait));
         }
-        self.grant_limit.record_failure(&sa.client_id, now);
+        self.grant_limit.record(&sa.client_id, now);
         if sa.flow != Flow::ClientCredentials {
             return Err(OAuthError::UnauthorizedClient(
                 "this client is registered for AUTHORIZATION_CODE, not client_credentials".into(),
