@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use latchkey_core::Error;
@@ -40,31 +40,32 @@ where
         let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
             Error::unauthenticated("authentication required: send Authorization: Bearer <token>")
         })?;
-        let header = header
-            .to_str()
-            .map_err(|_| Error::unauthenticated("the Authorization header is not valid ASCII"))?;
-        let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
-        let value = value.trim();
-        let result = if scheme.eq_ignore_ascii_case("bearer") {
-            let token = Secret::new(value);
-            directory
-                .authenticate(Presented::Bearer(&token), client)
-                .await
-        } else if scheme.eq_ignore_ascii_case("basic") {
-            let (user, password) = decode_basic(value)?;
-            directory
-                .authenticate(
-                    Presented::Basic {
-                        user: &user,
-                        password: &password,
-                    },
-                    client,
-                )
-                .await
-        } else {
-            Err(Error::unauthenticated(
+        let result = match parse_authorization(header) {
+            Ok(Authorization::Bearer(token)) => {
+                directory
+                    .authenticate(Presented::Bearer(&token), client)
+                    .await
+            }
+            Ok(Authorization::Basic { user, password }) => {
+                directory
+                    .authenticate(
+                        Presented::Basic {
+                            user: &user,
+                            password: &password,
+                        },
+                        client,
+                    )
+                    .await
+            }
+            Ok(Authorization::Unsupported) => Err(Error::unauthenticated(
                 "unsupported Authorization scheme; use Bearer or Basic",
-            ))
+            )),
+            Err(BadAuthorization::NotAscii) => Err(Error::unauthenticated(
+                "the Authorization header is not valid ASCII",
+            )),
+            Err(BadAuthorization::MalformedBasic) => {
+                Err(Error::unauthenticated("malformed Basic credentials"))
+            }
         };
         match result {
             Ok(principal) => Ok(Caller(principal)),
@@ -78,14 +79,47 @@ where
     }
 }
 
-fn decode_basic(value: &str) -> Result<(String, Secret), ApiError> {
-    let malformed = || Error::unauthenticated("malformed Basic credentials");
-    let bytes = base64::engine::general_purpose::STANDARD
+/// An `Authorization` header, parsed: what the API and the OAuth2 endpoints both read.
+#[derive(Debug)]
+pub(crate) enum Authorization {
+    Bearer(Secret),
+    /// Decoded, but not form-decoded (RFC 6749 §2.3.1 clients do that themselves).
+    Basic {
+        user: String,
+        password: Secret,
+    },
+    Unsupported,
+}
+
+/// Why an `Authorization` header could not be read.
+#[derive(Debug)]
+pub(crate) enum BadAuthorization {
+    NotAscii,
+    MalformedBasic,
+}
+
+pub(crate) fn parse_authorization(header: &HeaderValue) -> Result<Authorization, BadAuthorization> {
+    let header = header.to_str().map_err(|_| BadAuthorization::NotAscii)?;
+    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(Authorization::Bearer(Secret::new(value)));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Ok(Authorization::Unsupported);
+    }
+    let text = base64::engine::general_purpose::STANDARD
         .decode(value)
-        .map_err(|_| malformed())?;
-    let text = String::from_utf8(bytes).map_err(|_| malformed())?;
-    let (user, password) = text.split_once(':').ok_or_else(malformed)?;
-    Ok((user.to_owned(), Secret::new(password)))
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(BadAuthorization::MalformedBasic)?;
+    let (user, password) = text
+        .split_once(':')
+        .ok_or(BadAuthorization::MalformedBasic)?;
+    Ok(Authorization::Basic {
+        user: user.to_owned(),
+        password: Secret::new(password),
+    })
 }
 
 /// Largest accepted request body, in bytes.

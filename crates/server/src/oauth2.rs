@@ -9,11 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine;
 use latchkey_core::secret::Secret;
 use latchkey_core::service::oauth2::{DEFAULT_SCOPE, OAuthError};
 use serde_json::json;
 
+use crate::extract::{Authorization, parse_authorization};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -88,29 +88,19 @@ fn client_credentials(
     body_id: Option<String>,
     body_secret: Option<String>,
 ) -> Result<(String, Secret), OAuthError> {
-    let basic = match headers.get(AUTHORIZATION) {
+    let malformed = || OAuthError::InvalidClient("malformed Basic client credentials".into());
+    let basic = match headers.get(AUTHORIZATION).map(parse_authorization) {
         None => None,
-        Some(value) => {
-            let malformed =
-                || OAuthError::InvalidClient("malformed Basic client credentials".into());
-            let value = value.to_str().map_err(|_| malformed())?;
-            let (scheme, encoded) = value.split_once(' ').ok_or_else(malformed)?;
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(OAuthError::InvalidClient(
-                    "authenticate the client with HTTP Basic or client_id and client_secret".into(),
-                ));
-            }
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(malformed)?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
-            Some((
-                form_decode(id).ok_or_else(malformed)?,
-                form_decode(secret).ok_or_else(malformed)?,
-            ))
+        Some(Ok(Authorization::Basic { user, password })) => Some((
+            form_decode(&user).ok_or_else(malformed)?,
+            form_decode(password.expose()).ok_or_else(malformed)?,
+        )),
+        Some(Ok(_)) => {
+            return Err(OAuthError::InvalidClient(
+                "authenticate the client with HTTP Basic or client_id and client_secret".into(),
+            ));
         }
+        Some(Err(_)) => return Err(malformed()),
     };
     match (basic, body_id, body_secret) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(OAuthError::InvalidRequest(
@@ -203,12 +193,10 @@ async fn caller_account(
     headers: &HeaderMap,
     form: &mut Form,
 ) -> Result<latchkey_core::model::AccountId, OAuthError> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| Secret::new(token.trim()));
+    let bearer = match headers.get(AUTHORIZATION).map(parse_authorization) {
+        Some(Ok(Authorization::Bearer(token))) => Some(token),
+        _ => None,
+    };
     if let Some(token) = bearer {
         let presented = latchkey_core::service::auth::Presented::Bearer(&token);
         let client = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
