@@ -173,17 +173,20 @@ impl Application {
                     tracing::warn!(error = %e, "could not record token usage");
                 }
                 directory.prune_throttles();
-                // Another node may have rotated; and a primary key past its time is rotated.
-                if let Err(e) = directory.rotate_keys_if_due().await {
-                    tracing::warn!(error = %e, "could not rotate the signing keys");
-                }
                 if let Err(e) = directory.prune_revocation_events().await {
                     tracing::warn!(error = %e, "could not prune revocation events");
                 }
                 if let Err(e) = directory.reload_revocations().await {
                     tracing::warn!(error = %e, "could not reload revoked tokens");
                 }
-                if let Err(e) = directory.reload_keys().await {
+                // A rotation reloads the ring itself; otherwise pick up other nodes' rotations.
+                let rotated = directory.rotate_keys_if_due().await;
+                if let Err(e) = &rotated {
+                    tracing::warn!(error = %e, "could not rotate the signing keys");
+                }
+                if !matches!(rotated, Ok(true))
+                    && let Err(e) = directory.reload_keys().await
+                {
                     tracing::warn!(error = %e, "could not reload the signing keys");
                 }
             }

@@ -104,17 +104,9 @@ impl Directory {
 
     /// The caller's own account.
     pub async fn me(&self, permit: &Permit) -> Result<Arc<Account>> {
-        if let Some(account) = self.cache.account(permit.account()) {
-            return Ok(account);
-        }
-        let account = self
-            .store
-            .account(permit.account())
+        self.cached_account(permit.account())
             .await?
-            .ok_or_else(|| Error::not_found("the account no longer exists"))?;
-        let account = Arc::new(account);
-        self.cache.insert_account(Arc::clone(&account));
-        Ok(account)
+            .ok_or_else(|| Error::not_found("the account no longer exists"))
     }
 
     async fn insert_account(

@@ -100,7 +100,7 @@ impl Directory {
             .await?
             .ok_or_else(|| Error::unauthenticated("the token's user no longer exists"))?;
         refuse_disabled(&user)?;
-        let account = self.cached_account(pat.account_id).await?;
+        let account = self.credential_account(pat.account_id).await?;
         let principal = Principal {
             account,
             subject: Subject::User(user),
@@ -183,18 +183,24 @@ impl Directory {
         Ok(Some(user))
     }
 
-    pub(super) async fn cached_account(&self, id: AccountId) -> Result<Arc<Account>> {
+    /// An account by id, from the cache or the store (which fills the cache).
+    pub(super) async fn cached_account(&self, id: AccountId) -> Result<Option<Arc<Account>>> {
         if let Some(account) = self.cache.account(id) {
-            return Ok(account);
+            return Ok(Some(account));
         }
-        let account = self
-            .store
-            .account(id)
-            .await?
-            .ok_or_else(|| Error::unauthenticated("the token's account no longer exists"))?;
+        let Some(account) = self.store.account(id).await? else {
+            return Ok(None);
+        };
         let account = Arc::new(account);
         self.cache.insert_account(Arc::clone(&account));
-        Ok(account)
+        Ok(Some(account))
+    }
+
+    /// The account of a credential; its absence refuses the credential.
+    pub(super) async fn credential_account(&self, id: AccountId) -> Result<Arc<Account>> {
+        self.cached_account(id)
+            .await?
+            .ok_or_else(|| Error::unauthenticated("the credential's account no longer exists"))
     }
 }
 

@@ -93,11 +93,16 @@ impl Directory {
     /// Rotates now (operator only): staged → primary, primary → retired, a new staged key.
     pub async fn rotate_keys(&self, permit: &Permit) -> Result<Vec<StoredKey>> {
         super::accounts::require_action(permit, &crate::authz::ADMIN_KEYS_ROTATE)?;
-        self.rotate_keys_now().await?;
+        let keys = self.store.signing_keys().await?;
+        let primary = keys
+            .iter()
+            .find(|k| k.state == KeyState::Primary)
+            .ok_or_else(|| Error::internal("no primary signing key"))?;
+        self.rotate_keys_from(primary).await?;
         self.store.signing_keys().await
     }
 
-    /// Rotates if the primary key is older than the rotation interval.
+    /// Rotates if the primary key is older than the rotation interval (then the ring is reloaded).
     pub async fn rotate_keys_if_due(&self) -> Result<bool> {
         let keys = self.store.signing_keys().await?;
         let Some(primary) = keys.iter().find(|k| k.state == KeyState::Primary) else {
@@ -108,15 +113,11 @@ impl Directory {
         if self.clock.now() - since < interval {
             return Ok(false);
         }
-        self.rotate_keys_now().await
+        self.rotate_keys_from(primary).await
     }
 
-    async fn rotate_keys_now(&self) -> Result<bool> {
-        let keys = self.store.signing_keys().await?;
-        let primary = keys
-            .iter()
-            .find(|k| k.state == KeyState::Primary)
-            .ok_or_else(|| Error::internal("no primary signing key"))?;
+    /// Rotates away from `primary` (as read from the store), then reloads the ring.
+    async fn rotate_keys_from(&self, primary: &StoredKey) -> Result<bool> {
         let now = self.clock.now();
         // A retired key verifies until the last token it signed has expired.
         let ttl = TimeDelta::from_std(self.config.access_token_ttl).unwrap_or(TimeDelta::MAX);
@@ -177,7 +178,7 @@ impl Directory {
                 )));
             }
         };
-        let account = self.cached_account(sa.account_id).await?;
+        let account = self.credential_account(sa.account_id).await?;
         let ttl = self.config.access_token_ttl.as_secs();
         let claims = AccessClaims {
             iss: self.config.issuer.clone(),
@@ -236,7 +237,7 @@ impl Directory {
         let gone = || Error::unauthenticated("the access token's service account no longer exists");
         let client = ClientId::parse(&claims.client_id).map_err(|_| gone())?;
         let (sa, _) = self.cached_client(&client).await?.ok_or_else(gone)?;
-        let account = self.cached_account(sa.account_id).await?;
+        let account = self.credential_account(sa.account_id).await?;
         if sa.urn(&self.config.plate, &account.nic).as_str() != claims.sub {
             return Err(gone());
         }
