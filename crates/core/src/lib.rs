@@ -19,6 +19,7 @@ pub mod keys;
 pub mod model;
 pub mod names;
 pub mod password;
+pub mod policy;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -87,6 +87,10 @@ identifier!(
     /// A personal access token's name, unique per user.
     TokenName, "token name", 128
 );
+identifier!(
+    /// An IAM policy's name, unique within its account.
+    PolicyName, "policy name", 128
+);
 
 /// An account's identifier (its "nic handle"), e.g. `lk0001-lk`: lowercase letters, digits, then
 /// `-` and a lowercase suffix.

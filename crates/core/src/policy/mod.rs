@@ -1,0 +1,280 @@
+//! IAM access policies: what they hold, how they are checked, and how they are decided.
+//!
+//! - [`pattern`]: identity and resource URN patterns (`*` at either end) and action globs.
+//! - [`Policy`] and [`PolicyDraft`]: a stored policy and the validated content of a create or
+//!   replace request.
+//! - [`index`]: [`PolicySet`], one account's policies compiled into an index, so that a decision
+//!   is a few hash lookups and never a query.
+//!
+//! Evaluation for (identities, action, resource): the policies whose identities name one of the
+//! caller's URNs and whose resources name the resource take part; a matching `deny` refuses
+//! whatever else says; a matching `allow` grants unless the same policy's `except` names the
+//! action; an expired policy takes no part; nothing matching refuses.
+
+pub mod index;
+pub mod pattern;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::AccountId;
+use crate::names::{Description, PolicyName};
+use crate::{Error, Result};
+
+pub use index::PolicySet;
+pub use pattern::{ActionPattern, UrnKind, UrnPattern};
+
+/// A policy's identifier, a random UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PolicyId(pub Uuid);
+
+impl PolicyId {
+    pub fn random() -> Self {
+        Self(Uuid::new_v4())
+    }
+}
+
+impl FromStr for PolicyId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|_| Error::invalid(format!("{s:?} is not a policy id (a UUID)")))
+    }
+}
+
+impl fmt::Display for PolicyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl Serialize for PolicyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The actions a policy allows, carves out of its allow list, and denies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permissions {
+    pub allow: Vec<ActionPattern>,
+    pub except: Vec<ActionPattern>,
+    pub deny: Vec<ActionPattern>,
+}
+
+/// The content of a policy as a create or replace request gives it, checked as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDraft {
+    pub name: PolicyName,
+    pub description: Description,
+    pub identities: Vec<UrnPattern>,
+    pub resources: Vec<UrnPattern>,
+    pub permissions: Permissions,
+    pub expired_at: Option<DateTime<Utc>>,
+}
+
+/// Prefixes of the names kept for policies the installation manages.
+pub const RESERVED_NAME_PREFIXES: &[&str] = &["ovh-", "latchkey-"];
+
+impl PolicyDraft {
+    pub const MAX_IDENTITIES: usize = 100;
+    pub const MAX_RESOURCES: usize = 100;
+    pub const MAX_ACTIONS: usize = 500;
+
+    /// Checks the rules that span fields: sizes, reserved names, and that the policy says
+    /// something.
+    pub fn validate(&self) -> Result<()> {
+        let lower = self.name.as_str().to_ascii_lowercase();
+        if let Some(prefix) = RESERVED_NAME_PREFIXES.iter().find(|p| lower.starts_with(**p)) {
+            return Err(Error::invalid(format!(
+                "policy names starting with {prefix:?} are reserved for managed policies"
+            )));
+        }
+        bounded("identities", self.identities.len(), Self::MAX_IDENTITIES)?;
+        bounded("resources", self.resources.len(), Self::MAX_RESOURCES)?;
+        let p = &self.permissions;
+        let actions = p.allow.len() + p.except.len() + p.deny.len();
+        if actions > Self::MAX_ACTIONS {
+            return Err(Error::invalid(format!(
+                "a policy names at most {} actions in allow, except and deny together; this one \
+                 names {actions}",
+                Self::MAX_ACTIONS
+            )));
+        }
+        if p.allow.is_empty() && p.deny.is_empty() {
+            return Err(Error::invalid(
+                "permissions must allow or deny at least one action",
+            ));
+        }
+        if p.allow.is_empty() && !p.except.is_empty() {
+            return Err(Error::invalid(
+                "permissions.except only narrows permissions.allow, which is empty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn bounded(field: &str, len: usize, max: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::invalid(format!("{field} must name at least one URN")));
+    }
+    if len > max {
+        return Err(Error::invalid(format!(
+            "{field} names {len} URNs; at most {max} are allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// A stored policy of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub id: PolicyId,
+    pub account_id: AccountId,
+    pub name: PolicyName,
+    pub description: Description,
+    pub identities: Vec<UrnPattern>,
+    pub resources: Vec<UrnPattern>,
+    pub permissions: Permissions,
+    pub expired_at: Option<DateTime<Utc>>,
+    /// Managed by the installation: it cannot be changed or deleted through the API.
+    pub read_only: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Policy {
+    /// Whether the policy has stopped taking part in decisions.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expired_at.is_some_and(|at| at <= now)
+    }
+
+    /// The rules as the store keeps them: one JSON document.
+    pub fn rules_document(&self) -> String {
+        RulesDocument::from_parts(&self.identities, &self.resources, &self.permissions).to_json()
+    }
+}
+
+/// The patterns of a policy as one JSON document, the form the store keeps them in.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RulesDocument {
+    identities: Vec<String>,
+    resources: Vec<String>,
+    allow: Vec<String>,
+    except: Vec<String>,
+    deny: Vec<String>,
+}
+
+fn strings<T: fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+impl RulesDocument {
+    pub fn from_parts(
+        identities: &[UrnPattern],
+        resources: &[UrnPattern],
+        permissions: &Permissions,
+    ) -> Self {
+        Self {
+            identities: strings(identities),
+            resources: strings(resources),
+            allow: strings(&permissions.allow),
+            except: strings(&permissions.except),
+            deny: strings(&permissions.deny),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Strings in vectors always serialise.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses a stored document back into patterns.
+    pub fn parse(json: &str) -> Result<(Vec<UrnPattern>, Vec<UrnPattern>, Permissions)> {
+        let doc: RulesDocument = serde_json::from_str(json)
+            .map_err(|e| Error::invalid(format!("stored policy rules are unreadable: {e}")))?;
+        let actions = |list: &[String]| -> Result<Vec<ActionPattern>> {
+            list.iter().map(|a| ActionPattern::parse(a)).collect()
+        };
+        Ok((
+            doc.identities
+                .iter()
+                .map(|s| UrnPattern::identity(s))
+                .collect::<Result<_>>()?,
+            doc.resources
+                .iter()
+                .map(|s| UrnPattern::resource(s))
+                .collect::<Result<_>>()?,
+            Permissions {
+                allow: actions(&doc.allow)?,
+                except: actions(&doc.except)?,
+                deny: actions(&doc.deny)?,
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> PolicyDraft {
+        PolicyDraft {
+            name: PolicyName::parse("ops").unwrap(),
+            description: Description::default(),
+            identities: vec![UrnPattern::identity("urn:v1:eu:identity:group:lk0001-lk/ops").unwrap()],
+            resources: vec![UrnPattern::resource("urn:v1:eu:resource:account:lk0001-lk").unwrap()],
+            permissions: Permissions {
+                allow: vec![ActionPattern::parse("account:apiovh:me/get").unwrap()],
+                ..Permissions::default()
+            },
+            expired_at: None,
+        }
+    }
+
+    #[test]
+    fn a_complete_draft_is_valid() {
+        draft().validate().unwrap();
+    }
+
+    #[test]
+    fn reserved_names_are_refused_whatever_their_case() {
+        for name in ["ovh-Admin", "OVH-admin", "latchkey-default"] {
+            let mut d = draft();
+            d.name = PolicyName::parse(name).unwrap();
+            assert!(matches!(d.validate(), Err(Error::Invalid(_))), "{name}");
+        }
+    }
+
+    #[test]
+    fn empty_or_oversized_lists_are_refused() {
+        let mut d = draft();
+        d.identities.clear();
+        assert!(d.validate().is_err());
+        let mut d = draft();
+        d.resources = vec![d.resources[0].clone(); PolicyDraft::MAX_RESOURCES + 1];
+        assert!(d.validate().is_err());
+        let mut d = draft();
+        d.permissions.allow = vec![d.permissions.allow[0].clone(); PolicyDraft::MAX_ACTIONS + 1];
+        assert!(d.validate().is_err());
+        let mut d = draft();
+        d.permissions.except = std::mem::take(&mut d.permissions.allow);
+        assert!(d.validate().is_err());
+    }
+
+    #[test]
+    fn the_rules_document_round_trips() {
+        let d = draft();
+        let json = RulesDocument::from_parts(&d.identities, &d.resources, &d.permissions).to_json();
+        let (identities, resources, permissions) = RulesDocument::parse(&json).unwrap();
+        assert_eq!(identities, d.identities);
+        assert_eq!(resources, d.resources);
+        assert_eq!(permissions, d.permissions);
+    }
+}
