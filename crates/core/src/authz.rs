@@ -1,13 +1,15 @@
-//! Authorisation: the IAM actions every route names, the [`Authorizer`] that decides, and the
-//! [`Permit`] that account-scoped operations require.
+//! Authorisation: the IAM actions every route names, the decision ([`allows`]: built-in grants,
+//! then the account's policies), and the [`Permit`] that account-scoped operations require.
 //!
 //! A [`Permit`] can only be made by [`authorize`], so a service operation that takes one cannot be
-//! reached without the decision having been made. The policy engine plugs in behind [`Authorizer`]
-//! without changing any caller.
+//! reached without the decision having been made.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::model::{Account, AccountId, Role, ServiceAccount, User, UserType};
+use crate::policy::PolicySet;
 use crate::names::Plate;
 use crate::urn::Urn;
 use crate::{Error, Result};
@@ -55,6 +57,13 @@ actions! {
     CLIENT_CREATE = "account:apiovh:me/api/oauth2/client/create", "Create a service account";
     CLIENT_EDIT = "account:apiovh:me/api/oauth2/client/edit", "Edit a service account's name, description and callback URLs";
     CLIENT_DELETE = "account:apiovh:me/api/oauth2/client/delete", "Delete a service account";
+    POLICY_GET = "account:apiovh:iam/policy/get", "List and read IAM policies";
+    POLICY_CREATE = "account:apiovh:iam/policy/create", "Create an IAM policy";
+    POLICY_EDIT = "account:apiovh:iam/policy/edit", "Replace the content of an IAM policy";
+    POLICY_DELETE = "account:apiovh:iam/policy/delete", "Delete an IAM policy";
+    RESOURCE_GET = "account:apiovh:iam/resource/get", "List and read the account's IAM resources";
+    RESOURCE_CHECK = "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
+    ACTION_REFERENCE_GET = "account:apiovh:iam/reference/action/get", "List the actions the server enforces";
 }
 
 /// Create and read accounts of the installation.
@@ -126,36 +135,53 @@ impl Principal {
     }
 }
 
-/// Decides whether a principal may perform an action on a resource.
-pub trait Authorizer: Send + Sync + std::fmt::Debug + 'static {
-    fn allows(&self, who: &Principal, action: &Action, resource: &Urn) -> bool;
-}
-
-/// The built-in rules: inside its own account, the ROOT user and members of an `ADMIN`-role group
-/// may do everything; operator-only actions need the operator account's ROOT user; everyone
-/// else — other users and every service account — is refused until policies grant it.
-#[derive(Debug, Clone)]
-pub struct RoleAuthorizer {
-    plate: Plate,
-}
-
-impl RoleAuthorizer {
-    pub fn new(plate: Plate) -> Self {
-        Self { plate }
-    }
-}
-
-impl Authorizer for RoleAuthorizer {
-    fn allows(&self, who: &Principal, action: &Action, resource: &Urn) -> bool {
-        let Some(user) = who.user() else {
-            return false;
-        };
-        if action.operator_only {
-            return who.account.operator && user.kind == UserType::Root;
+impl Principal {
+    /// The URNs policies may name the caller by: a user's own URN and its group's URN; a service
+    /// account's credential URN.
+    pub fn identities(&self, plate: &Plate) -> Vec<Urn> {
+        match &self.subject {
+            Subject::User(user) => vec![
+                Urn::user(plate, &self.account.nic, &user.login),
+                Urn::group(plate, &self.account.nic, &user.group),
+            ],
+            Subject::ServiceAccount(sa) => vec![sa.urn(plate, &self.account.nic)],
         }
-        let own_account = resource.is_account_resource(&self.plate, &who.account.nic);
-        own_account && (user.kind == UserType::Root || user.group_role == Role::Admin)
     }
+}
+
+/// Decides whether `who` may perform the action named `action` on `resource`, given its
+/// account's policies (`None` when the account has none).
+///
+/// Built-in grants come first: an operator-only action needs the operator account's ROOT user
+/// and no policy can grant it; the ROOT user and members of an `ADMIN`-role group may do
+/// everything on their own account. Everyone else — other users, whatever their group's role,
+/// and every service account — has exactly what the account's policies grant.
+pub fn allows(
+    policies: Option<&PolicySet>,
+    plate: &Plate,
+    who: &Principal,
+    action: &str,
+    operator_only: bool,
+    resource: &Urn,
+    now: DateTime<Utc>,
+) -> bool {
+    let user = who.user();
+    if operator_only {
+        return who.account.operator && user.is_some_and(|u| u.kind == UserType::Root);
+    }
+    let own_account = resource.is_account_resource(plate, &who.account.nic);
+    if own_account && user.is_some_and(|u| u.kind == UserType::Root || u.group_role == Role::Admin)
+    {
+        return true;
+    }
+    let Some(policies) = policies else {
+        return false;
+    };
+    let identities = who.identities(plate);
+    let identities: Vec<&str> = identities.iter().map(Urn::as_str).collect();
+    policies
+        .decide(&identities, action, resource.as_str(), now)
+        .is_allowed()
 }
 
 /// Proof that an action was allowed in an account. Only [`authorize`] makes one.
@@ -176,14 +202,24 @@ impl Permit {
     }
 }
 
-/// Asks `authorizer` and, if it allows, returns the permit for the caller's own account.
+/// Decides as [`allows`] does and, if it allows, returns the permit for the caller's own account.
 pub fn authorize(
-    authorizer: &dyn Authorizer,
+    policies: Option<&PolicySet>,
+    plate: &Plate,
     who: &Principal,
     action: &Action,
     resource: &Urn,
+    now: DateTime<Utc>,
 ) -> Result<Permit> {
-    if authorizer.allows(who, action, resource) {
+    if allows(
+        policies,
+        plate,
+        who,
+        action.name,
+        action.operator_only,
+        resource,
+        now,
+    ) {
         Ok(Permit {
             account: who.account.id,
             action: action.name,
@@ -230,28 +266,55 @@ mod tests {
         }
     }
 
+    fn eu() -> Plate {
+        Plate::parse("eu").unwrap()
+    }
+
     fn own(p: &Principal) -> Urn {
-        p.account.resource_urn(&Plate::parse("eu").unwrap())
+        p.account.resource_urn(&eu())
+    }
+
+    fn decide(policies: Option<&PolicySet>, p: &Principal, action: &Action, on: &Urn) -> Result<Permit> {
+        authorize(policies, &eu(), p, action, on, Utc::now())
+    }
+
+    fn policy_for(identity: &str, action: &str) -> PolicySet {
+        use crate::policy::{ActionPattern, Permissions, Policy, PolicyId, UrnPattern};
+        let now = Utc::now();
+        PolicySet::build(&[Policy {
+            id: PolicyId::random(),
+            account_id: AccountId(1),
+            name: crate::names::PolicyName::parse("p").unwrap(),
+            description: Description::default(),
+            identities: vec![UrnPattern::identity(identity).unwrap()],
+            resources: vec![UrnPattern::resource("urn:v1:eu:resource:account:lk0001-lk").unwrap()],
+            permissions: Permissions {
+                allow: vec![ActionPattern::parse(action).unwrap()],
+                ..Permissions::default()
+            },
+            expired_at: None,
+            read_only: false,
+            created_at: now,
+            updated_at: now,
+        }])
     }
 
     #[test]
-    fn root_and_admin_group_may_act_in_their_own_account() {
-        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
+    fn root_and_admin_group_may_act_in_their_own_account_without_policies() {
         for p in [
             principal(false, UserType::Root, Role::Regular),
             principal(false, UserType::User, Role::Admin),
         ] {
-            let permit = authorize(&authz, &p, &USER_CREATE, &own(&p)).unwrap();
+            let permit = decide(None, &p, &USER_CREATE, &own(&p)).unwrap();
             assert_eq!(permit.account(), AccountId(1));
         }
     }
 
     #[test]
     fn other_roles_are_refused_with_the_action_named() {
-        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
         for role in [Role::Regular, Role::Unprivileged, Role::None] {
             let p = principal(false, UserType::User, role);
-            match authorize(&authz, &p, &TOKEN_CREATE, &own(&p)) {
+            match decide(None, &p, &TOKEN_CREATE, &own(&p)) {
                 Err(Error::Forbidden { actions }) => assert_eq!(actions, vec![TOKEN_CREATE.name]),
                 other => panic!("expected Forbidden, got {other:?}"),
             }
@@ -259,38 +322,28 @@ mod tests {
     }
 
     #[test]
-    fn root_cannot_act_on_another_accounts_resource() {
-        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
-        let p = principal(false, UserType::Root, Role::Admin);
-        let other = Urn::account_resource(
-            &Plate::parse("eu").unwrap(),
-            &Nic::parse("lk0002-lk").unwrap(),
-        );
-        assert!(authorize(&authz, &p, &USER_GET, &other).is_err());
+    fn a_policy_grants_a_regular_user_its_action_through_its_group() {
+        let p = principal(false, UserType::User, Role::Regular);
+        let set = policy_for("urn:v1:eu:identity:group:lk0001-lk/g", TOKEN_CREATE.name);
+        assert!(decide(Some(&set), &p, &TOKEN_CREATE, &own(&p)).is_ok());
+        assert!(decide(Some(&set), &p, &TOKEN_DELETE, &own(&p)).is_err());
     }
 
     #[test]
-    fn operator_actions_need_the_operator_root() {
-        let authz = RoleAuthorizer::new(Plate::parse("eu").unwrap());
-        let res = Urn::account_resource(
-            &Plate::parse("eu").unwrap(),
-            &Nic::parse("lk0001-lk").unwrap(),
-        );
-        assert!(authz.allows(
-            &principal(true, UserType::Root, Role::Admin),
-            &ADMIN_ACCOUNT_MANAGE,
-            &res
-        ));
-        assert!(!authz.allows(
-            &principal(true, UserType::User, Role::Admin),
-            &ADMIN_ACCOUNT_MANAGE,
-            &res
-        ));
-        assert!(!authz.allows(
-            &principal(false, UserType::Root, Role::Admin),
-            &ADMIN_ACCOUNT_MANAGE,
-            &res
-        ));
+    fn root_cannot_act_on_another_accounts_resource() {
+        let p = principal(false, UserType::Root, Role::Admin);
+        let other = Urn::account_resource(&eu(), &Nic::parse("lk0002-lk").unwrap());
+        assert!(decide(None, &p, &USER_GET, &other).is_err());
+    }
+
+    #[test]
+    fn operator_actions_need_the_operator_root_and_no_policy_grants_them() {
+        let res = Urn::account_resource(&eu(), &Nic::parse("lk0001-lk").unwrap());
+        assert!(decide(None, &principal(true, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_ok());
+        assert!(decide(None, &principal(true, UserType::User, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
+        assert!(decide(None, &principal(false, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
+        let everything = policy_for("*", "*");
+        assert!(decide(Some(&everything), &principal(true, UserType::User, Role::Regular), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::model::{
 use crate::names::{
     CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
 };
+use crate::policy::{Policy, PolicyDraft, PolicyId};
 use crate::secret::TokenHash;
 
 /// A new account with its default groups and its ROOT user, created in one transaction.
@@ -121,6 +122,15 @@ pub struct ServiceAccountChanges {
     pub callback_urls: Option<Vec<CallbackUrl>>,
 }
 
+/// A new policy: its content, and whether the installation manages it.
+#[derive(Debug, Clone)]
+pub struct NewPolicy {
+    pub id: PolicyId,
+    pub draft: PolicyDraft,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+}
+
 /// What a revocation event invalidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevocationKind {
@@ -134,6 +144,8 @@ pub enum RevocationKind {
     Client,
     /// One access token (subject: its `jti`).
     AccessToken,
+    /// An account's policies changed (subject: the account id).
+    Policies,
 }
 
 impl RevocationKind {
@@ -144,6 +156,7 @@ impl RevocationKind {
             RevocationKind::Group => "group",
             RevocationKind::Client => "client",
             RevocationKind::AccessToken => "token",
+            RevocationKind::Policies => "policies",
         }
     }
 
@@ -154,6 +167,7 @@ impl RevocationKind {
             "group" => RevocationKind::Group,
             "client" => RevocationKind::Client,
             "token" => RevocationKind::AccessToken,
+            "policies" => RevocationKind::Policies,
             _ => return None,
         })
     }
@@ -274,6 +288,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         next_staged: StoredKey,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+
+    // Policies.
+    /// Refused with `Conflict` when the account already has a policy of that name.
+    async fn create_policy(&self, account: AccountId, new: NewPolicy) -> Result<Policy>;
+    async fn policy(&self, account: AccountId, id: PolicyId) -> Result<Option<Policy>>;
+    /// The account's policies, oldest first.
+    async fn list_policies(&self, account: AccountId) -> Result<Vec<Policy>>;
+    /// Every policy of every account, to build the indexes at start.
+    async fn all_policies(&self) -> Result<Vec<Policy>>;
+    /// Replaces the content of a policy; `Conflict` when the new name is another's.
+    async fn replace_policy(
+        &self,
+        account: AccountId,
+        id: PolicyId,
+        draft: PolicyDraft,
+        now: DateTime<Utc>,
+    ) -> Result<Policy>;
+    async fn delete_policy(&self, account: AccountId, id: PolicyId) -> Result<()>;
 
     // Revocation events.
     /// Appends an event; returns its id.

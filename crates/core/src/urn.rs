@@ -36,6 +36,17 @@ impl Urn {
         Self(format!("urn:v1:{plate}:resource:account:{nic}"))
     }
 
+    /// A resource URN as a caller names it: `urn:v1:{plate}:resource:{type}:{id}`, no wildcard.
+    pub fn resource(s: &str) -> crate::Result<Self> {
+        let pattern = crate::policy::UrnPattern::resource(s)?;
+        if !pattern.is_exact() {
+            return Err(crate::Error::invalid(format!(
+                "{s:?} is a pattern; name one resource"
+            )));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

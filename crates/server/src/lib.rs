@@ -4,6 +4,8 @@
 //!   shutdown signal (tests drive it on port 0 with their own clock and shutdown).
 //! - [`ovh`]: the /1.0 (and /v1) API — `/me`, users, groups, personal access tokens.
 //! - [`oauth2`]: the OAuth2 token endpoint, the JWKS and the authorisation-server metadata.
+//! - [`iam`]: the /v2/iam API — policies, resources with authorisation checks, the action
+//!   reference.
 //! - [`admin`]: `/v2/admin/account` and `/v2/admin/keys/rotate`, the operator's operations.
 //! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
 //! - [`error`]: the one table from domain errors to HTTP responses.
@@ -16,6 +18,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod iam;
 pub mod oauth2;
 pub mod ovh;
 pub mod request_id;

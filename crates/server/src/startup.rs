@@ -13,7 +13,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use latchkey_core::authz::RoleAuthorizer;
 use latchkey_core::clock::{SharedClock, SystemClock};
 use latchkey_core::secret::{HashKey, Secret};
 use latchkey_core::service::{Directory, DirectoryConfig};
@@ -23,7 +22,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::Config;
 use crate::error::{internal_error_response, ovh_error};
 use crate::state::AppState;
-use crate::{admin, oauth2, ovh, request_id};
+use crate::{admin, iam, oauth2, ovh, request_id};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,11 +79,9 @@ impl Application {
         let store = latchkey_store::connect(&config.database_url)
             .await
             .map_err(StartError::Store)?;
-        let authorizer = Arc::new(RoleAuthorizer::new(config.plate.clone()));
         let directory = Arc::new(Directory::new(
             store,
             clock,
-            authorizer,
             DirectoryConfig {
                 access_token_ttl: config.access_token_ttl,
                 key_rotation: config.key_rotation,
@@ -109,6 +106,7 @@ impl Application {
                 generated_password: created.generated_password,
             });
         directory.init_keys().await.map_err(StartError::Store)?;
+        directory.init_policies().await.map_err(StartError::Store)?;
         directory
             .reload_revocations()
             .await
@@ -225,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ovh::router("/1.0"))
         .merge(ovh::router("/v1"))
         .merge(admin::router())
+        .merge(iam::router())
         .merge(oauth2::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

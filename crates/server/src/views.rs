@@ -215,11 +215,14 @@ pub struct ServiceAccountView {
     pub created_at: DateTime<Utc>,
     /// The URN that policies name: `urn:v1:{plate}:identity:credential:{nic}/oauth2-{clientId}`.
     pub identity: Urn,
+    /// How many policies name this service account's URN.
+    pub associated_policies: usize,
 }
 
 impl ServiceAccountView {
-    pub fn new(sa: ServiceAccount, nic: &Nic, plate: &Plate) -> Self {
+    pub fn new(sa: ServiceAccount, nic: &Nic, plate: &Plate, associated_policies: usize) -> Self {
         Self {
+            associated_policies,
             identity: sa.urn(plate, nic),
             client_id: sa.client_id,
             name: sa.name,

@@ -230,3 +230,40 @@ impl TryFrom<KeyRow> for latchkey_core::keys::StoredKey {
         })
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PolicyRow {
+    pub id: String,
+    pub account_id: i64,
+    pub name: String,
+    pub description: String,
+    pub rules: String,
+    pub expired_at: Option<i64>,
+    pub read_only: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<PolicyRow> for latchkey_core::policy::Policy {
+    type Error = Error;
+    fn try_from(r: PolicyRow) -> Result<Self> {
+        let (identities, resources, permissions) =
+            latchkey_core::policy::RulesDocument::parse(&r.rules)
+                .map_err(|e| corrupt("policy rules", e))?;
+        Ok(Self {
+            id: r.id.parse().map_err(|e| corrupt("policy id", e))?,
+            account_id: AccountId(r.account_id),
+            name: latchkey_core::names::PolicyName::parse(&r.name)
+                .map_err(|e| corrupt("policy name", e))?,
+            description: Description::parse(&r.description)
+                .map_err(|e| corrupt("description", e))?,
+            identities,
+            resources,
+            permissions,
+            expired_at: r.expired_at.map(time).transpose()?,
+            read_only: r.read_only,
+            created_at: time(r.created_at)?,
+            updated_at: time(r.updated_at)?,
+        })
+    }
+}

@@ -14,6 +14,9 @@ pub(crate) const GROUP_SELECT: &str = "SELECT id, account_id, name, role, descri
 pub(crate) const SERVICE_ACCOUNT_SELECT: &str = "SELECT id, account_id, client_id, name, \
     description, flow, callback_urls, secret_hash, created_at FROM service_accounts";
 
+pub(crate) const POLICY_SELECT: &str = "SELECT id, account_id, name, description, rules, \
+    expired_at, read_only, created_at, updated_at FROM policies";
+
 pub(crate) const PAT_SELECT: &str = "SELECT p.id, p.user_id, u.account_id, p.name, p.description, \
     p.secret_hash, p.created_at, p.expires_at, p.last_used \
     FROM pats p JOIN users u ON u.id = p.user_id";
@@ -31,17 +34,18 @@ macro_rules! impl_store {
         use latchkey_core::store::{
             DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewRevocation,
             NewServiceAccount, NewUser, PatChanges, ROOT_GROUP, RevocationEvent,
-            ServiceAccountChanges, Store, UserChanges,
+            ServiceAccountChanges, Store, UserChanges, NewPolicy,
         };
+        use latchkey_core::policy::{Policy, PolicyDraft, PolicyId, RulesDocument};
         use latchkey_core::{Error, Result};
         use sqlx::AssertSqlSafe;
 
         use crate::rows::{
-            AccountRow, GroupRow, KeyRow, PatRow, ServiceAccountRow, UserRow, db_error, internal,
+            AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, db_error, internal,
             join_urls, micros,
         };
         use latchkey_core::keys::{KeyState, StoredKey};
-        use crate::sql::{GROUP_SELECT, PAT_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
+        use crate::sql::{GROUP_SELECT, PAT_SELECT, POLICY_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
 
         type Tx = sqlx::Transaction<'static, $db>;
 
@@ -712,6 +716,107 @@ macro_rules! impl_store {
                 .map_err(internal)?;
                 if done.rows_affected() == 0 {
                     return Err(Error::not_found(format!("service account {client} does not exist")));
+                }
+                Ok(())
+            }
+
+            async fn create_policy(&self, account: AccountId, new: NewPolicy) -> Result<Policy> {
+                let d = &new.draft;
+                let rules = RulesDocument::from_parts(&d.identities, &d.resources, &d.permissions);
+                let row = sqlx::query_as::<_, PolicyRow>(
+                    "INSERT INTO policies (id, account_id, name, description, rules, expired_at, \
+                     read_only, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     RETURNING id, account_id, name, description, rules, expired_at, read_only, \
+                     created_at, updated_at",
+                )
+                .bind(new.id.to_string())
+                .bind(account.0)
+                .bind(d.name.as_str())
+                .bind(d.description.as_str())
+                .bind(rules.to_json())
+                .bind(d.expired_at.map(micros))
+                .bind(new.read_only)
+                .bind(micros(new.now))
+                .bind(micros(new.now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a policy named {} already exists", d.name)))?;
+                Policy::try_from(row)
+            }
+
+            async fn policy(&self, account: AccountId, id: PolicyId) -> Result<Option<Policy>> {
+                let sql = format!("{POLICY_SELECT} WHERE account_id = $1 AND id = $2");
+                sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
+                    .bind(account.0)
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(Policy::try_from)
+                    .transpose()
+            }
+
+            async fn list_policies(&self, account: AccountId) -> Result<Vec<Policy>> {
+                let sql = format!("{POLICY_SELECT} WHERE account_id = $1 ORDER BY created_at, id");
+                sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
+                    .bind(account.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(Policy::try_from)
+                    .collect()
+            }
+
+            async fn all_policies(&self) -> Result<Vec<Policy>> {
+                let sql = format!("{POLICY_SELECT} ORDER BY account_id, created_at, id");
+                sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(Policy::try_from)
+                    .collect()
+            }
+
+            async fn replace_policy(
+                &self,
+                account: AccountId,
+                id: PolicyId,
+                draft: PolicyDraft,
+                now: DateTime<Utc>,
+            ) -> Result<Policy> {
+                let rules =
+                    RulesDocument::from_parts(&draft.identities, &draft.resources, &draft.permissions);
+                let row = sqlx::query_as::<_, PolicyRow>(
+                    "UPDATE policies SET name = $1, description = $2, rules = $3, expired_at = $4, \
+                     updated_at = $5 WHERE account_id = $6 AND id = $7 \
+                     RETURNING id, account_id, name, description, rules, expired_at, read_only, \
+                     created_at, updated_at",
+                )
+                .bind(draft.name.as_str())
+                .bind(draft.description.as_str())
+                .bind(rules.to_json())
+                .bind(draft.expired_at.map(micros))
+                .bind(micros(now))
+                .bind(account.0)
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a policy named {} already exists", draft.name)))?
+                .ok_or_else(|| Error::not_found(format!("policy {id} does not exist")))?;
+                Policy::try_from(row)
+            }
+
+            async fn delete_policy(&self, account: AccountId, id: PolicyId) -> Result<()> {
+                let done = sqlx::query("DELETE FROM policies WHERE account_id = $1 AND id = $2")
+                    .bind(account.0)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("policy {id} does not exist")));
                 }
                 Ok(())
             }

@@ -1,9 +1,11 @@
-//! The operations behind the APIs. [`Directory`] owns the store, the clock, the authoriser and
+//! The operations behind the APIs. [`Directory`] owns the store, the clock, the policy indexes and
 //! the in-memory credential cache; every account-scoped operation takes a [`Permit`].
 //!
 //! - [`auth`]: turning a presented credential into a [`Principal`] (PATs from the cache, passwords
 //!   through Argon2id with throttling).
-//! - [`accounts`], [`users`], [`groups`], [`pats`]: the management operations.
+//! - [`accounts`], [`users`], [`groups`], [`pats`], [`service_accounts`]: the management
+//!   operations.
+//! - [`policies`]: IAM policies, the per-account indexes every decision reads, and checks.
 
 pub mod accounts;
 pub mod auth;
@@ -11,6 +13,7 @@ mod cache;
 pub mod groups;
 pub mod oauth2;
 pub mod pats;
+pub mod policies;
 mod revocations;
 pub mod service_accounts;
 pub mod users;
@@ -25,7 +28,7 @@ use tokio::sync::Semaphore;
 
 use crate::keys::{KeyRing, KeySealer};
 
-use crate::authz::{self, Action, Authorizer, Permit, Principal};
+use crate::authz::{self, Action, Permit, Principal};
 use crate::clock::SharedClock;
 use crate::names::{Login, Plate};
 use crate::secret::HashKey;
@@ -86,7 +89,6 @@ impl DirectoryConfig {
 pub struct Directory {
     store: Arc<dyn Store>,
     clock: SharedClock,
-    authorizer: Arc<dyn Authorizer>,
     config: DirectoryConfig,
     cache: CredentialCache,
     user_throttle: Throttle<(crate::model::AccountId, Login)>,
@@ -99,19 +101,19 @@ pub struct Directory {
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
     last_event: AtomicI64,
     grant_limit: Throttle<crate::names::ClientId>,
+    policies: dashmap::DashMap<crate::model::AccountId, Arc<crate::policy::PolicySet>>,
+    policy_reload: tokio::sync::Mutex<()>,
 }
 
 impl Directory {
     pub fn new(
         store: Arc<dyn Store>,
         clock: SharedClock,
-        authorizer: Arc<dyn Authorizer>,
         config: DirectoryConfig,
     ) -> Self {
         Self {
             store,
             clock,
-            authorizer,
             cache: CredentialCache::default(),
             user_throttle: Throttle::new(config.user_throttle),
             address_throttle: Throttle::new(config.address_throttle),
@@ -123,6 +125,8 @@ impl Directory {
             verified: dashmap::DashMap::new(),
             last_event: AtomicI64::new(0),
             grant_limit: Throttle::new(config.grant_limit),
+            policies: dashmap::DashMap::new(),
+            policy_reload: tokio::sync::Mutex::new(()),
             config,
         }
     }
@@ -135,10 +139,20 @@ impl Directory {
         &self.clock
     }
 
-    /// Asks the authoriser whether `who` may perform `action` on its own account.
+    /// Decides whether `who` may perform `action` on its own account (built-in grants, then the
+    /// account's policies, read from memory).
     pub fn authorize(&self, who: &Principal, action: &Action) -> Result<Permit> {
-        let resource = who.account.resource_urn(&self.config.plate);
-        authz::authorize(self.authorizer.as_ref(), who, action, &resource)
+        let plate = &self.config.plate;
+        let resource = who.account.resource_urn(plate);
+        let policies = self.policy_set(who.account.id);
+        authz::authorize(
+            policies.as_deref(),
+            plate,
+            who,
+            action,
+            &resource,
+            self.clock.now(),
+        )
     }
 
     /// Writes the in-memory `lastUsed` times of tokens to the store.

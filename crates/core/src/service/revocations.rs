@@ -1,6 +1,6 @@
 //! Revocation events between nodes. Every change that must end a credential's use — a token
 //! deleted or revoked, a user disabled, changed or deleted, a group's role changed, a service
-//! account changed or deleted — is invalidated in this node's cache at once and recorded in the
+//! account changed or deleted, an account's policies changed — is invalidated in this node's cache at once and recorded in the
 //! store; every node applies the events recorded after the last one it applied, every second.
 
 use std::sync::atomic::Ordering;
@@ -46,8 +46,20 @@ impl Directory {
             let Some(last) = events.last().map(|e| e.id) else {
                 return Ok(applied);
             };
+            let mut policies_changed = Vec::new();
             for event in &events {
-                self.apply(&event.kind, &event.subject);
+                if event.kind == RevocationKind::Policies.as_str() {
+                    if let Ok(id) = event.subject.parse() {
+                        policies_changed.push(AccountId(id));
+                    }
+                } else {
+                    self.apply(&event.kind, &event.subject);
+                }
+            }
+            policies_changed.sort_unstable_by_key(|a| a.0);
+            policies_changed.dedup();
+            for account in policies_changed {
+                self.reload_policies(account).await?;
             }
             applied += events.len();
             self.last_event.fetch_max(last, Ordering::SeqCst);
@@ -88,6 +100,8 @@ impl Directory {
             Some(RevocationKind::AccessToken) => {
                 self.revoked.insert(subject.to_owned());
             }
+            // Applied by `apply_revocation_events`, which can wait for the store.
+            Some(RevocationKind::Policies) => {}
             None => tracing::warn!(kind, "unknown revocation event kind"),
         }
     }

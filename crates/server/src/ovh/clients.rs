@@ -2,8 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use latchkey_core::authz;
-use latchkey_core::model::Flow;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::authz::{self, Permit, Principal};
+use latchkey_core::model::{Flow, ServiceAccount};
 use latchkey_core::names::{CallbackUrl, ClientId, Description, DisplayName};
 use latchkey_core::service::service_accounts::ServiceAccountRequest;
 use latchkey_core::store::ServiceAccountChanges;
@@ -33,13 +35,38 @@ pub struct UpdateClient {
     callback_urls: Option<Vec<CallbackUrl>>,
 }
 
-/// `GET /me/api/oauth2/client` — `account:apiovh:me/api/oauth2/client/get`.
+/// `GET /me/api/oauth2/client` — `account:apiovh:me/api/oauth2/client/get`. The client ids; with
+/// `X-Pagination-Mode: CachedObjectList-Pages` (as OVHcloud's console asks), the service accounts
+/// themselves, each with its number of associated policies.
 pub async fn list(
     State(app): State<AppState>,
     Caller(who): Caller,
-) -> ApiResult<Json<Vec<ClientId>>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let permit = app.directory.authorize(&who, &authz::CLIENT_GET)?;
-    Ok(Json(app.directory.list_service_accounts(&permit).await?))
+    let ids = app.directory.list_service_accounts(&permit).await?;
+    let objects = headers
+        .get("X-Pagination-Mode")
+        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"CachedObjectList-Pages"));
+    if !objects {
+        return Ok(Json(ids).into_response());
+    }
+    let mut views = Vec::with_capacity(ids.len());
+    for id in ids {
+        // A client deleted meanwhile is simply not listed.
+        match app.directory.service_account(&permit, &id).await {
+            Ok(sa) => views.push(view(&app, &permit, &who, sa)),
+            Err(latchkey_core::Error::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Json(views).into_response())
+}
+
+fn view(app: &AppState, permit: &Permit, who: &Principal, sa: ServiceAccount) -> ServiceAccountView {
+    let urn = sa.urn(&app.plate, &who.account.nic);
+    let associated = app.directory.attached_policies(permit, &urn);
+    ServiceAccountView::new(sa, &who.account.nic, &app.plate, associated)
 }
 
 /// `POST /me/api/oauth2/client` — `account:apiovh:me/api/oauth2/client/create`.
@@ -79,11 +106,7 @@ pub async fn get(
         .directory
         .service_account(&permit, &name(&client, ClientId::parse)?)
         .await?;
-    Ok(Json(ServiceAccountView::new(
-        sa,
-        &who.account.nic,
-        &app.plate,
-    )))
+    Ok(Json(view(&app, &permit, &who, sa)))
 }
 
 /// `PUT /me/api/oauth2/client/{clientId}` — `account:apiovh:me/api/oauth2/client/edit`.
@@ -106,11 +129,7 @@ pub async fn update(
         .update_service_account(&permit, &client, changes)
         .await?;
     tracing::info!(by = %who.urn(&app.plate), client = %client, "service account updated");
-    Ok(Json(ServiceAccountView::new(
-        sa,
-        &who.account.nic,
-        &app.plate,
-    )))
+    Ok(Json(view(&app, &permit, &who, sa)))
 }
 
 /// `DELETE /me/api/oauth2/client/{clientId}` — `account:apiovh:me/api/oauth2/client/delete`.

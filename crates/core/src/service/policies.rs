@@ -1,0 +1,201 @@
+//! IAM policies: their management, the per-account indexes decisions read, and the checks
+//! callers may ask for.
+//!
+//! Every account's policies are compiled into a [`PolicySet`] at start. A change made on this
+//! node rebuilds its account's set before the change is answered, so the very next request is
+//! decided by it; other nodes rebuild when they apply the `policies` revocation event (within a
+//! second). Rebuilds are serialised, and each reads the account's policies as they are when it
+//! runs, so the set left in place is never older than the last change.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::authz::{self, Permit, Principal};
+use crate::model::AccountId;
+use crate::policy::{ActionPattern, Policy, PolicyDraft, PolicyId, PolicySet};
+use crate::store::{NewPolicy, RevocationKind};
+use crate::urn::Urn;
+use crate::{Error, Result};
+
+use super::Directory;
+
+/// Which policies a listing keeps. An empty list keeps everything; values are compared with
+/// what policies name, exactly.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyFilter {
+    pub identities: Vec<String>,
+    pub resources: Vec<String>,
+    pub actions: Vec<String>,
+    pub read_only: Option<bool>,
+}
+
+impl PolicyFilter {
+    fn keeps(&self, p: &Policy) -> bool {
+        let perms = &p.permissions;
+        let actions = perms.allow.iter().chain(&perms.except).chain(&perms.deny);
+        names_any(&self.identities, p.identities.iter().map(|i| i.as_str()))
+            && names_any(&self.resources, p.resources.iter().map(|r| r.as_str()))
+            && names_any(&self.actions, actions.map(ActionPattern::as_str))
+            && self.read_only.is_none_or(|r| r == p.read_only)
+    }
+}
+
+/// Whether `named` holds one of `wanted` (or nothing is wanted).
+fn names_any<'a>(wanted: &[String], mut named: impl Iterator<Item = &'a str>) -> bool {
+    wanted.is_empty() || named.any(|n| wanted.iter().any(|w| w == n))
+}
+
+/// The answer to an authorisation check: the asked actions, split.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub authorized: Vec<String>,
+    pub unauthorized: Vec<String>,
+}
+
+impl Directory {
+    /// The account's compiled policies, if it has any.
+    pub(super) fn policy_set(&self, account: AccountId) -> Option<Arc<PolicySet>> {
+        self.policies
+            .get(&account)
+            .map(|set| Arc::clone(set.value()))
+    }
+
+    /// Compiles every account's policies; called once at start.
+    pub async fn init_policies(&self) -> Result<()> {
+        let _serial = self.policy_reload.lock().await;
+        let mut by_account: HashMap<AccountId, Vec<Policy>> = HashMap::new();
+        for policy in self.store.all_policies().await? {
+            by_account.entry(policy.account_id).or_default().push(policy);
+        }
+        self.policies.clear();
+        for (account, policies) in by_account {
+            self.policies
+                .insert(account, Arc::new(PolicySet::build(&policies)));
+        }
+        Ok(())
+    }
+
+    /// Compiles one account's policies again from the store.
+    pub(super) async fn reload_policies(&self, account: AccountId) -> Result<()> {
+        let _serial = self.policy_reload.lock().await;
+        let policies = self.store.list_policies(account).await?;
+        if policies.is_empty() {
+            self.policies.remove(&account);
+        } else {
+            self.policies
+                .insert(account, Arc::new(PolicySet::build(&policies)));
+        }
+        Ok(())
+    }
+
+    /// After a change: this node decides with it at once, the others once they see the event.
+    async fn policies_changed(&self, account: AccountId) -> Result<()> {
+        self.reload_policies(account).await?;
+        self.announce(RevocationKind::Policies, account.0.to_string())
+            .await;
+        Ok(())
+    }
+
+    pub async fn create_policy(&self, permit: &Permit, draft: PolicyDraft) -> Result<Policy> {
+        draft.validate()?;
+        let new = NewPolicy {
+            id: PolicyId::random(),
+            draft,
+            read_only: false,
+            now: self.clock.now(),
+        };
+        let policy = self.store.create_policy(permit.account(), new).await?;
+        self.policies_changed(permit.account()).await?;
+        Ok(policy)
+    }
+
+    pub async fn policy(&self, permit: &Permit, id: PolicyId) -> Result<Policy> {
+        self.store
+            .policy(permit.account(), id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("policy {id} does not exist")))
+    }
+
+    /// The account's policies that `filter` keeps, oldest first.
+    pub async fn list_policies(&self, permit: &Permit, filter: &PolicyFilter) -> Result<Vec<Policy>> {
+        let mut policies = self.store.list_policies(permit.account()).await?;
+        policies.retain(|p| filter.keeps(p));
+        Ok(policies)
+    }
+
+    /// Replaces a policy's content. Managed (read-only) policies cannot be changed.
+    pub async fn replace_policy(
+        &self,
+        permit: &Permit,
+        id: PolicyId,
+        draft: PolicyDraft,
+    ) -> Result<Policy> {
+        draft.validate()?;
+        self.refuse_read_only(permit, id).await?;
+        let policy = self
+            .store
+            .replace_policy(permit.account(), id, draft, self.clock.now())
+            .await?;
+        self.policies_changed(permit.account()).await?;
+        Ok(policy)
+    }
+
+    pub async fn delete_policy(&self, permit: &Permit, id: PolicyId) -> Result<()> {
+        self.refuse_read_only(permit, id).await?;
+        self.store.delete_policy(permit.account(), id).await?;
+        self.policies_changed(permit.account()).await
+    }
+
+    async fn refuse_read_only(&self, permit: &Permit, id: PolicyId) -> Result<()> {
+        if self.policy(permit, id).await?.read_only {
+            return Err(Error::Forbidden {
+                actions: vec![permit.action().to_owned()],
+            });
+        }
+        Ok(())
+    }
+
+    /// How many policies name `identity` exactly.
+    pub fn attached_policies(&self, permit: &Permit, identity: &Urn) -> usize {
+        self.policy_set(permit.account())
+            .map_or(0, |set| set.attached_to(identity.as_str()))
+    }
+
+    /// Which of `actions` the caller may perform on `resource`. Each action must be a full
+    /// action name (no glob).
+    pub fn check_actions(
+        &self,
+        who: &Principal,
+        resource: &Urn,
+        actions: &[String],
+    ) -> Result<CheckOutcome> {
+        for action in actions {
+            if !ActionPattern::parse(action)?.is_exact() {
+                return Err(Error::invalid(format!(
+                    "{action:?} is a pattern; a check names actions in full"
+                )));
+            }
+        }
+        let set = self.policy_set(who.account.id);
+        let now = self.clock.now();
+        let mut outcome = CheckOutcome::default();
+        for action in actions {
+            let operator_only = authz::all_actions().any(|a| a.name == action && a.operator_only);
+            let allowed = authz::allows(
+                set.as_deref(),
+                &self.config.plate,
+                who,
+                action,
+                operator_only,
+                resource,
+                now,
+            );
+            if allowed {
+                outcome.authorized.push(action.clone());
+            } else {
+                outcome.unauthorized.push(action.clone());
+            }
+        }
+        Ok(outcome)
+    }
+}

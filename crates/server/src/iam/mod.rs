@@ -1,0 +1,35 @@
+//! The `/v2/iam` API: policies, the account's resources with authorisation checks, and the
+//! reference of actions. Each handler names its IAM action and gets a permit first, as the /1.0
+//! handlers do.
+
+mod policies;
+mod query;
+mod reference;
+mod resources;
+mod views;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v2/iam/policy",
+            get(policies::list).post(policies::create),
+        )
+        .route(
+            "/v2/iam/policy/{id}",
+            get(policies::get)
+                .put(policies::replace)
+                .delete(policies::delete),
+        )
+        .route("/v2/iam/resource", get(resources::list))
+        .route("/v2/iam/resource/{urn}", get(resources::get))
+        .route(
+            "/v2/iam/resource/{urn}/authorization/check",
+            post(resources::check),
+        )
+        .route("/v2/iam/reference/action", get(reference::actions))
+}

@@ -1,0 +1,202 @@
+//! `/v2/iam/policy`: create, list (filtered, paginated), get, replace and delete policies.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use latchkey_core::authz;
+use latchkey_core::names::{Description, PolicyName};
+use latchkey_core::policy::{ActionPattern, Permissions, PolicyDraft, PolicyId, UrnPattern};
+use latchkey_core::service::policies::PolicyFilter;
+use serde::{Deserialize, Deserializer};
+
+use super::query::{self, Page, Query};
+use super::views::PolicyView;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Caller, PathParams, name};
+use crate::state::AppState;
+
+/// An identity URN (pattern) in a request.
+#[derive(Debug)]
+struct Identity(UrnPattern);
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        UrnPattern::identity(&s)
+            .map(Identity)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// `{"urn": …}`: a resource URN (pattern) in a request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceRef {
+    #[serde(deserialize_with = "resource_pattern")]
+    urn: UrnPattern,
+}
+
+fn resource_pattern<'de, D: Deserializer<'de>>(d: D) -> Result<UrnPattern, D::Error> {
+    let s = String::deserialize(d)?;
+    UrnPattern::resource(&s).map_err(serde::de::Error::custom)
+}
+
+/// `{"action": …}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionRef {
+    action: ActionPattern,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PermissionsBody {
+    #[serde(default)]
+    allow: Vec<ActionRef>,
+    #[serde(default)]
+    except: Vec<ActionRef>,
+    #[serde(default)]
+    deny: Vec<ActionRef>,
+}
+
+/// The body of `POST /policy` and `PUT /policy/{id}` (a replace: every field is given again).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyBody {
+    name: PolicyName,
+    #[serde(default)]
+    description: Description,
+    identities: Vec<Identity>,
+    resources: Vec<ResourceRef>,
+    permissions: PermissionsBody,
+    #[serde(default)]
+    expired_at: Option<DateTime<Utc>>,
+    /// Accepted empty, as clients send it; permission groups are not supported.
+    #[serde(default)]
+    permissions_groups: Vec<serde_json::Value>,
+}
+
+impl PolicyBody {
+    fn into_draft(self) -> Result<PolicyDraft, ApiError> {
+        if !self.permissions_groups.is_empty() {
+            return Err(ApiError::bad_request(
+                "permissionsGroups is not supported; list the actions in permissions",
+            ));
+        }
+        let actions = |list: Vec<ActionRef>| list.into_iter().map(|a| a.action).collect();
+        Ok(PolicyDraft {
+            name: self.name,
+            description: self.description,
+            identities: self.identities.into_iter().map(|i| i.0).collect(),
+            resources: self.resources.into_iter().map(|r| r.urn).collect(),
+            permissions: Permissions {
+                allow: actions(self.permissions.allow),
+                except: actions(self.permissions.except),
+                deny: actions(self.permissions.deny),
+            },
+            expired_at: self.expired_at,
+        })
+    }
+}
+
+/// `POST /v2/iam/policy` — `account:apiovh:iam/policy/create`.
+pub async fn create(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body<PolicyBody>,
+) -> ApiResult<Json<PolicyView>> {
+    let permit = app.directory.authorize(&who, &authz::POLICY_CREATE)?;
+    let policy = app
+        .directory
+        .create_policy(&permit, body.into_draft()?)
+        .await?;
+    tracing::info!(by = %who.urn(&app.plate), policy = %policy.id, name = %policy.name, "policy created");
+    Ok(Json(PolicyView::new(policy, &who.account.nic)))
+}
+
+/// `GET /v2/iam/policy` — `account:apiovh:iam/policy/get`. Filters `identity[]`,
+/// `resourceURN[]`, `action[]` (a policy is kept when it names one of the values exactly) and
+/// `readOnly`; pages by `X-Pagination-Cursor` / `X-Pagination-Size`, and answers
+/// `X-Pagination-Cursor-Next` while more remain.
+pub async fn list(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let permit = app.directory.authorize(&who, &authz::POLICY_GET)?;
+    let q = Query::parse(uri.query());
+    q.only(&["identity", "resourceURN", "action", "readOnly"])?;
+    let filter = PolicyFilter {
+        identities: q.all("identity"),
+        resources: q.all("resourceURN"),
+        actions: q.all("action"),
+        read_only: q.flag("readOnly")?,
+    };
+    let page = Page::from_headers(&headers)?;
+    let policies = app.directory.list_policies(&permit, &filter).await?;
+    // Listed oldest first; a cursor is the position key of the last policy of its page.
+    let key = |p: &latchkey_core::policy::Policy| {
+        format!("{:020}/{}", p.created_at.timestamp_micros(), p.id)
+    };
+    let start = page
+        .after
+        .as_deref()
+        .map_or(0, |after| policies.partition_point(|p| key(p).as_str() <= after));
+    let end = (start + page.size).min(policies.len());
+    let next = (end < policies.len()).then(|| query::encode_cursor(&key(&policies[end - 1])));
+    let views: Vec<PolicyView> = policies[start..end]
+        .iter()
+        .cloned()
+        .map(|p| PolicyView::new(p, &who.account.nic))
+        .collect();
+    let mut response = Json(views).into_response();
+    if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        response.headers_mut().insert(query::NEXT, next);
+    }
+    Ok(response)
+}
+
+/// `GET /v2/iam/policy/{id}` — `account:apiovh:iam/policy/get`.
+pub async fn get(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<PolicyView>> {
+    let permit = app.directory.authorize(&who, &authz::POLICY_GET)?;
+    let id: PolicyId = name(&id, str::parse)?;
+    let policy = app.directory.policy(&permit, id).await?;
+    Ok(Json(PolicyView::new(policy, &who.account.nic)))
+}
+
+/// `PUT /v2/iam/policy/{id}` — `account:apiovh:iam/policy/edit`. Replaces the whole content.
+pub async fn replace(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(id): PathParams<String>,
+    Body(body): Body<PolicyBody>,
+) -> ApiResult<Json<PolicyView>> {
+    let permit = app.directory.authorize(&who, &authz::POLICY_EDIT)?;
+    let id: PolicyId = name(&id, str::parse)?;
+    let policy = app
+        .directory
+        .replace_policy(&permit, id, body.into_draft()?)
+        .await?;
+    tracing::info!(by = %who.urn(&app.plate), policy = %policy.id, "policy replaced");
+    Ok(Json(PolicyView::new(policy, &who.account.nic)))
+}
+
+/// `DELETE /v2/iam/policy/{id}` — `account:apiovh:iam/policy/delete`.
+pub async fn delete(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<()>> {
+    let permit = app.directory.authorize(&who, &authz::POLICY_DELETE)?;
+    let id: PolicyId = name(&id, str::parse)?;
+    app.directory.delete_policy(&permit, id).await?;
+    tracing::info!(by = %who.urn(&app.plate), policy = %id, "policy deleted");
+    Ok(Json(()))
+}
