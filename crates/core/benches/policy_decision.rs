@@ -23,7 +23,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
@@ -42,7 +45,14 @@ fn product(i: usize) -> String {
 
 fn action_pool() -> Vec<String> {
     let mut pool: Vec<String> = ACCOUNT_ACTIONS.iter().map(|a| a.name.to_owned()).collect();
-    for op in ["get", "create", "edit", "delete", "reboot", "snapshot/create"] {
+    for op in [
+        "get",
+        "create",
+        "edit",
+        "delete",
+        "reboot",
+        "snapshot/create",
+    ] {
         pool.push(format!("vps:apiovh:{op}"));
     }
     pool.extend(
@@ -93,8 +103,14 @@ fn account(now: DateTime<Utc>) -> Vec<Policy> {
                 account_id: AccountId(1),
                 name: PolicyName::parse(&format!("policy-{n}")).unwrap(),
                 description: Description::default(),
-                identities: identities.iter().map(|i| UrnPattern::identity(i).unwrap()).collect(),
-                resources: resources.iter().map(|r| UrnPattern::resource(r).unwrap()).collect(),
+                identities: identities
+                    .iter()
+                    .map(|i| UrnPattern::identity(i).unwrap())
+                    .collect(),
+                resources: resources
+                    .iter()
+                    .map(|r| UrnPattern::resource(r).unwrap())
+                    .collect(),
                 permissions: Permissions {
                     allow,
                     except: vec![],
@@ -114,10 +130,15 @@ fn decisions(c: &mut Criterion) {
     let policies = account(now);
     let set = PolicySet::build(&policies);
     // Callers as the server presents them: the user's own URN and its group's URN.
-    let callers: Vec<[String; 2]> = (0..64).map(|i| [user(i * 31 % USERS), group(i % GROUPS)]).collect();
+    let callers: Vec<[String; 2]> = (0..64)
+        .map(|i| [user(i * 31 % USERS), group(i % GROUPS)])
+        .collect();
     let queries: Vec<(&str, String)> = [
         ("account:apiovh:me/identity/user/get", ACCOUNT.to_owned()),
-        ("account:apiovh:me/api/oauth2/client/create", ACCOUNT.to_owned()),
+        (
+            "account:apiovh:me/api/oauth2/client/create",
+            ACCOUNT.to_owned(),
+        ),
         ("vps:apiovh:reboot", product(17)),
         ("vps:apiovh:get", product(230)),
     ]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Account, AccountId, Role, ServiceAccount, User, UserType};
-use crate::policy::PolicySet;
 use crate::names::Plate;
+use crate::policy::PolicySet;
 use crate::urn::Urn;
 use crate::{Error, Result};
 
@@ -274,7 +274,12 @@ mod tests {
         p.account.resource_urn(&eu())
     }
 
-    fn decide(policies: Option<&PolicySet>, p: &Principal, action: &Action, on: &Urn) -> Result<Permit> {
+    fn decide(
+        policies: Option<&PolicySet>,
+        p: &Principal,
+        action: &Action,
+        on: &Urn,
+    ) -> Result<Permit> {
         authorize(policies, &eu(), p, action, on, Utc::now())
     }
 
@@ -339,11 +344,43 @@ mod tests {
     #[test]
     fn operator_actions_need_the_operator_root_and_no_policy_grants_them() {
         let res = Urn::account_resource(&eu(), &Nic::parse("lk0001-lk").unwrap());
-        assert!(decide(None, &principal(true, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_ok());
-        assert!(decide(None, &principal(true, UserType::User, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
-        assert!(decide(None, &principal(false, UserType::Root, Role::Admin), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
+        assert!(
+            decide(
+                None,
+                &principal(true, UserType::Root, Role::Admin),
+                &ADMIN_ACCOUNT_MANAGE,
+                &res
+            )
+            .is_ok()
+        );
+        assert!(
+            decide(
+                None,
+                &principal(true, UserType::User, Role::Admin),
+                &ADMIN_ACCOUNT_MANAGE,
+                &res
+            )
+            .is_err()
+        );
+        assert!(
+            decide(
+                None,
+                &principal(false, UserType::Root, Role::Admin),
+                &ADMIN_ACCOUNT_MANAGE,
+                &res
+            )
+            .is_err()
+        );
         let everything = policy_for("*", "*");
-        assert!(decide(Some(&everything), &principal(true, UserType::User, Role::Regular), &ADMIN_ACCOUNT_MANAGE, &res).is_err());
+        assert!(
+            decide(
+                Some(&everything),
+                &principal(true, UserType::User, Role::Regular),
+                &ADMIN_ACCOUNT_MANAGE,
+                &res
+            )
+            .is_err()
+        );
     }
 
     #[test]

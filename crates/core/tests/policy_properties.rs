@@ -95,7 +95,9 @@ prop_compose! {
 fn reference(policies: &[Policy], who: &[&str], action: &str, resource: &str) -> Decision {
     let applicable = policies.iter().filter(|p| {
         !p.is_expired(now())
-            && p.identities.iter().any(|i| who.iter().any(|w| i.matches(w)))
+            && p.identities
+                .iter()
+                .any(|i| who.iter().any(|w| i.matches(w)))
             && p.resources.iter().any(|r| r.matches(resource))
     });
     let mut allowed = false;

@@ -127,7 +127,9 @@ impl PolicySet {
                     ([only], true) => *only,
                     _ => SEE_POLICY,
                 },
-                expires: policy.expired_at.map_or(i64::MAX, |at| at.timestamp_micros()),
+                expires: policy
+                    .expired_at
+                    .map_or(i64::MAX, |at| at.timestamp_micros()),
             };
             set.policies.push(Compiled {
                 resources,
@@ -280,8 +282,14 @@ mod tests {
             account_id: AccountId(1),
             name: PolicyName::parse("p").unwrap(),
             description: Description::default(),
-            identities: identities.iter().map(|i| UrnPattern::identity(i).unwrap()).collect(),
-            resources: resources.iter().map(|r| UrnPattern::resource(r).unwrap()).collect(),
+            identities: identities
+                .iter()
+                .map(|i| UrnPattern::identity(i).unwrap())
+                .collect(),
+            resources: resources
+                .iter()
+                .map(|r| UrnPattern::resource(r).unwrap())
+                .collect(),
             permissions: Permissions {
                 allow: actions(allow),
                 except: actions(except),
@@ -324,51 +332,103 @@ mod tests {
         let allow = policy(&[ME], &["*"], &["*"], &[], &[]);
         let deny = policy(&[GROUP], &[ACCOUNT], &[], &[], &[USER_CREATE]);
         let ps = [allow, deny];
-        assert_eq!(decide(&ps, &[ME, GROUP], USER_CREATE, ACCOUNT), Decision::Denied);
-        assert_eq!(decide(&ps, &[ME, GROUP], USER_GET, ACCOUNT), Decision::Allowed);
+        assert_eq!(
+            decide(&ps, &[ME, GROUP], USER_CREATE, ACCOUNT),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide(&ps, &[ME, GROUP], USER_GET, ACCOUNT),
+            Decision::Allowed
+        );
         // The deny names the group: a caller outside it is not denied.
         assert_eq!(decide(&ps, &[ME], USER_CREATE, ACCOUNT), Decision::Allowed);
     }
 
     #[test]
     fn except_carves_only_inside_its_own_policy() {
-        let narrowed = policy(&[ME], &[ACCOUNT], &["account:apiovh:me/identity/user/*"], &[USER_CREATE], &[]);
-        assert_eq!(decide(&[narrowed.clone()], &[ME], USER_CREATE, ACCOUNT), Decision::NoMatch);
-        assert_eq!(decide(&[narrowed.clone()], &[ME], USER_GET, ACCOUNT), Decision::Allowed);
+        let narrowed = policy(
+            &[ME],
+            &[ACCOUNT],
+            &["account:apiovh:me/identity/user/*"],
+            &[USER_CREATE],
+            &[],
+        );
+        assert_eq!(
+            decide(&[narrowed.clone()], &[ME], USER_CREATE, ACCOUNT),
+            Decision::NoMatch
+        );
+        assert_eq!(
+            decide(&[narrowed.clone()], &[ME], USER_GET, ACCOUNT),
+            Decision::Allowed
+        );
         let other = policy(&[ME], &[ACCOUNT], &[USER_CREATE], &[], &[]);
-        assert_eq!(decide(&[narrowed, other], &[ME], USER_CREATE, ACCOUNT), Decision::Allowed);
+        assert_eq!(
+            decide(&[narrowed, other], &[ME], USER_CREATE, ACCOUNT),
+            Decision::Allowed
+        );
     }
 
     #[test]
     fn wildcards_work_at_both_ends_of_identities_and_resources() {
         let cases = [
-            ("urn:v1:eu:identity:user:lk0001-lk/*", "urn:v1:eu:resource:*"),
+            (
+                "urn:v1:eu:identity:user:lk0001-lk/*",
+                "urn:v1:eu:resource:*",
+            ),
             ("*/john", "*:lk0001-lk"),
             ("*", "*"),
             ("*:user:*", "*:account:*"),
         ];
         for (identity, resource) in cases {
             let ps = [policy(&[identity], &[resource], &[USER_GET], &[], &[])];
-            assert_eq!(decide(&ps, &[ME], USER_GET, ACCOUNT), Decision::Allowed, "{identity} {resource}");
+            assert_eq!(
+                decide(&ps, &[ME], USER_GET, ACCOUNT),
+                Decision::Allowed,
+                "{identity} {resource}"
+            );
         }
-        let ps = [policy(&["urn:v1:eu:identity:user:lk0002-lk/*"], &["*"], &[USER_GET], &[], &[])];
+        let ps = [policy(
+            &["urn:v1:eu:identity:user:lk0002-lk/*"],
+            &["*"],
+            &[USER_GET],
+            &[],
+            &[],
+        )];
         assert_eq!(decide(&ps, &[ME], USER_GET, ACCOUNT), Decision::NoMatch);
-        let ps = [policy(&[ME], &["urn:v1:eu:resource:vps:*"], &[USER_GET], &[], &[])];
+        let ps = [policy(
+            &[ME],
+            &["urn:v1:eu:resource:vps:*"],
+            &[USER_GET],
+            &[],
+            &[],
+        )];
         assert_eq!(decide(&ps, &[ME], USER_GET, ACCOUNT), Decision::NoMatch);
     }
 
     #[test]
     fn action_globs_grant_and_deny() {
-        let ps = [policy(&[ME], &[ACCOUNT], &["account:apiovh:*"], &[], &["*/create"])];
+        let ps = [policy(
+            &[ME],
+            &[ACCOUNT],
+            &["account:apiovh:*"],
+            &[],
+            &["*/create"],
+        )];
         assert_eq!(decide(&ps, &[ME], USER_GET, ACCOUNT), Decision::Allowed);
         assert_eq!(decide(&ps, &[ME], USER_CREATE, ACCOUNT), Decision::Denied);
-        assert_eq!(decide(&ps, &[ME], "vps:apiovh:get", ACCOUNT), Decision::NoMatch);
+        assert_eq!(
+            decide(&ps, &[ME], "vps:apiovh:get", ACCOUNT),
+            Decision::NoMatch
+        );
     }
 
     #[test]
     fn group_membership_grants_through_the_groups_urn() {
         let ps = [policy(&[GROUP], &[ACCOUNT], &[USER_GET], &[], &[])];
-        assert_eq!(decide(&ps, &[ME, GROUP], USER_GET, ACCOUNT), Decision::Allowed);
+        assert_eq!(
+            decide(&ps, &[ME, GROUP], USER_GET, ACCOUNT),
+            Decision::Allowed
+        );
         assert_eq!(decide(&ps, &[ME], USER_GET, ACCOUNT), Decision::NoMatch);
     }
 
@@ -376,18 +436,33 @@ mod tests {
     fn an_expired_policy_takes_no_part() {
         let mut allow = policy(&[ME], &[ACCOUNT], &[USER_GET], &[], &[]);
         allow.expired_at = Some(now());
-        assert_eq!(decide(&[allow.clone()], &[ME], USER_GET, ACCOUNT), Decision::NoMatch);
+        assert_eq!(
+            decide(&[allow.clone()], &[ME], USER_GET, ACCOUNT),
+            Decision::NoMatch
+        );
         allow.expired_at = Some(now() + chrono::TimeDelta::seconds(1));
-        assert_eq!(decide(&[allow.clone()], &[ME], USER_GET, ACCOUNT), Decision::Allowed);
+        assert_eq!(
+            decide(&[allow.clone()], &[ME], USER_GET, ACCOUNT),
+            Decision::Allowed
+        );
         let mut deny = policy(&[ME], &[ACCOUNT], &[], &[], &[USER_GET]);
         deny.expired_at = Some(now() - chrono::TimeDelta::seconds(1));
-        assert_eq!(decide(&[allow, deny], &[ME], USER_GET, ACCOUNT), Decision::Allowed);
+        assert_eq!(
+            decide(&[allow, deny], &[ME], USER_GET, ACCOUNT),
+            Decision::Allowed
+        );
     }
 
     #[test]
     fn attached_counts_policies_naming_the_identity_exactly() {
         let ps = PolicySet::build(&[
-            policy(&[ME, GROUP], &[ACCOUNT], &[USER_GET, USER_CREATE], &[], &["x:y:z"]),
+            policy(
+                &[ME, GROUP],
+                &[ACCOUNT],
+                &[USER_GET, USER_CREATE],
+                &[],
+                &["x:y:z"],
+            ),
             policy(&[ME], &[ACCOUNT], &[USER_GET], &[], &[]),
             policy(&["*"], &[ACCOUNT], &[USER_GET], &[], &[]),
         ]);

@@ -90,7 +90,10 @@ impl PolicyDraft {
     /// something.
     pub fn validate(&self) -> Result<()> {
         let lower = self.name.as_str().to_ascii_lowercase();
-        if let Some(prefix) = RESERVED_NAME_PREFIXES.iter().find(|p| lower.starts_with(**p)) {
+        if let Some(prefix) = RESERVED_NAME_PREFIXES
+            .iter()
+            .find(|p| lower.starts_with(**p))
+        {
             return Err(Error::invalid(format!(
                 "policy names starting with {prefix:?} are reserved for managed policies"
             )));
@@ -122,7 +125,9 @@ impl PolicyDraft {
 
 fn bounded(field: &str, len: usize, max: usize) -> Result<()> {
     if len == 0 {
-        return Err(Error::invalid(format!("{field} must name at least one URN")));
+        return Err(Error::invalid(format!(
+            "{field} must name at least one URN"
+        )));
     }
     if len > max {
         return Err(Error::invalid(format!(
@@ -228,7 +233,9 @@ mod tests {
         PolicyDraft {
             name: PolicyName::parse("ops").unwrap(),
             description: Description::default(),
-            identities: vec![UrnPattern::identity("urn:v1:eu:identity:group:lk0001-lk/ops").unwrap()],
+            identities: vec![
+                UrnPattern::identity("urn:v1:eu:identity:group:lk0001-lk/ops").unwrap(),
+            ],
             resources: vec![UrnPattern::resource("urn:v1:eu:resource:account:lk0001-lk").unwrap()],
             permissions: Permissions {
                 allow: vec![ActionPattern::parse("account:apiovh:me/get").unwrap()],

@@ -381,12 +381,28 @@ mod tests {
         let cases = [
             ("account:apiovh:me/get", "account:apiovh:me/get", true),
             ("account:apiovh:me/get", "account:apiovh:me/gets", false),
-            ("account:apiovh:me/identity/*", "account:apiovh:me/identity/user/get", true),
-            ("account:apiovh:me/identity/*", "account:apiovh:me/get", false),
+            (
+                "account:apiovh:me/identity/*",
+                "account:apiovh:me/identity/user/get",
+                true,
+            ),
+            (
+                "account:apiovh:me/identity/*",
+                "account:apiovh:me/get",
+                false,
+            ),
             ("*:get", "account:apiovh:me/get", false),
             ("*/get", "account:apiovh:me/get", true),
-            ("account:*:me/*/get", "account:apiovh:me/identity/user/get", true),
-            ("account:*:me/*/get", "account:apiovh:me/identity/user/create", false),
+            (
+                "account:*:me/*/get",
+                "account:apiovh:me/identity/user/get",
+                true,
+            ),
+            (
+                "account:*:me/*/get",
+                "account:apiovh:me/identity/user/create",
+                false,
+            ),
             ("*", "anything:at:all", true),
             ("a*a", "a", false),
             ("a*a", "aa", true),
@@ -400,7 +416,13 @@ mod tests {
 
     #[test]
     fn malformed_actions_are_refused() {
-        for bad in ["", "me/get", "account::me/get", "account:apiovh:me get", "account:apiovh:é"] {
+        for bad in [
+            "",
+            "me/get",
+            "account::me/get",
+            "account:apiovh:me get",
+            "account:apiovh:é",
+        ] {
             assert!(ActionPattern::parse(bad).is_err(), "{bad:?}");
         }
         assert!(ActionPattern::parse(&"a:b:".repeat(100)).is_err());

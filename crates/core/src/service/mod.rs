@@ -106,11 +106,7 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: SharedClock,
-        config: DirectoryConfig,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock, config: DirectoryConfig) -> Self {
         Self {
             store,
             clock,

@@ -65,7 +65,10 @@ impl Directory {
         let _serial = self.policy_reload.lock().await;
         let mut by_account: HashMap<AccountId, Vec<Policy>> = HashMap::new();
         for policy in self.store.all_policies().await? {
-            by_account.entry(policy.account_id).or_default().push(policy);
+            by_account
+                .entry(policy.account_id)
+                .or_default()
+                .push(policy);
         }
         self.policies.clear();
         for (account, policies) in by_account {
@@ -117,7 +120,11 @@ impl Directory {
     }
 
     /// The account's policies that `filter` keeps, oldest first.
-    pub async fn list_policies(&self, permit: &Permit, filter: &PolicyFilter) -> Result<Vec<Policy>> {
+    pub async fn list_policies(
+        &self,
+        permit: &Permit,
+        filter: &PolicyFilter,
+    ) -> Result<Vec<Policy>> {
         let mut policies = self.store.list_policies(permit.account()).await?;
         policies.retain(|p| filter.keeps(p));
         Ok(policies)

@@ -15,10 +15,7 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/v2/iam/policy",
-            get(policies::list).post(policies::create),
-        )
+        .route("/v2/iam/policy", get(policies::list).post(policies::create))
         .route(
             "/v2/iam/policy/{id}",
             get(policies::get)

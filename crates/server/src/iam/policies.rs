@@ -141,10 +141,9 @@ pub async fn list(
     let key = |p: &latchkey_core::policy::Policy| {
         format!("{:020}/{}", p.created_at.timestamp_micros(), p.id)
     };
-    let start = page
-        .after
-        .as_deref()
-        .map_or(0, |after| policies.partition_point(|p| key(p).as_str() <= after));
+    let start = page.after.as_deref().map_or(0, |after| {
+        policies.partition_point(|p| key(p).as_str() <= after)
+    });
     let end = (start + page.size).min(policies.len());
     let next = (end < policies.len()).then(|| query::encode_cursor(&key(&policies[end - 1])));
     let views: Vec<PolicyView> = policies[start..end]

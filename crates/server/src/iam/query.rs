@@ -128,7 +128,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        assert_eq!(decode_cursor(&encode_cursor("42/abc")).as_deref(), Some("42/abc"));
+        assert_eq!(
+            decode_cursor(&encode_cursor("42/abc")).as_deref(),
+            Some("42/abc")
+        );
         assert_eq!(decode_cursor("%%%"), None);
     }
 }

@@ -45,9 +45,10 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let permit = app.directory.authorize(&who, &authz::CLIENT_GET)?;
     let ids = app.directory.list_service_accounts(&permit).await?;
-    let objects = headers
-        .get("X-Pagination-Mode")
-        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"CachedObjectList-Pages"));
+    let objects = headers.get("X-Pagination-Mode").is_some_and(|mode| {
+        mode.as_bytes()
+            .eq_ignore_ascii_case(b"CachedObjectList-Pages")
+    });
     if !objects {
         return Ok(Json(ids).into_response());
     }
@@ -63,7 +64,12 @@ pub async fn list(
     Ok(Json(views).into_response())
 }
 
-fn view(app: &AppState, permit: &Permit, who: &Principal, sa: ServiceAccount) -> ServiceAccountView {
+fn view(
+    app: &AppState,
+    permit: &Permit,
+    who: &Principal,
+    sa: ServiceAccount,
+) -> ServiceAccountView {
     let urn = sa.urn(&app.plate, &who.account.nic);
     let associated = app.directory.attached_policies(permit, &urn);
     ServiceAccountView::new(sa, &who.account.nic, &app.plate, associated)

@@ -65,3 +65,41 @@ async fn revocations_on_one_node_reach_the_other() {
         .await
         .expect_error(401, "Client::Unauthorized");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_change_on_one_node_decides_on_the_other() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.another_node().await;
+    let admin = a.admin_pat().await;
+    let client = service_account(&a, &admin).await;
+    let token = Auth::Bearer(access_token(&a, &client).await);
+    let clients = "/1.0/me/api/oauth2/client";
+    b.get(clients, &token)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    let policy = a
+        .post(
+            "/v2/iam/policy",
+            &admin,
+            json!({
+                "name": "sa-reads-clients",
+                "identities": [format!("urn:v1:eu:identity:credential:lk0001-lk/oauth2-{}", client.id)],
+                "resources": [{ "urn": "urn:v1:eu:resource:account:lk0001-lk" }],
+                "permissions": { "allow": [{ "action": "account:apiovh:me/api/oauth2/client/get" }] },
+            }),
+        )
+        .await
+        .expect(200);
+    a.get(clients, &token).await.expect(200);
+    b.apply_revocation_events().await;
+    b.get(clients, &token).await.expect(200);
+
+    let id = policy["id"].as_str().unwrap();
+    a.delete(&format!("/v2/iam/policy/{id}"), &admin)
+        .await
+        .expect(200);
+    b.apply_revocation_events().await;
+    b.get(clients, &token)
+        .await
+        .expect_error(403, "Client::Forbidden");
+}

@@ -14,5 +14,6 @@ mod oauth2;
 mod openapi;
 mod pats;
 mod persistence;
+mod policies;
 mod service_accounts;
 mod users;
