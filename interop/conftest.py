@@ -73,6 +73,12 @@ def service_account(server):
 
 
 @pytest.fixture()
+def as_admin(server):
+    """Calls the API as the bootstrap ROOT user: as_admin(method, path, body=None)."""
+    return lambda method, path, body=None: _call(server, method, path, body)
+
+
+@pytest.fixture()
 def admin_pat(server):
     created = _call(
         server, "POST", "/1.0/me/identity/user/admin/token", {"name": f"interop-{time.monotonic_ns()}", "description": ""}

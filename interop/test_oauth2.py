@@ -12,18 +12,50 @@ from authlib.jose import JsonWebKey, jwt
 NIC = "lk0001-lk"
 
 
-def test_ovh_sdk_gets_a_token_and_calls_me_as_the_service_account(server, service_account, monkeypatch):
+def test_ovh_sdk_service_account_has_exactly_what_the_seed_policy_grants(
+    server, service_account, as_admin, monkeypatch
+):
     client_id, client_secret = service_account
     # The SDK knows its endpoints by region name; point the EU region at this server.
     monkeypatch.setitem(ovh.client.ENDPOINTS, "ovh-eu", server + "/1.0")
     monkeypatch.setitem(ovh.client.OAUTH2_TOKEN_URLS, "ovh-eu", server + "/auth/oauth2/token")
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # loopback HTTP in tests
     client = ovh.Client(endpoint="ovh-eu", client_id=client_id, client_secret=client_secret)
-    # The service account is authenticated, and no rule grants it /me yet: the SDK raises the
-    # API's own 403, naming the action, rather than an authentication failure.
+    # Authenticated, but no policy names it yet: the SDK raises the API's own 403.
     with pytest.raises(ovh.exceptions.NotGrantedCall) as refused:
-        client.get("/me")
+        client.get("/me/api/oauth2/client")
     assert "User not granted for this request" in str(refused.value)
+
+    # The seed's example policy, created as written (adapted to this account).
+    as_admin(
+        "POST",
+        "/v2/iam/policy",
+        {
+            "description": "Demo for service account guide",
+            "identities": [f"urn:v1:eu:identity:credential:{NIC}/oauth2-{client_id}"],
+            "name": f"Demo-service-account-{client_id}",
+            "permissions": {
+                "allow": [
+                    {"action": "account:apiovh:me/api/oauth2/client/get"},
+                    {"action": "account:apiovh:me/api/oauth2/client/create"},
+                    {"action": "account:apiovh:me/api/oauth2/client/edit"},
+                    {"action": "account:apiovh:me/api/oauth2/client/delete"},
+                ]
+            },
+            "resources": [{"urn": f"urn:v1:eu:resource:account:{NIC}"}],
+        },
+    )
+    assert client_id in client.get("/me/api/oauth2/client")
+    made = client.post(
+        "/me/api/oauth2/client", callbackUrls=[], flow="CLIENT_CREDENTIALS", name="made by the SDK", description=""
+    )
+    client.put(f"/me/api/oauth2/client/{made['clientId']}", description="edited by the SDK")
+    assert client.get(f"/me/api/oauth2/client/{made['clientId']}")["description"] == "edited by the SDK"
+    client.delete(f"/me/api/oauth2/client/{made['clientId']}")
+    with pytest.raises(ovh.exceptions.NotGrantedCall):
+        client.get("/me/identity/user")
+    with pytest.raises(ovh.exceptions.NotGrantedCall):
+        client.get("/v2/iam/policy")
     token = client._oauth2.token["access_token"]
     seen = requests.post(
         server + "/auth/oauth2/introspect", data={"token": token}, auth=(client_id, client_secret)

@@ -5,8 +5,13 @@
 //! and one to five actions (the server's own and product actions, some of them globs); 20
 //! policies name identities by wildcard. `cargo bench -p latchkey-core --bench policy_decision`.
 
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+
 use chrono::{DateTime, TimeDelta, Utc};
-use criterion::{Criterion, black_box, criterion_group, criterion_main};
+
+use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey_core::authz::ACCOUNT_ACTIONS;
 use latchkey_core::model::AccountId;
 use latchkey_core::names::{Description, PolicyName};

@@ -354,11 +354,11 @@ mod tests {
             &[],
         );
         assert_eq!(
-            decide(&[narrowed.clone()], &[ME], USER_CREATE, ACCOUNT),
+            decide(std::slice::from_ref(&narrowed), &[ME], USER_CREATE, ACCOUNT),
             Decision::NoMatch
         );
         assert_eq!(
-            decide(&[narrowed.clone()], &[ME], USER_GET, ACCOUNT),
+            decide(std::slice::from_ref(&narrowed), &[ME], USER_GET, ACCOUNT),
             Decision::Allowed
         );
         let other = policy(&[ME], &[ACCOUNT], &[USER_CREATE], &[], &[]);
