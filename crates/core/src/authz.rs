@@ -169,6 +169,10 @@ pub fn allows(
     if operator_only {
         return who.account.operator && user.is_some_and(|u| u.kind == UserType::Root);
     }
+    // Another account is out of reach, whatever this account's policies say.
+    if resource.is_other_account_resource(plate, &who.account.nic) {
+        return false;
+    }
     let own_account = resource.is_account_resource(plate, &who.account.nic);
     if own_account && user.is_some_and(|u| u.kind == UserType::Root || u.group_role == Role::Admin)
     {
@@ -284,6 +288,10 @@ mod tests {
     }
 
     fn policy_for(identity: &str, action: &str) -> PolicySet {
+        policy_on(identity, "urn:v1:eu:resource:account:lk0001-lk", action)
+    }
+
+    fn policy_on(identity: &str, resource: &str, action: &str) -> PolicySet {
         use crate::policy::{ActionPattern, Permissions, Policy, PolicyId, UrnPattern};
         let now = Utc::now();
         PolicySet::build(&[Policy {
@@ -292,7 +300,7 @@ mod tests {
             name: crate::names::PolicyName::parse("p").unwrap(),
             description: Description::default(),
             identities: vec![UrnPattern::identity(identity).unwrap()],
-            resources: vec![UrnPattern::resource("urn:v1:eu:resource:account:lk0001-lk").unwrap()],
+            resources: vec![UrnPattern::resource(resource).unwrap()],
             permissions: Permissions {
                 allow: vec![ActionPattern::parse(action).unwrap()],
                 ..Permissions::default()
@@ -335,10 +343,15 @@ mod tests {
     }
 
     #[test]
-    fn root_cannot_act_on_another_accounts_resource() {
+    fn nobody_acts_on_another_accounts_resource_whatever_the_policies() {
         let p = principal(false, UserType::Root, Role::Admin);
         let other = Urn::account_resource(&eu(), &Nic::parse("lk0002-lk").unwrap());
         assert!(decide(None, &p, &USER_GET, &other).is_err());
+        let everything = policy_for("*", "*");
+        let regular = principal(false, UserType::User, Role::Regular);
+        let other_everything = policy_on("*", "*", "*");
+        assert!(decide(Some(&everything), &regular, &USER_GET, &own(&regular)).is_ok());
+        assert!(decide(Some(&other_everything), &regular, &USER_GET, &other).is_err());
     }
 
     #[test]

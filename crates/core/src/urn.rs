@@ -51,6 +51,17 @@ impl Urn {
         &self.0
     }
 
+    /// Whether this names an account as a resource (`urn:v1:{plate}:resource:account:{nic}`) other
+    /// than the given one.
+    pub fn is_other_account_resource(&self, plate: &Plate, nic: &Nic) -> bool {
+        let is_account = self
+            .0
+            .strip_prefix("urn:v1:")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(_, rest)| rest.starts_with("resource:account:"));
+        is_account && !self.is_account_resource(plate, nic)
+    }
+
     /// Whether this is `urn:v1:{plate}:resource:account:{nic}`, without building that string.
     pub fn is_account_resource(&self, plate: &Plate, nic: &Nic) -> bool {
         self.0
@@ -112,5 +123,10 @@ mod tests {
         assert!(!urn.is_account_resource(&ca, &nic));
         assert!(!urn.is_account_resource(&eu, &other));
         assert!(!Urn::account_identity(&eu, &nic).is_account_resource(&eu, &nic));
+        assert!(!urn.is_other_account_resource(&eu, &nic));
+        assert!(Urn::account_resource(&eu, &other).is_other_account_resource(&eu, &nic));
+        assert!(urn.is_other_account_resource(&ca, &nic));
+        let vps = Urn::resource("urn:v1:eu:resource:vps:vps-1").unwrap();
+        assert!(!vps.is_other_account_resource(&eu, &nic));
     }
 }

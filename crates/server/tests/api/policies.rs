@@ -696,6 +696,30 @@ async fn resources_and_authorization_checks(app: TestApp) {
             .await
             .expect_error(400, "Client::BadRequest");
     }
+    // Even a policy allowing everything everywhere reaches neither another account nor the
+    // operator's actions.
+    let mut everything = allowing("sa-everything", &[&client_urn(&client)], &["*"]);
+    everything["resources"] = json!([{ "urn": "*" }]);
+    create_policy(&app, &admin, everything).await;
+    let asked = json!({ "actions": ["account:apiovh:me/identity/user/get", "account:apiovh:admin/keys/rotate"] });
+    let own = app.post(&check, &sa, asked.clone()).await.expect(200);
+    assert_eq!(
+        own["authorizedActions"],
+        json!(["account:apiovh:me/identity/user/get"])
+    );
+    assert_eq!(
+        own["unauthorizedActions"],
+        json!(["account:apiovh:admin/keys/rotate"])
+    );
+    let elsewhere = app
+        .post(
+            "/v2/iam/resource/urn:v1:eu:resource:account:lk0042-lk/authorization/check",
+            &sa,
+            asked,
+        )
+        .await
+        .expect(200);
+    assert_eq!(elsewhere["authorizedActions"], json!([]));
     // Without the check action, the check itself is refused.
     let other = service_account(&app, &admin).await;
     let other = Auth::Bearer(access_token(&app, &other).await);
