@@ -6,8 +6,9 @@
 //! - [`secret`] and [`password`]: the opaque token format (`lkpat_…`), the keyed hash kept at rest,
 //!   and Argon2id password hashing.
 //! - [`store`]: the persistence contract that `latchkey-store` implements for SQLite and PostgreSQL.
-//! - [`authz`]: IAM actions, the [`authz::Authorizer`] interface and the [`authz::Permit`] that
-//!   every account-scoped operation of [`service`] requires.
+//! - [`authz`]: IAM actions, the decision ([`authz::allows`]: built-in grants, then policies) and
+//!   the [`authz::Permit`] that every account-scoped operation of [`service`] requires.
+//! - [`policy`]: IAM policies — URN and action patterns, and the per-account index decisions read.
 //! - [`service`]: the operations the APIs expose (accounts, users, groups, PATs, authentication),
 //!   with the in-memory credential cache and the failed-login throttle.
 //! - [`clock`]: injected time, so expiry and throttling are testable without sleeping.
