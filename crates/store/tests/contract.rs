@@ -71,6 +71,7 @@ contract!(
     token_changes_and_usage_are_recorded,
     data_survives_reopening_the_sqlite_file,
     service_accounts_are_per_account_and_found_by_client_id,
+    policies_are_per_account_with_unique_names_and_round_trip,
 );
 
 fn now() -> DateTime<Utc> {
@@ -562,4 +563,111 @@ async fn service_accounts_are_per_account_and_found_by_client_id(store: &dyn Sto
             .unwrap()
             .is_none()
     );
+}
+
+fn draft(name: &str, identity: &str) -> latchkey_core::policy::PolicyDraft {
+    use latchkey_core::policy::{ActionPattern, Permissions, PolicyDraft, UrnPattern};
+    PolicyDraft {
+        name: latchkey_core::names::PolicyName::parse(name).unwrap(),
+        description: Description::parse("ops").unwrap(),
+        identities: vec![UrnPattern::identity(identity).unwrap()],
+        resources: vec![
+            UrnPattern::resource("urn:v1:eu:resource:account:lk0001-lk").unwrap(),
+            UrnPattern::resource("urn:v1:eu:resource:vps:*").unwrap(),
+        ],
+        permissions: Permissions {
+            allow: vec![ActionPattern::parse("account:apiovh:me/identity/*").unwrap()],
+            except: vec![ActionPattern::parse("account:apiovh:me/identity/user/delete").unwrap()],
+            deny: vec![ActionPattern::parse("*:delete").unwrap()],
+        },
+        expired_at: Some(now() + TimeDelta::days(3)),
+    }
+}
+
+async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn Store) {
+    use latchkey_core::policy::PolicyId;
+    use latchkey_core::store::NewPolicy;
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let new = |d| NewPolicy {
+        id: PolicyId::random(),
+        draft: d,
+        read_only: false,
+        now: now(),
+    };
+    let first = draft("ops", "urn:v1:eu:identity:group:lk0001-lk/ops");
+    let created = store.create_policy(a.id, new(first.clone())).await.unwrap();
+    assert_eq!(created.name, first.name);
+    assert_eq!(created.identities, first.identities);
+    assert_eq!(created.resources, first.resources);
+    assert_eq!(created.permissions, first.permissions);
+    assert_eq!(created.expired_at, first.expired_at);
+    assert_eq!(created.account_id, a.id);
+    assert_eq!(
+        store.policy(a.id, created.id).await.unwrap(),
+        Some(created.clone())
+    );
+    // Names are unique per account, not across accounts.
+    assert!(matches!(
+        store.create_policy(a.id, new(first.clone())).await,
+        Err(Error::Conflict(_))
+    ));
+    let in_b = store.create_policy(b.id, new(first.clone())).await.unwrap();
+    assert_eq!(store.policy(b.id, created.id).await.unwrap(), None);
+    assert!(matches!(
+        store.delete_policy(b.id, created.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .replace_policy(b.id, created.id, first.clone(), now())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+
+    let second = store
+        .create_policy(
+            a.id,
+            new(draft("dev", "urn:v1:eu:identity:user:lk0001-lk/*")),
+        )
+        .await
+        .unwrap();
+    let listed: Vec<_> = store
+        .list_policies(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(listed, vec![created.id, second.id]);
+    assert_eq!(store.all_policies().await.unwrap().len(), 3);
+
+    let mut changed = draft("ops-v2", "urn:v1:eu:identity:user:lk0001-lk/john");
+    changed.expired_at = None;
+    let later = now() + TimeDelta::minutes(1);
+    let replaced = store
+        .replace_policy(a.id, created.id, changed.clone(), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        (replaced.name.clone(), replaced.expired_at),
+        (changed.name.clone(), None)
+    );
+    assert_eq!(
+        (replaced.created_at, replaced.updated_at),
+        (created.created_at, later)
+    );
+    assert!(matches!(
+        store.replace_policy(a.id, second.id, changed, now()).await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_policy(a.id, created.id).await.unwrap();
+    assert_eq!(store.policy(a.id, created.id).await.unwrap(), None);
+    assert_eq!(store.list_policies(b.id).await.unwrap(), vec![in_b]);
 }
