@@ -1,7 +1,8 @@
 //! Revocation events between nodes. Every change that must end a credential's use — a token
 //! deleted or revoked, a user disabled, changed or deleted, a group's role changed, a service
-//! account changed or deleted, an account's policies changed — is invalidated in this node's cache at once and recorded in the
-//! store; every node applies the events recorded after the last one it applied, every second.
+//! account changed or deleted, an account's policies changed — is invalidated in this node's
+//! cache at once and recorded in the store; every node applies the events recorded after the
+//! last one it applied, every second.
 
 use std::sync::atomic::Ordering;
 
