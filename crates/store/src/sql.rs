@@ -722,7 +722,7 @@ macro_rules! impl_store {
 
             async fn create_policy(&self, account: AccountId, new: NewPolicy) -> Result<Policy> {
                 let d = &new.draft;
-                let rules = RulesDocument::from_parts(&d.identities, &d.resources, &d.permissions);
+                let rules = RulesDocument::of(d);
                 let row = sqlx::query_as::<_, PolicyRow>(
                     "INSERT INTO policies (id, account_id, name, description, rules, expired_at, \
                      read_only, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -786,8 +786,7 @@ macro_rules! impl_store {
                 draft: PolicyDraft,
                 now: DateTime<Utc>,
             ) -> Result<Policy> {
-                let rules =
-                    RulesDocument::from_parts(&draft.identities, &draft.resources, &draft.permissions);
+                let rules = RulesDocument::of(&draft);
                 let row = sqlx::query_as::<_, PolicyRow>(
                     "UPDATE policies SET name = $1, description = $2, rules = $3, expired_at = $4, \
                      updated_at = $5 WHERE account_id = $6 AND id = $7 \

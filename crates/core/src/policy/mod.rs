@@ -159,11 +159,6 @@ impl Policy {
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.expired_at.is_some_and(|at| at <= now)
     }
-
-    /// The rules as the store keeps them: one JSON document.
-    pub fn rules_document(&self) -> String {
-        RulesDocument::from_parts(&self.identities, &self.resources, &self.permissions).to_json()
-    }
 }
 
 /// The patterns of a policy as one JSON document, the form the store keeps them in.
@@ -181,17 +176,15 @@ fn strings<T: fmt::Display>(items: &[T]) -> Vec<String> {
 }
 
 impl RulesDocument {
-    pub fn from_parts(
-        identities: &[UrnPattern],
-        resources: &[UrnPattern],
-        permissions: &Permissions,
-    ) -> Self {
+    /// The patterns of a draft, as the store keeps them.
+    pub fn of(draft: &PolicyDraft) -> Self {
+        let p = &draft.permissions;
         Self {
-            identities: strings(identities),
-            resources: strings(resources),
-            allow: strings(&permissions.allow),
-            except: strings(&permissions.except),
-            deny: strings(&permissions.deny),
+            identities: strings(&draft.identities),
+            resources: strings(&draft.resources),
+            allow: strings(&p.allow),
+            except: strings(&p.except),
+            deny: strings(&p.deny),
         }
     }
 
@@ -278,7 +271,7 @@ mod tests {
     #[test]
     fn the_rules_document_round_trips() {
         let d = draft();
-        let json = RulesDocument::from_parts(&d.identities, &d.resources, &d.permissions).to_json();
+        let json = RulesDocument::of(&d).to_json();
         let (identities, resources, permissions) = RulesDocument::parse(&json).unwrap();
         assert_eq!(identities, d.identities);
         assert_eq!(resources, d.resources);
