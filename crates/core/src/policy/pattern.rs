@@ -45,9 +45,6 @@ enum Shape {
 pub struct UrnPattern {
     text: Box<str>,
     shape: Shape,
-    /// The text without its wildcards.
-    literal_start: u16,
-    literal_end: u16,
 }
 
 impl UrnPattern {
@@ -106,14 +103,19 @@ impl UrnPattern {
         Ok(Self {
             text: s.into(),
             shape,
-            // Both fit: the text is at most MAX_LEN bytes.
-            literal_start: start as u16,
-            literal_end: end as u16,
         })
     }
 
+    /// The text without its wildcards.
     fn literal(&self) -> &str {
-        &self.text[usize::from(self.literal_start)..usize::from(self.literal_end)]
+        let t = &*self.text;
+        match self.shape {
+            Shape::Exact => t,
+            Shape::Prefix => &t[..t.len() - 1],
+            Shape::Suffix => &t[1..],
+            Shape::Contains => &t[1..t.len() - 1],
+            Shape::Any => "",
+        }
     }
 
     /// Whether the pattern has no wildcard.
