@@ -169,11 +169,11 @@ pub fn allows(
     if operator_only {
         return who.account.operator && user.is_some_and(|u| u.kind == UserType::Root);
     }
+    let own_account = resource.is_account_resource(plate, &who.account.nic);
     // Another account is out of reach, whatever this account's policies say.
-    if resource.is_other_account_resource(plate, &who.account.nic) {
+    if !own_account && resource.names_an_account() {
         return false;
     }
-    let own_account = resource.is_account_resource(plate, &who.account.nic);
     if own_account && user.is_some_and(|u| u.kind == UserType::Root || u.group_role == Role::Admin)
     {
         return true;

@@ -51,15 +51,12 @@ impl Urn {
         &self.0
     }
 
-    /// Whether this names an account as a resource (`urn:v1:{plate}:resource:account:{nic}`) other
-    /// than the given one.
-    pub fn is_other_account_resource(&self, plate: &Plate, nic: &Nic) -> bool {
-        let is_account = self
-            .0
+    /// Whether this names some account as a resource: `urn:v1:{any plate}:resource:account:…`.
+    pub fn names_an_account(&self) -> bool {
+        self.0
             .strip_prefix("urn:v1:")
             .and_then(|rest| rest.split_once(':'))
-            .is_some_and(|(_, rest)| rest.starts_with("resource:account:"));
-        is_account && !self.is_account_resource(plate, nic)
+            .is_some_and(|(_, rest)| rest.starts_with("resource:account:"))
     }
 
     /// Whether this is `urn:v1:{plate}:resource:account:{nic}`, without building that string.
@@ -123,10 +120,10 @@ mod tests {
         assert!(!urn.is_account_resource(&ca, &nic));
         assert!(!urn.is_account_resource(&eu, &other));
         assert!(!Urn::account_identity(&eu, &nic).is_account_resource(&eu, &nic));
-        assert!(!urn.is_other_account_resource(&eu, &nic));
-        assert!(Urn::account_resource(&eu, &other).is_other_account_resource(&eu, &nic));
-        assert!(urn.is_other_account_resource(&ca, &nic));
+        assert!(urn.names_an_account());
+        assert!(Urn::account_resource(&ca, &other).names_an_account());
+        assert!(!Urn::account_identity(&eu, &nic).names_an_account());
         let vps = Urn::resource("urn:v1:eu:resource:vps:vps-1").unwrap();
-        assert!(!vps.is_other_account_resource(&eu, &nic));
+        assert!(!vps.names_an_account());
     }
 }
