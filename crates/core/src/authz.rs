@@ -64,7 +64,31 @@ actions! {
     RESOURCE_GET = "account:apiovh:iam/resource/get", "List and read the account's IAM resources";
     RESOURCE_CHECK = "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
     ACTION_REFERENCE_GET = "account:apiovh:iam/reference/action/get", "List the actions the server enforces";
+    KS_PROJECT_GET = "account:keystone:project/get", "List and read the account's Keystone projects";
+    KS_PROJECT_CREATE = "account:keystone:project/create", "Create a Keystone project";
+    KS_PROJECT_EDIT = "account:keystone:project/edit", "Rename, describe, enable or disable a Keystone project";
+    KS_PROJECT_DELETE = "account:keystone:project/delete", "Delete a Keystone project and the roles granted on it";
+    KS_GRANT_GET = "account:keystone:grant/get", "List the Keystone role assignments of the account";
+    KS_GRANT_CREATE = "account:keystone:grant/create", "Grant a Keystone role on a project, the domain or the system";
+    KS_GRANT_DELETE = "account:keystone:grant/delete", "Revoke a Keystone role grant";
+    KS_TOKEN_VALIDATE = "account:keystone:token/validate", "Validate or revoke Keystone tokens of other identities of the account";
 }
+
+/// Create, edit and delete Keystone roles and their implications (global).
+pub const KS_ROLE_MANAGE: Action = Action {
+    name: "account:keystone:admin/role/manage",
+    description: "Create, edit and delete Keystone roles and implied roles (operator only)",
+    resource_type: "account",
+    operator_only: true,
+};
+
+/// Create, edit and delete regions, services and endpoints (global).
+pub const KS_CATALOG_MANAGE: Action = Action {
+    name: "account:keystone:admin/catalog/manage",
+    description: "Create, edit and delete Keystone regions, services and endpoints (operator only)",
+    resource_type: "account",
+    operator_only: true,
+};
 
 /// Create and read accounts of the installation.
 pub const ADMIN_ACCOUNT_MANAGE: Action = Action {
@@ -84,9 +108,12 @@ pub const ADMIN_KEYS_ROTATE: Action = Action {
 
 /// Every action the server enforces.
 pub fn all_actions() -> impl Iterator<Item = &'static Action> {
-    ACCOUNT_ACTIONS
-        .iter()
-        .chain([&ADMIN_ACCOUNT_MANAGE, &ADMIN_KEYS_ROTATE])
+    ACCOUNT_ACTIONS.iter().chain([
+        &ADMIN_ACCOUNT_MANAGE,
+        &ADMIN_KEYS_ROTATE,
+        &KS_ROLE_MANAGE,
+        &KS_CATALOG_MANAGE,
+    ])
 }
 
 /// How the caller proved who it is.
@@ -98,6 +125,8 @@ pub enum Via {
     Password,
     /// An OAuth2 access token, by token id.
     AccessToken { jti: String },
+    /// A Keystone token, by audit id.
+    KeystoneToken { audit_id: String },
 }
 
 /// The identity a credential resolved to.

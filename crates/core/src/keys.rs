@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -276,7 +277,7 @@ impl KeyRing {
 
     /// Signs claims with the primary key (JWS compact serialisation, RFC 7515). The key pair is
     /// parsed once per ring, not per token.
-    pub fn sign(&self, claims: &AccessClaims) -> Result<String> {
+    pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String> {
         let (_, header, pair) = self
             .signer
             .as_ref()
@@ -294,7 +295,23 @@ impl KeyRing {
 
     /// Verifies signature, algorithm, issuer and audience, and expiry against `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims> {
-        let refused = |why: &str| Error::unauthenticated(format!("the access token {why}"));
+        let claims: AccessClaims = self.decode(token, now, AUDIENCE, "access token")?;
+        if claims.exp <= now.timestamp() {
+            return Err(Error::unauthenticated("the access token has expired"));
+        }
+        Ok(claims)
+    }
+
+    /// Verifies signature, algorithm, issuer and audience; expiry is the caller's to check (a
+    /// Keystone token may be read after it expired, with `allow_expired`).
+    pub fn decode<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        audience: &str,
+        what: &str,
+    ) -> Result<C> {
+        let refused = |why: &str| Error::unauthenticated(format!("the {what} {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| refused("is malformed"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(refused("is not signed with EdDSA"));
@@ -309,16 +326,12 @@ impl KeyRing {
         }
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.validate_exp = false; // checked below against the injected clock
-        validation.set_audience(&[AUDIENCE]);
+        validation.set_audience(&[audience]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
-            .map_err(|_| refused("has an invalid signature or claims"))?
-            .claims;
-        if claims.exp <= now.timestamp() {
-            return Err(refused("has expired"));
-        }
-        Ok(claims)
+        jsonwebtoken::decode::<C>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| refused("has an invalid signature or claims"))
     }
 }
 

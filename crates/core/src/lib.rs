@@ -9,6 +9,8 @@
 //! - [`authz`]: IAM actions, the decision ([`authz::allows`]: built-in grants, then policies) and
 //!   the [`authz::Permit`] that every account-scoped operation of [`service`] requires.
 //! - [`policy`]: IAM policies — URN and action patterns, and the per-account index decisions read.
+//! - [`keystone`]: the Keystone view of the store (projects, roles, assignments, catalog) and
+//!   the claims of Keystone tokens.
 //! - [`service`]: the operations the APIs expose (accounts, users, groups, PATs, authentication),
 //!   with the in-memory credential cache and the failed-login throttle.
 //! - [`clock`]: injected time, so expiry and throttling are testable without sleeping.
@@ -17,6 +19,7 @@ pub mod authz;
 pub mod clock;
 pub mod error;
 pub mod keys;
+pub mod keystone;
 pub mod model;
 pub mod names;
 pub mod password;

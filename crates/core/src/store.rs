@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::keys::StoredKey;
+use crate::keystone::{Actor, Assignment, Endpoint, KsRole, Project, Region, Service};
 use crate::model::{
-    Account, AccountId, Flow, Group, Pat, PatId, PatRecord, Role, ServiceAccount, User, UserId,
-    UserStatus, UserType,
+    Account, AccountId, Flow, Group, GroupId, Pat, PatId, PatRecord, Role, ServiceAccount, User,
+    UserId, UserStatus, UserType,
 };
 use crate::names::{
     CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
@@ -146,6 +147,9 @@ pub enum RevocationKind {
     AccessToken,
     /// An account's policies changed (subject: the account id).
     Policies,
+    /// Keystone data changed: an account's projects or role assignments (subject: the account
+    /// id), or the roles and the catalog (subject: `catalog`).
+    Keystone,
 }
 
 impl RevocationKind {
@@ -157,6 +161,7 @@ impl RevocationKind {
             RevocationKind::Client => "client",
             RevocationKind::AccessToken => "token",
             RevocationKind::Policies => "policies",
+            RevocationKind::Keystone => "keystone",
         }
     }
 
@@ -168,6 +173,7 @@ impl RevocationKind {
             "client" => RevocationKind::Client,
             "token" => RevocationKind::AccessToken,
             "policies" => RevocationKind::Policies,
+            "keystone" => RevocationKind::Keystone,
             _ => return None,
         })
     }
@@ -322,6 +328,48 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn revoke_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<()>;
     /// Ids of revoked tokens not yet expired at `now`; forgets the expired ones.
     async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
+
+    // Keystone: projects (per account), roles and the catalog (global), role assignments.
+    /// `Conflict` when the account has a project of that name.
+    async fn create_project(&self, project: &Project) -> Result<()>;
+    /// Replaces a project's name, description and enabled flag; `NotFound`, `Conflict`.
+    async fn update_project(&self, project: &Project) -> Result<()>;
+    /// Deletes a project and the roles granted on it.
+    async fn delete_project(&self, account: AccountId, id: &str) -> Result<()>;
+    async fn projects(&self, account: AccountId) -> Result<Vec<Project>>;
+    /// `Conflict` when a role of that name exists.
+    async fn create_role(&self, role: &KsRole) -> Result<()>;
+    async fn update_role(&self, role: &KsRole) -> Result<()>;
+    /// Deletes a role, its implications and every grant of it.
+    async fn delete_role(&self, id: &str) -> Result<()>;
+    async fn roles(&self) -> Result<Vec<KsRole>>;
+    /// Records that `prior` implies `implied` (idempotent).
+    async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<()>;
+    async fn delete_implied_role(&self, prior: &str, implied: &str) -> Result<()>;
+    async fn implied_roles(&self) -> Result<Vec<(String, String)>>;
+    /// Grants a role (idempotent).
+    async fn grant_role(&self, account: AccountId, assignment: &Assignment) -> Result<()>;
+    /// `NotFound` when the role was not granted.
+    async fn revoke_role(&self, account: AccountId, assignment: &Assignment) -> Result<()>;
+    /// Removes every grant held by an actor (deleted user, group or service account).
+    async fn revoke_actor_roles(&self, account: AccountId, actor: &Actor) -> Result<()>;
+    async fn assignments(&self, account: AccountId) -> Result<Vec<Assignment>>;
+    async fn create_region(&self, region: &Region) -> Result<()>;
+    async fn update_region(&self, region: &Region) -> Result<()>;
+    /// `Conflict` while endpoints or child regions use it.
+    async fn delete_region(&self, id: &str) -> Result<()>;
+    async fn regions(&self) -> Result<Vec<Region>>;
+    async fn create_service(&self, service: &Service) -> Result<()>;
+    async fn update_service(&self, service: &Service) -> Result<()>;
+    /// Deletes a service and its endpoints.
+    async fn delete_service(&self, id: &str) -> Result<()>;
+    async fn services(&self) -> Result<Vec<Service>>;
+    async fn create_endpoint(&self, endpoint: &Endpoint) -> Result<()>;
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<()>;
+    async fn delete_endpoint(&self, id: &str) -> Result<()>;
+    async fn endpoints(&self) -> Result<Vec<Endpoint>>;
+    /// A group by its store key.
+    async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
 
     /// A client and its secret hash, looked up by client id across accounts (client ids are
     /// globally unique), for client authentication.

@@ -50,6 +50,19 @@ pub struct Settings {
     /// Access tokens one OAuth2 client may obtain per minute (429 with Retry-After beyond).
     #[arg(long, env = "LATCHKEY_OAUTH2_GRANTS_PER_MINUTE", default_value_t = 600)]
     pub grants_per_minute: u32,
+    /// Lifetime of Keystone tokens, in seconds.
+    #[arg(long, env = "LATCHKEY_KEYSTONE_TOKEN_TTL", default_value_t = 86_400)]
+    pub keystone_token_ttl: u64,
+    /// Keystone tokens one identity may create per minute (429 with Retry-After beyond).
+    #[arg(
+        long,
+        env = "LATCHKEY_KEYSTONE_TOKENS_PER_MINUTE",
+        default_value_t = 60
+    )]
+    pub keystone_tokens_per_minute: u32,
+    /// The region the bootstrap puts in the Keystone catalog.
+    #[arg(long, env = "LATCHKEY_REGION", default_value = "RegionOne")]
+    pub region: String,
 }
 
 /// Validated configuration.
@@ -67,6 +80,9 @@ pub struct Config {
     pub access_token_ttl: std::time::Duration,
     pub key_rotation: std::time::Duration,
     pub grants_per_minute: u32,
+    pub keystone_token_ttl: std::time::Duration,
+    pub keystone_tokens_per_minute: u32,
+    pub region: String,
 }
 
 /// A setting that does not validate; the message names it.
@@ -160,6 +176,14 @@ impl Settings {
                 "must be between 1 and 3650 days",
             ));
         }
+        if !(60..=7 * 86_400).contains(&self.keystone_token_ttl) {
+            return Err(bad(
+                "LATCHKEY_KEYSTONE_TOKEN_TTL",
+                "must be between 60 seconds and 7 days",
+            ));
+        }
+        latchkey_core::keystone::check_id("region", &self.region)
+            .map_err(|e| bad("LATCHKEY_REGION", e))?;
         Ok(Config {
             listen,
             data_dir: self.data_dir.clone(),
@@ -173,6 +197,9 @@ impl Settings {
             access_token_ttl: std::time::Duration::from_secs(self.access_token_ttl),
             key_rotation: std::time::Duration::from_secs(self.key_rotation_days * 24 * 3600),
             grants_per_minute: self.grants_per_minute.max(1),
+            keystone_token_ttl: std::time::Duration::from_secs(self.keystone_token_ttl),
+            keystone_tokens_per_minute: self.keystone_tokens_per_minute.max(1),
+            region: self.region.clone(),
         })
     }
 }
@@ -218,6 +245,11 @@ mod tests {
             (&["--admin-email", "nobody"], "LATCHKEY_ADMIN_EMAIL"),
             (&["--access-token-ttl", "5"], "LATCHKEY_ACCESS_TOKEN_TTL"),
             (&["--key-rotation-days", "0"], "LATCHKEY_KEY_ROTATION_DAYS"),
+            (
+                &["--keystone-token-ttl", "5"],
+                "LATCHKEY_KEYSTONE_TOKEN_TTL",
+            ),
+            (&["--region", "bad region"], "LATCHKEY_REGION"),
         ];
         for (args, setting) in cases {
             let err = parse(args).validate().unwrap_err();

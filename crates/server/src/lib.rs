@@ -6,6 +6,8 @@
 //! - [`oauth2`]: the OAuth2 token endpoint, the JWKS and the authorisation-server metadata.
 //! - [`iam`]: the /v2/iam API — policies, resources with authorisation checks, the action
 //!   reference.
+//! - [`keystone`]: OpenStack Keystone v3 — discovery, tokens, projects, roles, assignments,
+//!   the catalog.
 //! - [`admin`]: `/v2/admin/account` and `/v2/admin/keys/rotate`, the operator's operations.
 //! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
 //! - [`error`]: the one table from domain errors to HTTP responses.
@@ -19,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod iam;
+pub mod keystone;
 pub mod oauth2;
 pub mod ovh;
 pub mod request_id;

@@ -22,7 +22,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::Config;
 use crate::error::{internal_error_response, ovh_error};
 use crate::state::AppState;
-use crate::{admin, iam, oauth2, ovh, request_id};
+use crate::{admin, iam, keystone, oauth2, ovh, request_id};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +89,11 @@ impl Application {
                     max_failures: config.grants_per_minute,
                     window: Duration::from_secs(60),
                 },
+                keystone_token_ttl: config.keystone_token_ttl,
+                keystone_issue_limit: latchkey_core::throttle::Limit {
+                    max_failures: config.keystone_tokens_per_minute,
+                    window: Duration::from_secs(60),
+                },
                 ..DirectoryConfig::new(config.plate.clone(), hash_key, config.public_url.clone())
             },
         ));
@@ -106,6 +111,10 @@ impl Application {
                 generated_password: created.generated_password,
             });
         directory.init_keys().await.map_err(StartError::Store)?;
+        directory
+            .init_keystone(&config.region)
+            .await
+            .map_err(StartError::Store)?;
         directory.init_policies().await.map_err(StartError::Store)?;
         directory
             .reload_revocations()
@@ -225,6 +234,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(iam::router())
         .merge(oauth2::router())
+        .merge(keystone::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -49,6 +49,7 @@ impl MeView {
             Via::Pat(name) => ("pat", Some(name.clone())),
             Via::Password => ("password", None),
             Via::AccessToken { .. } => ("oauth2", None),
+            Via::KeystoneToken { .. } => ("keystone", None),
         };
         let (kind, login, group, client_id) = match &who.subject {
             Subject::User(user) => (

@@ -267,3 +267,58 @@ impl TryFrom<PolicyRow> for latchkey_core::policy::Policy {
         })
     }
 }
+
+/// `NotFound` (with `what`) when a change touched no row.
+pub(crate) fn affected(rows: u64, what: impl FnOnce() -> String) -> Result<()> {
+    if rows == 0 {
+        Err(Error::NotFound(what()))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn description_of(s: &str) -> Result<Description> {
+    Description::parse(s).map_err(|e| corrupt("description", e))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ProjectRow {
+    pub id: String,
+    pub account_id: i64,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+impl TryFrom<ProjectRow> for latchkey_core::keystone::Project {
+    type Error = Error;
+    fn try_from(r: ProjectRow) -> Result<Self> {
+        Ok(Self {
+            id: r.id,
+            account_id: AccountId(r.account_id),
+            name: DisplayName::parse(&r.name).map_err(|e| corrupt("project name", e))?,
+            description: description_of(&r.description)?,
+            enabled: r.enabled,
+            created_at: time(r.created_at)?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl TryFrom<RoleRow> for latchkey_core::keystone::KsRole {
+    type Error = Error;
+    fn try_from(r: RoleRow) -> Result<Self> {
+        Ok(Self {
+            id: r.id,
+            name: DisplayName::parse(&r.name).map_err(|e| corrupt("role name", e))?,
+            description: description_of(&r.description)?,
+        })
+    }
+}

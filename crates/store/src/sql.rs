@@ -39,6 +39,12 @@ macro_rules! impl_store {
         use latchkey_core::policy::{Policy, PolicyDraft, PolicyId, RulesDocument};
         use latchkey_core::{Error, Result};
         use sqlx::AssertSqlSafe;
+        use latchkey_core::keystone::{
+            Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Project as KsProject,
+            Region, Service as KsService, Target as KsTarget,
+        };
+        use latchkey_core::model::GroupId;
+        use crate::rows::{ProjectRow, RoleRow, affected, description_of};
 
         use crate::rows::{
             AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, db_error, internal,
@@ -969,6 +975,398 @@ macro_rules! impl_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(internal)
+            }
+
+            async fn create_project(&self, p: &KsProject) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&p.id)
+                .bind(p.account_id.0)
+                .bind(p.name.as_str())
+                .bind(p.description.as_str())
+                .bind(p.enabled)
+                .bind(micros(p.created_at))
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
+                Ok(())
+            }
+
+            async fn update_project(&self, p: &KsProject) -> Result<()> {
+                let done = sqlx::query(
+                    "UPDATE ks_projects SET name = $1, description = $2, enabled = $3 \
+                     WHERE account_id = $4 AND id = $5",
+                )
+                .bind(p.name.as_str())
+                .bind(p.description.as_str())
+                .bind(p.enabled)
+                .bind(p.account_id.0)
+                .bind(&p.id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
+                affected(done.rows_affected(), || format!("project {} does not exist", p.id))
+            }
+
+            async fn delete_project(&self, account: AccountId, id: &str) -> Result<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("DELETE FROM ks_assignments WHERE account_id = $1 AND target = $2")
+                    .bind(account.0)
+                    .bind(format!("project:{id}"))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                let done = sqlx::query("DELETE FROM ks_projects WHERE account_id = $1 AND id = $2")
+                    .bind(account.0)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("project {id} does not exist"))?;
+                tx.commit().await.map_err(internal)
+            }
+
+            async fn projects(&self, account: AccountId) -> Result<Vec<KsProject>> {
+                sqlx::query_as::<_, ProjectRow>(
+                    "SELECT id, account_id, name, description, enabled, created_at FROM ks_projects \
+                     WHERE account_id = $1 ORDER BY name",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(KsProject::try_from)
+                .collect()
+            }
+
+            async fn create_role(&self, r: &KsRole) -> Result<()> {
+                sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
+                    .bind(&r.id)
+                    .bind(r.name.as_str())
+                    .bind(r.description.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
+                Ok(())
+            }
+
+            async fn update_role(&self, r: &KsRole) -> Result<()> {
+                let done = sqlx::query("UPDATE ks_roles SET name = $1, description = $2 WHERE id = $3")
+                    .bind(r.name.as_str())
+                    .bind(r.description.as_str())
+                    .bind(&r.id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
+                affected(done.rows_affected(), || format!("role {} does not exist", r.id))
+            }
+
+            async fn delete_role(&self, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_roles WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("role {id} does not exist"))
+            }
+
+            async fn roles(&self) -> Result<Vec<KsRole>> {
+                sqlx::query_as::<_, RoleRow>("SELECT id, name, description FROM ks_roles ORDER BY name")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(KsRole::try_from)
+                    .collect()
+            }
+
+            async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_implied_roles (prior_id, implied_id) VALUES ($1, $2) \
+                     ON CONFLICT (prior_id, implied_id) DO NOTHING",
+                )
+                .bind(prior)
+                .bind(implied)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| "no such role".to_owned()))?;
+                Ok(())
+            }
+
+            async fn delete_implied_role(&self, prior: &str, implied: &str) -> Result<()> {
+                let done = sqlx::query(
+                    "DELETE FROM ks_implied_roles WHERE prior_id = $1 AND implied_id = $2",
+                )
+                .bind(prior)
+                .bind(implied)
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                affected(done.rows_affected(), || format!("role {prior} does not imply {implied}"))
+            }
+
+            async fn implied_roles(&self) -> Result<Vec<(String, String)>> {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT prior_id, implied_id FROM ks_implied_roles ORDER BY prior_id, implied_id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)
+            }
+
+            async fn grant_role(&self, account: AccountId, a: &Assignment) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_assignments (account_id, actor, target, role_id) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, actor, target, role_id) DO NOTHING",
+                )
+                .bind(account.0)
+                .bind(a.actor.key())
+                .bind(a.target.key())
+                .bind(&a.role_id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("role {} does not exist", a.role_id)))?;
+                Ok(())
+            }
+
+            async fn revoke_role(&self, account: AccountId, a: &Assignment) -> Result<()> {
+                let done = sqlx::query(
+                    "DELETE FROM ks_assignments WHERE account_id = $1 AND actor = $2 \
+                     AND target = $3 AND role_id = $4",
+                )
+                .bind(account.0)
+                .bind(a.actor.key())
+                .bind(a.target.key())
+                .bind(&a.role_id)
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                affected(done.rows_affected(), || "the role is not granted there".to_owned())
+            }
+
+            async fn revoke_actor_roles(&self, account: AccountId, actor: &KsActor) -> Result<()> {
+                sqlx::query("DELETE FROM ks_assignments WHERE account_id = $1 AND actor = $2")
+                    .bind(account.0)
+                    .bind(actor.key())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                Ok(())
+            }
+
+            async fn assignments(&self, account: AccountId) -> Result<Vec<Assignment>> {
+                sqlx::query_as::<_, (String, String, String)>(
+                    "SELECT actor, target, role_id FROM ks_assignments WHERE account_id = $1 \
+                     ORDER BY actor, target, role_id",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(actor, target, role_id)| {
+                    Ok(Assignment {
+                        actor: KsActor::parse(&actor)?,
+                        target: KsTarget::parse(&target)?,
+                        role_id,
+                    })
+                })
+                .collect()
+            }
+
+            async fn create_region(&self, r: &Region) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_regions (id, description, parent_region_id) VALUES ($1, $2, $3)",
+                )
+                .bind(&r.id)
+                .bind(r.description.as_str())
+                .bind(r.parent_region_id.as_deref())
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("region {} already exists", r.id)))?;
+                Ok(())
+            }
+
+            async fn update_region(&self, r: &Region) -> Result<()> {
+                let done = sqlx::query(
+                    "UPDATE ks_regions SET description = $1, parent_region_id = $2 WHERE id = $3",
+                )
+                .bind(r.description.as_str())
+                .bind(r.parent_region_id.as_deref())
+                .bind(&r.id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| "the parent region does not exist".to_owned()))?;
+                affected(done.rows_affected(), || format!("region {} does not exist", r.id))
+            }
+
+            async fn delete_region(&self, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_regions WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error(|| format!("region {id} is still used by endpoints or regions")))?;
+                affected(done.rows_affected(), || format!("region {id} does not exist"))
+            }
+
+            async fn regions(&self) -> Result<Vec<Region>> {
+                sqlx::query_as::<_, (String, String, Option<String>)>(
+                    "SELECT id, description, parent_region_id FROM ks_regions ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(id, description, parent_region_id)| {
+                    Ok(Region {
+                        id,
+                        description: description_of(&description)?,
+                        parent_region_id,
+                    })
+                })
+                .collect()
+            }
+
+            async fn create_service(&self, v: &KsService) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_services (id, kind, name, description, enabled) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&v.id)
+                .bind(&v.kind)
+                .bind(&v.name)
+                .bind(v.description.as_str())
+                .bind(v.enabled)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("service {} already exists", v.id)))?;
+                Ok(())
+            }
+
+            async fn update_service(&self, v: &KsService) -> Result<()> {
+                let done = sqlx::query(
+                    "UPDATE ks_services SET kind = $1, name = $2, description = $3, enabled = $4 \
+                     WHERE id = $5",
+                )
+                .bind(&v.kind)
+                .bind(&v.name)
+                .bind(v.description.as_str())
+                .bind(v.enabled)
+                .bind(&v.id)
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                affected(done.rows_affected(), || format!("service {} does not exist", v.id))
+            }
+
+            async fn delete_service(&self, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_services WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("service {id} does not exist"))
+            }
+
+            async fn services(&self) -> Result<Vec<KsService>> {
+                sqlx::query_as::<_, (String, String, String, String, bool)>(
+                    "SELECT id, kind, name, description, enabled FROM ks_services ORDER BY kind, name, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(id, kind, name, description, enabled)| {
+                    Ok(KsService {
+                        id,
+                        kind,
+                        name,
+                        description: description_of(&description)?,
+                        enabled,
+                    })
+                })
+                .collect()
+            }
+
+            async fn create_endpoint(&self, e: &Endpoint) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_endpoints (id, service_id, region_id, interface, url, enabled) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&e.id)
+                .bind(&e.service_id)
+                .bind(e.region_id.as_deref())
+                .bind(e.interface.as_str())
+                .bind(&e.url)
+                .bind(e.enabled)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
+                Ok(())
+            }
+
+            async fn update_endpoint(&self, e: &Endpoint) -> Result<()> {
+                let done = sqlx::query(
+                    "UPDATE ks_endpoints SET service_id = $1, region_id = $2, interface = $3, \
+                     url = $4, enabled = $5 WHERE id = $6",
+                )
+                .bind(&e.service_id)
+                .bind(e.region_id.as_deref())
+                .bind(e.interface.as_str())
+                .bind(&e.url)
+                .bind(e.enabled)
+                .bind(&e.id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
+                affected(done.rows_affected(), || format!("endpoint {} does not exist", e.id))
+            }
+
+            async fn delete_endpoint(&self, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_endpoints WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("endpoint {id} does not exist"))
+            }
+
+            async fn endpoints(&self) -> Result<Vec<Endpoint>> {
+                sqlx::query_as::<_, (String, String, Option<String>, String, String, bool)>(
+                    "SELECT id, service_id, region_id, interface, url, enabled FROM ks_endpoints \
+                     ORDER BY service_id, interface, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(id, service_id, region_id, interface, url, enabled)| {
+                    Ok(Endpoint {
+                        id,
+                        service_id,
+                        region_id,
+                        interface: Interface::parse(&interface)
+                            .map_err(|e| Error::internal(format!("stored interface: {e}")))?,
+                        url,
+                        enabled,
+                    })
+                })
+                .collect()
+            }
+
+            async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>> {
+                let sql = format!("{GROUP_SELECT} WHERE account_id = $1 AND id = $2");
+                sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
+                    .bind(account.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .map(Group::try_from)
+                    .transpose()
             }
 
             async fn service_account_credentials(

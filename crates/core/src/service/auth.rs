@@ -131,6 +131,31 @@ impl Directory {
             return Err(invalid());
         };
         let account = self.store.account_by_nic(&nic).await?;
+        let (account, user) = self
+            .verify_password(account, &login, password, client)
+            .await?;
+        Ok(Principal {
+            account,
+            subject: Subject::User(Arc::new(user)),
+            via: Via::Password,
+        })
+    }
+
+    /// Checks a user's password behind the failure throttles, in constant work whether or not
+    /// the account and the user exist; refuses a disabled user.
+    pub(super) async fn verify_password(
+        &self,
+        account: Option<Account>,
+        login: &Login,
+        password: &Secret,
+        client: IpAddr,
+    ) -> Result<(Arc<Account>, User)> {
+        let invalid = || Error::unauthenticated("invalid credentials");
+        let now = self.clock.now();
+        if let Some(wait) = self.address_throttle.locked(&client, now) {
+            return Err(too_many_failures(wait));
+        }
+        let login = login.clone();
         let key = (
             account.as_ref().map_or(AccountId(0), |a| a.id),
             login.clone(),
@@ -163,14 +188,10 @@ impl Directory {
         self.user_throttle.record_success(&key);
         let account = Arc::new(account);
         self.cache.insert_account(Arc::clone(&account));
-        Ok(Principal {
-            account,
-            subject: Subject::User(Arc::new(user)),
-            via: Via::Password,
-        })
+        Ok((account, user))
     }
 
-    async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {
+    pub(super) async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {
         if let Some(user) = self.cache.user(id) {
             return Ok(Some(user));
         }
@@ -204,7 +225,7 @@ impl Directory {
     }
 }
 
-fn refuse_disabled(user: &User) -> Result<()> {
+pub(super) fn refuse_disabled(user: &User) -> Result<()> {
     if user.status == UserStatus::Disabled {
         Err(Error::unauthenticated("the user is disabled"))
     } else {

@@ -76,6 +76,10 @@ impl Directory {
             format!("{}/{name}", permit.account()),
         )
         .await;
-        Ok(())
+        self.forget_actor(
+            permit.account(),
+            crate::keystone::Actor::Group(name.clone()),
+        )
+        .await
     }
 }

@@ -6,11 +6,13 @@
 //! - [`accounts`], [`users`], [`groups`], [`pats`], [`service_accounts`]: the management
 //!   operations.
 //! - [`policies`]: IAM policies, the per-account indexes every decision reads, and checks.
+//! - [`keystone`]: Keystone v3 tokens and admin resources, from in-memory snapshots.
 
 pub mod accounts;
 pub mod auth;
 mod cache;
 pub mod groups;
+pub mod keystone;
 pub mod oauth2;
 pub mod pats;
 pub mod policies;
@@ -57,6 +59,12 @@ pub struct DirectoryConfig {
     pub key_rotation: Duration,
     /// Access tokens one client may obtain per window.
     pub grant_limit: Limit,
+    /// Lifetime of Keystone tokens.
+    pub keystone_token_ttl: Duration,
+    /// How long after expiry a Keystone token can still be read with `allow_expired`.
+    pub keystone_expired_window: Duration,
+    /// Keystone tokens one identity may create per window.
+    pub keystone_issue_limit: Limit,
 }
 
 impl DirectoryConfig {
@@ -78,6 +86,12 @@ impl DirectoryConfig {
             key_rotation: Duration::from_secs(30 * 24 * 3600),
             grant_limit: Limit {
                 max_failures: 600,
+                window: Duration::from_secs(60),
+            },
+            keystone_token_ttl: Duration::from_secs(24 * 3600),
+            keystone_expired_window: Duration::from_secs(48 * 3600),
+            keystone_issue_limit: Limit {
+                max_failures: 60,
                 window: Duration::from_secs(60),
             },
         }
@@ -103,6 +117,7 @@ pub struct Directory {
     grant_limit: Throttle<crate::names::ClientId>,
     policies: dashmap::DashMap<crate::model::AccountId, Arc<crate::policy::PolicySet>>,
     policy_reload: tokio::sync::Mutex<()>,
+    keystone: keystone::KeystoneState,
 }
 
 impl Directory {
@@ -123,6 +138,7 @@ impl Directory {
             grant_limit: Throttle::new(config.grant_limit),
             policies: dashmap::DashMap::new(),
             policy_reload: tokio::sync::Mutex::new(()),
+            keystone: keystone::KeystoneState::new(config.keystone_issue_limit),
             config,
         }
     }
@@ -171,6 +187,7 @@ impl Directory {
         self.user_throttle.prune(now);
         self.grant_limit.prune(now);
         self.address_throttle.prune(now);
+        self.keystone.prune(now);
     }
 }
 

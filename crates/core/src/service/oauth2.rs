@@ -120,7 +120,11 @@ impl Directory {
     async fn rotate_keys_from(&self, primary: &StoredKey) -> Result<bool> {
         let now = self.clock.now();
         // A retired key verifies until the last token it signed has expired.
-        let ttl = TimeDelta::from_std(self.config.access_token_ttl).unwrap_or(TimeDelta::MAX);
+        let longest = self
+            .config
+            .access_token_ttl
+            .max(self.config.keystone_token_ttl + self.config.keystone_expired_window);
+        let ttl = TimeDelta::from_std(longest).unwrap_or(TimeDelta::MAX);
         let next = self.sealer.generate(KeyState::Staged, now)?;
         let rotated = self
             .store
@@ -334,7 +338,7 @@ impl Directory {
     }
 
     /// At most one reload per second for tokens signed by a key this node does not know yet.
-    fn may_reload_keys(&self) -> bool {
+    pub(super) fn may_reload_keys(&self) -> bool {
         let now = self.clock.now().timestamp();
         let last = self
             .last_key_reload
@@ -351,7 +355,7 @@ impl Directory {
                 .is_ok()
     }
 
-    async fn cached_client(
+    pub(super) async fn cached_client(
         &self,
         client: &ClientId,
     ) -> Result<Option<(Arc<ServiceAccount>, TokenHash)>> {

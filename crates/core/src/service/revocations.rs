@@ -49,7 +49,9 @@ impl Directory {
             };
             let mut policies_changed = Vec::new();
             for event in &events {
-                if event.kind == RevocationKind::Policies.as_str() {
+                if event.kind == RevocationKind::Keystone.as_str() {
+                    self.apply_keystone_event(&event.subject).await?;
+                } else if event.kind == RevocationKind::Policies.as_str() {
                     if let Ok(id) = event.subject.parse() {
                         policies_changed.push(AccountId(id));
                     }
@@ -102,7 +104,7 @@ impl Directory {
                 self.revoked.insert(subject.to_owned());
             }
             // Applied by `apply_revocation_events`, which can wait for the store.
-            Some(RevocationKind::Policies) => {}
+            Some(RevocationKind::Policies | RevocationKind::Keystone) => {}
             None => tracing::warn!(kind, "unknown revocation event kind"),
         }
     }

@@ -117,7 +117,11 @@ impl Directory {
         self.cache.forget_client(client);
         self.announce(RevocationKind::Client, client.to_string())
             .await;
-        Ok(())
+        self.forget_actor(
+            permit.account(),
+            crate::keystone::Actor::Client(client.clone()),
+        )
+        .await
     }
 }
 

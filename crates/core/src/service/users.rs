@@ -150,7 +150,8 @@ impl Directory {
         for hash in &tokens {
             self.announce(RevocationKind::Pat, hash.to_hex()).await;
         }
-        Ok(())
+        self.forget_actor(permit.account(), crate::keystone::Actor::User(current.id))
+            .await
     }
 
     async fn hash_password(&self, password: Secret) -> Result<String> {

@@ -122,6 +122,9 @@ impl TestApp {
             access_token_ttl: std::time::Duration::from_secs(3600),
             key_rotation: std::time::Duration::from_secs(30 * 24 * 3600),
             grants_per_minute: 30,
+            keystone_token_ttl: std::time::Duration::from_secs(24 * 3600),
+            keystone_tokens_per_minute: 60,
+            region: "RegionOne".into(),
         };
         let mut app = TestApp {
             base: String::new(),

@@ -1,0 +1,239 @@
+//! In-memory indexes that token issue and validation read, so that neither queries the store:
+//! [`Catalog`] (roles, their implications, regions, services, endpoints; global) and [`Tenancy`]
+//! (one account's projects and role assignments). Both are rebuilt from the store after a change.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{Actor, Assignment, Endpoint, KsRole, Project, Region, Service, Target};
+
+/// Roles, implications and the service catalog.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub roles: Vec<Arc<KsRole>>,
+    by_id: HashMap<String, Arc<KsRole>>,
+    by_name: HashMap<String, Arc<KsRole>>,
+    /// Prior role id → the role ids it implies directly.
+    pub implications: BTreeMap<String, BTreeSet<String>>,
+    pub regions: Vec<Region>,
+    pub services: Vec<Service>,
+    pub endpoints: Vec<Endpoint>,
+    /// The `catalog` array of token bodies, serialised once.
+    rendered: Arc<str>,
+}
+
+impl Catalog {
+    pub fn new(
+        roles: Vec<KsRole>,
+        implications: Vec<(String, String)>,
+        regions: Vec<Region>,
+        services: Vec<Service>,
+        endpoints: Vec<Endpoint>,
+    ) -> Self {
+        let roles: Vec<Arc<KsRole>> = roles.into_iter().map(Arc::new).collect();
+        let by_id = roles
+            .iter()
+            .map(|r| (r.id.clone(), Arc::clone(r)))
+            .collect();
+        let by_name = roles
+            .iter()
+            .map(|r| (r.name.as_str().to_owned(), Arc::clone(r)))
+            .collect();
+        let mut implied: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (prior, imp) in implications {
+            implied.entry(prior).or_default().insert(imp);
+        }
+        let rendered = render_catalog(&services, &endpoints).to_string().into();
+        Self {
+            roles,
+            by_id,
+            by_name,
+            implications: implied,
+            regions,
+            services,
+            endpoints,
+            rendered,
+        }
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Arc<KsRole>> {
+        self.by_id.get(id)
+    }
+
+    pub fn role_by_name(&self, name: &str) -> Option<&Arc<KsRole>> {
+        self.by_name.get(name)
+    }
+
+    /// The roles `granted` gives, implied roles included, each once, in name order.
+    pub fn expand<'a>(&self, granted: impl IntoIterator<Item = &'a str>) -> Vec<Arc<KsRole>> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<String> = granted.into_iter().map(str::to_owned).collect();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(next) = self.implications.get(&id) {
+                todo.extend(next.iter().cloned());
+            }
+        }
+        let mut roles: Vec<Arc<KsRole>> = seen
+            .iter()
+            .filter_map(|id| self.by_id.get(id).cloned())
+            .collect();
+        roles.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        roles
+    }
+
+    /// The `catalog` array as JSON text.
+    pub fn rendered(&self) -> &Arc<str> {
+        &self.rendered
+    }
+}
+
+/// The token body's `catalog`: enabled services with their enabled endpoints.
+fn render_catalog(services: &[Service], endpoints: &[Endpoint]) -> Value {
+    let entries: Vec<Value> = services
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|s| {
+            let eps: Vec<Value> = endpoints
+                .iter()
+                .filter(|e| e.enabled && e.service_id == s.id)
+                .map(|e| {
+                    json!({
+                        "id": e.id,
+                        "interface": e.interface.as_str(),
+                        "region": e.region_id,
+                        "region_id": e.region_id,
+                        "url": e.url,
+                    })
+                })
+                .collect();
+            json!({ "endpoints": eps, "id": s.id, "type": s.kind, "name": s.name })
+        })
+        .collect();
+    Value::Array(entries)
+}
+
+/// One account's projects and role assignments.
+#[derive(Debug, Default)]
+pub struct Tenancy {
+    pub projects: Vec<Arc<Project>>,
+    by_id: HashMap<String, Arc<Project>>,
+    by_name: HashMap<String, Arc<Project>>,
+    pub assignments: Vec<Assignment>,
+    /// (actor, target) → role ids granted directly.
+    grants: HashMap<(Actor, Target), Vec<String>>,
+}
+
+impl Tenancy {
+    pub fn new(projects: Vec<Project>, assignments: Vec<Assignment>) -> Self {
+        let projects: Vec<Arc<Project>> = projects.into_iter().map(Arc::new).collect();
+        let by_id = projects
+            .iter()
+            .map(|p| (p.id.clone(), Arc::clone(p)))
+            .collect();
+        let by_name = projects
+            .iter()
+            .map(|p| (p.name.as_str().to_owned(), Arc::clone(p)))
+            .collect();
+        let mut grants: HashMap<(Actor, Target), Vec<String>> = HashMap::new();
+        for a in &assignments {
+            grants
+                .entry((a.actor.clone(), a.target.clone()))
+                .or_default()
+                .push(a.role_id.clone());
+        }
+        Self {
+            projects,
+            by_id,
+            by_name,
+            assignments,
+            grants,
+        }
+    }
+
+    pub fn project(&self, id: &str) -> Option<&Arc<Project>> {
+        self.by_id.get(id)
+    }
+
+    pub fn project_by_name(&self, name: &str) -> Option<&Arc<Project>> {
+        self.by_name.get(name)
+    }
+
+    /// Role ids granted directly to any of `actors` on `target`.
+    pub fn granted<'a>(&'a self, actors: &[Actor], target: &Target) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        for actor in actors {
+            if let Some(ids) = self.grants.get(&(actor.clone(), target.clone())) {
+                out.extend(ids.iter().map(String::as_str));
+            }
+        }
+        out
+    }
+
+    /// The enabled projects on which any of `actors` holds a role, in name order.
+    pub fn projects_of(&self, actors: &[Actor]) -> Vec<Arc<Project>> {
+        let mut out: Vec<Arc<Project>> = self
+            .projects
+            .iter()
+            .filter(|p| p.enabled)
+            .filter(|p| {
+                !self
+                    .granted(actors, &Target::Project(p.id.clone()))
+                    .is_empty()
+            })
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::{Description, DisplayName};
+
+    fn role(id: &str) -> KsRole {
+        KsRole {
+            id: id.into(),
+            name: DisplayName::parse(id).unwrap(),
+            description: Description::parse("").unwrap(),
+        }
+    }
+
+    #[test]
+    fn implied_roles_expand_transitively_and_once() {
+        let catalog = Catalog::new(
+            ["admin", "manager", "member", "reader", "service"]
+                .map(role)
+                .into(),
+            vec![
+                ("admin".into(), "manager".into()),
+                ("manager".into(), "member".into()),
+                ("member".into(), "reader".into()),
+                // A cycle must not loop.
+                ("reader".into(), "member".into()),
+            ],
+            vec![],
+            vec![],
+            vec![],
+        );
+        let names = |ids: &[&str]| -> Vec<String> {
+            catalog
+                .expand(ids.iter().copied())
+                .iter()
+                .map(|r| r.name.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&["admin"]), ["admin", "manager", "member", "reader"]);
+        assert_eq!(
+            names(&["member", "service"]),
+            ["member", "reader", "service"]
+        );
+        assert_eq!(names(&["unknown"]), Vec::<String>::new());
+    }
+}

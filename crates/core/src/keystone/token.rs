@@ -1,0 +1,76 @@
+//! The claims of a Keystone token. A Keystone token is a JWS signed by the same key ring as OAuth2
+//! access tokens, with its own audience so that neither kind is accepted as the other.
+
+use serde::{Deserialize, Serialize};
+
+use super::Target;
+
+/// The `aud` of every Keystone token.
+pub const AUDIENCE: &str = "keystone";
+
+/// The longest audit chain a token carries: a token rescoped from a token rescoped from … more
+/// than this many times is refused, so a token stays small.
+pub const MAX_CHAIN: usize = 16;
+
+/// Who a Keystone token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Holder {
+    /// A local user, by store key.
+    #[serde(rename = "u")]
+    User(i64),
+    /// A service account (application credential), by client id.
+    #[serde(rename = "c")]
+    Client(String),
+}
+
+/// What a Keystone token is scoped to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenScope {
+    #[serde(rename = "n")]
+    Unscoped,
+    #[serde(rename = "t")]
+    Scoped(Target),
+}
+
+/// The signed content of a Keystone token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeystoneClaims {
+    pub iss: String,
+    /// The identity URN of the holder.
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    /// Issue time, in microseconds (Keystone renders it with six decimals).
+    pub iat_us: i64,
+    /// The holder's account.
+    pub acct: i64,
+    pub who: Holder,
+    /// Authentication methods, in Keystone's words (`password`, `token`, `application_credential`).
+    pub methods: Vec<String>,
+    pub scope: TokenScope,
+    /// This token's audit id first, then those of the tokens it was rescoped from, nearest first.
+    /// Revoking any of them revokes this token.
+    pub audit: Vec<String>,
+}
+
+impl KeystoneClaims {
+    /// This token's own audit id.
+    pub fn audit_id(&self) -> &str {
+        self.audit.first().map_or("", String::as_str)
+    }
+
+    /// The audit ids as Keystone shows them: the token's own, then the chain's first token's.
+    pub fn keystone_audit_ids(&self) -> Vec<&str> {
+        match self.audit.as_slice() {
+            [] => vec![],
+            [own] => vec![own.as_str()],
+            [own, .., root] => vec![own.as_str(), root.as_str()],
+        }
+    }
+}
+
+/// A new audit id: 16 random bytes, base64url without padding (22 characters, as Keystone's).
+pub fn new_audit_id() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}

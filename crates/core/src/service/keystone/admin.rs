@@ -1,0 +1,382 @@
+//! Keystone's admin resources. Projects and role assignments belong to the permit's account;
+//! roles and the catalog are global and need the operator's permits (their actions are
+//! operator-only). Every change reloads the snapshot it touched before it returns.
+
+use std::sync::Arc;
+
+use crate::authz::Permit;
+use crate::keystone::{
+    self, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
+};
+use crate::names::{Description, DisplayName};
+use crate::{Error, Result};
+
+use super::super::Directory;
+
+/// Fields of a project to set; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<DisplayName>,
+    pub description: Option<Description>,
+    pub enabled: Option<bool>,
+}
+
+/// Fields of an endpoint to set; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct EndpointChanges {
+    pub service_id: Option<String>,
+    pub region_id: Option<Option<String>>,
+    pub interface: Option<Interface>,
+    pub url: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+impl Directory {
+    pub async fn create_project(
+        &self,
+        permit: &Permit,
+        name: DisplayName,
+        description: Description,
+        enabled: bool,
+    ) -> Result<Arc<Project>> {
+        let project = Project {
+            id: keystone::new_id(),
+            account_id: permit.account(),
+            name,
+            description,
+            enabled,
+            created_at: self.clock.now(),
+        };
+        self.store.create_project(&project).await?;
+        self.keystone_account_changed(permit.account()).await?;
+        Ok(Arc::new(project))
+    }
+
+    /// A project of the permit's account.
+    pub async fn project(&self, permit: &Permit, id: &str) -> Result<Arc<Project>> {
+        self.tenancy(permit.account())
+            .await?
+            .project(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("could not find project {id}")))
+    }
+
+    pub async fn projects(&self, permit: &Permit) -> Result<Vec<Arc<Project>>> {
+        Ok(self.tenancy(permit.account()).await?.projects.clone())
+    }
+
+    pub async fn update_project(
+        &self,
+        permit: &Permit,
+        id: &str,
+        changes: ProjectChanges,
+    ) -> Result<Arc<Project>> {
+        let mut project = (*self.project(permit, id).await?).clone();
+        if let Some(name) = changes.name {
+            project.name = name;
+        }
+        if let Some(description) = changes.description {
+            project.description = description;
+        }
+        if let Some(enabled) = changes.enabled {
+            project.enabled = enabled;
+        }
+        self.store.update_project(&project).await?;
+        self.keystone_account_changed(permit.account()).await?;
+        Ok(Arc::new(project))
+    }
+
+    pub async fn delete_project(&self, permit: &Permit, id: &str) -> Result<()> {
+        self.store.delete_project(permit.account(), id).await?;
+        self.keystone_account_changed(permit.account()).await
+    }
+
+    /// Grants a role on a project or the domain of the permit's account (or the system, in the
+    /// operator's account). The actor must be of the same account; the caller checks that.
+    pub async fn grant_role(&self, permit: &Permit, assignment: Assignment) -> Result<()> {
+        self.check_assignment(permit, &assignment).await?;
+        self.store.grant_role(permit.account(), &assignment).await?;
+        self.keystone_account_changed(permit.account()).await
+    }
+
+    pub async fn revoke_role(&self, permit: &Permit, assignment: Assignment) -> Result<()> {
+        self.check_assignment(permit, &assignment).await?;
+        self.store
+            .revoke_role(permit.account(), &assignment)
+            .await?;
+        self.keystone_account_changed(permit.account()).await
+    }
+
+    async fn check_assignment(&self, permit: &Permit, a: &Assignment) -> Result<()> {
+        if self.keystone_catalog().role(&a.role_id).is_none() {
+            return Err(Error::not_found(format!(
+                "could not find role {}",
+                a.role_id
+            )));
+        }
+        match &a.target {
+            Target::Project(id) => {
+                self.project(permit, id).await?;
+            }
+            Target::Domain => {}
+            Target::System => {
+                let account = self.credential_account(permit.account()).await?;
+                if !account.operator {
+                    return Err(Error::not_found(
+                        "only the default domain holds system roles",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The role assignments of the permit's account.
+    pub async fn assignments(&self, permit: &Permit) -> Result<Vec<Assignment>> {
+        Ok(self.tenancy(permit.account()).await?.assignments.clone())
+    }
+
+    /// A global role by id or by name.
+    pub fn keystone_role(&self, id: &str) -> Result<Arc<KsRole>> {
+        self.keystone_catalog()
+            .role(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("could not find role {id}")))
+    }
+
+    pub async fn create_keystone_role(
+        &self,
+        _operator: &Permit,
+        name: DisplayName,
+        description: Description,
+    ) -> Result<Arc<KsRole>> {
+        let role = KsRole {
+            id: keystone::new_id(),
+            name,
+            description,
+        };
+        self.store.create_role(&role).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(Arc::new(role))
+    }
+
+    pub async fn update_keystone_role(
+        &self,
+        _operator: &Permit,
+        id: &str,
+        name: Option<DisplayName>,
+        description: Option<Description>,
+    ) -> Result<Arc<KsRole>> {
+        let mut role = (*self.keystone_role(id)?).clone();
+        if let Some(name) = name {
+            role.name = name;
+        }
+        if let Some(description) = description {
+            role.description = description;
+        }
+        self.store.update_role(&role).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(Arc::new(role))
+    }
+
+    pub async fn delete_keystone_role(&self, _operator: &Permit, id: &str) -> Result<()> {
+        self.store.delete_role(id).await?;
+        self.keystone_catalog_changed().await
+    }
+
+    pub async fn create_implied_role(
+        &self,
+        _operator: &Permit,
+        prior: &str,
+        implied: &str,
+    ) -> Result<()> {
+        self.keystone_role(prior)?;
+        self.keystone_role(implied)?;
+        if prior == implied {
+            return Err(Error::invalid("a role cannot imply itself"));
+        }
+        self.store.create_implied_role(prior, implied).await?;
+        self.keystone_catalog_changed().await
+    }
+
+    pub async fn delete_implied_role(
+        &self,
+        _operator: &Permit,
+        prior: &str,
+        implied: &str,
+    ) -> Result<()> {
+        self.store.delete_implied_role(prior, implied).await?;
+        self.keystone_catalog_changed().await
+    }
+
+    pub async fn create_region(&self, _operator: &Permit, region: Region) -> Result<Region> {
+        keystone::check_id("region id", &region.id)?;
+        if let Some(parent) = &region.parent_region_id {
+            self.region(parent)?;
+        }
+        self.store.create_region(&region).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(region)
+    }
+
+    pub fn region(&self, id: &str) -> Result<Region> {
+        self.keystone_catalog()
+            .regions
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("could not find region {id}")))
+    }
+
+    pub async fn update_region(
+        &self,
+        _operator: &Permit,
+        id: &str,
+        description: Option<Description>,
+        parent_region_id: Option<Option<String>>,
+    ) -> Result<Region> {
+        let mut region = self.region(id)?;
+        if let Some(d) = description {
+            region.description = d;
+        }
+        if let Some(parent) = parent_region_id {
+            if let Some(p) = &parent {
+                self.region(p)?;
+                if p == id {
+                    return Err(Error::invalid("a region cannot be its own parent"));
+                }
+            }
+            region.parent_region_id = parent;
+        }
+        self.store.update_region(&region).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(region)
+    }
+
+    pub async fn delete_region(&self, _operator: &Permit, id: &str) -> Result<()> {
+        self.store.delete_region(id).await?;
+        self.keystone_catalog_changed().await
+    }
+
+    pub fn service(&self, id: &str) -> Result<Service> {
+        self.keystone_catalog()
+            .services
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("could not find service {id}")))
+    }
+
+    pub async fn create_service(
+        &self,
+        _operator: &Permit,
+        kind: String,
+        name: String,
+        description: Description,
+        enabled: bool,
+    ) -> Result<Service> {
+        keystone::check_label("type", &kind)?;
+        if !name.is_empty() {
+            keystone::check_label("name", &name)?;
+        }
+        let service = Service {
+            id: keystone::new_id(),
+            kind,
+            name,
+            description,
+            enabled,
+        };
+        self.store.create_service(&service).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(service)
+    }
+
+    pub async fn update_service(&self, _operator: &Permit, service: Service) -> Result<Service> {
+        keystone::check_label("type", &service.kind)?;
+        self.store.update_service(&service).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(service)
+    }
+
+    pub async fn delete_service(&self, _operator: &Permit, id: &str) -> Result<()> {
+        self.store.delete_service(id).await?;
+        self.keystone_catalog_changed().await
+    }
+
+    pub fn endpoint(&self, id: &str) -> Result<Endpoint> {
+        self.keystone_catalog()
+            .endpoints
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("could not find endpoint {id}")))
+    }
+
+    pub async fn create_endpoint(
+        &self,
+        _operator: &Permit,
+        service_id: String,
+        region_id: Option<String>,
+        interface: Interface,
+        url: String,
+        enabled: bool,
+    ) -> Result<Endpoint> {
+        let endpoint = Endpoint {
+            id: keystone::new_id(),
+            service_id,
+            region_id,
+            interface,
+            url,
+            enabled,
+        };
+        self.check_endpoint(&endpoint)?;
+        self.store.create_endpoint(&endpoint).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(endpoint)
+    }
+
+    pub async fn update_endpoint(
+        &self,
+        _operator: &Permit,
+        id: &str,
+        changes: EndpointChanges,
+    ) -> Result<Endpoint> {
+        let mut endpoint = self.endpoint(id)?;
+        if let Some(v) = changes.service_id {
+            endpoint.service_id = v;
+        }
+        if let Some(v) = changes.region_id {
+            endpoint.region_id = v;
+        }
+        if let Some(v) = changes.interface {
+            endpoint.interface = v;
+        }
+        if let Some(v) = changes.url {
+            endpoint.url = v;
+        }
+        if let Some(v) = changes.enabled {
+            endpoint.enabled = v;
+        }
+        self.check_endpoint(&endpoint)?;
+        self.store.update_endpoint(&endpoint).await?;
+        self.keystone_catalog_changed().await?;
+        Ok(endpoint)
+    }
+
+    fn check_endpoint(&self, endpoint: &Endpoint) -> Result<()> {
+        keystone::check_url(&endpoint.url)?;
+        self.service(&endpoint.service_id).map_err(|_| {
+            Error::invalid(format!("service {} does not exist", endpoint.service_id))
+        })?;
+        if let Some(region) = &endpoint.region_id {
+            self.region(region)
+                .map_err(|_| Error::invalid(format!("region {region} does not exist")))?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete_endpoint(&self, _operator: &Permit, id: &str) -> Result<()> {
+        self.store.delete_endpoint(id).await?;
+        self.keystone_catalog_changed().await
+    }
+}

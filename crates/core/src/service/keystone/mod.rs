@@ -1,0 +1,298 @@
+//! Keystone v3 behind the [`Directory`]: the in-memory snapshots tokens are issued and validated
+//! from, the `keystone-manage bootstrap` equivalent, and (in submodules) tokens and the admin
+//! resources.
+//!
+//! - [`tokens`]: issue (password, token, application credential), validation, revocation, the
+//!   per-identity issue limit.
+//! - [`admin`]: projects, roles, assignments, regions, services, endpoints.
+//!
+//! Snapshots: one [`Catalog`] (global) and one [`Tenancy`] per account, each behind an `Arc`.
+//! A change writes the store, then reloads the snapshot it touched (serialised, so an older read
+//! never replaces a newer one) before it is answered, and announces a `keystone` revocation event
+//! so other nodes reload theirs.
+
+pub mod admin;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use parking_lot::RwLock;
+
+use crate::Result;
+use crate::keystone::snapshot::{Catalog, Tenancy};
+use crate::keystone::token::KeystoneClaims;
+use crate::keystone::{
+    self, ADMIN_PROJECT, Actor, Assignment, DEFAULT_IMPLICATIONS, DEFAULT_ROLES, Endpoint,
+    Interface, KsRole, Project, Region, Service, Target,
+};
+use crate::model::{AccountId, UserId};
+use crate::names::{Description, DisplayName};
+use crate::secret::TokenHash;
+use crate::store::RevocationKind;
+use crate::throttle::Throttle;
+
+use super::Directory;
+
+/// The subject of the revocation event that reloads the catalog.
+const CATALOG_EVENT: &str = "catalog";
+/// Verified Keystone claims kept before the cache is emptied.
+const VERIFIED_MAX: usize = 100_000;
+
+/// Keystone's in-memory state, owned by the [`Directory`].
+#[derive(Debug)]
+pub struct KeystoneState {
+    catalog: RwLock<Arc<Catalog>>,
+    tenancies: DashMap<AccountId, Arc<Tenancy>>,
+    reload: tokio::sync::Mutex<()>,
+    verified: DashMap<TokenHash, Arc<KeystoneClaims>>,
+    /// Token creations per identity (`u:{id}` or `c:{clientId}`) per window.
+    issued: Throttle<String>,
+}
+
+impl KeystoneState {
+    pub(crate) fn new(limit: crate::throttle::Limit) -> Self {
+        Self {
+            catalog: RwLock::new(Arc::new(Catalog::default())),
+            tenancies: DashMap::new(),
+            reload: tokio::sync::Mutex::new(()),
+            verified: DashMap::new(),
+            issued: Throttle::new(limit),
+        }
+    }
+
+    pub(crate) fn prune(&self, now: chrono::DateTime<chrono::Utc>) {
+        self.issued.prune(now);
+    }
+}
+
+impl Directory {
+    /// Like `keystone-manage bootstrap`, once per store (when it has no role yet): the default
+    /// roles and their implications; project `admin` in the operator account, on which its ROOT
+    /// user holds `admin` (and `admin` on the system); the region; the identity service with its
+    /// public, internal and admin endpoints at `{public_url}/v3/`. Then loads the catalog.
+    pub async fn init_keystone(&self, region: &str) -> Result<()> {
+        if self.store.roles().await?.is_empty() {
+            self.bootstrap_keystone(region).await?;
+        }
+        self.reload_catalog().await
+    }
+
+    async fn bootstrap_keystone(&self, region: &str) -> Result<()> {
+        let empty = Description::parse("")?;
+        let mut ids = std::collections::HashMap::new();
+        for name in DEFAULT_ROLES {
+            let role = KsRole {
+                id: keystone::new_id(),
+                name: DisplayName::parse(name)?,
+                description: empty.clone(),
+            };
+            match self.store.create_role(&role).await {
+                Ok(()) => {}
+                // Another node bootstrapping the same store at the same moment.
+                Err(crate::Error::Conflict(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            ids.insert(*name, role.id);
+        }
+        for (prior, implied) in DEFAULT_IMPLICATIONS {
+            self.store
+                .create_implied_role(&ids[prior], &ids[implied])
+                .await?;
+        }
+        keystone::check_id("LATCHKEY_REGION", region)?;
+        self.store
+            .create_region(&Region {
+                id: region.to_owned(),
+                description: empty.clone(),
+                parent_region_id: None,
+            })
+            .await?;
+        let service = Service {
+            id: keystone::new_id(),
+            kind: "identity".into(),
+            name: "keystone".into(),
+            description: Description::parse("Latchkey identity service")?,
+            enabled: true,
+        };
+        self.store.create_service(&service).await?;
+        let url = format!("{}/v3/", self.config.issuer);
+        for interface in [Interface::Public, Interface::Internal, Interface::Admin] {
+            self.store
+                .create_endpoint(&Endpoint {
+                    id: keystone::new_id(),
+                    service_id: service.id.clone(),
+                    region_id: Some(region.to_owned()),
+                    interface,
+                    url: url.clone(),
+                    enabled: true,
+                })
+                .await?;
+        }
+        let Some(operator) = self.store.operator_account().await? else {
+            return Ok(());
+        };
+        let project = Project {
+            id: keystone::new_id(),
+            account_id: operator.id,
+            name: DisplayName::parse(ADMIN_PROJECT)?,
+            description: Description::parse("Bootstrap project for initializing the cloud.")?,
+            enabled: true,
+            created_at: self.clock.now(),
+        };
+        self.store.create_project(&project).await?;
+        let root = crate::names::Login::parse(super::accounts::ROOT_LOGIN)?;
+        if let Some(admin) = self.store.user(operator.id, &root).await? {
+            for target in [Target::Project(project.id.clone()), Target::System] {
+                self.store
+                    .grant_role(
+                        operator.id,
+                        &Assignment {
+                            actor: Actor::User(admin.id),
+                            target,
+                            role_id: ids["admin"].clone(),
+                        },
+                    )
+                    .await?;
+            }
+        }
+        tracing::info!(
+            region,
+            "bootstrapped Keystone: default roles, project admin, catalog"
+        );
+        Ok(())
+    }
+
+    /// The roles and the catalog, as last loaded.
+    pub fn keystone_catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.keystone.catalog.read())
+    }
+
+    /// An account's projects and role assignments (loaded from the store on first use).
+    pub async fn tenancy(&self, account: AccountId) -> Result<Arc<Tenancy>> {
+        if let Some(t) = self.keystone.tenancies.get(&account) {
+            return Ok(Arc::clone(t.value()));
+        }
+        let loaded = Arc::new(self.load_tenancy(account).await?);
+        Ok(Arc::clone(
+            self.keystone
+                .tenancies
+                .entry(account)
+                .or_insert(loaded)
+                .value(),
+        ))
+    }
+
+    async fn load_tenancy(&self, account: AccountId) -> Result<Tenancy> {
+        let projects = self.store.projects(account).await?;
+        let assignments = self.store.assignments(account).await?;
+        Ok(Tenancy::new(projects, assignments))
+    }
+
+    /// Reloads the roles and the catalog from the store.
+    pub(crate) async fn reload_catalog(&self) -> Result<()> {
+        let _serial = self.keystone.reload.lock().await;
+        let catalog = Catalog::new(
+            self.store.roles().await?,
+            self.store.implied_roles().await?,
+            self.store.regions().await?,
+            self.store.services().await?,
+            self.store.endpoints().await?,
+        );
+        *self.keystone.catalog.write() = Arc::new(catalog);
+        Ok(())
+    }
+
+    /// Reloads one account's projects and assignments from the store.
+    pub(crate) async fn reload_tenancy(&self, account: AccountId) -> Result<()> {
+        let _serial = self.keystone.reload.lock().await;
+        let tenancy = Arc::new(self.load_tenancy(account).await?);
+        self.keystone.tenancies.insert(account, tenancy);
+        Ok(())
+    }
+
+    /// After a change to an account's projects or assignments: reload here, tell other nodes.
+    pub(super) async fn keystone_account_changed(&self, account: AccountId) -> Result<()> {
+        self.reload_tenancy(account).await?;
+        self.announce(RevocationKind::Keystone, account.0.to_string())
+            .await;
+        Ok(())
+    }
+
+    /// After a change to roles or the catalog: reload here, tell other nodes.
+    pub(super) async fn keystone_catalog_changed(&self) -> Result<()> {
+        self.reload_catalog().await?;
+        // Role deletions cascade to assignments in every account.
+        self.keystone.tenancies.clear();
+        self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
+            .await;
+        Ok(())
+    }
+
+    /// Applies a `keystone` revocation event recorded by another node.
+    pub(super) async fn apply_keystone_event(&self, subject: &str) -> Result<()> {
+        if subject == CATALOG_EVENT {
+            self.reload_catalog().await?;
+            self.keystone.tenancies.clear();
+        } else if let Ok(id) = subject.parse() {
+            self.reload_tenancy(AccountId(id)).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the roles an identity held, when it is deleted.
+    pub(super) async fn forget_actor(&self, account: AccountId, actor: Actor) -> Result<()> {
+        self.store.revoke_actor_roles(account, &actor).await?;
+        self.keystone_account_changed(account).await
+    }
+
+    /// The actors whose grants a user holds: the user itself and its group.
+    pub fn user_actors(user: &crate::model::User) -> Vec<Actor> {
+        vec![Actor::User(user.id), Actor::Group(user.group.clone())]
+    }
+
+    /// A group by Keystone id, within `account`.
+    pub async fn group_by_keystone_id(
+        &self,
+        permit: &crate::authz::Permit,
+        id: &str,
+    ) -> Result<Option<crate::model::Group>> {
+        let account = permit.account();
+        let Some(key) = keystone::parse_hex_id(id) else {
+            return Ok(None);
+        };
+        self.store
+            .group_by_id(account, crate::model::GroupId(key))
+            .await
+    }
+
+    /// Every user of an account, for listings that need more than logins.
+    pub async fn users_of(
+        &self,
+        permit: &crate::authz::Permit,
+    ) -> Result<Vec<Arc<crate::model::User>>> {
+        let account = permit.account();
+        let mut users = Vec::new();
+        for login in self.store.list_users(account).await? {
+            if let Some(user) = self.store.user(account, &login).await? {
+                users.push(Arc::new(user));
+            }
+        }
+        Ok(users)
+    }
+
+    /// A local user by Keystone id, within `account`.
+    pub async fn user_by_keystone_id(
+        &self,
+        account: AccountId,
+        id: &str,
+    ) -> Result<Option<Arc<crate::model::User>>> {
+        let Some(key) = keystone::parse_hex_id(id) else {
+            return Ok(None);
+        };
+        Ok(self
+            .cached_user(UserId(key))
+            .await?
+            .filter(|u| u.account_id == account))
+    }
+}

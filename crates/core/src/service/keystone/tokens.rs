@@ -1,0 +1,530 @@
+//! Keystone tokens: issue by password, token (rescoping) or application credential; validation
+//! (signature once per token, then revocation, holder and roles from memory); revocation by
+//! audit id, which also ends every token rescoped from the revoked one.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::authz::{Principal, Subject, Via};
+use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
+use crate::keystone::{self, Actor, KsRole, Project, Target};
+use crate::model::{Account, ServiceAccount, User, UserId};
+use crate::names::{ClientId, Login, Nic};
+use crate::secret::Secret;
+use crate::store::RevocationKind;
+use crate::{Error, Result};
+
+use super::super::Directory;
+use super::VERIFIED_MAX;
+
+/// A domain named in a request.
+#[derive(Debug, Clone)]
+pub enum DomainRef {
+    Id(String),
+    Name(String),
+}
+
+/// A user named in a password request.
+#[derive(Debug, Clone)]
+pub enum UserRef {
+    Id(String),
+    Name { name: String, domain: DomainRef },
+}
+
+/// A project named in a scope.
+#[derive(Debug, Clone)]
+pub enum ProjectRef {
+    Id(String),
+    Name { name: String, domain: DomainRef },
+}
+
+/// The one authentication method of a request.
+#[derive(Debug)]
+pub enum Method {
+    Password { user: UserRef, password: Secret },
+    Token(Secret),
+    ApplicationCredential { id: String, secret: Secret },
+}
+
+/// What the token should be scoped to.
+#[derive(Debug, Clone)]
+pub enum ScopeRequest {
+    /// None asked: unscoped (an application credential gets its project).
+    Default,
+    Project(ProjectRef),
+    Domain(DomainRef),
+    System,
+}
+
+/// A Keystone token, verified and resolved: who holds it, its scope, its effective roles.
+#[derive(Debug, Clone)]
+pub struct KsToken {
+    pub claims: Arc<KeystoneClaims>,
+    pub account: Arc<Account>,
+    pub subject: Subject,
+    pub project: Option<Arc<Project>>,
+    /// Effective roles (implied ones included); empty for an unscoped token.
+    pub roles: Vec<Arc<KsRole>>,
+    /// The `catalog` array (JSON text) for scoped tokens.
+    pub catalog: Option<Arc<str>>,
+}
+
+impl KsToken {
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.claims.iat_us).unwrap_or_default()
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.claims.exp, 0).unwrap_or_default()
+    }
+
+    /// The identity this token proves, for IAM decisions.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            account: Arc::clone(&self.account),
+            subject: self.subject.clone(),
+            via: Via::KeystoneToken {
+                audit_id: self.claims.audit_id().to_owned(),
+            },
+        }
+    }
+
+    pub fn has_role(&self, name: &str) -> bool {
+        self.roles.iter().any(|r| r.name.as_str() == name)
+    }
+
+    /// Whether both tokens were issued to the same identity.
+    pub fn same_holder(&self, other: &KsToken) -> bool {
+        self.claims.who == other.claims.who && self.claims.acct == other.claims.acct
+    }
+}
+
+/// A token just issued: the value (for `X-Subject-Token`) and what it resolves to.
+#[derive(Debug)]
+pub struct IssuedKsToken {
+    pub value: Secret,
+    pub token: KsToken,
+}
+
+/// Who is asking for a token, once the method has been checked.
+struct Authenticated {
+    account: Arc<Account>,
+    subject: Subject,
+    methods: Vec<String>,
+    /// For rescoping: the audit chain and expiry of the token presented.
+    parent: Option<(Vec<String>, i64)>,
+}
+
+impl Directory {
+    /// `POST /v3/auth/tokens`.
+    pub async fn issue_keystone_token(
+        &self,
+        method: Method,
+        scope: ScopeRequest,
+        client: IpAddr,
+    ) -> Result<IssuedKsToken> {
+        let who = self.authenticate_keystone(method, client).await?;
+        let key = throttle_key(&who.subject);
+        let now = self.clock.now();
+        if let Some(wait) = self.keystone.issued.locked(&key, now) {
+            return Err(Error::RateLimited {
+                message: format!(
+                    "at most {} tokens may be created per minute by one identity",
+                    self.config.keystone_issue_limit.max_failures
+                ),
+                retry_after: wait,
+            });
+        }
+        let tenancy = self.tenancy(who.account.id).await?;
+        let actors = actors_of(&who.subject);
+        let scope = match scope {
+            ScopeRequest::Default => match &who.subject {
+                // An application credential is scoped to its project, as in Keystone.
+                Subject::ServiceAccount(_) => tenancy
+                    .projects_of(&actors)
+                    .first()
+                    .map_or(TokenScope::Unscoped, |p| {
+                        TokenScope::Scoped(Target::Project(p.id.clone()))
+                    }),
+                Subject::User(_) => TokenScope::Unscoped,
+            },
+            ScopeRequest::Project(ProjectRef::Id(id)) => TokenScope::Scoped(Target::Project(id)),
+            ScopeRequest::Project(ProjectRef::Name { name, domain }) => {
+                let account = self.domain_account(&domain).await?;
+                if account.id != who.account.id {
+                    return Err(no_access("project"));
+                }
+                let project = tenancy
+                    .project_by_name(&name)
+                    .ok_or_else(|| no_access("project"))?;
+                TokenScope::Scoped(Target::Project(project.id.clone()))
+            }
+            ScopeRequest::Domain(domain) => {
+                let account = self.domain_account(&domain).await?;
+                if account.id != who.account.id {
+                    return Err(no_access("domain"));
+                }
+                TokenScope::Scoped(Target::Domain)
+            }
+            ScopeRequest::System => TokenScope::Scoped(Target::System),
+        };
+        let (chain, exp) = match who.parent {
+            Some((mut chain, exp)) => {
+                if chain.len() >= MAX_CHAIN {
+                    return Err(Error::Forbidden {
+                        actions: vec!["identity:rescope_token".into()],
+                    });
+                }
+                chain.insert(0, token::new_audit_id());
+                (chain, exp)
+            }
+            None => {
+                let ttl = TimeDelta::from_std(self.config.keystone_token_ttl)
+                    .unwrap_or(TimeDelta::days(1));
+                (vec![token::new_audit_id()], (now + ttl).timestamp())
+            }
+        };
+        let claims = KeystoneClaims {
+            iss: self.config.issuer.clone(),
+            sub: who_urn(&who.account, &who.subject, self.plate()),
+            aud: token::AUDIENCE.to_owned(),
+            exp,
+            iat_us: now.timestamp_micros(),
+            acct: who.account.id.0,
+            who: holder_of(&who.subject),
+            methods: who.methods,
+            scope,
+            audit: chain,
+        };
+        let resolved = self
+            .resolve_scope(&claims, who.account, who.subject)
+            .await?;
+        let resolved = resolved.map_err(no_access)?;
+        let value = self.keys.read().sign(&claims)?;
+        self.keystone.issued.record(&key, now);
+        Ok(IssuedKsToken {
+            value: Secret::new(value),
+            token: KsToken {
+                claims: Arc::new(claims),
+                ..resolved
+            },
+        })
+    }
+
+    async fn authenticate_keystone(&self, method: Method, client: IpAddr) -> Result<Authenticated> {
+        match method {
+            Method::Password { user, password } => {
+                let (account, login) = match user {
+                    UserRef::Name { name, domain } => {
+                        let account = self.domain_account(&domain).await?;
+                        let login = Login::parse(&name).map_err(|_| bad_credentials())?;
+                        (account, login)
+                    }
+                    UserRef::Id(id) => {
+                        let key = keystone::parse_hex_id(&id).ok_or_else(bad_credentials)?;
+                        let user = self
+                            .cached_user(UserId(key))
+                            .await?
+                            .ok_or_else(bad_credentials)?;
+                        let account = self.credential_account(user.account_id).await?;
+                        (account, user.login.clone())
+                    }
+                };
+                let key = throttle_user_key(&self.store.user(account.id, &login).await?);
+                if let Some(key) = &key
+                    && let Some(wait) = self.keystone.issued.locked(key, self.clock.now())
+                {
+                    return Err(Error::RateLimited {
+                        message: "too many tokens created by this user; try again later".into(),
+                        retry_after: wait,
+                    });
+                }
+                let (account, user) = self
+                    .verify_password(Some((*account).clone()), &login, &password, client)
+                    .await?;
+                Ok(Authenticated {
+                    account,
+                    subject: Subject::User(Arc::new(user)),
+                    methods: vec!["password".into()],
+                    parent: None,
+                })
+            }
+            Method::Token(value) => {
+                let token = self
+                    .validate_keystone_token(value.expose(), false)
+                    .await
+                    .map_err(|_| {
+                        Error::unauthenticated("the token is invalid, expired or revoked")
+                    })?;
+                let mut methods = token.claims.methods.clone();
+                if !methods.iter().any(|m| m == "token") {
+                    methods.push("token".into());
+                }
+                Ok(Authenticated {
+                    account: token.account,
+                    subject: token.subject,
+                    methods,
+                    parent: Some((token.claims.audit.clone(), token.claims.exp)),
+                })
+            }
+            Method::ApplicationCredential { id, secret } => {
+                let sa = self
+                    .authenticate_client(&id, &secret)
+                    .await
+                    .map_err(|_| Error::unauthenticated("invalid application credential"))?;
+                let account = self.credential_account(sa.account_id).await?;
+                Ok(Authenticated {
+                    account,
+                    subject: Subject::ServiceAccount(sa),
+                    methods: vec!["application_credential".into()],
+                    parent: None,
+                })
+            }
+        }
+    }
+
+    /// The account a domain reference names: `default`/`Default` is the operator's, any other
+    /// domain is an account's nic. An unknown domain refuses the authentication.
+    pub async fn domain_account(&self, domain: &DomainRef) -> Result<Arc<Account>> {
+        let (DomainRef::Id(s) | DomainRef::Name(s)) = domain;
+        let wants_default = match domain {
+            DomainRef::Id(id) => id == keystone::DEFAULT_DOMAIN_ID,
+            DomainRef::Name(name) => name == keystone::DEFAULT_DOMAIN_NAME,
+        };
+        let found = if wants_default {
+            self.store.operator_account().await?
+        } else {
+            match Nic::parse(s) {
+                Ok(nic) => self.store.account_by_nic(&nic).await?,
+                Err(_) => None,
+            }
+        };
+        match found {
+            Some(account) => {
+                let account = Arc::new(account);
+                self.cache.insert_account(Arc::clone(&account));
+                Ok(account)
+            }
+            None => Err(Error::unauthenticated(format!(
+                "could not find domain {s:?}"
+            ))),
+        }
+    }
+
+    /// Verifies a Keystone token and resolves it against the current state: signature (once per
+    /// token), expiry unless `allow_expired`, revocation of any token in its chain, its holder
+    /// (still there, not disabled), its scope (still there, enabled) and its roles (at least
+    /// one for a scoped token). Any failure is `NotFound`.
+    pub async fn validate_keystone_token(
+        &self,
+        value: &str,
+        allow_expired: bool,
+    ) -> Result<KsToken> {
+        let invalid = || Error::not_found("the token is invalid, expired or revoked");
+        if !crate::keys::looks_like_jwt(value) {
+            return Err(invalid());
+        }
+        let now = self.clock.now();
+        let hash = self.config.hash_key.hash(value);
+        let claims = match self
+            .keystone
+            .verified
+            .get(&hash)
+            .map(|e| Arc::clone(e.value()))
+        {
+            Some(claims) => claims,
+            None => {
+                let decode = |ring: &crate::keys::KeyRing| {
+                    ring.decode::<KeystoneClaims>(value, now, token::AUDIENCE, "token")
+                };
+                let ring = Arc::clone(&self.keys.read());
+                let claims = match decode(&ring) {
+                    Err(Error::Unauthenticated(m))
+                        if m.contains("unknown key") && self.may_reload_keys() =>
+                    {
+                        self.reload_keys().await?;
+                        let ring = Arc::clone(&self.keys.read());
+                        decode(&ring)
+                    }
+                    other => other,
+                }
+                .map_err(|_| invalid())?;
+                if self.keystone.verified.len() >= VERIFIED_MAX {
+                    self.keystone.verified.clear();
+                }
+                let claims = Arc::new(claims);
+                self.keystone.verified.insert(hash, Arc::clone(&claims));
+                claims
+            }
+        };
+        let expired = claims.exp <= now.timestamp();
+        let grace = TimeDelta::from_std(self.config.keystone_expired_window).unwrap_or_default();
+        if expired && !(allow_expired && claims.exp + grace.num_seconds() > now.timestamp()) {
+            return Err(invalid());
+        }
+        if claims.audit.iter().any(|id| self.revoked.contains(id)) {
+            return Err(invalid());
+        }
+        let account = self
+            .cached_account(crate::model::AccountId(claims.acct))
+            .await?
+            .ok_or_else(invalid)?;
+        let subject = match &claims.who {
+            Holder::User(id) => {
+                let user = self.cached_user(UserId(*id)).await?.ok_or_else(invalid)?;
+                if user.account_id != account.id {
+                    return Err(invalid());
+                }
+                super::super::auth::refuse_disabled(&user).map_err(|_| invalid())?;
+                Subject::User(user)
+            }
+            Holder::Client(id) => {
+                let client = ClientId::parse(id).map_err(|_| invalid())?;
+                let (sa, _) = self.cached_client(&client).await?.ok_or_else(invalid)?;
+                if sa.account_id != account.id {
+                    return Err(invalid());
+                }
+                Subject::ServiceAccount(sa)
+            }
+        };
+        if who_urn(&account, &subject, self.plate()) != claims.sub {
+            return Err(invalid());
+        }
+        let resolved = self
+            .resolve_scope(&claims, account, subject)
+            .await?
+            .map_err(|_| invalid())?;
+        Ok(KsToken { claims, ..resolved })
+    }
+
+    /// The scope's project, the holder's effective roles on it and the catalog; `Err(what)`
+    /// when the scope no longer exists or the holder holds no role on it.
+    async fn resolve_scope(
+        &self,
+        claims: &KeystoneClaims,
+        account: Arc<Account>,
+        subject: Subject,
+    ) -> Result<std::result::Result<KsToken, &'static str>> {
+        let placeholder = Arc::new(claims.clone());
+        let TokenScope::Scoped(target) = &claims.scope else {
+            return Ok(Ok(KsToken {
+                claims: placeholder,
+                account,
+                subject,
+                project: None,
+                roles: vec![],
+                catalog: None,
+            }));
+        };
+        let tenancy = self.tenancy(account.id).await?;
+        let project = match target {
+            Target::Project(id) => match tenancy.project(id) {
+                Some(p) if p.enabled => Some(Arc::clone(p)),
+                _ => return Ok(Err("project")),
+            },
+            Target::Domain => None,
+            Target::System if account.operator => None,
+            Target::System => return Ok(Err("system")),
+        };
+        let catalog = self.keystone_catalog();
+        let actors = actors_of(&subject);
+        let roles = catalog.expand(tenancy.granted(&actors, target));
+        if roles.is_empty() {
+            return Ok(Err(match target {
+                Target::Project(_) => "project",
+                Target::Domain => "domain",
+                Target::System => "system",
+            }));
+        }
+        Ok(Ok(KsToken {
+            claims: placeholder,
+            account,
+            subject,
+            project,
+            roles,
+            catalog: Some(Arc::clone(catalog.rendered())),
+        }))
+    }
+
+    /// `DELETE /v3/auth/tokens`: revokes the token and every token rescoped from it, on every
+    /// node, until it would have expired anyway.
+    pub async fn revoke_keystone_token(&self, token: &KsToken) -> Result<()> {
+        let audit = token.claims.audit_id().to_owned();
+        let until = token.expires_at()
+            + TimeDelta::from_std(self.config.keystone_expired_window).unwrap_or_default();
+        self.store.revoke_token(&audit, until).await?;
+        self.revoked.insert(audit.clone());
+        self.announce(RevocationKind::AccessToken, audit).await;
+        Ok(())
+    }
+
+    /// The projects a token's holder may scope to (`GET /v3/auth/projects`).
+    pub async fn keystone_projects_of(&self, token: &KsToken) -> Result<Vec<Arc<Project>>> {
+        let tenancy = self.tenancy(token.account.id).await?;
+        Ok(tenancy.projects_of(&actors_of(&token.subject)))
+    }
+
+    /// Whether the holder holds a role on its domain / on the system.
+    pub async fn keystone_has_roles_on(&self, token: &KsToken, target: Target) -> Result<bool> {
+        if target == Target::System && !token.account.operator {
+            return Ok(false);
+        }
+        let tenancy = self.tenancy(token.account.id).await?;
+        Ok(!tenancy
+            .granted(&actors_of(&token.subject), &target)
+            .is_empty())
+    }
+}
+
+/// The grant holders a subject counts as.
+pub(crate) fn actors_of(subject: &Subject) -> Vec<Actor> {
+    match subject {
+        Subject::User(user) => Directory::user_actors(user),
+        Subject::ServiceAccount(sa) => vec![Actor::Client(sa.client_id.clone())],
+    }
+}
+
+fn holder_of(subject: &Subject) -> Holder {
+    match subject {
+        Subject::User(user) => Holder::User(user.id.0),
+        Subject::ServiceAccount(sa) => Holder::Client(sa.client_id.to_string()),
+    }
+}
+
+fn who_urn(account: &Account, subject: &Subject, plate: &crate::names::Plate) -> String {
+    match subject {
+        Subject::User(user) => crate::urn::Urn::user(plate, &account.nic, &user.login).to_string(),
+        Subject::ServiceAccount(sa) => sa.urn(plate, &account.nic).to_string(),
+    }
+}
+
+fn throttle_key(subject: &Subject) -> String {
+    match subject {
+        Subject::User(user) => format!("u:{}", user.id.0),
+        Subject::ServiceAccount(sa) => format!("c:{}", sa.client_id),
+    }
+}
+
+fn throttle_user_key(user: &Option<User>) -> Option<String> {
+    user.as_ref().map(|u| format!("u:{}", u.id.0))
+}
+
+fn bad_credentials() -> Error {
+    Error::unauthenticated("invalid credentials")
+}
+
+fn no_access(what: &str) -> Error {
+    Error::unauthenticated(format!(
+        "the identity has no role on the requested {what}, or it does not exist"
+    ))
+}
+
+/// The service account behind a subject, if any.
+pub fn service_account(subject: &Subject) -> Option<&ServiceAccount> {
+    match subject {
+        Subject::ServiceAccount(sa) => Some(sa),
+        Subject::User(_) => None,
+    }
+}

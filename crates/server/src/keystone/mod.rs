@@ -1,0 +1,383 @@
+//! OpenStack Keystone v3: version discovery (`/`, `/v3`), tokens (`/v3/auth/…`) and the admin
+//! resources, in Keystone's wire format: bodies wrapped in the resource's name, errors as
+//! `{"error":{"code","title","message"}}`, every 401 with `WWW-Authenticate: Keystone uri=…`.
+//!
+//! Callers present a Keystone token in `X-Auth-Token` ([`KsCaller`]). Account-scoped operations
+//! get an IAM permit for the token's identity, exactly as the /1.0 API does for its callers.
+
+mod auth;
+mod catalog;
+mod identity;
+mod projects;
+mod roles;
+mod views;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use latchkey_core::Error;
+use latchkey_core::authz::{Action, Permit};
+use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::tokens::KsToken;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// The header carrying the caller's token.
+pub const X_AUTH_TOKEN: &str = "x-auth-token";
+/// The header carrying the token being issued or inspected.
+pub const X_SUBJECT_TOKEN: &str = "x-subject-token";
+
+pub fn router(state: AppState) -> Router<AppState> {
+    routes().layer(axum::middleware::map_response_with_state(
+        state,
+        add_challenge,
+    ))
+}
+
+/// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.
+async fn add_challenge(State(directory): State<Arc<Directory>>, mut res: Response) -> Response {
+    if res.status() == StatusCode::UNAUTHORIZED
+        && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", directory.issuer()))
+    {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    res
+}
+
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(versions))
+        .route("/v3", get(version))
+        .route("/v3/", get(version))
+        .route(
+            "/v3/auth/tokens",
+            get(auth::validate)
+                .head(auth::check)
+                .post(auth::issue)
+                .delete(auth::revoke),
+        )
+        .route("/v3/auth/catalog", get(auth::catalog))
+        .route("/v3/auth/projects", get(auth::projects))
+        .route("/v3/auth/domains", get(auth::domains))
+        .route("/v3/auth/system", get(auth::system))
+        .route("/v3/domains", get(identity::list_domains))
+        .route("/v3/domains/{domain}", get(identity::get_domain))
+        .route(
+            "/v3/users",
+            get(identity::list_users).post(identity::create_user),
+        )
+        .route(
+            "/v3/users/{user}",
+            get(identity::get_user)
+                .patch(identity::update_user)
+                .delete(identity::delete_user),
+        )
+        .route("/v3/users/{user}/projects", get(projects::of_user))
+        .route("/v3/users/{user}/groups", get(identity::groups_of_user))
+        .route(
+            "/v3/groups",
+            get(identity::list_groups).post(identity::create_group),
+        )
+        .route(
+            "/v3/groups/{group}",
+            get(identity::get_group)
+                .patch(identity::update_group)
+                .delete(identity::delete_group),
+        )
+        .route("/v3/groups/{group}/users", get(identity::group_members))
+        .route(
+            "/v3/groups/{group}/users/{user}",
+            put(identity::add_member)
+                .head(identity::check_member)
+                .get(identity::check_member)
+                .delete(identity::remove_member),
+        )
+        .route("/v3/projects", get(projects::list).post(projects::create))
+        .route(
+            "/v3/projects/{project}",
+            get(projects::get)
+                .patch(projects::update)
+                .delete(projects::delete),
+        )
+        .route("/v3/roles", get(roles::list).post(roles::create))
+        .route(
+            "/v3/roles/{role}",
+            get(roles::get).patch(roles::update).delete(roles::delete),
+        )
+        .route("/v3/roles/{role}/implies", get(roles::implies))
+        .route(
+            "/v3/roles/{prior}/implies/{implied}",
+            put(roles::add_implied)
+                .head(roles::check_implied)
+                .get(roles::check_implied)
+                .delete(roles::remove_implied),
+        )
+        .route("/v3/role_inferences", get(roles::inferences))
+        .route("/v3/role_assignments", get(roles::assignments))
+        .route(
+            "/v3/{kind}/{target}/{actor_kind}/{actor}/roles",
+            get(roles::list_grants),
+        )
+        .route(
+            "/v3/{kind}/{target}/{actor_kind}/{actor}/roles/{role}",
+            put(roles::grant)
+                .head(roles::check_grant)
+                .get(roles::check_grant)
+                .delete(roles::revoke),
+        )
+        .route(
+            "/v3/system/{actor_kind}/{actor}/roles",
+            get(roles::list_system_grants),
+        )
+        .route(
+            "/v3/system/{actor_kind}/{actor}/roles/{role}",
+            put(roles::grant_system)
+                .head(roles::check_system_grant)
+                .get(roles::check_system_grant)
+                .delete(roles::revoke_system),
+        )
+        .route(
+            "/v3/regions",
+            get(catalog::list_regions).post(catalog::create_region),
+        )
+        .route(
+            "/v3/regions/{region}",
+            get(catalog::get_region)
+                .patch(catalog::update_region)
+                .put(catalog::put_region)
+                .delete(catalog::delete_region),
+        )
+        .route(
+            "/v3/services",
+            get(catalog::list_services).post(catalog::create_service),
+        )
+        .route(
+            "/v3/services/{service}",
+            get(catalog::get_service)
+                .patch(catalog::update_service)
+                .delete(catalog::delete_service),
+        )
+        .route(
+            "/v3/endpoints",
+            get(catalog::list_endpoints).post(catalog::create_endpoint),
+        )
+        .route(
+            "/v3/endpoints/{endpoint}",
+            get(catalog::get_endpoint)
+                .patch(catalog::update_endpoint)
+                .delete(catalog::delete_endpoint),
+        )
+}
+
+/// An error in Keystone's format.
+#[derive(Debug)]
+pub struct KsError {
+    status: StatusCode,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+pub type KsResult<T> = Result<T, KsError>;
+
+impl KsError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+}
+
+impl From<Error> for KsError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(m) => Self::bad_request(m),
+            Error::NotFound(m) => Self::not_found(m),
+            Error::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
+            Error::Unauthenticated(m) => Self::unauthorized(m),
+            Error::Forbidden { actions } => Self::forbidden(format!(
+                "You are not authorized to perform the requested action: {}.",
+                actions.join(", ")
+            )),
+            Error::RateLimited {
+                message,
+                retry_after,
+            } => Self {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message,
+                retry_after: Some(retry_after.as_secs().max(1)),
+            },
+            Error::Internal(cause) => {
+                let mut chain = cause.to_string();
+                let mut source = cause.source();
+                while let Some(s) = source {
+                    chain.push_str(": ");
+                    chain.push_str(&s.to_string());
+                    source = s.source();
+                }
+                tracing::error!(error = %chain, "internal error");
+                let id = crate::request_id::current().unwrap_or_default();
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!(
+                        "An unexpected error prevented the server from fulfilling your request (request id {id})."
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for KsError {
+    fn into_response(self) -> Response {
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let body = json!({
+            "error": { "code": self.status.as_u16(), "title": title, "message": self.message }
+        });
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+/// The caller: the Keystone token in `X-Auth-Token`, validated.
+#[derive(Debug)]
+pub struct KsCaller(pub KsToken);
+
+impl<S> FromRequestParts<S> for KsCaller
+where
+    Arc<Directory>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = KsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, KsError> {
+        let directory = Arc::<Directory>::from_ref(state);
+        let value = parts
+            .headers
+            .get(X_AUTH_TOKEN)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                KsError::unauthorized("The request you have made requires authentication.")
+            })?;
+        match directory.validate_keystone_token(value, false).await {
+            Ok(token) => Ok(KsCaller(token)),
+            Err(Error::NotFound(_)) => Err(KsError::unauthorized(
+                "The request you have made requires authentication.",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl KsCaller {
+    /// An IAM permit for the caller's own account.
+    pub fn permit(&self, directory: &Directory, action: &Action) -> KsResult<Permit> {
+        Ok(directory.authorize(&self.0.principal(), action)?)
+    }
+}
+
+/// The client's address, for the password throttles.
+pub(crate) fn client_ip(parts: &axum::http::Extensions) -> IpAddr {
+    parts
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// Parses a JSON body and returns the object under `key` (`{"project": {…}}`).
+pub(crate) fn wrapped(body: &[u8], key: &str) -> KsResult<serde_json::Map<String, Value>> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
+    })?;
+    match value.get(key) {
+        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(_) => Err(KsError::bad_request(format!("'{key}' must be an object"))),
+        None => Err(KsError::bad_request(format!(
+            "'{key}' is a required property"
+        ))),
+    }
+}
+
+/// A string field of a request object: `Ok(None)` when absent.
+pub(crate) fn opt_str<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    key: &str,
+) -> KsResult<Option<&'a str>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(KsError::bad_request(format!("'{key}' must be a string"))),
+    }
+}
+
+/// A boolean field of a request object: `Ok(None)` when absent.
+pub(crate) fn opt_bool(map: &serde_json::Map<String, Value>, key: &str) -> KsResult<Option<bool>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(KsError::bad_request(format!("'{key}' must be a boolean"))),
+    }
+}
+
+/// The version document of v3, as keystoneauth's discovery reads it.
+fn v3_document(base: &str) -> Value {
+    json!({
+        "id": "v3.14",
+        "status": "stable",
+        "updated": "2020-04-07T00:00:00Z",
+        "links": [{ "rel": "self", "href": format!("{base}/v3/") }],
+        "media-types": [{
+            "base": "application/json",
+            "type": "application/vnd.openstack.identity-v3+json"
+        }],
+    })
+}
+
+/// `GET /`: the versions this server speaks (300 Multiple Choices, as Keystone answers).
+async fn versions(State(directory): State<Arc<Directory>>) -> Response {
+    let body = json!({ "versions": { "values": [v3_document(directory.issuer())] } });
+    (StatusCode::MULTIPLE_CHOICES, axum::Json(body)).into_response()
+}
+
+/// `GET /v3`: the v3 version document.
+async fn version(State(directory): State<Arc<Directory>>) -> Response {
+    axum::Json(json!({ "version": v3_document(directory.issuer()) })).into_response()
+}
+
+/// The `links.self` of a resource.
+pub(crate) fn self_link(directory: &Directory, path: &str) -> Value {
+    json!({ "self": format!("{}/v3/{path}", directory.issuer()) })
+}
+
+/// The `links` of a collection.
+pub(crate) fn collection_links(directory: &Directory, path: &str) -> Value {
+    json!({ "self": format!("{}/v3/{path}", directory.issuer()), "previous": null, "next": null })
+}

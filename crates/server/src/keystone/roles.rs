@@ -1,0 +1,595 @@
+//! `/v3/roles` (global; changes are the operator's), implied roles, grants on projects, the
+//! domain and the system, and `/v3/role_assignments`.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::authz::{
+    KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit,
+};
+use latchkey_core::keystone::{self, Actor, Assignment, Target, domain_id};
+use latchkey_core::names::{Description, DisplayName};
+use latchkey_core::service::Directory;
+use serde_json::{Value, json};
+
+use super::{KsCaller, KsError, KsResult, collection_links, opt_str, self_link, views, wrapped};
+
+pub async fn list(
+    State(directory): State<Arc<Directory>>,
+    _caller: KsCaller,
+    RawQuery(query): RawQuery,
+) -> KsResult<Response> {
+    let filters = super::projects::Filters::parse(query.as_deref());
+    let catalog = directory.keystone_catalog();
+    let list: Vec<Value> = catalog
+        .roles
+        .iter()
+        .filter(|r| filters.name.as_deref().is_none_or(|n| r.name.as_str() == n))
+        .map(|r| views::role(&directory, r))
+        .collect();
+    let links = collection_links(&directory, "roles");
+    Ok(axum::Json(json!({ "roles": list, "links": links })).into_response())
+}
+
+pub async fn get(
+    State(directory): State<Arc<Directory>>,
+    _caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let role = directory.keystone_role(&id)?;
+    Ok(axum::Json(json!({ "role": views::role(&directory, &role) })).into_response())
+}
+
+pub async fn create(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    body: Bytes,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let r = wrapped(&body, "role")?;
+    if opt_str(&r, "domain_id")?.is_some() {
+        return Err(KsError::bad_request(
+            "Domain-specific roles are not supported.",
+        ));
+    }
+    let name = opt_str(&r, "name")?
+        .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
+    let role = directory
+        .create_keystone_role(
+            &permit,
+            DisplayName::parse(name)?,
+            Description::parse(opt_str(&r, "description")?.unwrap_or_default())?,
+        )
+        .await?;
+    let body = json!({ "role": views::role(&directory, &role) });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn update(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let r = wrapped(&body, "role")?;
+    let role = directory
+        .update_keystone_role(
+            &permit,
+            &id,
+            opt_str(&r, "name")?.map(DisplayName::parse).transpose()?,
+            opt_str(&r, "description")?
+                .map(Description::parse)
+                .transpose()?,
+        )
+        .await?;
+    Ok(axum::Json(json!({ "role": views::role(&directory, &role) })).into_response())
+}
+
+pub async fn delete(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    directory.delete_keystone_role(&permit, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn inference(directory: &Directory, prior: &str, implied: &[String]) -> KsResult<Value> {
+    let prior = directory.keystone_role(prior)?;
+    let implies: Vec<Value> = implied
+        .iter()
+        .filter_map(|id| directory.keystone_role(id).ok())
+        .map(|r| views::role_ref(directory, &r))
+        .collect();
+    Ok(json!({ "prior_role": views::role_ref(directory, &prior), "implies": implies }))
+}
+
+/// `GET /v3/roles/{id}/implies`.
+pub async fn implies(
+    State(directory): State<Arc<Directory>>,
+    _caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let catalog = directory.keystone_catalog();
+    let implied: Vec<String> = catalog
+        .implications
+        .get(&id)
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default();
+    let body = json!({
+        "role_inference": inference(&directory, &id, &implied)?,
+        "links": self_link(&directory, &format!("roles/{id}/implies")),
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+/// `GET /v3/role_inferences`.
+pub async fn inferences(
+    State(directory): State<Arc<Directory>>,
+    _caller: KsCaller,
+) -> KsResult<Response> {
+    let catalog = directory.keystone_catalog();
+    let list = catalog
+        .implications
+        .iter()
+        .map(|(prior, implied)| {
+            inference(
+                &directory,
+                prior,
+                &implied.iter().cloned().collect::<Vec<_>>(),
+            )
+        })
+        .collect::<KsResult<Vec<Value>>>()?;
+    let body = json!({
+        "role_inferences": list,
+        "links": self_link(&directory, "role_inferences"),
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+pub async fn add_implied(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((prior, implied)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    directory
+        .create_implied_role(&permit, &prior, &implied)
+        .await?;
+    let prior_role = directory.keystone_role(&prior)?;
+    let implied_role = directory.keystone_role(&implied)?;
+    let body = json!({
+        "role_inference": {
+            "prior_role": views::role_ref(&directory, &prior_role),
+            "implies": views::role_ref(&directory, &implied_role),
+        },
+        "links": self_link(&directory, &format!("roles/{prior}/implies/{implied}")),
+    });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn check_implied(
+    State(directory): State<Arc<Directory>>,
+    _caller: KsCaller,
+    Path((prior, implied)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let catalog = directory.keystone_catalog();
+    if catalog
+        .implications
+        .get(&prior)
+        .is_some_and(|s| s.contains(&implied))
+    {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(KsError::not_found(format!(
+            "Role {prior} does not imply {implied}."
+        )))
+    }
+}
+
+pub async fn remove_implied(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((prior, implied)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    directory
+        .delete_implied_role(&permit, &prior, &implied)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The actor named by `{users|groups}/{id}` in the permit's account.
+async fn actor(directory: &Directory, permit: &Permit, kind: &str, id: &str) -> KsResult<Actor> {
+    match kind {
+        "users" => directory
+            .user_by_keystone_id(permit.account(), id)
+            .await?
+            .map(|u| Actor::User(u.id))
+            .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}."))),
+        "groups" => directory
+            .group_by_keystone_id(permit, id)
+            .await?
+            .map(|g| Actor::Group(g.name))
+            .ok_or_else(|| KsError::not_found(format!("Could not find group: {id}."))),
+        _ => Err(KsError::not_found("no such route")),
+    }
+}
+
+/// The target named by `{projects|domains}/{id}`.
+fn target(caller: &KsCaller, kind: &str, id: &str) -> KsResult<Target> {
+    match kind {
+        "projects" => Ok(Target::Project(id.to_owned())),
+        "domains" if keystone::names_domain(&caller.0.account, id) => Ok(Target::Domain),
+        "domains" => Err(KsError::not_found(format!("Could not find domain: {id}."))),
+        _ => Err(KsError::not_found("no such route")),
+    }
+}
+
+type GrantPath = (String, String, String, String, String);
+
+pub async fn grant(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_CREATE)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: target(&caller, &kind, &target_id)?,
+        role_id: role,
+    };
+    directory.grant_role(&permit, assignment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn check_grant(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: target(&caller, &kind, &target_id)?,
+        role_id: role,
+    };
+    held(&directory, &permit, &assignment).await
+}
+
+async fn held(
+    directory: &Directory,
+    permit: &Permit,
+    assignment: &Assignment,
+) -> KsResult<Response> {
+    if directory.assignments(permit).await?.contains(assignment) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(KsError::not_found("The role is not granted there."))
+    }
+}
+
+pub async fn revoke(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_DELETE)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: target(&caller, &kind, &target_id)?,
+        role_id: role,
+    };
+    directory.revoke_role(&permit, assignment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /v3/{projects|domains}/{id}/{users|groups}/{id}/roles`.
+pub async fn list_grants(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((kind, target_id, actor_kind, actor_id)): Path<(String, String, String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
+    let target = target(&caller, &kind, &target_id)?;
+    if let Target::Project(id) = &target {
+        directory.project(&permit, id).await?;
+    }
+    roles_held(
+        &directory,
+        &permit,
+        &who,
+        &target,
+        &format!("{kind}/{target_id}/{actor_kind}/{actor_id}/roles"),
+    )
+    .await
+}
+
+async fn roles_held(
+    directory: &Directory,
+    permit: &Permit,
+    who: &Actor,
+    target: &Target,
+    path: &str,
+) -> KsResult<Response> {
+    let list: Vec<Value> = directory
+        .assignments(permit)
+        .await?
+        .iter()
+        .filter(|a| &a.actor == who && &a.target == target)
+        .filter_map(|a| directory.keystone_role(&a.role_id).ok())
+        .map(|r| views::role(directory, &r))
+        .collect();
+    let links = collection_links(directory, path);
+    Ok(axum::Json(json!({ "roles": list, "links": links })).into_response())
+}
+
+pub async fn list_system_grants(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((actor_kind, actor_id)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
+    roles_held(
+        &directory,
+        &permit,
+        &who,
+        &Target::System,
+        &format!("system/{actor_kind}/{actor_id}/roles"),
+    )
+    .await
+}
+
+pub async fn grant_system(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_CREATE)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: Target::System,
+        role_id: role,
+    };
+    directory.grant_role(&permit, assignment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn check_system_grant(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: Target::System,
+        role_id: role,
+    };
+    held(&directory, &permit, &assignment).await
+}
+
+pub async fn revoke_system(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_DELETE)?;
+    let assignment = Assignment {
+        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
+        target: Target::System,
+        role_id: role,
+    };
+    directory.revoke_role(&permit, assignment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Filters of `GET /v3/role_assignments`.
+#[derive(Default)]
+struct AssignmentQuery {
+    user: Option<String>,
+    group: Option<String>,
+    project: Option<String>,
+    domain: Option<String>,
+    system: bool,
+    role: Option<String>,
+    effective: bool,
+    include_names: bool,
+}
+
+impl AssignmentQuery {
+    fn parse(query: Option<&str>) -> KsResult<Self> {
+        let mut q = AssignmentQuery::default();
+        let truthy = |v: &str| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false");
+        for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match k.as_ref() {
+                "user.id" => q.user = Some(v.into_owned()),
+                "group.id" => q.group = Some(v.into_owned()),
+                "scope.project.id" => q.project = Some(v.into_owned()),
+                "scope.domain.id" => q.domain = Some(v.into_owned()),
+                "scope.system" => q.system = true,
+                "role.id" => q.role = Some(v.into_owned()),
+                "effective" => q.effective = truthy(&v),
+                "include_names" => q.include_names = truthy(&v),
+                "include_subtree" | "scope.OS-INHERIT:inherited_to" => {}
+                other => {
+                    return Err(KsError::bad_request(format!(
+                        "Unknown filter {other:?} on role assignments."
+                    )));
+                }
+            }
+        }
+        if q.effective && q.group.is_some() {
+            return Err(KsError::bad_request(
+                "group.id cannot be combined with effective: effective assignments are users'.",
+            ));
+        }
+        Ok(q)
+    }
+}
+
+/// One listed assignment: actor, target, role, the prior role it is implied by, the group it
+/// is held through.
+type Row = (Actor, Target, String, Option<String>, Option<String>);
+
+/// `GET /v3/role_assignments`, with Keystone's filters, `effective` (group grants expanded to
+/// their members, implied roles added) and `include_names`.
+pub async fn assignments(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    RawQuery(query): RawQuery,
+) -> KsResult<Response> {
+    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let q = AssignmentQuery::parse(query.as_deref())?;
+    let account = Arc::clone(&caller.0.account);
+    let catalog = directory.keystone_catalog();
+    let tenancy = directory.tenancy(account.id).await?;
+    let users = directory.users_of(&permit).await?;
+    let mut groups = Vec::new();
+    for name in directory.list_groups(&permit).await? {
+        groups.push(directory.group(&permit, &name).await?);
+    }
+    let mut rows: BTreeSet<Row> = BTreeSet::new();
+    for a in &tenancy.assignments {
+        let mut holders = vec![(a.actor.clone(), None)];
+        if q.effective
+            && let Actor::Group(name) = &a.actor
+        {
+            holders = users
+                .iter()
+                .filter(|u| &u.group == name)
+                .map(|u| (Actor::User(u.id), Some(name.to_string())))
+                .collect();
+        }
+        for (actor, via) in holders {
+            rows.insert((
+                actor.clone(),
+                a.target.clone(),
+                a.role_id.clone(),
+                None,
+                via.clone(),
+            ));
+            if q.effective {
+                for implied in catalog.expand([a.role_id.as_str()]) {
+                    if implied.id != a.role_id {
+                        rows.insert((
+                            actor.clone(),
+                            a.target.clone(),
+                            implied.id.clone(),
+                            Some(a.role_id.clone()),
+                            via.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let user_hex = |id: latchkey_core::model::UserId| keystone::user_id(id);
+    let group_of = |name: &str| groups.iter().find(|g| g.name.as_str() == name);
+    let domain = domain_id(&account);
+    let mut list = Vec::new();
+    for (actor, target, role_id, prior, via) in rows {
+        let (actor_key, actor_id, actor_name) = match &actor {
+            Actor::User(id) => (
+                "user",
+                user_hex(*id),
+                users
+                    .iter()
+                    .find(|u| u.id == *id)
+                    .map(|u| u.login.to_string()),
+            ),
+            Actor::Group(name) => (
+                "group",
+                group_of(name.as_str()).map_or_else(String::new, |g| keystone::group_id(g.id)),
+                Some(name.to_string()),
+            ),
+            Actor::Client(id) => ("user", id.to_string(), None),
+        };
+        if q.user
+            .as_deref()
+            .is_some_and(|u| actor_key != "user" || u != actor_id)
+            || q.group
+                .as_deref()
+                .is_some_and(|g| actor_key != "group" || g != actor_id)
+            || q.role.as_deref().is_some_and(|r| r != role_id)
+        {
+            continue;
+        }
+        let scope = match &target {
+            Target::Project(id) => {
+                if q.domain.is_some() || q.system || q.project.as_deref().is_some_and(|p| p != id) {
+                    continue;
+                }
+                let mut project = json!({ "id": id });
+                if q.include_names
+                    && let Some(p) = tenancy.project(id)
+                {
+                    project["name"] = json!(p.name.as_str());
+                    project["domain"] =
+                        json!({ "id": domain, "name": keystone::domain_name(&account) });
+                }
+                json!({ "project": project })
+            }
+            Target::Domain => {
+                if q.project.is_some()
+                    || q.system
+                    || q.domain
+                        .as_deref()
+                        .is_some_and(|d| !keystone::names_domain(&account, d))
+                {
+                    continue;
+                }
+                let mut d = json!({ "id": domain });
+                if q.include_names {
+                    d["name"] = json!(keystone::domain_name(&account));
+                }
+                json!({ "domain": d })
+            }
+            Target::System => {
+                if q.project.is_some() || q.domain.is_some() {
+                    continue;
+                }
+                json!({ "system": { "all": true } })
+            }
+        };
+        let mut role = json!({ "id": role_id });
+        if q.include_names
+            && let Some(r) = catalog.role(&role_id)
+        {
+            role["name"] = json!(r.name.as_str());
+        }
+        let mut entity = json!({ "id": actor_id });
+        if q.include_names
+            && let Some(name) = actor_name
+        {
+            entity["name"] = json!(name);
+            entity["domain"] = json!({ "id": domain, "name": keystone::domain_name(&account) });
+        }
+        let mut links =
+            json!({ "assignment": format!("{}/v3/role_assignments", directory.issuer()) });
+        if let Some(group) = via.as_deref().and_then(group_of) {
+            links["membership"] = json!(format!(
+                "{}/v3/groups/{}/users/{}",
+                directory.issuer(),
+                keystone::group_id(group.id),
+                actor_id
+            ));
+        }
+        let mut item = json!({ "role": role, "scope": scope, "links": links });
+        item[actor_key] = entity;
+        if let Some(prior) = prior {
+            item["links"]["prior_role"] = json!(format!("{}/v3/roles/{prior}", directory.issuer()));
+        }
+        list.push(item);
+    }
+    let links = collection_links(&directory, "role_assignments");
+    Ok(axum::Json(json!({ "role_assignments": list, "links": links })).into_response())
+}

@@ -1,0 +1,261 @@
+//! Keystone's JSON shapes: the token body, and each admin resource with its `links`.
+
+use chrono::{DateTime, Utc};
+use latchkey_core::authz::Subject;
+use latchkey_core::keystone::token::TokenScope;
+use latchkey_core::keystone::{
+    self, Endpoint, KsRole, Project, Region, Service, Target, domain_id, domain_name,
+};
+use latchkey_core::model::{Account, Group, User, UserStatus};
+use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::tokens::KsToken;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use super::self_link;
+
+/// Keystone's time format: `2020-01-17T14:53:32.000000Z`.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+#[derive(Serialize)]
+struct DomainRefView {
+    id: String,
+    name: String,
+}
+
+fn domain_ref(account: &Account) -> DomainRefView {
+    DomainRefView {
+        id: domain_id(account),
+        name: domain_name(account),
+    }
+}
+
+#[derive(Serialize)]
+struct UserRefView<'a> {
+    domain: DomainRefView,
+    id: String,
+    name: &'a str,
+    password_expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProjectRefView<'a> {
+    domain: DomainRefView,
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct RoleRefView<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AppCredView<'a> {
+    id: &'a str,
+    name: &'a str,
+    restricted: bool,
+}
+
+#[derive(Serialize)]
+struct TokenView<'a> {
+    methods: &'a [String],
+    user: UserRefView<'a>,
+    audit_ids: Vec<&'a str>,
+    expires_at: String,
+    issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<ProjectRefView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_domain: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_admin_project: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<DomainRefView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<Vec<RoleRefView<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_credential: Option<AppCredView<'a>>,
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    token: TokenView<'a>,
+}
+
+/// The body of an issued or validated token, as Keystone renders it.
+pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
+    let claims = &token.claims;
+    let (user_id, user_name) = match &token.subject {
+        Subject::User(user) => (keystone::user_id(user.id), user.login.as_str()),
+        Subject::ServiceAccount(sa) => (sa.client_id.to_string(), sa.name.as_str()),
+    };
+    let catalog_text = token.catalog.as_deref().filter(|_| with_catalog);
+    let catalog = catalog_text.and_then(|text| serde_json::from_str::<&RawValue>(text).ok());
+    let scoped = matches!(claims.scope, TokenScope::Scoped(_));
+    let view = TokenView {
+        methods: &claims.methods,
+        user: UserRefView {
+            domain: domain_ref(&token.account),
+            id: user_id,
+            name: user_name,
+            password_expires_at: None,
+        },
+        audit_ids: claims.keystone_audit_ids(),
+        expires_at: time(token.expires_at()),
+        issued_at: time(token.issued_at()),
+        project: token.project.as_deref().map(|p| ProjectRefView {
+            domain: domain_ref(&token.account),
+            id: &p.id,
+            name: p.name.as_str(),
+        }),
+        is_domain: token.project.as_ref().map(|_| false),
+        is_admin_project: token
+            .project
+            .as_ref()
+            .map(|p| token.account.operator && p.name.as_str() == keystone::ADMIN_PROJECT),
+        domain: matches!(claims.scope, TokenScope::Scoped(Target::Domain))
+            .then(|| domain_ref(&token.account)),
+        system: matches!(claims.scope, TokenScope::Scoped(Target::System))
+            .then(|| json!({ "all": true })),
+        roles: scoped.then(|| {
+            token
+                .roles
+                .iter()
+                .map(|r| RoleRefView {
+                    id: &r.id,
+                    name: r.name.as_str(),
+                })
+                .collect()
+        }),
+        catalog: if scoped && with_catalog {
+            catalog
+        } else {
+            None
+        },
+        application_credential: match &token.subject {
+            Subject::ServiceAccount(sa) => Some(AppCredView {
+                id: sa.client_id.as_str(),
+                name: sa.name.as_str(),
+                restricted: true,
+            }),
+            Subject::User(_) => None,
+        },
+    };
+    serde_json::to_string(&TokenBody { token: view }).unwrap_or_default()
+}
+
+pub fn domain(directory: &Directory, account: &Account) -> Value {
+    let id = domain_id(account);
+    json!({
+        "id": id,
+        "name": domain_name(account),
+        "description": if account.operator { "The default domain" } else { "" },
+        "enabled": true,
+        "tags": [],
+        "options": {},
+        "links": self_link(directory, &format!("domains/{id}")),
+    })
+}
+
+pub fn project(directory: &Directory, account: &Account, p: &Project) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name.as_str(),
+        "description": p.description.as_str(),
+        "enabled": p.enabled,
+        "domain_id": domain_id(account),
+        "parent_id": domain_id(account),
+        "is_domain": false,
+        "tags": [],
+        "options": {},
+        "links": self_link(directory, &format!("projects/{}", p.id)),
+    })
+}
+
+pub fn user(directory: &Directory, account: &Account, u: &User) -> Value {
+    let id = keystone::user_id(u.id);
+    json!({
+        "id": id,
+        "name": u.login.as_str(),
+        "domain_id": domain_id(account),
+        "enabled": u.status != UserStatus::Disabled,
+        "email": u.email.as_str(),
+        "description": u.description.as_str(),
+        "password_expires_at": null,
+        "options": {},
+        "links": self_link(directory, &format!("users/{id}")),
+    })
+}
+
+pub fn group(directory: &Directory, account: &Account, g: &Group) -> Value {
+    let id = keystone::group_id(g.id);
+    json!({
+        "id": id,
+        "name": g.name.as_str(),
+        "domain_id": domain_id(account),
+        "description": g.description.as_str(),
+        "links": self_link(directory, &format!("groups/{id}")),
+    })
+}
+
+pub fn role(directory: &Directory, r: &KsRole) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.name.as_str(),
+        "description": r.description.as_str(),
+        "domain_id": null,
+        "options": {},
+        "links": self_link(directory, &format!("roles/{}", r.id)),
+    })
+}
+
+/// A role as the prior or implied side of an inference.
+pub fn role_ref(directory: &Directory, r: &KsRole) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.name.as_str(),
+        "links": self_link(directory, &format!("roles/{}", r.id)),
+    })
+}
+
+pub fn region(directory: &Directory, r: &Region) -> Value {
+    json!({
+        "id": r.id,
+        "description": r.description.as_str(),
+        "parent_region_id": r.parent_region_id,
+        "links": self_link(directory, &format!("regions/{}", r.id)),
+    })
+}
+
+pub fn service(directory: &Directory, s: &Service) -> Value {
+    json!({
+        "id": s.id,
+        "type": s.kind,
+        "name": s.name,
+        "description": s.description.as_str(),
+        "enabled": s.enabled,
+        "links": self_link(directory, &format!("services/{}", s.id)),
+    })
+}
+
+pub fn endpoint(directory: &Directory, e: &Endpoint) -> Value {
+    json!({
+        "id": e.id,
+        "service_id": e.service_id,
+        "region_id": e.region_id,
+        "region": e.region_id,
+        "interface": e.interface.as_str(),
+        "url": e.url,
+        "enabled": e.enabled,
+        "links": self_link(directory, &format!("endpoints/{}", e.id)),
+    })
+}
