@@ -12,7 +12,7 @@ use latchkey_core::authz::{
     KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit,
 };
 use latchkey_core::keystone::{self, Actor, Assignment, Target, domain_id};
-use latchkey_core::names::{Description, DisplayName};
+use latchkey_core::names::{ClientId, Description, DisplayName};
 use latchkey_core::service::Directory;
 use serde_json::{Value, json};
 
@@ -205,14 +205,22 @@ pub async fn remove_implied(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The actor named by `{users|groups}/{id}` in the permit's account.
+/// The actor named by `{users|groups}/{id}` in the permit's account. A service account is
+/// named as a user by its client id, the user id its tokens show.
 async fn actor(directory: &Directory, permit: &Permit, kind: &str, id: &str) -> KsResult<Actor> {
+    let no_user = || KsError::not_found(format!("Could not find user: {id}."));
     match kind {
-        "users" => directory
-            .user_by_keystone_id(permit.account(), id)
-            .await?
-            .map(|u| Actor::User(u.id))
-            .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}."))),
+        "users" => {
+            if let Some(user) = directory.user_by_keystone_id(permit.account(), id).await? {
+                return Ok(Actor::User(user.id));
+            }
+            let client = ClientId::parse(id).map_err(|_| no_user())?;
+            match directory.service_account(permit, &client).await {
+                Ok(sa) => Ok(Actor::Client(sa.client_id.clone())),
+                Err(latchkey_core::Error::NotFound(_)) => Err(no_user()),
+                Err(e) => Err(e.into()),
+            }
+        }
         "groups" => directory
             .group_by_keystone_id(permit, id)
             .await?

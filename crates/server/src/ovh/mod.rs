@@ -4,6 +4,7 @@
 mod clients;
 mod groups;
 mod me;
+mod openrc;
 mod tokens;
 mod users;
 
@@ -30,6 +31,7 @@ pub fn router(prefix: &str) -> Router<AppState> {
             get(users::get).put(users::update).delete(users::delete),
         )
         .route(&at("/me/identity/user/{user}/enable"), post(users::enable))
+        .route(&at("/me/identity/user/{user}/openrc"), get(openrc::get))
         .route(
             &at("/me/identity/user/{user}/disable"),
             post(users::disable),

@@ -271,6 +271,75 @@ impl TestApp {
         self.call(Method::DELETE, path, auth, None).await
     }
 
+    /// A Keystone request: the caller's token in `X-Auth-Token`, an optional `X-Subject-Token`.
+    pub async fn ks(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        subject: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("X-Auth-Token", t);
+        }
+        if let Some(t) = subject {
+            req = req.header("X-Subject-Token", t);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
+    }
+
+    /// `POST /v3/auth/tokens` with `auth`; returns the reply and the `X-Subject-Token`.
+    pub async fn ks_issue(&self, auth: Value) -> (Reply, Option<String>) {
+        let reply = self
+            .ks(
+                Method::POST,
+                "/v3/auth/tokens",
+                None,
+                None,
+                Some(json!({ "auth": auth })),
+            )
+            .await;
+        let token = reply
+            .headers
+            .get("x-subject-token")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (reply, token)
+    }
+
+    /// A token of `login` of the default domain by password, with `scope` (or unscoped).
+    pub async fn ks_password(&self, login: &str, password: &str, scope: Option<Value>) -> String {
+        let mut auth = json!({
+            "identity": {
+                "methods": ["password"],
+                "password": { "user": {
+                    "name": login, "domain": { "id": "default" }, "password": password
+                } }
+            }
+        });
+        if let Some(scope) = scope {
+            auth["scope"] = scope;
+        }
+        let (reply, token) = self.ks_issue(auth).await;
+        reply.expect(201);
+        token.unwrap()
+    }
+
+    /// The bootstrap admin's token scoped to project `admin`.
+    pub async fn ks_admin(&self) -> String {
+        let scope = json!({ "project": { "name": "admin", "domain": { "id": "default" } } });
+        self.ks_password("admin", ADMIN_PASSWORD, Some(scope)).await
+    }
+
     /// Creates a PAT for `login` (authenticated as `auth`) and returns its value.
     pub async fn create_pat(&self, auth: &Auth, login: &str, name: &str) -> String {
         let body = json!({ "name": name, "description": "test token" });

@@ -380,3 +380,69 @@ impl Directory {
         self.keystone_catalog_changed().await
     }
 }
+
+/// What an OpenRC file sets: everything the `openstack` client needs but the password.
+#[derive(Debug, Clone)]
+pub struct OpenRc {
+    pub auth_url: String,
+    pub username: String,
+    pub user_domain: String,
+    pub project_id: String,
+    pub project_name: String,
+    pub project_domain: String,
+    pub region: String,
+}
+
+impl Directory {
+    /// The OpenRC settings of a user of the permit's account for one of its projects (by id or
+    /// name; by default the first it holds a role on) and a region (by default the first).
+    pub async fn openrc(
+        &self,
+        permit: &Permit,
+        login: &crate::names::Login,
+        project: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<OpenRc> {
+        let user = self.user(permit, login).await?;
+        let account = self.credential_account(permit.account()).await?;
+        let tenancy = self.tenancy(permit.account()).await?;
+        let actors = Directory::user_actors(&user);
+        let projects = tenancy.projects_of(&actors);
+        let project = match project {
+            None => projects.first().cloned().ok_or_else(|| {
+                Error::invalid(format!("user {login} holds no role on any project"))
+            })?,
+            Some(wanted) => projects
+                .iter()
+                .find(|p| p.id == wanted || p.name.as_str() == wanted)
+                .cloned()
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "user {login} holds no role on a project {wanted:?}"
+                    ))
+                })?,
+        };
+        let catalog = self.keystone_catalog();
+        let region = match region {
+            Some(wanted) => catalog
+                .regions
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or_else(|| Error::invalid(format!("region {wanted:?} does not exist")))?,
+            None => catalog
+                .regions
+                .first()
+                .ok_or_else(|| Error::invalid("the catalog has no region"))?,
+        };
+        let domain = keystone::domain_name(&account);
+        Ok(OpenRc {
+            auth_url: format!("{}/v3/", self.config.issuer),
+            username: user.login.to_string(),
+            user_domain: domain.clone(),
+            project_id: project.id.clone(),
+            project_name: project.name.as_str().to_owned(),
+            project_domain: domain,
+            region: region.id.clone(),
+        })
+    }
+}
