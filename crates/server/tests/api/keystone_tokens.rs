@@ -117,7 +117,7 @@ async fn the_seed_password_request_issues_a_scoped_token_with_roles_and_catalog(
         .expect(200);
     assert_eq!(projects["projects"][0]["name"], "admin");
     // nocatalog drops the catalog.
-    let (reply, _) = app
+    let reply = app
         .ks(
             Method::POST,
             "/v3/auth/tokens?nocatalog",
@@ -128,20 +128,11 @@ async fn the_seed_password_request_issues_a_scoped_token_with_roles_and_catalog(
                 "scope": project_scope("admin") } }),
             ),
         )
-        .await
-        .pipe(|r| (r, ()));
+        .await;
     let body = reply.expect(201);
     assert!(body["token"].get("catalog").is_none(), "{body}");
     assert!(body["token"].get("roles").is_some());
 }
-
-/// `x.pipe(f)` = `f(x)`, to keep a chain readable.
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
 
 async fn validation_returns_the_issue_body_and_revocation_ends_the_token(app: TestApp) {
     let admin = app.ks_admin().await;

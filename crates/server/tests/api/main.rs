@@ -10,6 +10,7 @@ mod bad_input;
 mod cluster;
 mod groups;
 mod isolation;
+mod keystone_admin;
 mod keystone_tokens;
 mod oauth2;
 mod openapi;

@@ -1,0 +1,924 @@
+//! Keystone's admin resources: projects, users and groups (the same as /1.0's), grants and
+//! role assignments, roles and the catalog (the operator's), the OpenRC download, and the
+//! boundary between accounts.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::keystone_tokens::{admin_user_id, role_id};
+use crate::on_both_backends;
+
+on_both_backends!(
+    projects_are_created_read_updated_and_deleted,
+    users_and_groups_are_the_local_users_and_groups,
+    group_grants_reach_members_and_effective_assignments_expand_them,
+    roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens,
+    a_user_without_rights_gets_403_and_reads_only_its_own,
+    openrc_files_carry_what_the_openstack_client_needs,
+    accounts_are_domains_and_do_not_see_each_other,
+    revocation_on_one_node_reaches_the_other,
+);
+
+async fn ks_json(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> crate::helpers::Reply {
+    app.ks(method, path, Some(token), None, body).await
+}
+
+async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(
+            json!({ "project": { "name": "web", "description": "front", "domain_id": "default" } }),
+        ),
+    )
+    .await
+    .expect(201);
+    let id = created["project"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32);
+    assert_eq!(created["project"]["domain_id"], "default");
+    assert_eq!(created["project"]["enabled"], true);
+    let dup = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "web" } })),
+    )
+    .await;
+    assert_eq!(dup.expect(409)["error"]["code"], 409);
+    let list = ks_json(&app, Method::GET, "/v3/projects", &admin, None)
+        .await
+        .expect(200);
+    let names: Vec<&str> = list["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "web"]);
+    let filtered = ks_json(&app, Method::GET, "/v3/projects?name=web", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(filtered["projects"].as_array().unwrap().len(), 1);
+    let patched = ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/projects/{id}"),
+        &admin,
+        Some(json!({ "project": { "name": "www", "enabled": false } })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(patched["project"]["name"], "www");
+    assert_eq!(patched["project"]["enabled"], false);
+    let got = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/projects/{id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(got["project"]["description"], "front");
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/projects/{id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/projects/{id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(404);
+    // Bad bodies are 400 and store nothing.
+    for body in [
+        json!({}),
+        json!({ "project": {} }),
+        json!({ "project": { "name": "" } }),
+        json!({ "project": { "name": 5 } }),
+        json!({ "project": { "name": "x", "enabled": "yes" } }),
+        json!({ "project": { "name": "x", "is_domain": true } }),
+    ] {
+        let r = ks_json(
+            &app,
+            Method::POST,
+            "/v3/projects",
+            &admin,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+    }
+    let other_domain = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "x", "domain_id": "lk0002-lk" } })),
+    )
+    .await;
+    assert_eq!(other_domain.status, 403);
+    let list = ks_json(&app, Method::GET, "/v3/projects", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(list["projects"].as_array().unwrap().len(), 1);
+}
+
+async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/users",
+        &admin,
+        Some(json!({ "user": { "name": "bob", "password": "bob password 1", "domain_id": "default" } })),
+    )
+    .await
+    .expect(201);
+    let bob = created["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["user"]["enabled"], true);
+    assert!(!created.to_string().contains("bob password 1"));
+    // Visible through /1.0, and the reverse.
+    let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
+    assert_eq!(seen["login"], "bob");
+    app.create_user(&pat, "carol", "DEFAULT").await;
+    let listed = ks_json(&app, Method::GET, "/v3/users", &admin, None)
+        .await
+        .expect(200);
+    let names: Vec<&str> = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "bob", "carol"]);
+    // Disable through /v3: /1.0 shows it and the password stops working.
+    ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "enabled": false, "email": "bob@example.com" } })),
+    )
+    .await
+    .expect(200);
+    let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
+    assert_eq!(seen["status"], "DISABLED");
+    assert_eq!(seen["email"], "bob@example.com");
+    let (reply, _) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "id": bob, "password": "bob password 1" } } } }),
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "enabled": true } })),
+    )
+    .await
+    .expect(200);
+    let (reply, _) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "id": bob, "password": "bob password 1" } } } }),
+        )
+        .await;
+    assert_eq!(reply.expect(201)["token"]["user"]["name"], "bob");
+    let rename = ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "name": "robert" } })),
+    )
+    .await;
+    assert_eq!(rename.status, 400);
+    // Groups: create, membership moves the user, removal returns it to DEFAULT.
+    let group = ks_json(
+        &app,
+        Method::POST,
+        "/v3/groups",
+        &admin,
+        Some(json!({ "group": { "name": "ops", "description": "operators" } })),
+    )
+    .await
+    .expect(201);
+    let ops = group["group"]["id"].as_str().unwrap().to_owned();
+    let member = format!("/v3/groups/{ops}/users/{bob}");
+    ks_json(&app, Method::PUT, &member, &admin, None)
+        .await
+        .expect(204);
+    ks_json(&app, Method::HEAD, &member, &admin, None)
+        .await
+        .expect(204);
+    let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
+    assert_eq!(seen["group"], "ops");
+    let members = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/groups/{ops}/users"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(members["users"][0]["name"], "bob");
+    ks_json(&app, Method::DELETE, &member, &admin, None)
+        .await
+        .expect(204);
+    assert_eq!(
+        app.get("/1.0/me/identity/user/bob", &pat).await.expect(200)["group"],
+        "DEFAULT"
+    );
+    ks_json(&app, Method::HEAD, &member, &admin, None)
+        .await
+        .expect(404);
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/groups/{ops}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    app.get("/1.0/me/identity/user/bob", &pat).await.expect(404);
+}
+
+async fn group_grants_reach_members_and_effective_assignments_expand_them(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.post(
+        "/1.0/me/identity/group",
+        &pat,
+        json!({ "name": "devs", "role": "REGULAR", "description": "" }),
+    )
+    .await
+    .expect(200);
+    app.create_user(&pat, "dave", "devs").await;
+    let groups = ks_json(&app, Method::GET, "/v3/groups?name=devs", &admin, None)
+        .await
+        .expect(200);
+    let devs = groups["groups"][0]["id"].as_str().unwrap().to_owned();
+    let project = ks_json(&app, Method::GET, "/v3/projects?name=admin", &admin, None)
+        .await
+        .expect(200)["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = role_id(&app, &admin, "member").await;
+    ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/projects/{project}/groups/{devs}/roles"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(listed["roles"][0]["name"], "member");
+    // Dave holds member (and reader, implied) on the project through his group.
+    let token = app
+        .ks_password(
+            "dave",
+            "dave password",
+            Some(json!({ "project": { "id": project } })),
+        )
+        .await;
+    let body = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    let mut roles: Vec<&str> = body["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    roles.sort_unstable();
+    assert_eq!(roles, ["member", "reader"]);
+    let dave = body["token"]["user"]["id"].as_str().unwrap().to_owned();
+    let mine = app
+        .ks(
+            Method::GET,
+            &format!("/v3/users/{dave}/projects"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(mine["projects"][0]["id"], project);
+    // Plain listing: the group's grant; effective: dave's, with the implied reader.
+    let plain = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/role_assignments?scope.project.id={project}&include_names=1"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let groups_listed: Vec<&Value> = plain["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a.get("group").is_some())
+        .collect();
+    assert_eq!(groups_listed.len(), 1);
+    assert_eq!(groups_listed[0]["group"]["name"], "devs");
+    assert_eq!(groups_listed[0]["role"]["name"], "member");
+    let effective = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/role_assignments?effective&user.id={dave}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let got: Vec<&str> = effective["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"]["id"].as_str().unwrap())
+        .collect();
+    let reader = role_id(&app, &admin, "reader").await;
+    assert_eq!(got.len(), 2, "{effective}");
+    assert!(got.contains(&member.as_str()) && got.contains(&reader.as_str()));
+    for a in effective["role_assignments"].as_array().unwrap() {
+        assert!(a["links"]["membership"].is_string(), "{a}");
+    }
+    let bad = ks_json(
+        &app,
+        Method::GET,
+        "/v3/role_assignments?color=red",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    // Revoking the group's grant ends dave's scoped token.
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    let r = app
+        .ks(
+            Method::HEAD,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let listed = ks_json(&app, Method::GET, "/v3/roles", &admin, None)
+        .await
+        .expect(200);
+    let mut names: Vec<&str> = listed["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["admin", "manager", "member", "reader", "service"]);
+    let inferences = ks_json(&app, Method::GET, "/v3/role_inferences", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(inferences["role_inferences"].as_array().unwrap().len(), 3);
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/roles",
+        &admin,
+        Some(json!({ "role": { "name": "objectstore_operator" } })),
+    )
+    .await
+    .expect(201);
+    let operator_role = created["role"]["id"].as_str().unwrap().to_owned();
+    let member = role_id(&app, &admin, "member").await;
+    ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/roles/{operator_role}/implies/{member}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(201);
+    let implied = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/roles/{operator_role}/implies"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(implied["role_inference"]["implies"][0]["name"], "member");
+    // Regions, services and endpoints.
+    ks_json(
+        &app,
+        Method::POST,
+        "/v3/regions",
+        &admin,
+        Some(json!({ "region": { "id": "GRA11", "description": "Gravelines" } })),
+    )
+    .await
+    .expect(201);
+    let service = ks_json(
+        &app,
+        Method::POST,
+        "/v3/services",
+        &admin,
+        Some(json!({ "service": { "type": "object-store", "name": "swift" } })),
+    )
+    .await
+    .expect(201);
+    let service_id = service["service"]["id"].as_str().unwrap().to_owned();
+    let endpoint = ks_json(
+        &app,
+        Method::POST,
+        "/v3/endpoints",
+        &admin,
+        Some(
+            json!({ "endpoint": { "service_id": service_id, "region_id": "GRA11",
+            "interface": "public", "url": "https://storage.gra11.example.net/v1/AUTH_x" } }),
+        ),
+    )
+    .await
+    .expect(201);
+    let endpoint_id = endpoint["endpoint"]["id"].as_str().unwrap().to_owned();
+    for (body, what) in [
+        (
+            json!({ "endpoint": { "service_id": service_id, "interface": "public", "url": "ftp://x" } }),
+            "bad url",
+        ),
+        (
+            json!({ "endpoint": { "service_id": service_id, "interface": "side", "url": "https://x" } }),
+            "bad interface",
+        ),
+        (
+            json!({ "endpoint": { "service_id": "nope", "interface": "public", "url": "https://x" } }),
+            "unknown service",
+        ),
+        (
+            json!({ "endpoint": { "service_id": service_id, "region_id": "nowhere", "interface": "public", "url": "https://x" } }),
+            "unknown region",
+        ),
+    ] {
+        let r = ks_json(&app, Method::POST, "/v3/endpoints", &admin, Some(body)).await;
+        assert_eq!(r.status, 400, "{what}: {}", r.text);
+    }
+    let in_use = ks_json(&app, Method::DELETE, "/v3/regions/GRA11", &admin, None).await;
+    assert_eq!(in_use.status, 409, "{}", in_use.text);
+    // A new token's catalog shows the service.
+    let token = app.ks_admin().await;
+    let body = app
+        .ks(Method::GET, "/v3/auth/catalog", Some(&token), None, None)
+        .await
+        .expect(200);
+    let store = body["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "object-store")
+        .expect("object-store in the catalog");
+    assert_eq!(store["endpoints"][0]["region"], "GRA11");
+    assert_eq!(
+        store["endpoints"][0]["url"],
+        "https://storage.gra11.example.net/v1/AUTH_x"
+    );
+    ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/endpoints/{endpoint_id}"),
+        &admin,
+        Some(json!({ "endpoint": { "enabled": false } })),
+    )
+    .await
+    .expect(200);
+    let body = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    let store = body["token"]["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "object-store")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        store["endpoints"],
+        json!([]),
+        "disabled endpoints leave the catalog"
+    );
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/services/{service_id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/endpoints/{endpoint_id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(404);
+    ks_json(&app, Method::DELETE, "/v3/regions/GRA11", &admin, None)
+        .await
+        .expect(204);
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/roles/{operator_role}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+}
+
+async fn a_user_without_rights_gets_403_and_reads_only_its_own(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "erin", "DEFAULT").await;
+    let erin_token = app.ks_password("erin", "erin password", None).await;
+    let erin = admin_user_id(&app, &erin_token).await;
+    for (method, path, body) in [
+        (Method::GET, "/v3/projects".to_owned(), None),
+        (
+            Method::POST,
+            "/v3/projects".to_owned(),
+            Some(json!({ "project": { "name": "mine" } })),
+        ),
+        (Method::GET, "/v3/users".to_owned(), None),
+        (Method::GET, "/v3/role_assignments".to_owned(), None),
+        (
+            Method::POST,
+            "/v3/roles".to_owned(),
+            Some(json!({ "role": { "name": "x" } })),
+        ),
+        (
+            Method::POST,
+            "/v3/regions".to_owned(),
+            Some(json!({ "region": { "id": "X" } })),
+        ),
+    ] {
+        let r = app
+            .ks(method.clone(), &path, Some(&erin_token), None, body)
+            .await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.text);
+        assert_eq!(r.json()["error"]["code"], 403);
+    }
+    // Her own user, her own projects, her own token: yes. The admin's token: no.
+    app.ks(
+        Method::GET,
+        &format!("/v3/users/{erin}"),
+        Some(&erin_token),
+        None,
+        None,
+    )
+    .await
+    .expect(200);
+    app.ks(
+        Method::GET,
+        &format!("/v3/users/{erin}/projects"),
+        Some(&erin_token),
+        None,
+        None,
+    )
+    .await
+    .expect(200);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&erin_token),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // A policy granting the Keystone project action opens the listing.
+    app.post(
+        "/v2/iam/policy",
+        &pat,
+        json!({
+            "name": "erin-projects",
+            "identities": ["urn:v1:eu:identity:user:lk0001-lk/erin"],
+            "resources": [{ "urn": "urn:v1:eu:resource:account:lk0001-lk" }],
+            "permissions": { "allow": [{ "action": "account:keystone:project/get" }] },
+        }),
+    )
+    .await
+    .expect(200);
+    app.ks(Method::GET, "/v3/projects", Some(&erin_token), None, None)
+        .await
+        .expect(200);
+    // Reading the catalog is open to every token holder.
+    app.ks(Method::GET, "/v3/services", Some(&erin_token), None, None)
+        .await
+        .expect(200);
+}
+
+async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {
+    let pat = app.admin_pat().await;
+    let reply = app
+        .get(
+            "/1.0/me/identity/user/admin/openrc?project=admin&region=RegionOne",
+            &pat,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(
+        reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/x-shellscript")
+    );
+    let rc = &reply.text;
+    for line in [
+        "export OS_AUTH_URL='http://127.0.0.1/v3/'",
+        "export OS_IDENTITY_API_VERSION='3'",
+        "export OS_USERNAME='admin'",
+        "export OS_USER_DOMAIN_NAME='Default'",
+        "export OS_PROJECT_DOMAIN_NAME='Default'",
+        "export OS_PROJECT_NAME='admin'",
+        "export OS_TENANT_NAME='admin'",
+        "export OS_REGION_NAME='RegionOne'",
+    ] {
+        assert!(rc.contains(line), "{line} missing from:\n{rc}");
+    }
+    assert!(!rc.contains(ADMIN_PASSWORD));
+    // Defaults: the first project and region.
+    let default = app.get("/1.0/me/identity/user/admin/openrc", &pat).await;
+    assert_eq!(default.text, reply.text);
+    for (query, status) in [
+        ("?region=Nowhere", 400),
+        ("?project=nope", 400),
+        ("?colour=red", 400),
+    ] {
+        let r = app
+            .get(&format!("/1.0/me/identity/user/admin/openrc{query}"), &pat)
+            .await;
+        r.expect_error(status, "Client::BadRequest");
+    }
+    app.create_user(&pat, "frank", "DEFAULT").await;
+    app.get("/1.0/me/identity/user/frank/openrc", &pat)
+        .await
+        .expect_error(400, "Client::BadRequest");
+    app.get("/1.0/me/identity/user/nobody/openrc", &pat)
+        .await
+        .expect_error(404, "Client::NotFound");
+}
+
+async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
+    let op = app.admin_pat().await;
+    let created = app
+        .post(
+            "/v2/admin/account",
+            &op,
+            json!({ "email": "t@example.com", "adminPassword": "tenant password 1" }),
+        )
+        .await
+        .expect(200);
+    let nic = created["nichandle"].as_str().unwrap().to_owned();
+    // The tenant's ROOT user holds no Keystone role yet: unscoped only, in its own domain.
+    let (reply, token) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "admin", "domain": { "name": nic }, "password": "tenant password 1" } } } }),
+        )
+        .await;
+    let body = reply.expect(201);
+    assert_eq!(body["token"]["user"]["domain"]["id"], nic);
+    let tenant = token.unwrap();
+    // Its ROOT user manages its own projects, in its own domain only.
+    let project = app
+        .ks(
+            Method::POST,
+            "/v3/projects",
+            Some(&tenant),
+            None,
+            Some(json!({ "project": { "name": "admin" } })),
+        )
+        .await
+        .expect(201);
+    assert_eq!(project["project"]["domain_id"], nic);
+    let project_id = project["project"]["id"].as_str().unwrap().to_owned();
+    let list = app
+        .ks(Method::GET, "/v3/projects", Some(&tenant), None, None)
+        .await
+        .expect(200);
+    assert_eq!(list["projects"].as_array().unwrap().len(), 1);
+    let domains = app
+        .ks(Method::GET, "/v3/domains", Some(&tenant), None, None)
+        .await
+        .expect(200);
+    assert_eq!(domains["domains"].as_array().unwrap().len(), 1);
+    assert_eq!(domains["domains"][0]["id"], nic);
+    app.ks(
+        Method::GET,
+        "/v3/domains/default",
+        Some(&tenant),
+        None,
+        None,
+    )
+    .await
+    .expect(403);
+    // The operator sees every domain but not the tenant's projects, and cannot scope there.
+    let admin = app.ks_admin().await;
+    let all = app
+        .ks(Method::GET, "/v3/domains", Some(&admin), None, None)
+        .await
+        .expect(200);
+    assert_eq!(all["domains"].as_array().unwrap().len(), 2);
+    app.ks(
+        Method::GET,
+        &format!("/v3/projects/{project_id}"),
+        Some(&admin),
+        None,
+        None,
+    )
+    .await
+    .expect(404);
+    let (reply, _) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["token"], "token": { "id": admin } },
+            "scope": { "project": { "id": project_id } } }),
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    // The tenant cannot read or revoke the operator's tokens, nor grant system roles.
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&tenant),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let tenant_user = admin_user_id(&app, &tenant).await;
+    let reader = role_id(&app, &tenant, "reader").await;
+    let r = app
+        .ks(
+            Method::PUT,
+            &format!("/v3/system/users/{tenant_user}/roles/{reader}"),
+            Some(&tenant),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}
+
+async fn revocation_on_one_node_reaches_the_other(app: TestApp) {
+    let other = app.another_node().await;
+    let admin = app.ks_admin().await;
+    let token = app.ks_password("admin", ADMIN_PASSWORD, None).await;
+    other
+        .ks(
+            Method::HEAD,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    app.ks(
+        Method::DELETE,
+        "/v3/auth/tokens",
+        Some(&admin),
+        Some(&token),
+        None,
+    )
+    .await
+    .expect(204);
+    other.apply_revocation_events().await;
+    let r = other
+        .ks(
+            Method::HEAD,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // A project made on one node scopes tokens on the other.
+    app.ks(
+        Method::POST,
+        "/v3/projects",
+        Some(&admin),
+        None,
+        Some(json!({ "project": { "name": "shared" } })),
+    )
+    .await
+    .expect(201);
+    let user = admin_user_id(&app, &admin).await;
+    let listed = app
+        .ks(
+            Method::GET,
+            "/v3/projects?name=shared",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    let project = listed["projects"][0]["id"].as_str().unwrap().to_owned();
+    let member = role_id(&app, &admin, "member").await;
+    app.ks(
+        Method::PUT,
+        &format!("/v3/projects/{project}/users/{user}/roles/{member}"),
+        Some(&admin),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    other.apply_revocation_events().await;
+    let (reply, _) = other
+        .ks_issue(
+            json!({ "identity": { "methods": ["token"], "token": { "id": admin } },
+            "scope": { "project": { "id": project } } }),
+        )
+        .await;
+    assert_eq!(reply.expect(201)["token"]["project"]["name"], "shared");
+}
