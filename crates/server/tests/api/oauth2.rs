@@ -587,8 +587,18 @@ async fn rotation_keeps_earlier_tokens_valid_and_publishes_keys_ahead(app: TestA
     app.post("/v2/admin/keys/rotate", &sa_token, json!({}))
         .await
         .expect_error(403, "Client::Forbidden");
-    // Once the old key's last token has expired, a second rotation drops it.
-    app.advance(TimeDelta::seconds(3601));
+    // The old key also signed Keystone tokens (24 h, readable with allow_expired for 48 h
+    // more): once the last of those has expired, a second rotation drops it.
+    app.advance(TimeDelta::hours(72) - TimeDelta::seconds(1));
+    app.post("/v2/admin/keys/rotate", &admin, json!({}))
+        .await
+        .expect(200);
+    let still = app
+        .get("/.well-known/jwks.json", &Auth::None)
+        .await
+        .expect(200);
+    assert!(kids(&still).contains(&kids(&before)[0]), "{still}");
+    app.advance(TimeDelta::seconds(2));
     app.post("/v2/admin/keys/rotate", &admin, json!({}))
         .await
         .expect(200);
