@@ -68,19 +68,23 @@ impl Catalog {
 
     /// The roles `granted` gives, implied roles included, each once, in name order.
     pub fn expand<'a>(&self, granted: impl IntoIterator<Item = &'a str>) -> Vec<Arc<KsRole>> {
-        let mut seen = BTreeSet::new();
-        let mut todo: Vec<String> = granted.into_iter().map(str::to_owned).collect();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut todo: Vec<&str> = granted.into_iter().collect();
         while let Some(id) = todo.pop() {
-            if !seen.insert(id.clone()) {
+            let Some((key, _)) = self.by_id.get_key_value(id) else {
+                continue;
+            };
+            if seen.contains(&key.as_str()) {
                 continue;
             }
-            if let Some(next) = self.implications.get(&id) {
-                todo.extend(next.iter().cloned());
+            seen.push(key.as_str());
+            if let Some(next) = self.implications.get(id) {
+                todo.extend(next.iter().map(String::as_str));
             }
         }
         let mut roles: Vec<Arc<KsRole>> = seen
             .iter()
-            .filter_map(|id| self.by_id.get(id).cloned())
+            .filter_map(|id| self.by_id.get(*id).cloned())
             .collect();
         roles.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
         roles
@@ -124,8 +128,8 @@ pub struct Tenancy {
     by_id: HashMap<String, Arc<Project>>,
     by_name: HashMap<String, Arc<Project>>,
     pub assignments: Vec<Assignment>,
-    /// (actor, target) → role ids granted directly.
-    grants: HashMap<(Actor, Target), Vec<String>>,
+    /// target → actor → role ids granted directly.
+    grants: HashMap<Target, HashMap<Actor, Vec<String>>>,
 }
 
 impl Tenancy {
@@ -139,10 +143,12 @@ impl Tenancy {
             .iter()
             .map(|p| (p.name.as_str().to_owned(), Arc::clone(p)))
             .collect();
-        let mut grants: HashMap<(Actor, Target), Vec<String>> = HashMap::new();
+        let mut grants: HashMap<Target, HashMap<Actor, Vec<String>>> = HashMap::new();
         for a in &assignments {
             grants
-                .entry((a.actor.clone(), a.target.clone()))
+                .entry(a.target.clone())
+                .or_default()
+                .entry(a.actor.clone())
                 .or_default()
                 .push(a.role_id.clone());
         }
@@ -166,9 +172,11 @@ impl Tenancy {
     /// Role ids granted directly to any of `actors` on `target`.
     pub fn granted<'a>(&'a self, actors: &[Actor], target: &Target) -> Vec<&'a str> {
         let mut out = Vec::new();
-        for actor in actors {
-            if let Some(ids) = self.grants.get(&(actor.clone(), target.clone())) {
-                out.extend(ids.iter().map(String::as_str));
+        if let Some(holders) = self.grants.get(target) {
+            for actor in actors {
+                if let Some(ids) = holders.get(actor) {
+                    out.extend(ids.iter().map(String::as_str));
+                }
             }
         }
         out

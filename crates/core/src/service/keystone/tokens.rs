@@ -198,18 +198,16 @@ impl Directory {
             scope,
             audit: chain,
         };
-        let resolved = self
-            .resolve_scope(&claims, who.account, who.subject)
-            .await?;
-        let resolved = resolved.map_err(no_access)?;
-        let value = self.keys.read().sign(&claims)?;
+        let claims = Arc::new(claims);
+        let token = self
+            .resolve_scope(Arc::clone(&claims), who.account, who.subject)
+            .await?
+            .map_err(no_access)?;
+        let value = self.keys.read().sign(&*claims)?;
         self.keystone.issued.record(&key, now);
         Ok(IssuedKsToken {
             value: Secret::new(value),
-            token: KsToken {
-                claims: Arc::new(claims),
-                ..resolved
-            },
+            token,
         })
     }
 
@@ -328,12 +326,13 @@ impl Directory {
         }
         let now = self.clock.now();
         let hash = self.config.hash_key.hash(value);
-        let claims = match self
+        let cached = self
             .keystone
             .verified
             .get(&hash)
-            .map(|e| Arc::clone(e.value()))
-        {
+            .map(|e| Arc::clone(e.value()));
+        let fresh = cached.is_none();
+        let claims = match cached {
             Some(claims) => claims,
             None => {
                 let decode = |ring: &crate::keys::KeyRing| {
@@ -351,12 +350,7 @@ impl Directory {
                     other => other,
                 }
                 .map_err(|_| invalid())?;
-                if self.keystone.verified.len() >= VERIFIED_MAX {
-                    self.keystone.verified.clear();
-                }
-                let claims = Arc::new(claims);
-                self.keystone.verified.insert(hash, Arc::clone(&claims));
-                claims
+                Arc::new(claims)
             }
         };
         let expired = claims.exp <= now.timestamp();
@@ -389,28 +383,33 @@ impl Directory {
                 Subject::ServiceAccount(sa)
             }
         };
-        if who_urn(&account, &subject, self.plate()) != claims.sub {
-            return Err(invalid());
+        // Store keys are never reused, so the holder behind a key cannot change; its URN is
+        // compared once, before the claims are cached.
+        if fresh {
+            if who_urn(&account, &subject, self.plate()) != claims.sub {
+                return Err(invalid());
+            }
+            if self.keystone.verified.len() >= VERIFIED_MAX {
+                self.keystone.verified.clear();
+            }
+            self.keystone.verified.insert(hash, Arc::clone(&claims));
         }
-        let resolved = self
-            .resolve_scope(&claims, account, subject)
+        self.resolve_scope(claims, account, subject)
             .await?
-            .map_err(|_| invalid())?;
-        Ok(KsToken { claims, ..resolved })
+            .map_err(|_| invalid())
     }
 
     /// The scope's project, the holder's effective roles on it and the catalog; `Err(what)`
     /// when the scope no longer exists or the holder holds no role on it.
     async fn resolve_scope(
         &self,
-        claims: &KeystoneClaims,
+        claims: Arc<KeystoneClaims>,
         account: Arc<Account>,
         subject: Subject,
     ) -> Result<std::result::Result<KsToken, &'static str>> {
-        let placeholder = Arc::new(claims.clone());
         let TokenScope::Scoped(target) = &claims.scope else {
             return Ok(Ok(KsToken {
-                claims: placeholder,
+                claims,
                 account,
                 subject,
                 project: None,
@@ -438,13 +437,14 @@ impl Directory {
                 Target::System => "system",
             }));
         }
+        let catalog_text = Arc::clone(catalog.rendered());
         Ok(Ok(KsToken {
-            claims: placeholder,
+            claims,
             account,
             subject,
             project,
             roles,
-            catalog: Some(Arc::clone(catalog.rendered())),
+            catalog: Some(catalog_text),
         }))
     }
 
