@@ -38,6 +38,8 @@ use super::Directory;
 const CATALOG_EVENT: &str = "catalog";
 /// Verified Keystone claims kept before the cache is emptied.
 const VERIFIED_MAX: usize = 100_000;
+/// Domain references remembered (only those that named an account).
+const DOMAINS_MAX: usize = 100_000;
 
 /// Keystone's in-memory state, owned by the [`Directory`].
 #[derive(Debug)]
@@ -46,6 +48,8 @@ pub struct KeystoneState {
     tenancies: DashMap<AccountId, Arc<Tenancy>>,
     reload: tokio::sync::Mutex<()>,
     verified: DashMap<TokenHash, Arc<KeystoneClaims>>,
+    /// Domain references (`i:{id}`, `n:{name}`) already resolved to an account.
+    domains: DashMap<String, AccountId>,
     /// Token creations per identity (`u:{id}` or `c:{clientId}`) per window.
     issued: Throttle<String>,
 }
@@ -57,6 +61,7 @@ impl KeystoneState {
             tenancies: DashMap::new(),
             reload: tokio::sync::Mutex::new(()),
             verified: DashMap::new(),
+            domains: DashMap::new(),
             issued: Throttle::new(limit),
         }
     }

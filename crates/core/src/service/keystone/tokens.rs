@@ -287,6 +287,16 @@ impl Directory {
     /// domain is an account's nic. An unknown domain refuses the authentication.
     pub async fn domain_account(&self, domain: &DomainRef) -> Result<Arc<Account>> {
         let (DomainRef::Id(s) | DomainRef::Name(s)) = domain;
+        // Accounts are never renamed nor deleted: a domain, once found, is found again in memory.
+        let key = match domain {
+            DomainRef::Id(id) => format!("i:{id}"),
+            DomainRef::Name(name) => format!("n:{name}"),
+        };
+        if let Some(id) = self.keystone.domains.get(&key).map(|e| *e.value())
+            && let Some(account) = self.cached_account(id).await?
+        {
+            return Ok(account);
+        }
         let wants_default = match domain {
             DomainRef::Id(id) => id == keystone::DEFAULT_DOMAIN_ID,
             DomainRef::Name(name) => name == keystone::DEFAULT_DOMAIN_NAME,
@@ -303,6 +313,9 @@ impl Directory {
             Some(account) => {
                 let account = Arc::new(account);
                 self.cache.insert_account(Arc::clone(&account));
+                if self.keystone.domains.len() < super::DOMAINS_MAX {
+                    self.keystone.domains.insert(key, account.id);
+                }
                 Ok(account)
             }
             None => Err(Error::unauthenticated(format!(
