@@ -37,9 +37,27 @@ where
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            Error::unauthenticated("authentication required: send Authorization: Bearer <token>")
-        })?;
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            // A Keystone token is a credential too (DESIGN: `X-Auth-Token`).
+            if let Some(token) = parts
+                .headers
+                .get(crate::keystone::X_AUTH_TOKEN)
+                .and_then(|v| v.to_str().ok())
+            {
+                return match directory.validate_keystone_token(token, false).await {
+                    Ok(token) => Ok(Caller(token.principal())),
+                    Err(Error::NotFound(_)) => Err(Error::unauthenticated(
+                        "the X-Auth-Token is invalid, expired or revoked",
+                    )
+                    .into()),
+                    Err(e) => Err(e.into()),
+                };
+            }
+            return Err(Error::unauthenticated(
+                "authentication required: send Authorization: Bearer <token> or X-Auth-Token",
+            )
+            .into());
+        };
         let result = match parse_authorization(header) {
             Ok(Authorization::Bearer(token)) => {
                 directory

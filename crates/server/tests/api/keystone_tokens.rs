@@ -188,6 +188,13 @@ async fn validation_returns_the_issue_body_and_revocation_ends_the_token(app: Te
         )
         .await;
     keystone_error(&garbage, 404);
+    // A Keystone token is a credential of the /1.0 API too.
+    let me = app
+        .ks(Method::GET, "/1.0/me", Some(&user_token), None, None)
+        .await
+        .expect(200);
+    assert_eq!(me["nichandle"], "lk0001-lk");
+    assert!(me.to_string().contains("keystone"), "{me}");
     let revoked = app
         .ks(
             Method::DELETE,
@@ -218,6 +225,9 @@ async fn validation_returns_the_issue_body_and_revocation_ends_the_token(app: Te
         )
         .await;
     keystone_error(&as_caller, 401);
+    app.ks(Method::GET, "/1.0/me", Some(&user_token), None, None)
+        .await
+        .expect_error(401, "Client::Unauthorized");
     // The admin's own token is untouched.
     app.ks(
         Method::GET,

@@ -79,6 +79,9 @@ impl Directory {
     pub async fn init_keystone(&self, region: &str) -> Result<()> {
         if self.store.roles().await?.is_empty() {
             self.bootstrap_keystone(region).await?;
+            // Another node starting on the same store at the same moment reloads it all.
+            self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
+                .await;
         }
         self.reload_catalog().await
     }
