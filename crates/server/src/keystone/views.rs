@@ -17,7 +17,36 @@ use super::self_link;
 
 /// Keystone's time format: `2020-01-17T14:53:32.000000Z`.
 pub fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    // Spelled out rather than `format("%Y-%m-%dT%H:%M:%S%.6fZ")`: every validation renders two
+    // times, and parsing the pattern each time showed in profiles.
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.nanosecond() / 1000 % 1_000_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_have_six_decimals_and_a_z() {
+        let at = chrono::DateTime::parse_from_rfc3339("2020-01-17T14:53:32.012345678Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(super::time(at), "2020-01-17T14:53:32.012345Z");
+        assert_eq!(
+            super::time(
+                at.with_timezone(&chrono::Utc) - chrono::TimeDelta::nanoseconds(12_345_678)
+            ),
+            "2020-01-17T14:53:32.000000Z"
+        );
+    }
 }
 
 #[derive(Serialize)]
