@@ -72,6 +72,31 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         entry.failures = entry.failures.saturating_add(1);
     }
 
+    /// Counts one event for `key` unless the key is at its limit (then `Err(wait)`), in one
+    /// step, so concurrent callers cannot together pass the limit.
+    pub fn try_record(&self, key: &K, now: DateTime<Utc>) -> Result<(), Duration> {
+        let window = self.window();
+        let mut entry = self.windows.entry(key.clone()).or_insert(Window {
+            started: now,
+            failures: 0,
+        });
+        if now >= entry.started + window {
+            *entry = Window {
+                started: now,
+                failures: 0,
+            };
+        }
+        if entry.failures >= self.limit.max_failures {
+            let ends = entry.started + window;
+            return Err((ends - now)
+                .to_std()
+                .unwrap_or_default()
+                .max(Duration::from_secs(1)));
+        }
+        entry.failures += 1;
+        Ok(())
+    }
+
     pub fn record_success(&self, key: &K) {
         self.windows.remove(key);
     }
@@ -107,6 +132,29 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(50));
         assert!(t.locked(&"u", t0 + TimeDelta::seconds(60)).is_none());
         assert!(t.locked(&"other", t0).is_none());
+    }
+
+    #[test]
+    fn try_record_admits_exactly_the_limit_from_many_threads() {
+        let t = std::sync::Arc::new(throttle());
+        let t0 = Utc::now();
+        let admitted: usize = (0..8)
+            .map(|_| {
+                let t = std::sync::Arc::clone(&t);
+                std::thread::spawn(move || {
+                    (0..10).filter(|_| t.try_record(&"u", t0).is_ok()).count()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(admitted, 3);
+        assert_eq!(
+            t.try_record(&"u", t0 + TimeDelta::seconds(30)),
+            Err(Duration::from_secs(30))
+        );
+        assert!(t.try_record(&"u", t0 + TimeDelta::seconds(60)).is_ok());
     }
 
     #[test]

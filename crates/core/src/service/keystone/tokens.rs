@@ -126,17 +126,7 @@ impl Directory {
         client: IpAddr,
     ) -> Result<IssuedKsToken> {
         let who = self.authenticate_keystone(method, client).await?;
-        let key = throttle_key(&who.subject);
         let now = self.clock.now();
-        if let Some(wait) = self.keystone.issued.locked(&key, now) {
-            return Err(Error::RateLimited {
-                message: format!(
-                    "at most {} tokens may be created per minute by one identity",
-                    self.config.keystone_issue_limit.max_failures
-                ),
-                retry_after: wait,
-            });
-        }
         let tenancy = self.tenancy(who.account.id).await?;
         let actors = actors_of(&who.subject);
         let scope = match scope {
@@ -203,8 +193,21 @@ impl Directory {
             .resolve_scope(Arc::clone(&claims), who.account, who.subject)
             .await?
             .map_err(no_access)?;
+        // Counted and checked in one step, whatever the method and scope.
+        if let Err(wait) = self
+            .keystone
+            .issued
+            .try_record(&throttle_key(&token.subject), now)
+        {
+            return Err(Error::RateLimited {
+                message: format!(
+                    "at most {} tokens may be created per minute by one identity",
+                    self.config.keystone_issue_limit.max_failures
+                ),
+                retry_after: wait,
+            });
+        }
         let value = self.keys.read().sign(&*claims)?;
-        self.keystone.issued.record(&key, now);
         Ok(IssuedKsToken {
             value: Secret::new(value),
             token,
