@@ -72,6 +72,7 @@ contract!(
     data_survives_reopening_the_sqlite_file,
     service_accounts_are_per_account_and_found_by_client_id,
     policies_are_per_account_with_unique_names_and_round_trip,
+    keystone_projects_grants_roles_and_catalog_keep_their_invariants,
 );
 
 fn now() -> DateTime<Utc> {
@@ -670,4 +671,150 @@ async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn S
     store.delete_policy(a.id, created.id).await.unwrap();
     assert_eq!(store.policy(a.id, created.id).await.unwrap(), None);
     assert_eq!(store.list_policies(b.id).await.unwrap(), vec![in_b]);
+}
+
+async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store: &dyn Store) {
+    use latchkey_core::keystone::{
+        Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
+    };
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let empty = Description::parse("").unwrap();
+    let project = |id: &str, account, name: &str| Project {
+        id: id.into(),
+        account_id: account,
+        name: DisplayName::parse(name).unwrap(),
+        description: empty.clone(),
+        enabled: true,
+        created_at: now(),
+    };
+    // Project names are unique per account, not across accounts.
+    let web = project("p1", a.id, "web");
+    store.create_project(&web).await.unwrap();
+    store
+        .create_project(&project("p2", b.id, "web"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_project(&project("p3", a.id, "web")).await,
+        Err(Error::Conflict(_))
+    ));
+    let mut renamed = web.clone();
+    renamed.name = DisplayName::parse("www").unwrap();
+    renamed.enabled = false;
+    store.update_project(&renamed).await.unwrap();
+    assert_eq!(store.projects(a.id).await.unwrap(), vec![renamed.clone()]);
+    assert!(matches!(
+        store.update_project(&project("p2", a.id, "x")).await,
+        Err(Error::NotFound(_))
+    ));
+    // Roles: unique names; implications and grants are idempotent.
+    let role = |id: &str, name: &str| KsRole {
+        id: id.into(),
+        name: DisplayName::parse(name).unwrap(),
+        description: empty.clone(),
+    };
+    store.create_role(&role("r1", "admin")).await.unwrap();
+    store.create_role(&role("r2", "reader")).await.unwrap();
+    assert!(matches!(
+        store.create_role(&role("r3", "admin")).await,
+        Err(Error::Conflict(_))
+    ));
+    store.create_implied_role("r1", "r2").await.unwrap();
+    store.create_implied_role("r1", "r2").await.unwrap();
+    assert_eq!(
+        store.implied_roles().await.unwrap(),
+        vec![("r1".to_owned(), "r2".to_owned())]
+    );
+    let root = store.user(a.id, &login("admin")).await.unwrap().unwrap();
+    let grant = |target: Target, role: &str| Assignment {
+        actor: Actor::User(root.id),
+        target,
+        role_id: role.into(),
+    };
+    store
+        .grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))
+        .await
+        .unwrap();
+    store
+        .grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))
+        .await
+        .unwrap();
+    store
+        .grant_role(a.id, &grant(Target::Domain, "r2"))
+        .await
+        .unwrap();
+    store
+        .grant_role(a.id, &grant(Target::System, "r1"))
+        .await
+        .unwrap();
+    assert_eq!(store.assignments(a.id).await.unwrap().len(), 3);
+    assert!(store.assignments(b.id).await.unwrap().is_empty());
+    assert!(matches!(
+        store.grant_role(a.id, &grant(Target::Domain, "nope")).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.revoke_role(b.id, &grant(Target::Domain, "r2")).await,
+        Err(Error::NotFound(_))
+    ));
+    // Deleting a project removes the grants on it; deleting a role, its grants and implications.
+    store.delete_project(a.id, "p1").await.unwrap();
+    assert!(matches!(
+        store.delete_project(a.id, "p1").await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(store.assignments(a.id).await.unwrap().len(), 2);
+    store.delete_role("r2").await.unwrap();
+    assert!(store.implied_roles().await.unwrap().is_empty());
+    assert_eq!(
+        store.assignments(a.id).await.unwrap(),
+        vec![grant(Target::System, "r1")]
+    );
+    store
+        .revoke_actor_roles(a.id, &Actor::User(root.id))
+        .await
+        .unwrap();
+    assert!(store.assignments(a.id).await.unwrap().is_empty());
+    // The catalog: a region in use cannot go; a service takes its endpoints with it.
+    store
+        .create_region(&Region {
+            id: "GRA".into(),
+            description: empty.clone(),
+            parent_region_id: None,
+        })
+        .await
+        .unwrap();
+    let service = Service {
+        id: "s1".into(),
+        kind: "identity".into(),
+        name: "keystone".into(),
+        description: empty.clone(),
+        enabled: true,
+    };
+    store.create_service(&service).await.unwrap();
+    let endpoint = Endpoint {
+        id: "e1".into(),
+        service_id: "s1".into(),
+        region_id: Some("GRA".into()),
+        interface: Interface::Public,
+        url: "https://id.example.net/v3/".into(),
+        enabled: true,
+    };
+    store.create_endpoint(&endpoint).await.unwrap();
+    assert_eq!(store.endpoints().await.unwrap(), vec![endpoint]);
+    assert!(matches!(
+        store.delete_region("GRA").await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_service("s1").await.unwrap();
+    assert!(store.endpoints().await.unwrap().is_empty());
+    store.delete_region("GRA").await.unwrap();
+    assert!(store.regions().await.unwrap().is_empty());
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::authz::{Principal, Subject, Via};
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
 use crate::keystone::{self, Actor, KsRole, Project, Target};
-use crate::model::{Account, ServiceAccount, User, UserId};
+use crate::model::{Account, User, UserId};
 use crate::names::{ClientId, Login, Nic};
 use crate::secret::Secret;
 use crate::store::RevocationKind;
@@ -535,12 +535,4 @@ fn no_access(what: &str) -> Error {
     Error::unauthenticated(format!(
         "the identity has no role on the requested {what}, or it does not exist"
     ))
-}
-
-/// The service account behind a subject, if any.
-pub fn service_account(subject: &Subject) -> Option<&ServiceAccount> {
-    match subject {
-        Subject::ServiceAccount(sa) => Some(sa),
-        Subject::User(_) => None,
-    }
 }
