@@ -58,6 +58,12 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
 
     /// Counts one event (a failed attempt, a grant) for `key`.
     pub fn record(&self, key: &K, now: DateTime<Utc>) {
+        let mut entry = self.current(key, now);
+        entry.failures = entry.failures.saturating_add(1);
+    }
+
+    /// The key's window at `now`, started afresh when the last one has ended.
+    fn current(&self, key: &K, now: DateTime<Utc>) -> dashmap::mapref::one::RefMut<'_, K, Window> {
         let window = self.window();
         let mut entry = self.windows.entry(key.clone()).or_insert(Window {
             started: now,
@@ -69,25 +75,15 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
                 failures: 0,
             };
         }
-        entry.failures = entry.failures.saturating_add(1);
+        entry
     }
 
     /// Counts one event for `key` unless the key is at its limit (then `Err(wait)`), in one
     /// step, so concurrent callers cannot together pass the limit.
     pub fn try_record(&self, key: &K, now: DateTime<Utc>) -> Result<(), Duration> {
-        let window = self.window();
-        let mut entry = self.windows.entry(key.clone()).or_insert(Window {
-            started: now,
-            failures: 0,
-        });
-        if now >= entry.started + window {
-            *entry = Window {
-                started: now,
-                failures: 0,
-            };
-        }
+        let mut entry = self.current(key, now);
         if entry.failures >= self.limit.max_failures {
-            let ends = entry.started + window;
+            let ends = entry.started + self.window();
             return Err((ends - now)
                 .to_std()
                 .unwrap_or_default()

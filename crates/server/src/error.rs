@@ -84,18 +84,23 @@ impl IntoResponse for ApiError {
                 res
             }
             Error::Internal(cause) => {
-                let mut chain = cause.to_string();
-                let mut source = cause.source();
-                while let Some(s) = source {
-                    chain.push_str(": ");
-                    chain.push_str(&s.to_string());
-                    source = s.source();
-                }
-                tracing::error!(error = %chain, "internal error");
+                log_internal(cause.as_ref());
                 internal_error_response()
             }
         }
     }
+}
+
+/// Logs an internal error with its whole cause chain (never shown to the client).
+pub fn log_internal(cause: &(dyn std::error::Error + 'static)) {
+    let mut chain = cause.to_string();
+    let mut source = cause.source();
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %chain, "internal error");
 }
 
 /// The body of every 500: the request id, nothing else.

@@ -232,14 +232,7 @@ impl From<Error> for KsError {
                 retry_after: Some(retry_after.as_secs().max(1)),
             },
             Error::Internal(cause) => {
-                let mut chain = cause.to_string();
-                let mut source = cause.source();
-                while let Some(s) = source {
-                    chain.push_str(": ");
-                    chain.push_str(&s.to_string());
-                    source = s.source();
-                }
-                tracing::error!(error = %chain, "internal error");
+                crate::error::log_internal(cause.as_ref());
                 let id = crate::request_id::current().unwrap_or_default();
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -242,19 +242,62 @@ fn target(caller: &KsCaller, kind: &str, id: &str) -> KsResult<Target> {
 
 type GrantPath = (String, String, String, String, String);
 
+/// What a request does to one grant.
+#[derive(Debug, Clone, Copy)]
+enum GrantOp {
+    Grant,
+    Check,
+    Revoke,
+}
+
+/// Grants, checks (204 or 404) or revokes `role` for the actor named by `{users|groups}/{id}`.
+async fn on_grant(
+    directory: &Directory,
+    caller: &KsCaller,
+    op: GrantOp,
+    target: Target,
+    (actor_kind, actor_id): (&str, &str),
+    role: String,
+) -> KsResult<Response> {
+    let action = match op {
+        GrantOp::Grant => &KS_GRANT_CREATE,
+        GrantOp::Check => &KS_GRANT_GET,
+        GrantOp::Revoke => &KS_GRANT_DELETE,
+    };
+    let permit = caller.permit(directory, action)?;
+    let assignment = Assignment {
+        actor: actor(directory, &permit, actor_kind, actor_id).await?,
+        target,
+        role_id: role,
+    };
+    match op {
+        GrantOp::Grant => directory.grant_role(&permit, assignment).await?,
+        GrantOp::Revoke => directory.revoke_role(&permit, assignment).await?,
+        GrantOp::Check => {
+            if !directory.assignments(&permit).await?.contains(&assignment) {
+                return Err(KsError::not_found("The role is not granted there."));
+            }
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /v3/{projects|domains}/{id}/{users|groups}/{id}/roles/{role}`.
 pub async fn grant(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_CREATE)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: target(&caller, &kind, &target_id)?,
-        role_id: role,
-    };
-    directory.grant_role(&permit, assignment).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let target = target(&caller, &kind, &target_id)?;
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Grant,
+        target,
+        (&actor_kind, &actor_id),
+        role,
+    )
+    .await
 }
 
 pub async fn check_grant(
@@ -262,25 +305,16 @@ pub async fn check_grant(
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: target(&caller, &kind, &target_id)?,
-        role_id: role,
-    };
-    held(&directory, &permit, &assignment).await
-}
-
-async fn held(
-    directory: &Directory,
-    permit: &Permit,
-    assignment: &Assignment,
-) -> KsResult<Response> {
-    if directory.assignments(permit).await?.contains(assignment) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(KsError::not_found("The role is not granted there."))
-    }
+    let target = target(&caller, &kind, &target_id)?;
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Check,
+        target,
+        (&actor_kind, &actor_id),
+        role,
+    )
+    .await
 }
 
 pub async fn revoke(
@@ -288,14 +322,16 @@ pub async fn revoke(
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_DELETE)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: target(&caller, &kind, &target_id)?,
-        role_id: role,
-    };
-    directory.revoke_role(&permit, assignment).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let target = target(&caller, &kind, &target_id)?;
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Revoke,
+        target,
+        (&actor_kind, &actor_id),
+        role,
+    )
+    .await
 }
 
 /// `GET /v3/{projects|domains}/{id}/{users|groups}/{id}/roles`.
@@ -361,14 +397,16 @@ pub async fn grant_system(
     caller: KsCaller,
     Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_CREATE)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: Target::System,
-        role_id: role,
-    };
-    directory.grant_role(&permit, assignment).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let who = (actor_kind.as_str(), actor_id.as_str());
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Grant,
+        Target::System,
+        who,
+        role,
+    )
+    .await
 }
 
 pub async fn check_system_grant(
@@ -376,13 +414,16 @@ pub async fn check_system_grant(
     caller: KsCaller,
     Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: Target::System,
-        role_id: role,
-    };
-    held(&directory, &permit, &assignment).await
+    let who = (actor_kind.as_str(), actor_id.as_str());
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Check,
+        Target::System,
+        who,
+        role,
+    )
+    .await
 }
 
 pub async fn revoke_system(
@@ -390,14 +431,16 @@ pub async fn revoke_system(
     caller: KsCaller,
     Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_DELETE)?;
-    let assignment = Assignment {
-        actor: actor(&directory, &permit, &actor_kind, &actor_id).await?,
-        target: Target::System,
-        role_id: role,
-    };
-    directory.revoke_role(&permit, assignment).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let who = (actor_kind.as_str(), actor_id.as_str());
+    on_grant(
+        &directory,
+        &caller,
+        GrantOp::Revoke,
+        Target::System,
+        who,
+        role,
+    )
+    .await
 }
 
 /// Filters of `GET /v3/role_assignments`.
