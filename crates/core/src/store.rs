@@ -368,6 +368,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<()>;
     async fn delete_endpoint(&self, id: &str) -> Result<()>;
     async fn endpoints(&self) -> Result<Vec<Endpoint>>;
+    /// Counts one token creation by `identity` in the window starting at `window_start`,
+    /// unless `limit` were already counted there: `Ok(true)` when counted, `Ok(false)` when the
+    /// limit is reached. One atomic statement, so nodes sharing the store share the limit.
+    async fn count_token_issue(
+        &self,
+        identity: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool>;
+    /// Forgets issue windows that started before `before`.
+    async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
 

@@ -90,6 +90,7 @@ impl Application {
                     window: Duration::from_secs(60),
                 },
                 keystone_token_ttl: config.keystone_token_ttl,
+                shared_issue_limit: !config.database_url.starts_with("sqlite:"),
                 keystone_issue_limit: latchkey_core::throttle::Limit {
                     max_failures: config.keystone_tokens_per_minute,
                     window: Duration::from_secs(60),
@@ -182,6 +183,9 @@ impl Application {
                 directory.prune_throttles();
                 if let Err(e) = directory.prune_revocation_events().await {
                     tracing::warn!(error = %e, "could not prune revocation events");
+                }
+                if let Err(e) = directory.prune_issue_windows().await {
+                    tracing::warn!(error = %e, "could not prune Keystone issue windows");
                 }
                 if let Err(e) = directory.reload_revocations().await {
                     tracing::warn!(error = %e, "could not reload revoked tokens");

@@ -1357,6 +1357,36 @@ macro_rules! impl_store {
                 .collect()
             }
 
+            async fn count_token_issue(
+                &self,
+                identity: &str,
+                window_start: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<bool> {
+                let counted = sqlx::query_scalar::<_, i32>(
+                    "INSERT INTO ks_issue_windows (identity, window_start, count) VALUES ($1, $2, 1) \
+                     ON CONFLICT (identity, window_start) DO UPDATE \
+                     SET count = ks_issue_windows.count + 1 WHERE ks_issue_windows.count < $3 \
+                     RETURNING count",
+                )
+                .bind(identity)
+                .bind(micros(window_start))
+                .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?;
+                Ok(counted.is_some())
+            }
+
+            async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()> {
+                sqlx::query("DELETE FROM ks_issue_windows WHERE window_start < $1")
+                    .bind(micros(before))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                Ok(())
+            }
+
             async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>> {
                 let sql = format!("{GROUP_SELECT} WHERE account_id = $1 AND id = $2");
                 sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))

@@ -73,6 +73,7 @@ contract!(
     service_accounts_are_per_account_and_found_by_client_id,
     policies_are_per_account_with_unique_names_and_round_trip,
     keystone_projects_grants_roles_and_catalog_keep_their_invariants,
+    token_issues_are_counted_up_to_the_limit_per_window,
 );
 
 fn now() -> DateTime<Utc> {
@@ -817,4 +818,19 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
     assert!(store.endpoints().await.unwrap().is_empty());
     store.delete_region("GRA").await.unwrap();
     assert!(store.regions().await.unwrap().is_empty());
+}
+
+async fn token_issues_are_counted_up_to_the_limit_per_window(store: &dyn Store) {
+    let w1 = now();
+    let w2 = w1 + TimeDelta::seconds(60);
+    for _ in 0..3 {
+        assert!(store.count_token_issue("u:1", w1, 3).await.unwrap());
+    }
+    assert!(!store.count_token_issue("u:1", w1, 3).await.unwrap());
+    assert!(store.count_token_issue("u:2", w1, 3).await.unwrap());
+    assert!(store.count_token_issue("u:1", w2, 3).await.unwrap());
+    store.prune_token_issues(w2).await.unwrap();
+    // The pruned window starts afresh; the current one keeps its count.
+    assert!(store.count_token_issue("u:1", w1, 1).await.unwrap());
+    assert!(!store.count_token_issue("u:1", w2, 1).await.unwrap());
 }

@@ -65,6 +65,9 @@ pub struct DirectoryConfig {
     pub keystone_expired_window: Duration,
     /// Keystone tokens one identity may create per window.
     pub keystone_issue_limit: Limit,
+    /// Count Keystone token creations in the store (nodes sharing a PostgreSQL database share
+    /// the limit) rather than in this node's memory.
+    pub shared_issue_limit: bool,
 }
 
 impl DirectoryConfig {
@@ -94,6 +97,7 @@ impl DirectoryConfig {
                 max_failures: 60,
                 window: Duration::from_secs(60),
             },
+            shared_issue_limit: false,
         }
     }
 }

@@ -103,3 +103,26 @@ async fn a_policy_change_on_one_node_decides_on_the_other() {
         .await
         .expect_error(403, "Client::Forbidden");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keystone_issue_limit_is_shared_by_the_nodes() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.another_node().await;
+    let first = a
+        .ks_password("admin", crate::helpers::ADMIN_PASSWORD, None)
+        .await;
+    let by_token = json!({ "identity": { "methods": ["token"], "token": { "id": first } } });
+    // 1 + 29 on node A, 30 on node B: the 61st, on either node, is refused.
+    for node in [&a, &b] {
+        for _ in 0..(if std::ptr::eq(node, &a) { 29 } else { 30 }) {
+            node.ks_issue(by_token.clone()).await.0.expect(201);
+        }
+    }
+    for node in [&a, &b] {
+        let (reply, _) = node.ks_issue(by_token.clone()).await;
+        assert_eq!(reply.status, 429, "{}", reply.text);
+        assert!(reply.headers.contains_key("retry-after"));
+    }
+    a.advance(chrono::TimeDelta::seconds(61));
+    b.ks_issue(by_token).await.0.expect(201);
+}

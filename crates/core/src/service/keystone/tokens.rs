@@ -193,25 +193,61 @@ impl Directory {
             .resolve_scope(Arc::clone(&claims), who.account, who.subject)
             .await?
             .map_err(no_access)?;
-        // Counted and checked in one step, whatever the method and scope.
-        if let Err(wait) = self
-            .keystone
-            .issued
-            .try_record(&throttle_key(&token.subject), now)
-        {
-            return Err(Error::RateLimited {
-                message: format!(
-                    "at most {} tokens may be created per minute by one identity",
-                    self.config.keystone_issue_limit.max_failures
-                ),
-                retry_after: wait,
-            });
-        }
+        self.count_issue(&throttle_key(&token.subject), now).await?;
         let value = self.keys.read().sign(&*claims)?;
         Ok(IssuedKsToken {
             value: Secret::new(value),
             token,
         })
+    }
+
+    /// Counts one creation by `key` and checks it in one step, whatever the method and scope:
+    /// in the store when nodes share the limit (fixed windows aligned on the epoch), in memory
+    /// otherwise.
+    async fn count_issue(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
+        let limit = self.config.keystone_issue_limit;
+        let refused = |wait: std::time::Duration| Error::RateLimited {
+            message: format!(
+                "at most {} tokens may be created per {} s by one identity",
+                limit.max_failures,
+                limit.window.as_secs()
+            ),
+            retry_after: wait,
+        };
+        if !self.config.shared_issue_limit {
+            return self
+                .keystone
+                .issued
+                .try_record(&key.to_owned(), now)
+                .map_err(refused);
+        }
+        let window = i64::try_from(limit.window.as_micros())
+            .unwrap_or(i64::MAX)
+            .max(1);
+        let start_us = now.timestamp_micros().div_euclid(window) * window;
+        let start = DateTime::from_timestamp_micros(start_us).unwrap_or(now);
+        if self
+            .store
+            .count_token_issue(key, start, limit.max_failures)
+            .await?
+        {
+            return Ok(());
+        }
+        let ends = start + TimeDelta::microseconds(window);
+        let wait = (ends - now).to_std().unwrap_or_default();
+        Err(refused(wait.max(std::time::Duration::from_secs(1))))
+    }
+
+    /// Forgets the stored issue windows that have ended.
+    pub async fn prune_issue_windows(&self) -> Result<()> {
+        if !self.config.shared_issue_limit {
+            return Ok(());
+        }
+        let window = TimeDelta::from_std(self.config.keystone_issue_limit.window)
+            .unwrap_or(TimeDelta::minutes(1));
+        self.store
+            .prune_token_issues(self.clock.now() - window)
+            .await
     }
 
     async fn authenticate_keystone(&self, method: Method, client: IpAddr) -> Result<Authenticated> {
