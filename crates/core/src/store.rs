@@ -132,6 +132,20 @@ pub struct NewPolicy {
     pub now: DateTime<Utc>,
 }
 
+/// What the Keystone bootstrap writes, all at once.
+#[derive(Debug, Clone)]
+pub struct KeystoneBootstrap {
+    pub roles: Vec<crate::keystone::KsRole>,
+    /// (prior role id, implied role id).
+    pub implications: Vec<(String, String)>,
+    pub region: crate::keystone::Region,
+    pub service: crate::keystone::Service,
+    pub endpoints: Vec<crate::keystone::Endpoint>,
+    /// The operator's project and the grants on it (and on the system), when there is an
+    /// operator account.
+    pub project: Option<(crate::keystone::Project, Vec<Assignment>)>,
+}
+
 /// What a revocation event invalidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevocationKind {
@@ -330,6 +344,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
 
     // Keystone: projects (per account), roles and the catalog (global), role assignments.
+    /// Writes the bootstrap in one transaction if the store has no role yet; `Ok(false)` when it
+    /// has (an earlier start, or another node, bootstrapped it).
+    async fn bootstrap_keystone(&self, bootstrap: &KeystoneBootstrap) -> Result<bool>;
     /// `Conflict` when the account has a project of that name.
     async fn create_project(&self, project: &Project) -> Result<()>;
     /// Replaces a project's name, description and enabled flag; `NotFound`, `Conflict`.

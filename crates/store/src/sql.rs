@@ -34,7 +34,7 @@ macro_rules! impl_store {
         use latchkey_core::store::{
             DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewRevocation,
             NewServiceAccount, NewUser, PatChanges, ROOT_GROUP, RevocationEvent,
-            ServiceAccountChanges, Store, UserChanges, NewPolicy,
+            ServiceAccountChanges, Store, UserChanges, NewPolicy, KeystoneBootstrap,
         };
         use latchkey_core::policy::{Policy, PolicyDraft, PolicyId, RulesDocument};
         use latchkey_core::{Error, Result};
@@ -975,6 +975,102 @@ macro_rules! impl_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(internal)
+            }
+
+            async fn bootstrap_keystone(&self, b: &KeystoneBootstrap) -> Result<bool> {
+                let mut tx = self.begin().await?;
+                let roles = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ks_roles")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                if roles > 0 {
+                    return Ok(false);
+                }
+                let conflict = || "the Keystone bootstrap met existing rows".to_owned();
+                for r in &b.roles {
+                    sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
+                        .bind(&r.id)
+                        .bind(r.name.as_str())
+                        .bind(r.description.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error(conflict))?;
+                }
+                for (prior, implied) in &b.implications {
+                    sqlx::query("INSERT INTO ks_implied_roles (prior_id, implied_id) VALUES ($1, $2)")
+                        .bind(prior)
+                        .bind(implied)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error(conflict))?;
+                }
+                sqlx::query(
+                    "INSERT INTO ks_regions (id, description, parent_region_id) VALUES ($1, $2, NULL) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&b.region.id)
+                .bind(b.region.description.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+                let v = &b.service;
+                sqlx::query(
+                    "INSERT INTO ks_services (id, kind, name, description, enabled) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&v.id)
+                .bind(&v.kind)
+                .bind(&v.name)
+                .bind(v.description.as_str())
+                .bind(v.enabled)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error(conflict))?;
+                for e in &b.endpoints {
+                    sqlx::query(
+                        "INSERT INTO ks_endpoints (id, service_id, region_id, interface, url, enabled) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&e.id)
+                    .bind(&e.service_id)
+                    .bind(e.region_id.as_deref())
+                    .bind(e.interface.as_str())
+                    .bind(&e.url)
+                    .bind(e.enabled)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error(conflict))?;
+                }
+                if let Some((p, grants)) = &b.project {
+                    sqlx::query(
+                        "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, name) DO NOTHING",
+                    )
+                    .bind(&p.id)
+                    .bind(p.account_id.0)
+                    .bind(p.name.as_str())
+                    .bind(p.description.as_str())
+                    .bind(p.enabled)
+                    .bind(micros(p.created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                    for a in grants {
+                        sqlx::query(
+                            "INSERT INTO ks_assignments (account_id, actor, target, role_id) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, actor, target, role_id) DO NOTHING",
+                        )
+                        .bind(p.account_id.0)
+                        .bind(a.actor.key())
+                        .bind(a.target.key())
+                        .bind(&a.role_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(internal)?;
+                    }
+                }
+                tx.commit().await.map_err(internal)?;
+                Ok(true)
             }
 
             async fn create_project(&self, p: &KsProject) -> Result<()> {

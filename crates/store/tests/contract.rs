@@ -74,6 +74,7 @@ contract!(
     policies_are_per_account_with_unique_names_and_round_trip,
     keystone_projects_grants_roles_and_catalog_keep_their_invariants,
     token_issues_are_counted_up_to_the_limit_per_window,
+    the_keystone_bootstrap_is_written_once_and_whole,
 );
 
 fn now() -> DateTime<Utc> {
@@ -833,4 +834,71 @@ async fn token_issues_are_counted_up_to_the_limit_per_window(store: &dyn Store) 
     // The pruned window starts afresh; the current one keeps its count.
     assert!(store.count_token_issue("u:1", w1, 1).await.unwrap());
     assert!(!store.count_token_issue("u:1", w2, 1).await.unwrap());
+}
+
+async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
+    use latchkey_core::keystone::{
+        Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
+    };
+    use latchkey_core::store::KeystoneBootstrap;
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let root = store.user(a.id, &login("admin")).await.unwrap().unwrap();
+    let empty = Description::parse("").unwrap();
+    let role = |id: &str| KsRole {
+        id: id.into(),
+        name: DisplayName::parse(id).unwrap(),
+        description: empty.clone(),
+    };
+    let bootstrap = |tag: &str| KeystoneBootstrap {
+        roles: vec![role(&format!("admin{tag}")), role(&format!("reader{tag}"))],
+        implications: vec![(format!("admin{tag}"), format!("reader{tag}"))],
+        region: Region {
+            id: "RegionOne".into(),
+            description: empty.clone(),
+            parent_region_id: None,
+        },
+        service: Service {
+            id: format!("s{tag}"),
+            kind: "identity".into(),
+            name: "keystone".into(),
+            description: empty.clone(),
+            enabled: true,
+        },
+        endpoints: vec![Endpoint {
+            id: format!("e{tag}"),
+            service_id: format!("s{tag}"),
+            region_id: Some("RegionOne".into()),
+            interface: Interface::Public,
+            url: "http://127.0.0.1/v3/".into(),
+            enabled: true,
+        }],
+        project: Some((
+            Project {
+                id: format!("p{tag}"),
+                account_id: a.id,
+                name: DisplayName::parse("admin").unwrap(),
+                description: empty.clone(),
+                enabled: true,
+                created_at: now(),
+            },
+            vec![Assignment {
+                actor: Actor::User(root.id),
+                target: Target::Project(format!("p{tag}")),
+                role_id: format!("admin{tag}"),
+            }],
+        )),
+    };
+    assert!(store.bootstrap_keystone(&bootstrap("")).await.unwrap());
+    assert_eq!(store.roles().await.unwrap().len(), 2);
+    assert_eq!(store.implied_roles().await.unwrap().len(), 1);
+    assert_eq!(store.endpoints().await.unwrap().len(), 1);
+    assert_eq!(store.projects(a.id).await.unwrap().len(), 1);
+    assert_eq!(store.assignments(a.id).await.unwrap().len(), 1);
+    // A second bootstrap (a restart, another node) writes nothing.
+    assert!(!store.bootstrap_keystone(&bootstrap("2")).await.unwrap());
+    assert_eq!(store.roles().await.unwrap().len(), 2);
+    assert_eq!(store.services().await.unwrap().len(), 1);
 }

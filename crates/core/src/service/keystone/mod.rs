@@ -29,7 +29,7 @@ use crate::keystone::{
 use crate::model::{AccountId, UserId};
 use crate::names::{Description, DisplayName};
 use crate::secret::TokenHash;
-use crate::store::RevocationKind;
+use crate::store::{KeystoneBootstrap, RevocationKind};
 use crate::throttle::Throttle;
 
 use super::Directory;
@@ -78,44 +78,45 @@ impl Directory {
     /// public, internal and admin endpoints at `{public_url}/v3/`. Then loads the catalog.
     pub async fn init_keystone(&self, region: &str) -> Result<()> {
         if self.store.roles().await?.is_empty() {
-            self.bootstrap_keystone(region).await?;
-            // Another node starting on the same store at the same moment reloads it all.
-            self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
-                .await;
+            let bootstrap = self.keystone_bootstrap(region).await?;
+            if self.store.bootstrap_keystone(&bootstrap).await? {
+                tracing::info!(
+                    region,
+                    "bootstrapped Keystone: default roles, project admin, catalog"
+                );
+                // Another node starting on the same store at the same moment reloads it all.
+                self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
+                    .await;
+            }
         }
         self.reload_catalog().await
     }
 
-    async fn bootstrap_keystone(&self, region: &str) -> Result<()> {
-        let empty = Description::parse("")?;
-        let mut ids = std::collections::HashMap::new();
-        for name in DEFAULT_ROLES {
-            let role = KsRole {
-                id: keystone::new_id(),
-                name: DisplayName::parse(name)?,
-                description: empty.clone(),
-            };
-            match self.store.create_role(&role).await {
-                Ok(()) => {}
-                // Another node bootstrapping the same store at the same moment.
-                Err(crate::Error::Conflict(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-            ids.insert(*name, role.id);
-        }
-        for (prior, implied) in DEFAULT_IMPLICATIONS {
-            self.store
-                .create_implied_role(&ids[prior], &ids[implied])
-                .await?;
-        }
+    /// What the bootstrap writes (in one transaction, so a crash leaves all or nothing).
+    async fn keystone_bootstrap(&self, region: &str) -> Result<KeystoneBootstrap> {
         keystone::check_id("LATCHKEY_REGION", region)?;
-        self.store
-            .create_region(&Region {
-                id: region.to_owned(),
-                description: empty.clone(),
-                parent_region_id: None,
+        let empty = Description::parse("")?;
+        let roles = DEFAULT_ROLES
+            .iter()
+            .map(|name| {
+                Ok(KsRole {
+                    id: keystone::new_id(),
+                    name: DisplayName::parse(name)?,
+                    description: empty.clone(),
+                })
             })
-            .await?;
+            .collect::<Result<Vec<_>>>()?;
+        let id_of = |name: &str| {
+            roles
+                .iter()
+                .find(|r| r.name.as_str() == name)
+                .map(|r| r.id.clone())
+                .unwrap_or_default()
+        };
+        let implications = DEFAULT_IMPLICATIONS
+            .iter()
+            .map(|(prior, implied)| (id_of(prior), id_of(implied)))
+            .collect();
         let service = Service {
             id: keystone::new_id(),
             kind: "identity".into(),
@@ -123,52 +124,54 @@ impl Directory {
             description: Description::parse("Latchkey identity service")?,
             enabled: true,
         };
-        self.store.create_service(&service).await?;
         let url = format!("{}/v3/", self.config.issuer);
-        for interface in [Interface::Public, Interface::Internal, Interface::Admin] {
-            self.store
-                .create_endpoint(&Endpoint {
-                    id: keystone::new_id(),
-                    service_id: service.id.clone(),
-                    region_id: Some(region.to_owned()),
-                    interface,
-                    url: url.clone(),
-                    enabled: true,
-                })
-                .await?;
+        let endpoints = [Interface::Public, Interface::Internal, Interface::Admin]
+            .into_iter()
+            .map(|interface| Endpoint {
+                id: keystone::new_id(),
+                service_id: service.id.clone(),
+                region_id: Some(region.to_owned()),
+                interface,
+                url: url.clone(),
+                enabled: true,
+            })
+            .collect();
+        let mut project = None;
+        if let Some(operator) = self.store.operator_account().await? {
+            let admin_project = Project {
+                id: keystone::new_id(),
+                account_id: operator.id,
+                name: DisplayName::parse(ADMIN_PROJECT)?,
+                description: Description::parse("Bootstrap project for initializing the cloud.")?,
+                enabled: true,
+                created_at: self.clock.now(),
+            };
+            let root = crate::names::Login::parse(super::accounts::ROOT_LOGIN)?;
+            let grants = match self.store.user(operator.id, &root).await? {
+                Some(admin) => [Target::Project(admin_project.id.clone()), Target::System]
+                    .into_iter()
+                    .map(|target| Assignment {
+                        actor: Actor::User(admin.id),
+                        target,
+                        role_id: id_of("admin"),
+                    })
+                    .collect(),
+                None => vec![],
+            };
+            project = Some((admin_project, grants));
         }
-        let Some(operator) = self.store.operator_account().await? else {
-            return Ok(());
-        };
-        let project = Project {
-            id: keystone::new_id(),
-            account_id: operator.id,
-            name: DisplayName::parse(ADMIN_PROJECT)?,
-            description: Description::parse("Bootstrap project for initializing the cloud.")?,
-            enabled: true,
-            created_at: self.clock.now(),
-        };
-        self.store.create_project(&project).await?;
-        let root = crate::names::Login::parse(super::accounts::ROOT_LOGIN)?;
-        if let Some(admin) = self.store.user(operator.id, &root).await? {
-            for target in [Target::Project(project.id.clone()), Target::System] {
-                self.store
-                    .grant_role(
-                        operator.id,
-                        &Assignment {
-                            actor: Actor::User(admin.id),
-                            target,
-                            role_id: ids["admin"].clone(),
-                        },
-                    )
-                    .await?;
-            }
-        }
-        tracing::info!(
-            region,
-            "bootstrapped Keystone: default roles, project admin, catalog"
-        );
-        Ok(())
+        Ok(KeystoneBootstrap {
+            roles,
+            implications,
+            region: Region {
+                id: region.to_owned(),
+                description: empty,
+                parent_region_id: None,
+            },
+            service,
+            endpoints,
+            project,
+        })
     }
 
     /// The roles and the catalog, as last loaded.
