@@ -138,6 +138,16 @@ pub enum Subject {
     ServiceAccount(Arc<ServiceAccount>),
 }
 
+impl Subject {
+    /// The identity URN that policies name, in the account `nic`.
+    pub fn urn(&self, plate: &Plate, nic: &crate::names::Nic) -> Urn {
+        match self {
+            Subject::User(user) => Urn::user(plate, nic, &user.login),
+            Subject::ServiceAccount(sa) => sa.urn(plate, nic),
+        }
+    }
+}
+
 /// An authenticated caller: one identity of one account.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -149,10 +159,7 @@ pub struct Principal {
 impl Principal {
     /// The identity URN that policies name.
     pub fn urn(&self, plate: &Plate) -> Urn {
-        match &self.subject {
-            Subject::User(user) => Urn::user(plate, &self.account.nic, &user.login),
-            Subject::ServiceAccount(sa) => sa.urn(plate, &self.account.nic),
-        }
+        self.subject.urn(plate, &self.account.nic)
     }
 
     /// The local user, when the caller is one.

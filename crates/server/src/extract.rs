@@ -44,14 +44,8 @@ where
                 .get(crate::keystone::X_AUTH_TOKEN)
                 .and_then(|v| v.to_str().ok())
             {
-                return match directory.validate_keystone_token(token, false).await {
-                    Ok(token) => Ok(Caller(token.principal())),
-                    Err(Error::NotFound(_)) => Err(Error::unauthenticated(
-                        "the X-Auth-Token is invalid, expired or revoked",
-                    )
-                    .into()),
-                    Err(e) => Err(e.into()),
-                };
+                let token = directory.keystone_caller(token).await?;
+                return Ok(Caller(token.principal()));
             }
             return Err(Error::unauthenticated(
                 "authentication required: send Authorization: Bearer <token> or X-Auth-Token",

@@ -281,9 +281,9 @@ where
             .ok_or_else(|| {
                 KsError::unauthorized("The request you have made requires authentication.")
             })?;
-        match directory.validate_keystone_token(value, false).await {
+        match directory.keystone_caller(value).await {
             Ok(token) => Ok(KsCaller(token)),
-            Err(Error::NotFound(_)) => Err(KsError::unauthorized(
+            Err(Error::Unauthenticated(_)) => Err(KsError::unauthorized(
                 "The request you have made requires authentication.",
             )),
             Err(e) => Err(e.into()),

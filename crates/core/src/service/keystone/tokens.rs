@@ -178,7 +178,7 @@ impl Directory {
         };
         let claims = KeystoneClaims {
             iss: self.config.issuer.clone(),
-            sub: who_urn(&who.account, &who.subject, self.plate()),
+            sub: who.subject.urn(self.plate(), &who.account.nic).to_string(),
             aud: token::AUDIENCE.to_owned(),
             exp,
             iat_us: now.timestamp_micros(),
@@ -363,6 +363,17 @@ impl Directory {
         }
     }
 
+    /// A Keystone token presented as the caller's own credential (`X-Auth-Token`): validated as
+    /// a subject is, but an invalid token refuses the caller (`Unauthenticated`).
+    pub async fn keystone_caller(&self, value: &str) -> Result<KsToken> {
+        match self.validate_keystone_token(value, false).await {
+            Err(Error::NotFound(_)) => Err(Error::unauthenticated(
+                "the X-Auth-Token is invalid, expired or revoked",
+            )),
+            other => other,
+        }
+    }
+
     /// Verifies a Keystone token and resolves it against the current state: signature (once per
     /// token), expiry unless `allow_expired`, revocation of any token in its chain, its holder
     /// (still there, not disabled), its scope (still there, enabled) and its roles (at least
@@ -438,7 +449,7 @@ impl Directory {
         // Store keys are never reused, so the holder behind a key cannot change; its URN is
         // compared once, before the claims are cached.
         if fresh {
-            if who_urn(&account, &subject, self.plate()) != claims.sub {
+            if subject.urn(self.plate(), &account.nic).as_str() != claims.sub {
                 return Err(invalid());
             }
             if self.keystone.verified.len() >= VERIFIED_MAX {
@@ -542,13 +553,6 @@ fn holder_of(subject: &Subject) -> Holder {
     match subject {
         Subject::User(user) => Holder::User(user.id.0),
         Subject::ServiceAccount(sa) => Holder::Client(sa.client_id.to_string()),
-    }
-}
-
-fn who_urn(account: &Account, subject: &Subject, plate: &crate::names::Plate) -> String {
-    match subject {
-        Subject::User(user) => crate::urn::Urn::user(plate, &account.nic, &user.login).to_string(),
-        Subject::ServiceAccount(sa) => sa.urn(plate, &account.nic).to_string(),
     }
 }
 
