@@ -144,6 +144,7 @@ pub struct KeystoneBootstrap {
     /// The operator's project and the grants on it (and on the system), when there is an
     /// operator account.
     pub project: Option<(crate::keystone::Project, Vec<Assignment>)>,
+    pub at: DateTime<Utc>,
 }
 
 /// What a revocation event invalidates.
@@ -344,8 +345,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
 
     // Keystone: projects (per account), roles and the catalog (global), role assignments.
-    /// Writes the bootstrap in one transaction if the store has no role yet; `Ok(false)` when it
-    /// has (an earlier start, or another node, bootstrapped it).
+    /// Writes the bootstrap in one transaction, once per store; `Ok(false)` when it was written
+    /// before (by an earlier start, or by another node).
     async fn bootstrap_keystone(&self, bootstrap: &KeystoneBootstrap) -> Result<bool>;
     /// `Conflict` when the account has a project of that name.
     async fn create_project(&self, project: &Project) -> Result<()>;

@@ -77,6 +77,118 @@ macro_rules! impl_store {
 
         }
 
+        // Keystone inserts, from the pool or inside the bootstrap's transaction.
+
+        async fn insert_project<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, p: &KsProject) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&p.id)
+            .bind(p.account_id.0)
+            .bind(p.name.as_str())
+            .bind(p.description.as_str())
+            .bind(p.enabled)
+            .bind(micros(p.created_at))
+            .execute(ex)
+            .await
+            .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
+            Ok(())
+        }
+
+        async fn insert_role<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, r: &KsRole) -> Result<()> {
+            sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
+                .bind(&r.id)
+                .bind(r.name.as_str())
+                .bind(r.description.as_str())
+                .execute(ex)
+                .await
+                .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
+            Ok(())
+        }
+
+        async fn insert_implied_role<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            prior: &str,
+            implied: &str,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_implied_roles (prior_id, implied_id) VALUES ($1, $2) \
+                 ON CONFLICT (prior_id, implied_id) DO NOTHING",
+            )
+            .bind(prior)
+            .bind(implied)
+            .execute(ex)
+            .await
+            .map_err(db_error(|| "no such role".to_owned()))?;
+            Ok(())
+        }
+
+        async fn insert_grant<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            account: AccountId,
+            a: &Assignment,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_assignments (account_id, actor, target, role_id) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, actor, target, role_id) DO NOTHING",
+            )
+            .bind(account.0)
+            .bind(a.actor.key())
+            .bind(a.target.key())
+            .bind(&a.role_id)
+            .execute(ex)
+            .await
+            .map_err(db_error(|| format!("role {} does not exist", a.role_id)))?;
+            Ok(())
+        }
+
+        async fn insert_region<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, r: &Region) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_regions (id, description, parent_region_id) VALUES ($1, $2, $3)",
+            )
+            .bind(&r.id)
+            .bind(r.description.as_str())
+            .bind(r.parent_region_id.as_deref())
+            .execute(ex)
+            .await
+            .map_err(db_error(|| format!("region {} already exists", r.id)))?;
+            Ok(())
+        }
+
+        async fn insert_service<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, v: &KsService) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_services (id, kind, name, description, enabled) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&v.id)
+            .bind(&v.kind)
+            .bind(&v.name)
+            .bind(v.description.as_str())
+            .bind(v.enabled)
+            .execute(ex)
+            .await
+            .map_err(db_error(|| format!("service {} already exists", v.id)))?;
+            Ok(())
+        }
+
+        async fn insert_endpoint<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, e: &Endpoint) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO ks_endpoints (id, service_id, region_id, interface, url, enabled) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&e.id)
+            .bind(&e.service_id)
+            .bind(e.region_id.as_deref())
+            .bind(e.interface.as_str())
+            .bind(&e.url)
+            .bind(e.enabled)
+            .execute(ex)
+            .await
+            .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
+            Ok(())
+        }
+
         /// One user of an account, from the pool or inside a transaction.
         async fn user_row<'e, E: sqlx::Executor<'e, Database = $db>>(
             ex: E,
@@ -979,94 +1091,31 @@ macro_rules! impl_store {
 
             async fn bootstrap_keystone(&self, b: &KeystoneBootstrap) -> Result<bool> {
                 let mut tx = self.begin().await?;
-                let roles = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ks_roles")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(internal)?;
-                if roles > 0 {
-                    return Ok(false);
-                }
-                let conflict = || "the Keystone bootstrap met existing rows".to_owned();
-                for r in &b.roles {
-                    sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
-                        .bind(&r.id)
-                        .bind(r.name.as_str())
-                        .bind(r.description.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error(conflict))?;
-                }
-                for (prior, implied) in &b.implications {
-                    sqlx::query("INSERT INTO ks_implied_roles (prior_id, implied_id) VALUES ($1, $2)")
-                        .bind(prior)
-                        .bind(implied)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error(conflict))?;
-                }
-                sqlx::query(
-                    "INSERT INTO ks_regions (id, description, parent_region_id) VALUES ($1, $2, NULL) \
-                     ON CONFLICT (id) DO NOTHING",
+                let first = sqlx::query(
+                    "INSERT INTO ks_bootstrap (id, at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
                 )
-                .bind(&b.region.id)
-                .bind(b.region.description.as_str())
+                .bind(micros(b.at))
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-                let v = &b.service;
-                sqlx::query(
-                    "INSERT INTO ks_services (id, kind, name, description, enabled) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&v.id)
-                .bind(&v.kind)
-                .bind(&v.name)
-                .bind(v.description.as_str())
-                .bind(v.enabled)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(conflict))?;
+                if first.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                for r in &b.roles {
+                    insert_role(&mut *tx, r).await?;
+                }
+                for (prior, implied) in &b.implications {
+                    insert_implied_role(&mut *tx, prior, implied).await?;
+                }
+                insert_region(&mut *tx, &b.region).await?;
+                insert_service(&mut *tx, &b.service).await?;
                 for e in &b.endpoints {
-                    sqlx::query(
-                        "INSERT INTO ks_endpoints (id, service_id, region_id, interface, url, enabled) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&e.id)
-                    .bind(&e.service_id)
-                    .bind(e.region_id.as_deref())
-                    .bind(e.interface.as_str())
-                    .bind(&e.url)
-                    .bind(e.enabled)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error(conflict))?;
+                    insert_endpoint(&mut *tx, e).await?;
                 }
                 if let Some((p, grants)) = &b.project {
-                    sqlx::query(
-                        "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, name) DO NOTHING",
-                    )
-                    .bind(&p.id)
-                    .bind(p.account_id.0)
-                    .bind(p.name.as_str())
-                    .bind(p.description.as_str())
-                    .bind(p.enabled)
-                    .bind(micros(p.created_at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
+                    insert_project(&mut *tx, p).await?;
                     for a in grants {
-                        sqlx::query(
-                            "INSERT INTO ks_assignments (account_id, actor, target, role_id) \
-                             VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, actor, target, role_id) DO NOTHING",
-                        )
-                        .bind(p.account_id.0)
-                        .bind(a.actor.key())
-                        .bind(a.target.key())
-                        .bind(&a.role_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(internal)?;
+                        insert_grant(&mut *tx, p.account_id, a).await?;
                     }
                 }
                 tx.commit().await.map_err(internal)?;
@@ -1074,20 +1123,7 @@ macro_rules! impl_store {
             }
 
             async fn create_project(&self, p: &KsProject) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&p.id)
-                .bind(p.account_id.0)
-                .bind(p.name.as_str())
-                .bind(p.description.as_str())
-                .bind(p.enabled)
-                .bind(micros(p.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
-                Ok(())
+                insert_project(&self.pool, p).await
             }
 
             async fn update_project(&self, p: &KsProject) -> Result<()> {
@@ -1139,14 +1175,7 @@ macro_rules! impl_store {
             }
 
             async fn create_role(&self, r: &KsRole) -> Result<()> {
-                sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
-                    .bind(&r.id)
-                    .bind(r.name.as_str())
-                    .bind(r.description.as_str())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
-                Ok(())
+                insert_role(&self.pool, r).await
             }
 
             async fn update_role(&self, r: &KsRole) -> Result<()> {
@@ -1180,16 +1209,7 @@ macro_rules! impl_store {
             }
 
             async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_implied_roles (prior_id, implied_id) VALUES ($1, $2) \
-                     ON CONFLICT (prior_id, implied_id) DO NOTHING",
-                )
-                .bind(prior)
-                .bind(implied)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| "no such role".to_owned()))?;
-                Ok(())
+                insert_implied_role(&self.pool, prior, implied).await
             }
 
             async fn delete_implied_role(&self, prior: &str, implied: &str) -> Result<()> {
@@ -1214,18 +1234,7 @@ macro_rules! impl_store {
             }
 
             async fn grant_role(&self, account: AccountId, a: &Assignment) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_assignments (account_id, actor, target, role_id) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, actor, target, role_id) DO NOTHING",
-                )
-                .bind(account.0)
-                .bind(a.actor.key())
-                .bind(a.target.key())
-                .bind(&a.role_id)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| format!("role {} does not exist", a.role_id)))?;
-                Ok(())
+                insert_grant(&self.pool, account, a).await
             }
 
             async fn revoke_role(&self, account: AccountId, a: &Assignment) -> Result<()> {
@@ -1274,16 +1283,7 @@ macro_rules! impl_store {
             }
 
             async fn create_region(&self, r: &Region) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_regions (id, description, parent_region_id) VALUES ($1, $2, $3)",
-                )
-                .bind(&r.id)
-                .bind(r.description.as_str())
-                .bind(r.parent_region_id.as_deref())
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| format!("region {} already exists", r.id)))?;
-                Ok(())
+                insert_region(&self.pool, r).await
             }
 
             async fn update_region(&self, r: &Region) -> Result<()> {
@@ -1327,19 +1327,7 @@ macro_rules! impl_store {
             }
 
             async fn create_service(&self, v: &KsService) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_services (id, kind, name, description, enabled) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&v.id)
-                .bind(&v.kind)
-                .bind(&v.name)
-                .bind(v.description.as_str())
-                .bind(v.enabled)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| format!("service {} already exists", v.id)))?;
-                Ok(())
+                insert_service(&self.pool, v).await
             }
 
             async fn update_service(&self, v: &KsService) -> Result<()> {
@@ -1388,20 +1376,7 @@ macro_rules! impl_store {
             }
 
             async fn create_endpoint(&self, e: &Endpoint) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO ks_endpoints (id, service_id, region_id, interface, url, enabled) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&e.id)
-                .bind(&e.service_id)
-                .bind(e.region_id.as_deref())
-                .bind(e.interface.as_str())
-                .bind(&e.url)
-                .bind(e.enabled)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
-                Ok(())
+                insert_endpoint(&self.pool, e).await
             }
 
             async fn update_endpoint(&self, e: &Endpoint) -> Result<()> {

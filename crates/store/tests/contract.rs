@@ -890,6 +890,7 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
                 role_id: format!("admin{tag}"),
             }],
         )),
+        at: now(),
     };
     assert!(store.bootstrap_keystone(&bootstrap("")).await.unwrap());
     assert_eq!(store.roles().await.unwrap().len(), 2);
@@ -900,5 +901,12 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
     // A second bootstrap (a restart, another node) writes nothing.
     assert!(!store.bootstrap_keystone(&bootstrap("2")).await.unwrap());
     assert_eq!(store.roles().await.unwrap().len(), 2);
+    assert_eq!(store.services().await.unwrap().len(), 1);
+    // Nor after every role has been deleted: the bootstrap is recorded, not guessed from rows.
+    for role in store.roles().await.unwrap() {
+        store.delete_role(&role.id).await.unwrap();
+    }
+    assert!(!store.bootstrap_keystone(&bootstrap("3")).await.unwrap());
+    assert!(store.roles().await.unwrap().is_empty());
     assert_eq!(store.services().await.unwrap().len(), 1);
 }

@@ -55,3 +55,10 @@ CREATE TABLE ks_endpoints (
     url         TEXT    NOT NULL,
     enabled     BOOLEAN NOT NULL
 );
+
+-- One row once the Keystone bootstrap has been written: it runs once per store, however the
+-- tables above change afterwards.
+CREATE TABLE ks_bootstrap (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    at  BIGINT  NOT NULL
+);

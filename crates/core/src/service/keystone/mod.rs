@@ -72,22 +72,20 @@ impl KeystoneState {
 }
 
 impl Directory {
-    /// Like `keystone-manage bootstrap`, once per store (when it has no role yet): the default
+    /// Like `keystone-manage bootstrap`, once per store (a marker row records it): the default
     /// roles and their implications; project `admin` in the operator account, on which its ROOT
     /// user holds `admin` (and `admin` on the system); the region; the identity service with its
     /// public, internal and admin endpoints at `{public_url}/v3/`. Then loads the catalog.
     pub async fn init_keystone(&self, region: &str) -> Result<()> {
-        if self.store.roles().await?.is_empty() {
-            let bootstrap = self.keystone_bootstrap(region).await?;
-            if self.store.bootstrap_keystone(&bootstrap).await? {
-                tracing::info!(
-                    region,
-                    "bootstrapped Keystone: default roles, project admin, catalog"
-                );
-                // Another node starting on the same store at the same moment reloads it all.
-                self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
-                    .await;
-            }
+        let bootstrap = self.keystone_bootstrap(region).await?;
+        if self.store.bootstrap_keystone(&bootstrap).await? {
+            tracing::info!(
+                region,
+                "bootstrapped Keystone: default roles, project admin, catalog"
+            );
+            // Another node starting on the same store at the same moment reloads it all.
+            self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
+                .await;
         }
         self.reload_catalog().await
     }
@@ -171,6 +169,7 @@ impl Directory {
             service,
             endpoints,
             project,
+            at: self.clock.now(),
         })
     }
 
