@@ -3,7 +3,7 @@
 //! handlers do.
 
 mod policies;
-mod query;
+pub(crate) mod query;
 mod reference;
 mod resources;
 mod views;

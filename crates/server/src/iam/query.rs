@@ -32,6 +32,15 @@ impl Query {
             .collect()
     }
 
+    /// The last value given for `key`, if any.
+    pub fn last(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Refuses keys the route does not know, so a misspelt filter is not silently ignored.
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
         match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {

@@ -14,28 +14,17 @@ use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::admin::EndpointChanges;
 use serde_json::{Map, Value, json};
 
+use crate::iam::query::Query;
+
 use super::{KsCaller, KsError, KsResult, collection_links, opt_bool, opt_str, views, wrapped};
-
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn query_get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
 
 pub async fn list_regions(
     State(directory): State<Arc<Directory>>,
     _caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let pairs = query_pairs(query.as_deref());
-    let parent = query_get(&pairs, "parent_region_id");
+    let query = Query::parse(query.as_deref());
+    let parent = query.last("parent_region_id");
     let catalog = directory.keystone_catalog();
     let list: Vec<Value> = catalog
         .regions
@@ -141,9 +130,9 @@ pub async fn list_services(
     _caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let pairs = query_pairs(query.as_deref());
-    let kind = query_get(&pairs, "type");
-    let name = query_get(&pairs, "name");
+    let query = Query::parse(query.as_deref());
+    let kind = query.last("type");
+    let name = query.last("name");
     let catalog = directory.keystone_catalog();
     let list: Vec<Value> = catalog
         .services
@@ -227,10 +216,10 @@ pub async fn list_endpoints(
     _caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let pairs = query_pairs(query.as_deref());
-    let service = query_get(&pairs, "service_id");
-    let interface = query_get(&pairs, "interface");
-    let region = query_get(&pairs, "region_id");
+    let query = Query::parse(query.as_deref());
+    let service = query.last("service_id");
+    let interface = query.last("interface");
+    let region = query.last("region_id");
     let catalog = directory.keystone_catalog();
     let list: Vec<Value> = catalog
         .endpoints

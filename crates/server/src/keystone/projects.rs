@@ -15,6 +15,8 @@ use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::admin::ProjectChanges;
 use serde_json::{Value, json};
 
+use crate::iam::query::Query;
+
 use super::{KsCaller, KsError, KsResult, collection_links, opt_bool, opt_str, views, wrapped};
 
 /// Query filters Keystone's list calls accept: `name`, `domain_id`, `enabled`.
@@ -26,22 +28,14 @@ pub(crate) struct Filters {
 
 impl Filters {
     pub fn parse(query: Option<&str>) -> Self {
-        let mut f = Filters {
-            name: None,
-            domain_id: None,
-            enabled: None,
-        };
-        for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-            match k.as_ref() {
-                "name" => f.name = Some(v.into_owned()),
-                "domain_id" => f.domain_id = Some(v.into_owned()),
-                "enabled" => {
-                    f.enabled = Some(!matches!(v.to_ascii_lowercase().as_str(), "0" | "false"))
-                }
-                _ => {}
-            }
+        let query = Query::parse(query);
+        Filters {
+            name: query.last("name").map(str::to_owned),
+            domain_id: query.last("domain_id").map(str::to_owned),
+            enabled: query
+                .last("enabled")
+                .map(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false")),
         }
-        f
     }
 
     /// Whether the caller's domain passes the `domain_id` filter.

@@ -8,8 +8,9 @@ use latchkey_core::authz;
 use latchkey_core::service::keystone::admin::OpenRc;
 
 use super::login_param;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Caller, PathParams};
+use crate::iam::query::Query;
 use crate::state::AppState;
 
 /// `account:apiovh:me/identity/user/get`.
@@ -21,21 +22,11 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let permit = app.directory.authorize(&who, &authz::USER_GET)?;
     let login = login_param(&who, &user)?;
-    let (mut project, mut region) = (None, None);
-    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "project" => project = Some(value.into_owned()),
-            "region" => region = Some(value.into_owned()),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown query parameter {other:?}; expected project and region"
-                )));
-            }
-        }
-    }
+    let query = Query::parse(query.as_deref());
+    query.only(&["project", "region"])?;
     let rc = app
         .directory
-        .openrc(&permit, &login, project.as_deref(), region.as_deref())
+        .openrc(&permit, &login, query.last("project"), query.last("region"))
         .await?;
     let file = format!("attachment; filename=\"openrc-{}.sh\"", rc.region);
     Ok((
