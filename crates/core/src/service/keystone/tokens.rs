@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::authz::{Principal, Subject, Via};
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
 use crate::keystone::{self, Actor, KsRole, Project, Target};
-use crate::model::{Account, User, UserId};
+use crate::model::{Account, UserId};
 use crate::names::{ClientId, Login, Nic};
 use crate::secret::Secret;
 use crate::store::RevocationKind;
@@ -206,14 +206,7 @@ impl Directory {
     /// otherwise.
     async fn count_issue(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
         let limit = self.config.keystone_issue_limit;
-        let refused = |wait: std::time::Duration| Error::RateLimited {
-            message: format!(
-                "at most {} tokens may be created per {} s by one identity",
-                limit.max_failures,
-                limit.window.as_secs()
-            ),
-            retry_after: wait,
-        };
+        let refused = |wait| self.issue_limited(wait);
         if !self.config.shared_issue_limit {
             return self
                 .keystone
@@ -238,6 +231,19 @@ impl Directory {
         Err(refused(wait.max(std::time::Duration::from_secs(1))))
     }
 
+    /// The refusal of a creation beyond the limit.
+    fn issue_limited(&self, wait: std::time::Duration) -> Error {
+        let limit = self.config.keystone_issue_limit;
+        Error::RateLimited {
+            message: format!(
+                "at most {} tokens may be created per {} s by one identity",
+                limit.max_failures,
+                limit.window.as_secs()
+            ),
+            retry_after: wait,
+        }
+    }
+
     /// Forgets the stored issue windows that have ended.
     pub async fn prune_issue_windows(&self) -> Result<()> {
         if !self.config.shared_issue_limit {
@@ -253,11 +259,11 @@ impl Directory {
     async fn authenticate_keystone(&self, method: Method, client: IpAddr) -> Result<Authenticated> {
         match method {
             Method::Password { user, password } => {
-                let (account, login) = match user {
+                let (account, login, known) = match user {
                     UserRef::Name { name, domain } => {
                         let account = self.domain_account(&domain).await?;
                         let login = Login::parse(&name).map_err(|_| bad_credentials())?;
-                        (account, login)
+                        (account, login, None)
                     }
                     UserRef::Id(id) => {
                         let key = keystone::parse_hex_id(&id).ok_or_else(bad_credentials)?;
@@ -266,17 +272,24 @@ impl Directory {
                             .await?
                             .ok_or_else(bad_credentials)?;
                         let account = self.credential_account(user.account_id).await?;
-                        (account, user.login.clone())
+                        (account, user.login.clone(), Some(user.id))
                     }
                 };
-                let key = throttle_user_key(&self.store.user(account.id, &login).await?);
-                if let Some(key) = &key
-                    && let Some(wait) = self.keystone.issued.locked(key, self.clock.now())
-                {
-                    return Err(Error::RateLimited {
-                        message: "too many tokens created by this user; try again later".into(),
-                        retry_after: wait,
-                    });
+                // On one node, a user already at the limit is refused before the password hash
+                // (a shared limit is only known once counted in the store).
+                if !self.config.shared_issue_limit {
+                    let id = match known {
+                        Some(id) => Some(id),
+                        None => self.store.user(account.id, &login).await?.map(|u| u.id),
+                    };
+                    if let Some(id) = id
+                        && let Some(wait) = self
+                            .keystone
+                            .issued
+                            .locked(&user_throttle_key(id), self.clock.now())
+                    {
+                        return Err(self.issue_limited(wait));
+                    }
                 }
                 let (account, user) = self
                     .verify_password(Some((*account).clone()), &login, &password, client)
@@ -558,13 +571,13 @@ fn holder_of(subject: &Subject) -> Holder {
 
 fn throttle_key(subject: &Subject) -> String {
     match subject {
-        Subject::User(user) => format!("u:{}", user.id.0),
+        Subject::User(user) => user_throttle_key(user.id),
         Subject::ServiceAccount(sa) => format!("c:{}", sa.client_id),
     }
 }
 
-fn throttle_user_key(user: &Option<User>) -> Option<String> {
-    user.as_ref().map(|u| format!("u:{}", u.id.0))
+fn user_throttle_key(id: UserId) -> String {
+    format!("u:{}", id.0)
 }
 
 fn bad_credentials() -> Error {
