@@ -72,6 +72,7 @@ actions! {
     KS_GRANT_CREATE = "account:keystone:grant/create", "Grant a Keystone role on a project, the domain or the system";
     KS_GRANT_DELETE = "account:keystone:grant/delete", "Revoke a Keystone role grant";
     KS_TOKEN_VALIDATE = "account:keystone:token/validate", "Validate or revoke Keystone tokens of other identities of the account";
+    REVOCATION_GET = "account:apiovh:revocation/get", "Read the revocation feed (the operator's account reads every account's events)";
 }
 
 /// Create, edit and delete Keystone roles and their implications (global).

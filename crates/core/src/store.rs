@@ -198,6 +198,10 @@ impl RevocationKind {
 pub struct NewRevocation {
     pub kind: RevocationKind,
     pub subject: String,
+    /// The account the event belongs to (`None` for the shared catalog).
+    pub account: Option<AccountId>,
+    /// The URN of the identity whose credentials the event ends or changes, if one.
+    pub identity: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -206,6 +210,8 @@ pub struct RevocationEvent {
     pub id: i64,
     pub kind: String,
     pub subject: String,
+    pub account: Option<AccountId>,
+    pub identity: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -333,6 +339,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn record_revocation(&self, event: &NewRevocation) -> Result<i64>;
     /// Events with an id above `after`, oldest first, at most `limit`.
     async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>>;
+    /// Events after `after` that belong to `account`, oldest first, at most `limit`.
+    async fn account_revocations_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RevocationEvent>>;
     /// The id of the newest event (0 when there is none).
     async fn last_revocation_id(&self) -> Result<i64>;
     /// Forgets events older than `before`.

@@ -25,6 +25,7 @@ pub mod keystone;
 pub mod oauth2;
 pub mod ovh;
 pub mod request_id;
+pub mod revocations;
 pub mod startup;
 pub mod state;
 pub mod views;

@@ -238,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(iam::router())
         .merge(oauth2::router())
+        .merge(crate::revocations::router())
         .merge(keystone::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

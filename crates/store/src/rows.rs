@@ -322,3 +322,26 @@ impl TryFrom<RoleRow> for latchkey_core::keystone::KsRole {
         })
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RevocationRow {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub account_id: Option<i64>,
+    pub identity: Option<String>,
+    pub at: i64,
+}
+
+impl RevocationRow {
+    pub(crate) fn into_event(self) -> Result<latchkey_core::store::RevocationEvent> {
+        Ok(latchkey_core::store::RevocationEvent {
+            id: self.id,
+            kind: self.kind,
+            subject: self.subject,
+            account: self.account_id.map(AccountId),
+            identity: self.identity,
+            at: time(self.at)?,
+        })
+    }
+}

@@ -1021,10 +1021,13 @@ macro_rules! impl_store {
 
             async fn record_revocation(&self, event: &NewRevocation) -> Result<i64> {
                 sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO revocation_events (kind, subject, at) VALUES ($1, $2, $3) RETURNING id",
+                    "INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(event.kind.as_str())
                 .bind(&event.subject)
+                .bind(event.account.map(|a| a.0))
+                .bind(&event.identity)
                 .bind(micros(event.at))
                 .fetch_one(&self.pool)
                 .await
@@ -1032,19 +1035,35 @@ macro_rules! impl_store {
             }
 
             async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>> {
-                let rows = sqlx::query_as::<_, (i64, String, String, i64)>(
-                    "SELECT id, kind, subject, at FROM revocation_events WHERE id > $1 ORDER BY id LIMIT $2",
+                let rows = sqlx::query_as::<_, crate::rows::RevocationRow>(
+                    "SELECT id, kind, subject, account_id, identity, at FROM revocation_events \
+                     WHERE id > $1 ORDER BY id LIMIT $2",
                 )
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(internal)?;
-                rows.into_iter()
-                    .map(|(id, kind, subject, at)| {
-                        Ok(RevocationEvent { id, kind, subject, at: crate::rows::time(at)? })
-                    })
-                    .collect()
+                rows.into_iter().map(crate::rows::RevocationRow::into_event).collect()
+            }
+
+            async fn account_revocations_since(
+                &self,
+                account: AccountId,
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<RevocationEvent>> {
+                let rows = sqlx::query_as::<_, crate::rows::RevocationRow>(
+                    "SELECT id, kind, subject, account_id, identity, at FROM revocation_events \
+                     WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(account.0)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                rows.into_iter().map(crate::rows::RevocationRow::into_event).collect()
             }
 
             async fn last_revocation_id(&self) -> Result<i64> {

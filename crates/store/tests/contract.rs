@@ -75,6 +75,7 @@ contract!(
     keystone_projects_grants_roles_and_catalog_keep_their_invariants,
     token_issues_are_counted_up_to_the_limit_per_window,
     the_keystone_bootstrap_is_written_once_and_whole,
+    revocation_events_are_read_in_order_and_per_account,
 );
 
 fn now() -> DateTime<Utc> {
@@ -909,4 +910,82 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
     assert!(!store.bootstrap_keystone(&bootstrap("3")).await.unwrap());
     assert!(store.roles().await.unwrap().is_empty());
     assert_eq!(store.services().await.unwrap().len(), 1);
+}
+
+async fn revocation_events_are_read_in_order_and_per_account(store: &dyn Store) {
+    use latchkey_core::model::AccountId;
+    use latchkey_core::store::{NewRevocation, RevocationKind};
+    let a = store
+        .create_account(new_account("lk1-lk", false))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk2-lk", false))
+        .await
+        .unwrap();
+    let event =
+        |kind, subject: &str, account: Option<AccountId>, identity: Option<&str>| NewRevocation {
+            kind,
+            subject: subject.to_owned(),
+            account,
+            identity: identity.map(str::to_owned),
+            at: now(),
+        };
+    let first = store
+        .record_revocation(&event(
+            RevocationKind::Pat,
+            "aa",
+            Some(a.id),
+            Some("urn:v1:eu:identity:user:lk1-lk/alice"),
+        ))
+        .await
+        .unwrap();
+    store
+        .record_revocation(&event(RevocationKind::Keystone, "catalog", None, None))
+        .await
+        .unwrap();
+    let third = store
+        .record_revocation(&event(
+            RevocationKind::AccessToken,
+            "jti-1",
+            Some(b.id),
+            None,
+        ))
+        .await
+        .unwrap();
+    let fourth = store
+        .record_revocation(&event(RevocationKind::Policies, "x", Some(a.id), None))
+        .await
+        .unwrap();
+    assert_eq!(store.last_revocation_id().await.unwrap(), fourth);
+
+    let all = store.revocations_since(0, 100).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].id, first);
+    assert_eq!(all[0].kind, "pat");
+    assert_eq!(all[0].account, Some(a.id));
+    assert_eq!(
+        all[0].identity.as_deref(),
+        Some("urn:v1:eu:identity:user:lk1-lk/alice")
+    );
+    assert_eq!(all[1].account, None);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.revocations_since(first, 2).await.unwrap().len(), 2);
+
+    let of_a = store.account_revocations_since(a.id, 0, 100).await.unwrap();
+    assert_eq!(
+        of_a.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![first, fourth]
+    );
+    let of_b = store.account_revocations_since(b.id, 0, 100).await.unwrap();
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].id, third);
+    assert_eq!(of_b[0].subject, "jti-1");
+    assert!(
+        store
+            .account_revocations_since(b.id, third, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

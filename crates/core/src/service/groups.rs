@@ -3,6 +3,7 @@
 use crate::authz::Permit;
 use crate::model::{Group, Role};
 use crate::names::{Description, GroupName};
+use crate::service::Ends;
 use crate::store::{GroupChanges, NewGroup, RevocationKind};
 use crate::{Error, Result};
 
@@ -56,6 +57,8 @@ impl Directory {
         self.announce(
             RevocationKind::Group,
             format!("{}/{name}", permit.account()),
+            Some(permit.account()),
+            Ends::Group(name),
         )
         .await;
         Ok(group)
@@ -74,6 +77,8 @@ impl Directory {
         self.announce(
             RevocationKind::Group,
             format!("{}/{name}", permit.account()),
+            Some(permit.account()),
+            Ends::Group(name),
         )
         .await;
         self.forget_actor(

@@ -39,6 +39,7 @@ use crate::throttle::{Limit, Throttle};
 use crate::{Error, Result};
 
 use cache::CredentialCache;
+use revocations::Ends;
 
 /// Settings of the directory that are not the store itself.
 #[derive(Debug, Clone)]
@@ -118,6 +119,7 @@ pub struct Directory {
     revoked: dashmap::DashSet<String>,
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
     last_event: AtomicI64,
+    event_seen: tokio::sync::watch::Sender<i64>,
     grant_limit: Throttle<crate::names::ClientId>,
     policies: dashmap::DashMap<crate::model::AccountId, Arc<crate::policy::PolicySet>>,
     policy_reload: tokio::sync::Mutex<()>,
@@ -139,6 +141,7 @@ impl Directory {
             revoked: dashmap::DashSet::new(),
             verified: dashmap::DashMap::new(),
             last_event: AtomicI64::new(0),
+            event_seen: tokio::sync::watch::Sender::new(0),
             grant_limit: Throttle::new(config.grant_limit),
             policies: dashmap::DashMap::new(),
             policy_reload: tokio::sync::Mutex::new(()),

@@ -5,6 +5,7 @@
 //! access tokens are self-contained and verified offline against the key ring, then checked
 //! against the service account still existing, so a deleted client's tokens stop at once.
 
+use crate::service::Ends;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -256,31 +257,57 @@ impl Directory {
     }
 
     /// Token introspection (RFC 7662) on behalf of a caller of `account`: tokens of other
-    /// accounts, unknown, expired or revoked tokens are all simply `{"active": false}`.
+    /// accounts, unknown, expired or revoked tokens are all simply `{"active": false}`. A caller
+    /// of the operator's account, which runs the product back ends and their guards, may
+    /// introspect the tokens of every account.
+    ///
+    /// Every active answer carries `sub` (the identity URN), `jti` (the id the revocation feed
+    /// names the token by: a PAT's id, an access token's `jti`, a Keystone token's audit id) and
+    /// `token_type` (`pat`, `Bearer` or `keystone`).
     pub async fn introspect(&self, account: AccountId, token: &str) -> serde_json::Value {
         let inactive = serde_json::json!({ "active": false });
+        let operator = matches!(self.cached_account(account).await, Ok(Some(a)) if a.operator);
+        let visible = |owner: AccountId| operator || owner == account;
         if crate::keys::looks_like_jwt(token) {
-            let Ok((principal, claims)) = self.resolve_access_token(token).await else {
-                return inactive;
-            };
-            if principal.account.id != account {
-                return inactive;
+            if let Ok((principal, claims)) = self.resolve_access_token(token).await {
+                if !visible(principal.account.id) {
+                    return inactive;
+                }
+                return serde_json::json!({
+                    "active": true,
+                    "token_type": "Bearer",
+                    "scope": claims.scope,
+                    "client_id": claims.client_id,
+                    "sub": claims.sub,
+                    "iss": claims.iss,
+                    "aud": claims.aud,
+                    "exp": claims.exp,
+                    "iat": claims.iat,
+                    "jti": claims.jti,
+                });
             }
-            return serde_json::json!({
-                "active": true,
-                "token_type": "Bearer",
-                "scope": claims.scope,
-                "client_id": claims.client_id,
-                "sub": claims.sub,
-                "iss": claims.iss,
-                "aud": claims.aud,
-                "exp": claims.exp,
-                "iat": claims.iat,
-                "jti": claims.jti,
-            });
+            return match self.validate_keystone_token(token, false).await {
+                Ok(ks) if visible(ks.account.id) => {
+                    let project = ks.project.as_ref().map(|p| p.id.clone());
+                    serde_json::json!({
+                        "active": true,
+                        "token_type": "keystone",
+                        "scope": DEFAULT_SCOPE,
+                        "sub": ks.subject.urn(&self.config.plate, &ks.account.nic).to_string(),
+                        "iss": self.config.issuer,
+                        "exp": ks.claims.exp,
+                        "iat": ks.claims.iat_us / 1_000_000,
+                        "jti": ks.claims.audit_id(),
+                        "audit_ids": ks.claims.audit,
+                        "project_id": project,
+                        "roles": ks.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+                    })
+                }
+                _ => inactive,
+            };
         }
         match self.resolve_pat(token).await {
-            Ok((principal, pat)) if principal.account.id == account => {
+            Ok((principal, pat)) if visible(principal.account.id) => {
                 let mut out = serde_json::json!({
                     "active": true,
                     "token_type": "pat",
@@ -288,6 +315,7 @@ impl Directory {
                     "sub": principal.urn(&self.config.plate).to_string(),
                     "username": principal.user().map(|u| u.login.to_string()),
                     "iss": self.config.issuer,
+                    "jti": self.config.hash_key.hash(token).to_hex(),
                 });
                 if let Some(exp) = pat.expires_at {
                     out["exp"] = exp.timestamp().into();
@@ -312,8 +340,14 @@ impl Directory {
             let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
             self.store.revoke_token(&claims.jti, exp).await?;
             self.revoked.insert(claims.jti.clone());
-            self.announce(RevocationKind::AccessToken, claims.jti.clone())
-                .await;
+            let holder = principal.urn(&self.config.plate);
+            self.announce(
+                RevocationKind::AccessToken,
+                claims.jti.clone(),
+                Some(account),
+                Ends::Urn(&holder),
+            )
+            .await;
             return Ok(());
         }
         if let Ok((principal, pat)) = self.resolve_pat(token).await
@@ -321,7 +355,14 @@ impl Directory {
         {
             let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
             self.cache.forget_pat(&hash);
-            self.announce(RevocationKind::Pat, hash.to_hex()).await;
+            let holder = principal.urn(&self.config.plate);
+            self.announce(
+                RevocationKind::Pat,
+                hash.to_hex(),
+                Some(account),
+                Ends::Urn(&holder),
+            )
+            .await;
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Personal access tokens: the value is made here, returned once, and only its keyed hash stored.
 
+use crate::service::Ends;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::authz::Permit;
@@ -118,8 +119,13 @@ impl Directory {
             )
             .await?;
         self.cache.forget_pat(&record.hash);
-        self.announce(RevocationKind::Pat, record.hash.to_hex())
-            .await;
+        self.announce(
+            RevocationKind::Pat,
+            record.hash.to_hex(),
+            Some(permit.account()),
+            Ends::User(&user.login),
+        )
+        .await;
         Ok(self.with_live_usage(record.pat))
     }
 
@@ -128,7 +134,13 @@ impl Directory {
         let user = self.pat_owner(permit, login).await?;
         let hash = self.store.delete_pat(user.id, name).await?;
         self.cache.forget_pat(&hash);
-        self.announce(RevocationKind::Pat, hash.to_hex()).await;
+        self.announce(
+            RevocationKind::Pat,
+            hash.to_hex(),
+            Some(permit.account()),
+            Ends::User(&user.login),
+        )
+        .await;
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 //! second). Rebuilds are serialised, and each reads the account's policies as they are when it
 //! runs, so the set left in place is never older than the last change.
 
+use crate::service::Ends;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -94,8 +95,13 @@ impl Directory {
     /// After a change: this node decides with it at once, the others once they see the event.
     async fn policies_changed(&self, account: AccountId) -> Result<()> {
         self.reload_policies(account).await?;
-        self.announce(RevocationKind::Policies, account.0.to_string())
-            .await;
+        self.announce(
+            RevocationKind::Policies,
+            account.0.to_string(),
+            Some(account),
+            Ends::Nobody,
+        )
+        .await;
         Ok(())
     }
 

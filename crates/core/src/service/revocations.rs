@@ -7,27 +7,99 @@
 use std::sync::atomic::Ordering;
 
 use crate::Result;
+use crate::authz::Permit;
 use crate::model::{AccountId, UserId};
-use crate::names::{ClientId, GroupName};
+use crate::names::{ClientId, GroupName, Login};
 use crate::secret::TokenHash;
-use crate::store::{NewRevocation, RevocationKind};
+use crate::store::{NewRevocation, RevocationEvent, RevocationKind};
+use crate::urn::Urn;
 
 use super::Directory;
 
 /// Events read per store round trip.
 const BATCH: i64 = 1000;
 
+/// The identity whose credentials an event ends or changes, named for the revocation feed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ends<'a> {
+    /// No single identity (policies, Keystone data).
+    Nobody,
+    User(&'a Login),
+    Client(&'a ClientId),
+    Group(&'a GroupName),
+    /// An identity whose URN is already known.
+    Urn(&'a Urn),
+}
+
 impl Directory {
-    /// Records an event for the other nodes. A failure is logged: this node is already
-    /// invalidated, and the others would otherwise only be late.
-    pub(super) async fn announce(&self, kind: RevocationKind, subject: String) {
+    /// Records an event for the other nodes and the guards. A failure is logged: this node is
+    /// already invalidated, and the others would otherwise only be late.
+    pub(super) async fn announce(
+        &self,
+        kind: RevocationKind,
+        subject: String,
+        account: Option<AccountId>,
+        ends: Ends<'_>,
+    ) {
+        let identity = self.identity_urn(account, ends).await;
         let event = NewRevocation {
             kind,
             subject,
+            account,
+            identity,
             at: self.clock.now(),
         };
-        if let Err(e) = self.store.record_revocation(&event).await {
-            tracing::error!(error = %e, kind = kind.as_str(), "could not record a revocation event");
+        match self.store.record_revocation(&event).await {
+            Ok(id) => {
+                self.event_seen.send_if_modified(|seen| {
+                    let newer = id > *seen;
+                    *seen = (*seen).max(id);
+                    newer
+                });
+            }
+            Err(e) => {
+                tracing::error!(error = %e, kind = kind.as_str(), "could not record a revocation event")
+            }
+        }
+    }
+
+    async fn identity_urn(&self, account: Option<AccountId>, ends: Ends<'_>) -> Option<String> {
+        let plate = &self.config.plate;
+        let nic = || async {
+            let acct = self.cached_account(account?).await.ok().flatten()?;
+            Some(acct.nic.clone())
+        };
+        let urn = match ends {
+            Ends::Nobody => return None,
+            Ends::Urn(urn) => urn.clone(),
+            Ends::User(login) => Urn::user(plate, &nic().await?, login),
+            Ends::Client(client) => Urn::credential(plate, &nic().await?, client),
+            Ends::Group(name) => Urn::group(plate, &nic().await?, name),
+        };
+        Some(urn.to_string())
+    }
+
+    /// The newest event id this node has recorded or applied; it changes when one is. The
+    /// revocation feed's streams wait on it.
+    pub fn watch_events(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.event_seen.subscribe()
+    }
+
+    /// The revocation feed (`GET /v1/revocations`): events after `after`, oldest first, at most
+    /// `limit`, of the permit's account, or of every account for the operator's.
+    pub async fn revocation_feed(
+        &self,
+        permit: &Permit,
+        operator: bool,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RevocationEvent>> {
+        if operator {
+            self.store.revocations_since(after, limit).await
+        } else {
+            self.store
+                .account_revocations_since(permit.account(), after, limit)
+                .await
         }
     }
 
@@ -35,6 +107,7 @@ impl Directory {
     pub async fn init_revocation_events(&self) -> Result<()> {
         let last = self.store.last_revocation_id().await?;
         self.last_event.store(last, Ordering::SeqCst);
+        self.event_seen.send_replace(last);
         Ok(())
     }
 
@@ -66,6 +139,11 @@ impl Directory {
             }
             applied += events.len();
             self.last_event.fetch_max(last, Ordering::SeqCst);
+            self.event_seen.send_if_modified(|seen| {
+                let newer = last > *seen;
+                *seen = (*seen).max(last);
+                newer
+            });
             if events.len() < BATCH as usize {
                 return Ok(applied);
             }

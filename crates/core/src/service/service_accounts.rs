@@ -5,6 +5,7 @@ use crate::authz::Permit;
 use crate::model::{Flow, ServiceAccount};
 use crate::names::{CallbackUrl, ClientId, Description, DisplayName};
 use crate::secret::{self, Secret, TokenKind};
+use crate::service::Ends;
 use crate::store::{NewServiceAccount, RevocationKind, ServiceAccountChanges};
 use crate::{Error, Result};
 
@@ -104,8 +105,13 @@ impl Directory {
             .update_service_account(permit.account(), client, changes)
             .await?;
         self.cache.forget_client(client);
-        self.announce(RevocationKind::Client, client.to_string())
-            .await;
+        self.announce(
+            RevocationKind::Client,
+            client.to_string(),
+            Some(permit.account()),
+            Ends::Client(client),
+        )
+        .await;
         Ok(sa)
     }
 
@@ -115,8 +121,13 @@ impl Directory {
             .delete_service_account(permit.account(), client)
             .await?;
         self.cache.forget_client(client);
-        self.announce(RevocationKind::Client, client.to_string())
-            .await;
+        self.announce(
+            RevocationKind::Client,
+            client.to_string(),
+            Some(permit.account()),
+            Ends::Client(client),
+        )
+        .await;
         self.forget_actor(
             permit.account(),
             crate::keystone::Actor::Client(client.clone()),

@@ -5,6 +5,7 @@ use crate::model::{User, UserStatus, UserType};
 use crate::names::{Description, Email, GroupName, Login};
 use crate::password;
 use crate::secret::Secret;
+use crate::service::Ends;
 use crate::store::{DEFAULT_USER_GROUP, NewUser, RevocationKind, UserChanges};
 use crate::{Error, Result};
 
@@ -102,8 +103,13 @@ impl Directory {
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
         self.cache.forget_user(user.id, &[]);
-        self.announce(RevocationKind::User, user.id.to_string())
-            .await;
+        self.announce(
+            RevocationKind::User,
+            user.id.to_string(),
+            Some(permit.account()),
+            Ends::User(&user.login),
+        )
+        .await;
         Ok(user)
     }
 
@@ -132,8 +138,13 @@ impl Directory {
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
         self.cache.forget_user(user.id, &[]);
-        self.announce(RevocationKind::User, user.id.to_string())
-            .await;
+        self.announce(
+            RevocationKind::User,
+            user.id.to_string(),
+            Some(permit.account()),
+            Ends::User(&user.login),
+        )
+        .await;
         Ok(user)
     }
 
@@ -145,10 +156,13 @@ impl Directory {
         }
         let tokens = self.store.delete_user(permit.account(), login).await?;
         self.cache.forget_user(current.id, &tokens);
-        self.announce(RevocationKind::User, current.id.to_string())
+        let ends = Ends::User(&current.login);
+        let account = Some(permit.account());
+        self.announce(RevocationKind::User, current.id.to_string(), account, ends)
             .await;
         for hash in &tokens {
-            self.announce(RevocationKind::Pat, hash.to_hex()).await;
+            self.announce(RevocationKind::Pat, hash.to_hex(), account, ends)
+                .await;
         }
         self.forget_actor(permit.account(), crate::keystone::Actor::User(current.id))
             .await

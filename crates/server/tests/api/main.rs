@@ -17,5 +17,6 @@ mod openapi;
 mod pats;
 mod persistence;
 mod policies;
+mod revocation_feed;
 mod service_accounts;
 mod users;

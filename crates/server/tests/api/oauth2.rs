@@ -85,6 +85,30 @@ async fn introspection_answers_only_for_the_callers_account(app: TestApp) {
         introspect(&app, pat, &as_b).await,
         json!({ "active": false })
     );
+    // The operator's account runs the product back ends: its callers see every account's.
+    let b_pat = app.create_pat(&b_admin, "admin", "b-token").await;
+    let seen = introspect(&app, &b_pat, &as_client).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["sub"], "urn:v1:eu:identity:user:lk0042-lk/admin");
+    assert_eq!(seen["jti"].as_str().map(str::len), Some(64));
+    let b_token = access_token(&app, &b_client).await;
+    assert_eq!(introspect(&app, &b_token, &as_client).await["active"], true);
+    assert_eq!(
+        introspect(&app, &b_token, &as_b).await["client_id"],
+        b_client.id
+    );
+    // Keystone tokens are introspected too, with their project and roles.
+    let ks = app.ks_admin().await;
+    let seen = introspect(&app, &ks, &as_client).await;
+    assert_eq!(seen["token_type"], "keystone");
+    assert_eq!(seen["sub"], format!("urn:v1:eu:identity:user:{NIC}/admin"));
+    assert!(seen["roles"].as_array().unwrap().contains(&json!("admin")));
+    assert!(seen["project_id"].is_string());
+    assert_eq!(seen["jti"], seen["audit_ids"][0]);
+    assert_eq!(
+        introspect(&app, &ks, &as_b).await,
+        json!({ "active": false })
+    );
     assert_eq!(
         introspect(&app, "garbage", &as_client).await,
         json!({ "active": false })

@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod tokens;
 
+use crate::service::Ends;
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -84,8 +85,13 @@ impl Directory {
                 "bootstrapped Keystone: default roles, project admin, catalog"
             );
             // Another node starting on the same store at the same moment reloads it all.
-            self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
-                .await;
+            self.announce(
+                RevocationKind::Keystone,
+                CATALOG_EVENT.to_owned(),
+                None,
+                Ends::Nobody,
+            )
+            .await;
         }
         self.reload_catalog().await
     }
@@ -224,8 +230,13 @@ impl Directory {
     /// After a change to an account's projects or assignments: reload here, tell other nodes.
     pub(super) async fn keystone_account_changed(&self, account: AccountId) -> Result<()> {
         self.reload_tenancy(account).await?;
-        self.announce(RevocationKind::Keystone, account.0.to_string())
-            .await;
+        self.announce(
+            RevocationKind::Keystone,
+            account.0.to_string(),
+            Some(account),
+            Ends::Nobody,
+        )
+        .await;
         Ok(())
     }
 
@@ -234,8 +245,13 @@ impl Directory {
         self.reload_catalog().await?;
         // Role deletions cascade to assignments in every account.
         self.keystone.tenancies.clear();
-        self.announce(RevocationKind::Keystone, CATALOG_EVENT.to_owned())
-            .await;
+        self.announce(
+            RevocationKind::Keystone,
+            CATALOG_EVENT.to_owned(),
+            None,
+            Ends::Nobody,
+        )
+        .await;
         Ok(())
     }
 

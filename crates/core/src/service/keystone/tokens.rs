@@ -2,6 +2,7 @@
 //! (signature once per token, then revocation, holder and roles from memory); revocation by
 //! audit id, which also ends every token rescoped from the revoked one.
 
+use crate::service::Ends;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -532,7 +533,14 @@ impl Directory {
             + TimeDelta::from_std(self.config.keystone_expired_window).unwrap_or_default();
         self.store.revoke_token(&audit, until).await?;
         self.revoked.insert(audit.clone());
-        self.announce(RevocationKind::AccessToken, audit).await;
+        let holder = token.subject.urn(&self.config.plate, &token.account.nic);
+        self.announce(
+            RevocationKind::AccessToken,
+            audit,
+            Some(token.account.id),
+            Ends::Urn(&holder),
+        )
+        .await;
         Ok(())
     }
 

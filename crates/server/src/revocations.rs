@@ -1,0 +1,225 @@
+//! The revocation feed for guards (DESIGN §2): `GET /v1/revocations?since=` answers the events
+//! recorded after a cursor; `GET /v1/revocations/stream?since=` keeps the connection open and
+//! pushes each event as a server-sent event as soon as this node records or applies it.
+//!
+//! A caller reads its own account's events; a caller of the operator's account, which runs the
+//! product back ends, reads every account's. Both need `account:apiovh:revocation/get`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::Stream;
+use latchkey_core::authz::{self, Permit};
+use latchkey_core::store::{RevocationEvent, RevocationKind};
+use serde::Serialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::iam::query::Query;
+use crate::state::AppState;
+
+/// Events per answer unless `limit` says fewer.
+const MAX_LIMIT: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/revocations", get(list))
+        .route("/v1/revocations/stream", get(stream))
+}
+
+/// One event as guards read it. `token` names one credential (a PAT's id, an access token's
+/// `jti` or a Keystone token's audit id); `identity` the URN whose credentials the event ends or
+/// changes. Internal subjects (store ids) are not published.
+#[derive(Debug, Serialize)]
+pub struct FeedEvent {
+    id: i64,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<String>,
+    at: String,
+}
+
+impl FeedEvent {
+    fn of(event: RevocationEvent) -> Option<Self> {
+        let kind = RevocationKind::parse(&event.kind)?;
+        let token = matches!(kind, RevocationKind::Pat | RevocationKind::AccessToken)
+            .then(|| event.subject.clone());
+        Some(Self {
+            id: event.id,
+            kind: kind.as_str(),
+            token,
+            identity: event.identity,
+            at: time(event.at),
+        })
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeedPage {
+    events: Vec<FeedEvent>,
+    /// Pass it as `since` to read what follows.
+    cursor: i64,
+}
+
+/// What a feed request asks for.
+struct FeedQuery {
+    since: Option<i64>,
+    limit: i64,
+}
+
+fn feed_query(uri: &Uri, headers: &HeaderMap) -> Result<FeedQuery, ApiError> {
+    let q = Query::parse(uri.query());
+    q.only(&["since", "limit"])?;
+    let number = |key: &str, raw: &str| {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::bad_request(format!("{key} must be a non-negative integer")))
+    };
+    // A reconnecting EventSource sends the last id it saw.
+    let resumed = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| number("Last-Event-ID", v))
+        .transpose()?;
+    let since = match q.last("since") {
+        Some(raw) => Some(number("since", raw)?),
+        None => resumed,
+    };
+    let limit = match q.last("limit") {
+        Some(raw) => {
+            let n = number("limit", raw)?;
+            if !(1..=MAX_LIMIT).contains(&n) {
+                return Err(ApiError::bad_request(format!(
+                    "limit must be from 1 to {MAX_LIMIT}"
+                )));
+            }
+            n
+        }
+        None => MAX_LIMIT,
+    };
+    Ok(FeedQuery { since, limit })
+}
+
+/// `GET /v1/revocations?since=&limit=` — `account:apiovh:revocation/get`. Without `since`, no
+/// events and the current cursor: a guard that starts has nothing cached to revoke.
+async fn list(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<FeedPage>> {
+    let permit = app.directory.authorize(&who, &authz::REVOCATION_GET)?;
+    let query = feed_query(&uri, &headers)?;
+    let Some(since) = query.since else {
+        return Ok(Json(FeedPage {
+            events: Vec::new(),
+            cursor: *app.directory.watch_events().borrow(),
+        }));
+    };
+    let operator = who.account.operator;
+    let page = read(&app, &permit, operator, since, query.limit).await?;
+    Ok(Json(page))
+}
+
+async fn read(
+    app: &AppState,
+    permit: &Permit,
+    operator: bool,
+    since: i64,
+    limit: i64,
+) -> latchkey_core::Result<FeedPage> {
+    let events = app
+        .directory
+        .revocation_feed(permit, operator, since, limit)
+        .await?;
+    let cursor = events.last().map_or(since, |e| e.id);
+    Ok(FeedPage {
+        events: events.into_iter().filter_map(FeedEvent::of).collect(),
+        cursor,
+    })
+}
+
+/// `GET /v1/revocations/stream?since=` — the same events as server-sent events (`event:
+/// revocation`, `id:` the cursor, `data:` one event as JSON), pushed as this node records or
+/// applies them; a comment every 15 s keeps the connection open.
+async fn stream(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let permit = app.directory.authorize(&who, &authz::REVOCATION_GET)?;
+    let query = feed_query(&uri, &headers)?;
+    let mut seen = app.directory.watch_events();
+    let since = query.since.unwrap_or_else(|| *seen.borrow_and_update());
+    let operator = who.account.operator;
+    let state = Feed {
+        app,
+        permit,
+        operator,
+        cursor: since,
+        pending: std::collections::VecDeque::new(),
+    };
+    let events = futures_util::stream::unfold((state, seen), |(mut feed, mut seen)| async move {
+        loop {
+            if let Some(event) = feed.pending.pop_front() {
+                let data = serde_json::to_string(&event).unwrap_or_default();
+                let sse = Event::default()
+                    .event("revocation")
+                    .id(event.id.to_string())
+                    .data(data);
+                return Some((Ok(sse), (feed, seen)));
+            }
+            // Mark the current value seen before reading, so an event recorded during the read
+            // wakes the next wait.
+            seen.borrow_and_update();
+            match read(
+                &feed.app,
+                &feed.permit,
+                feed.operator,
+                feed.cursor,
+                MAX_LIMIT,
+            )
+            .await
+            {
+                Ok(page) if !page.events.is_empty() || page.cursor != feed.cursor => {
+                    feed.cursor = page.cursor;
+                    feed.pending.extend(page.events);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    crate::error::log_internal(&e);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+            if seen.changed().await.is_err() {
+                return None;
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+struct Feed {
+    app: AppState,
+    permit: Permit,
+    operator: bool,
+    cursor: i64,
+    pending: std::collections::VecDeque<FeedEvent>,
+}
