@@ -28,6 +28,8 @@ pub mod request_id;
 pub mod revocations;
 pub mod startup;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod views;
 
 pub use config::{Config, Settings};

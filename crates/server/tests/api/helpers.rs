@@ -1,26 +1,11 @@
 //! Test harness: the real server on a random loopback port, with a fresh database (SQLite file
 //! or PostgreSQL database) and data directory per test, an injected clock, and a reqwest client.
 
-use std::sync::Arc;
-
 use chrono::TimeDelta;
-use latchkey_core::clock::ManualClock;
-use latchkey_server::Application;
-use latchkey_server::config::{Config, sqlite_url};
-use latchkey_store::testing::PostgresDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-pub const NIC: &str = "lk0001-lk";
-pub const ADMIN_PASSWORD: &str = "bootstrap password 1";
-
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
 
 /// How a request authenticates.
 #[derive(Debug, Clone)]
@@ -81,16 +66,16 @@ impl Reply {
 }
 
 pub struct TestApp {
-    pub base: String,
+    pub server: TestServer,
     pub client: reqwest::Client,
-    pub clock: Arc<ManualClock>,
     pub admin: Auth,
-    config: Config,
-    pub directory: Option<std::sync::Arc<latchkey_core::service::Directory>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
-    _db: Option<PostgresDatabase>,
-    _dir: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.server
+    }
 }
 
 impl TestApp {
@@ -100,82 +85,20 @@ impl TestApp {
             .with_env_filter("warn")
             .with_test_writer()
             .try_init();
-        let dir = tempfile::tempdir().unwrap();
-        let db = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(PostgresDatabase::create().await),
-        };
-        let database_url = match &db {
-            Some(db) => db.url().to_owned(),
-            None => sqlite_url(&dir.path().join("latchkey.db")),
-        };
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_owned(),
-            database_url,
-            account: latchkey_core::names::Nic::parse(NIC).unwrap(),
-            admin_email: latchkey_core::names::Email::parse("admin@example.com").unwrap(),
-            admin_password: Some(latchkey_core::secret::Secret::new(ADMIN_PASSWORD)),
-            public_url: "http://127.0.0.1".into(),
-            plate: latchkey_core::names::Plate::parse("eu").unwrap(),
-            hash_key_file: dir.path().join("hash.key"),
-            access_token_ttl: std::time::Duration::from_secs(3600),
-            key_rotation: std::time::Duration::from_secs(30 * 24 * 3600),
-            grants_per_minute: 30,
-            keystone_token_ttl: std::time::Duration::from_secs(24 * 3600),
-            keystone_tokens_per_minute: 60,
-            region: "RegionOne".into(),
-        };
-        let mut app = TestApp {
-            base: String::new(),
-            client: reqwest::Client::new(),
-            clock: Arc::new(ManualClock::starting_now()),
-            admin: Auth::password(NIC, "admin", ADMIN_PASSWORD),
-            config,
-            directory: None,
-            shutdown: None,
-            server: None,
-            _db: db,
-            _dir: Some(dir),
-        };
-        app.start().await;
-        app
+        Self::around(TestServer::spawn(backend).await)
     }
 
-    async fn start(&mut self) {
-        let built = Application::build_with_clock(self.config.clone(), self.clock.clone())
-            .await
-            .unwrap();
-        self.base = format!("http://127.0.0.1:{}", built.port());
-        self.directory = Some(built.directory());
-        let (tx, rx) = oneshot::channel::<()>();
-        self.shutdown = Some(tx);
-        self.server = Some(tokio::spawn(async move {
-            built
-                .run_until_stopped(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-        }));
+    fn around(server: TestServer) -> Self {
+        TestApp {
+            server,
+            client: reqwest::Client::new(),
+            admin: Auth::password(NIC, "admin", ADMIN_PASSWORD),
+        }
     }
 
     /// A second server on the same database and hash key, as another node of a cluster.
     pub async fn another_node(&self) -> TestApp {
-        let mut node = TestApp {
-            base: String::new(),
-            client: reqwest::Client::new(),
-            clock: self.clock.clone(),
-            admin: self.admin.clone(),
-            config: self.config.clone(),
-            directory: None,
-            shutdown: None,
-            server: None,
-            _db: None,
-            _dir: None,
-        };
-        node.start().await;
-        node
+        Self::around(self.server.another_node().await)
     }
 
     /// Applies the revocation events other nodes recorded (the server does it every second).
@@ -190,17 +113,7 @@ impl TestApp {
 
     /// Stops the server gracefully and starts a new one on the same data.
     pub async fn restart(&mut self) {
-        self.stop().await;
-        self.start().await;
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap();
-        }
+        self.server.restart().await;
     }
 
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -367,14 +280,6 @@ impl TestApp {
         self.post("/1.0/me/identity/user", auth, body)
             .await
             .expect(200);
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
