@@ -1,0 +1,107 @@
+//! `/v2/iam`: policies, resources, authorisation checks, the action reference.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{q, seg};
+use crate::client::{Client, check};
+use crate::error::{Error, Result};
+use crate::model::{
+    ActionReference, AuthorizationCheck, Policy, PolicyDraft, PolicyFilter, Resource,
+};
+
+const NO_BODY: Option<&Value> = None;
+
+impl Client {
+    /// `GET /v2/iam/policy`, every page.
+    pub async fn list_policies(&self, filter: &PolicyFilter) -> Result<Vec<Policy>> {
+        let mut query = Vec::new();
+        for (key, values) in [
+            ("identity", &filter.identities),
+            ("resourceURN", &filter.resources),
+            ("action", &filter.actions),
+        ] {
+            query.extend(values.iter().map(|v| format!("{key}[]={}", q(v))));
+        }
+        if let Some(ro) = filter.read_only {
+            query.push(format!("readOnly={ro}"));
+        }
+        let path = if query.is_empty() {
+            "/v2/iam/policy".to_owned()
+        } else {
+            format!("/v2/iam/policy?{}", query.join("&"))
+        };
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let headers: Vec<(&str, &str)> = cursor
+                .as_deref()
+                .map(|c| ("X-Pagination-Cursor", c))
+                .into_iter()
+                .collect();
+            let res = self
+                .send_with_headers(Method::GET, &path, None, &headers)
+                .await?;
+            let res = check(res).await?;
+            let next = res
+                .headers()
+                .get("x-pagination-cursor-next")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let page: Vec<Policy> = res
+                .json()
+                .await
+                .map_err(|e| Error::Protocol(e.to_string()))?;
+            all.extend(page);
+            match next {
+                Some(n) => cursor = Some(n),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    pub async fn get_policy(&self, id: &str) -> Result<Policy> {
+        let path = format!("/v2/iam/policy/{}", seg(id));
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn create_policy(&self, draft: &PolicyDraft) -> Result<Policy> {
+        self.call(Method::POST, "/v2/iam/policy", Some(draft)).await
+    }
+
+    /// Replaces a policy's content.
+    pub async fn update_policy(&self, id: &str, draft: &PolicyDraft) -> Result<Policy> {
+        let path = format!("/v2/iam/policy/{}", seg(id));
+        self.call(Method::PUT, &path, Some(draft)).await
+    }
+
+    pub async fn delete_policy(&self, id: &str) -> Result<()> {
+        let path = format!("/v2/iam/policy/{}", seg(id));
+        self.call_empty(Method::DELETE, &path, NO_BODY).await
+    }
+
+    /// Which of `actions` the caller may perform on the resource `urn`.
+    pub async fn check_authorization(
+        &self,
+        urn: &str,
+        actions: &[&str],
+    ) -> Result<AuthorizationCheck> {
+        let path = format!("/v2/iam/resource/{}/authorization/check", seg(urn));
+        let body = json!({ "actions": actions });
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    pub async fn list_resources(&self) -> Result<Vec<Resource>> {
+        self.call(Method::GET, "/v2/iam/resource", NO_BODY).await
+    }
+
+    pub async fn get_resource(&self, urn: &str) -> Result<Resource> {
+        let path = format!("/v2/iam/resource/{}", seg(urn));
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn list_actions(&self) -> Result<Vec<ActionReference>> {
+        self.call(Method::GET, "/v2/iam/reference/action", NO_BODY)
+            .await
+    }
+}

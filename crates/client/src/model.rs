@@ -1,0 +1,325 @@
+//! The API's JSON shapes, as the server sends and accepts them (camelCase). Unknown fields in
+//! answers are ignored, so a newer server does not break an older client.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::secret::Secret;
+
+/// `GET /1.0/me`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub nichandle: String,
+    pub email: String,
+    pub urn: String,
+    pub creation: DateTime<Utc>,
+    pub identity: Identity,
+}
+
+/// The calling identity, as `GET /1.0/me` describes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    pub urn: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub login: Option<String>,
+    pub group: Option<String>,
+    pub client_id: Option<String>,
+    pub authentication: String,
+    pub token: Option<String>,
+}
+
+/// A local user.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub login: String,
+    pub email: String,
+    pub group: String,
+    pub description: String,
+    pub status: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub creation: DateTime<Utc>,
+    pub last_update: DateTime<Utc>,
+    pub password_last_update: DateTime<Utc>,
+    pub urn: String,
+}
+
+/// `POST /1.0/me/identity/user`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewUser {
+    pub login: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub description: String,
+    #[serde(serialize_with = "expose")]
+    pub password: Secret,
+}
+
+/// `PUT /1.0/me/identity/user/{user}`: the fields to change.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose_opt")]
+    pub password: Option<Secret>,
+}
+
+/// A group.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub name: String,
+    pub role: String,
+    pub description: String,
+    pub default_group: bool,
+    pub creation: DateTime<Utc>,
+    pub last_update: DateTime<Utc>,
+    pub urn: String,
+}
+
+/// A personal access token's metadata (never its value).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pat {
+    pub name: String,
+    pub description: String,
+    pub creation: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+/// A PAT just created: its metadata and its value, shown this once.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatedPat {
+    #[serde(flatten)]
+    pub meta: Pat,
+    pub token: Secret,
+}
+
+/// When a PAT expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    /// This many seconds after creation (or the edit).
+    In(i64),
+    At(DateTime<Utc>),
+}
+
+/// A service account (OAuth2 client).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub client_id: String,
+    pub name: String,
+    pub description: String,
+    pub flow: String,
+    pub callback_urls: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub identity: String,
+}
+
+/// A service account just created: its secret is shown this once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedServiceAccount {
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// `PUT /1.0/me/api/oauth2/client/{clientId}`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_urls: Option<Vec<String>>,
+}
+
+/// An IAM policy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub identities: Vec<String>,
+    pub resources: Vec<ResourceRef>,
+    pub permissions: Permissions,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub read_only: bool,
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What `POST /v2/iam/policy` and `PUT /v2/iam/policy/{id}` take.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyDraft {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub identities: Vec<String>,
+    pub resources: Vec<ResourceRef>,
+    pub permissions: Permissions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ResourceRef {
+    pub urn: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ActionRef {
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Permissions {
+    #[serde(default)]
+    pub allow: Vec<ActionRef>,
+    #[serde(default)]
+    pub except: Vec<ActionRef>,
+    #[serde(default)]
+    pub deny: Vec<ActionRef>,
+}
+
+/// Filters of `GET /v2/iam/policy`.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyFilter {
+    pub identities: Vec<String>,
+    pub resources: Vec<String>,
+    pub actions: Vec<String>,
+    pub read_only: Option<bool>,
+}
+
+/// `POST /v2/iam/resource/{urn}/authorization/check`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationCheck {
+    pub authorized_actions: Vec<String>,
+    pub unauthorized_actions: Vec<String>,
+}
+
+/// An IAM resource.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub id: String,
+    pub urn: String,
+    pub name: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub owner: String,
+}
+
+/// An action of `GET /v2/iam/reference/action`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionReference {
+    pub action: String,
+    pub description: String,
+    pub resource_type: String,
+}
+
+/// An account of the installation (operator calls).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub nichandle: String,
+    pub email: String,
+    pub urn: String,
+    pub operator: bool,
+    pub creation: DateTime<Utc>,
+}
+
+/// An account just created, with its ROOT user's password when the server generated it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    pub admin_login: String,
+    pub admin_password: Option<Secret>,
+}
+
+/// An OAuth2 access token (`POST /auth/oauth2/token`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessToken {
+    pub access_token: Secret,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+/// One revocation-feed event.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct RevocationEvent {
+    pub id: i64,
+    /// `pat`, `token`, `user`, `client`, `group`, `policies` or `keystone`.
+    pub kind: String,
+    /// A PAT's id, an access token's `jti` or a Keystone audit id.
+    pub token: Option<String>,
+    /// The identity whose credentials the event ends or changes.
+    pub identity: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A page of the revocation feed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RevocationPage {
+    pub events: Vec<RevocationEvent>,
+    pub cursor: i64,
+}
+
+/// A Keystone token just issued: its value (`X-Subject-Token`) and body.
+#[derive(Debug, Clone)]
+pub struct KeystoneToken {
+    pub value: Secret,
+    /// The `token` object Keystone renders (methods, user, project, roles, catalog, …).
+    pub body: Value,
+}
+
+impl KeystoneToken {
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.body["expires_at"]
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+fn expose<S: serde::Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose())
+}
+
+fn expose_opt<S: serde::Serializer>(secret: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => s.serialize_str(secret.expose()),
+        None => s.serialize_none(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
