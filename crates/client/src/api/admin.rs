@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::model::{Account, CreatedAccount};
 
 impl Client {
-    pub async fn list_accounts(&self) -> Result<Vec<Account>> {
+    /// The nics of the installation's accounts.
+    pub async fn list_accounts(&self) -> Result<Vec<String>> {
         self.call(Method::GET, "/v2/admin/account", None::<&Value>)
             .await
     }
