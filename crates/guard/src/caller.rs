@@ -1,0 +1,98 @@
+//! [`Caller`]: what a guarded handler gets — the identity, and IAM checks on its behalf.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use latchkey_client::Secret;
+use serde_json::json;
+
+use crate::GuardError;
+use crate::credential::Carrier;
+use crate::guard::{Guard, key_of};
+use crate::identity::Identity;
+
+/// An authenticated caller. As an axum extractor it reads what the [`crate::GuardLayer`] put in
+/// the request (a route without the layer answers 401).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub identity: Arc<Identity>,
+    pub(crate) token: Secret,
+    pub(crate) carrier: Carrier,
+    pub(crate) guard: Guard,
+}
+
+impl Caller {
+    /// Whether the server's IAM allows this caller `action` on the resource `urn` (for instance
+    /// `objectStorage:apiovh:object/get` on `urn:v1:eu:resource:objectStorage:{project}`).
+    /// The server decides with the caller's own credential, so a PAT carries exactly its user's
+    /// rights; answers are reused for a few seconds and forgotten when policies change. Asking
+    /// needs `account:apiovh:iam/resource/authorization/check`, which ROOT and ADMIN users hold.
+    pub async fn allowed(&self, action: &str, urn: &str) -> Result<bool, GuardError> {
+        let inner = &self.guard.inner;
+        let cache_key = (
+            key_of(self.token.expose()),
+            urn.to_owned(),
+            action.to_owned(),
+        );
+        let now = inner.clock.now();
+        if inner.caches_trusted()
+            && let Some(hit) = inner.checks.get(&cache_key)
+            && now - hit.1 < inner.check_ttl
+        {
+            return Ok(hit.0);
+        }
+        let encoded: String = urn
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let url = format!(
+            "{}/v2/iam/resource/{encoded}/authorization/check",
+            inner.base
+        );
+        let req = inner.http.post(url).json(&json!({ "actions": [action] }));
+        let req = match self.carrier {
+            Carrier::Authorization => req.bearer_auth(self.token.expose()),
+            Carrier::XAuthToken => req.header("X-Auth-Token", self.token.expose()),
+        };
+        let res = req.send().await.map_err(latchkey_client::Error::from)?;
+        let allowed = match res.status().as_u16() {
+            200 => {
+                let body: serde_json::Value = res
+                    .json()
+                    .await
+                    .map_err(|e| GuardError::Server(e.to_string()))?;
+                body["authorizedActions"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == action))
+            }
+            // Not even allowed to ask, or no longer authenticated: not allowed.
+            401 | 403 => false,
+            status => {
+                return Err(GuardError::Server(format!(
+                    "the authorisation check answered {status}"
+                )));
+            }
+        };
+        inner.checks.insert(cache_key, (allowed, now));
+        Ok(allowed)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = GuardError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, GuardError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(GuardError::Missing(crate::credential::Missing::None))
+    }
+}

@@ -1,0 +1,152 @@
+//! Finding the credential in a request: `Authorization: Bearer`, the `pat_jwt_` Basic form, or
+//! `X-Auth-Token`; and refusing garbage before any work.
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+/// What kind of value was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A signed token (JWS): an OAuth2 access token or a Keystone token.
+    Signed,
+    /// An opaque personal access token (`lkpat_…`).
+    Pat,
+}
+
+/// How the value came, so calls made on the caller's behalf present it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    /// `Authorization: Bearer` or the `pat_jwt_` Basic form.
+    Authorization,
+    /// `X-Auth-Token`.
+    XAuthToken,
+}
+
+/// Why a request carries no usable credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    #[error("no credential: send Authorization: Bearer, the pat_jwt_ Basic form or X-Auth-Token")]
+    None,
+    #[error("the Authorization header is malformed")]
+    Malformed,
+    #[error("the credential is not a Latchkey token")]
+    Unknown,
+}
+
+const PAT_PREFIX: &str = "lkpat_";
+const PAT_RANDOM: usize = 30;
+const PAT_CHECKSUM: usize = 6;
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The presented value, its form and its carrier.
+pub fn presented(headers: &HeaderMap) -> Result<(String, Form, Carrier), Missing> {
+    let (value, carrier) = if let Some(auth) = headers.get(AUTHORIZATION) {
+        let auth = auth.to_str().map_err(|_| Missing::Malformed)?;
+        let (scheme, rest) = auth.split_once(' ').ok_or(Missing::Malformed)?;
+        let rest = rest.trim();
+        let value = if scheme.eq_ignore_ascii_case("bearer") {
+            rest.to_owned()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = STANDARD.decode(rest).map_err(|_| Missing::Malformed)?;
+            let decoded = String::from_utf8(decoded).map_err(|_| Missing::Malformed)?;
+            match decoded.split_once(':') {
+                Some((user, password)) if user.starts_with("pat_jwt_") => password.to_owned(),
+                _ => return Err(Missing::Unknown),
+            }
+        } else {
+            return Err(Missing::Malformed);
+        };
+        (value, Carrier::Authorization)
+    } else if let Some(token) = headers.get("x-auth-token") {
+        let token = token.to_str().map_err(|_| Missing::Malformed)?;
+        (token.trim().to_owned(), Carrier::XAuthToken)
+    } else {
+        return Err(Missing::None);
+    };
+    let form = form_of(&value).ok_or(Missing::Unknown)?;
+    Ok((value, form, carrier))
+}
+
+/// A signed token (three base64url parts, a JSON header) or a well-formed PAT (prefix, length,
+/// alphabet and CRC32 checksum); anything else is not ours.
+pub fn form_of(value: &str) -> Option<Form> {
+    if value.starts_with("eyJ") && value.bytes().filter(|b| *b == b'.').count() == 2 {
+        return Some(Form::Signed);
+    }
+    let rest = value.strip_prefix(PAT_PREFIX)?;
+    if rest.len() != PAT_RANDOM + PAT_CHECKSUM || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let (body, sum) = value.split_at(value.len() - PAT_CHECKSUM);
+    (checksum(body).as_bytes() == sum.as_bytes()).then_some(Form::Pat)
+}
+
+fn checksum(body: &str) -> String {
+    let mut n = u64::from(crc32fast::hash(body.as_bytes()));
+    let mut out = vec![b'0'; PAT_CHECKSUM];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    fn pat() -> String {
+        let body = format!("{PAT_PREFIX}{}", "a1B2c3D4e5".repeat(3));
+        let sum = checksum(&body);
+        format!("{body}{sum}")
+    }
+
+    #[test]
+    fn bearer_basic_and_x_auth_token_are_read() {
+        let p = pat();
+        let (v, f, c) = presented(&headers(&[("authorization", &format!("Bearer {p}"))])).unwrap();
+        assert_eq!((v.as_str(), f, c), (p.as_str(), Form::Pat, Carrier::Authorization));
+        let basic = STANDARD.encode(format!("pat_jwt_ci:{p}"));
+        let (v, _, _) =
+            presented(&headers(&[("authorization", &format!("Basic {basic}"))])).unwrap();
+        assert_eq!(v, p);
+        let jws = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln";
+        let (_, f, c) = presented(&headers(&[("x-auth-token", jws)])).unwrap();
+        assert_eq!((f, c), (Form::Signed, Carrier::XAuthToken));
+    }
+
+    #[test]
+    fn garbage_is_refused_before_any_lookup() {
+        assert_eq!(presented(&HeaderMap::new()), Err(Missing::None));
+        let other_basic = STANDARD.encode("alice:secret");
+        assert_eq!(
+            presented(&headers(&[("authorization", &format!("Basic {other_basic}"))])),
+            Err(Missing::Unknown)
+        );
+        assert_eq!(
+            presented(&headers(&[("authorization", "Digest x")])),
+            Err(Missing::Malformed)
+        );
+        let mut bad = pat();
+        bad.replace_range(10..11, if &bad[10..11] == "x" { "y" } else { "x" });
+        assert_eq!(form_of(&bad), None, "checksum mismatch");
+        assert_eq!(form_of("lkpat_short"), None);
+        assert_eq!(form_of("hello"), None);
+        assert_eq!(form_of(&pat()), Some(Form::Pat));
+    }
+}

@@ -1,0 +1,188 @@
+//! The subscription to the server's revocation feed: the streaming form
+//! (`GET /v1/revocations/stream`, server-sent events) while it is up, the polling form
+//! (`GET /v1/revocations?since=`) to catch up whenever the stream breaks.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use latchkey_client::Presentation;
+use latchkey_client::model::RevocationEvent;
+
+use crate::GuardError;
+use crate::guard::Inner;
+
+/// Pause between a broken stream and the next attempt.
+const RECONNECT: Duration = Duration::from_millis(250);
+
+/// Reads the current cursor (a starting guard has nothing cached to revoke) and starts the task.
+pub(crate) async fn subscribe(inner: &Arc<Inner>) -> Result<(), GuardError> {
+    let start = inner.client.revocations(None).await?;
+    inner.feed_cursor.store(start.cursor, Ordering::SeqCst);
+    *inner.feed_contact.lock() = Some(Instant::now());
+    let weak = Arc::downgrade(inner);
+    let task = tokio::spawn(run(weak));
+    *inner.feed_task.lock() = Some(task);
+    Ok(())
+}
+
+async fn run(weak: Weak<Inner>) {
+    let http = reqwest::Client::new();
+    loop {
+        if let Err(e) = stream_once(&weak, &http).await {
+            tracing::warn!(error = %e, "the revocation stream broke; catching up by polling");
+        }
+        let Some(inner) = weak.upgrade() else {
+            return;
+        };
+        inner.feed_connected.store(false, Ordering::Release);
+        if let Err(e) = poll_once(&inner).await {
+            tracing::warn!(error = %e, "cannot read the revocation feed");
+        }
+        drop(inner);
+        tokio::time::sleep(RECONNECT).await;
+    }
+}
+
+/// Catches up with the polling form.
+async fn poll_once(inner: &Inner) -> Result<(), GuardError> {
+    loop {
+        let since = inner.feed_cursor.load(Ordering::SeqCst);
+        let page = inner.client.revocations(Some(since)).await?;
+        for event in &page.events {
+            inner.apply(event);
+        }
+        inner.feed_cursor.fetch_max(page.cursor, Ordering::SeqCst);
+        *inner.feed_contact.lock() = Some(Instant::now());
+        if page.events.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Follows the stream until it ends.
+async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), GuardError> {
+    let mut res = {
+        let Some(inner) = weak.upgrade() else {
+            return Ok(());
+        };
+        let token = inner.client.token().await?;
+        let since = inner.feed_cursor.load(Ordering::SeqCst);
+        let url = format!("{}/v1/revocations/stream?since={since}", inner.base);
+        let req = http.get(url).header("Accept", "text/event-stream");
+        let req = match token.presentation {
+            Presentation::Bearer => req.bearer_auth(token.value.expose()),
+            Presentation::XAuthToken => req.header("X-Auth-Token", token.value.expose()),
+        };
+        let res = req
+            .send()
+            .await
+            .map_err(latchkey_client::Error::from)?;
+        if !res.status().is_success() {
+            if res.status() == reqwest::StatusCode::UNAUTHORIZED {
+                inner.client.token_manager().invalidate(&token);
+            }
+            return Err(GuardError::Server(format!(
+                "the revocation stream answered {}",
+                res.status()
+            )));
+        }
+        inner.feed_connected.store(true, Ordering::Release);
+        *inner.feed_contact.lock() = Some(Instant::now());
+        // Events recorded between the cursor read and the connection are in the stream: it
+        // starts from `since`.
+        res
+    };
+    let mut buffer = String::new();
+    while let Some(chunk) = res
+        .chunk()
+        .await
+        .map_err(latchkey_client::Error::from)?
+    {
+        let Some(inner) = weak.upgrade() else {
+            return Ok(());
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(event) = event_of(&frame) {
+                inner.apply(&event);
+            }
+        }
+        *inner.feed_contact.lock() = Some(Instant::now());
+    }
+    Ok(())
+}
+
+/// The event of one server-sent-event frame (comments and other events are skipped).
+fn event_of(frame: &str) -> Option<RevocationEvent> {
+    let mut kind = None;
+    let mut data = String::new();
+    for line in frame.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            kind = Some(v.trim().to_owned());
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push_str(v.trim_start());
+        }
+    }
+    if kind.as_deref() != Some("revocation") {
+        return None;
+    }
+    serde_json::from_str(&data).ok()
+}
+
+impl Inner {
+    /// Applies one event to the caches.
+    pub(crate) fn apply(&self, event: &RevocationEvent) {
+        let token = event.token.as_deref();
+        let identity = event.identity.as_deref();
+        match event.kind.as_str() {
+            // A PAT deleted or changed: ask the server next time.
+            "pat" => {
+                if let Some(id) = token {
+                    self.introspected
+                        .retain(|_, hit| hit.identity.token_id != id);
+                }
+            }
+            // An access token or a Keystone token (and its rescoped descendants) revoked.
+            "token" => {
+                if let Some(id) = token {
+                    self.revoked.insert(id.to_owned());
+                    self.introspected
+                        .retain(|_, hit| hit.identity.token_id != id);
+                }
+            }
+            // A user or service account disabled, deleted or changed: its tokens issued
+            // before now are confirmed with the server.
+            "user" | "client" => {
+                if let Some(urn) = identity {
+                    self.changed
+                        .insert(urn.to_owned(), event.at.timestamp_micros());
+                    self.introspected.retain(|_, hit| hit.identity.urn != urn);
+                }
+            }
+            _ => {}
+        }
+        // Rights may have changed: checks are asked again.
+        if !matches!(event.kind.as_str(), "pat" | "token") {
+            self.checks.clear();
+        }
+        self.feed_cursor.fetch_max(event.id, Ordering::SeqCst);
+        tracing::debug!(id = event.id, kind = %event.kind, "applied a revocation event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_give_revocation_events_only() {
+        let frame = "event: revocation\nid: 7\ndata: {\"id\":7,\"kind\":\"pat\",\"token\":\"ab\",\"at\":\"2026-01-01T00:00:00Z\"}\n\n";
+        let event = event_of(frame);
+        assert_eq!(event.as_ref().map(|e| e.id), Some(7));
+        assert_eq!(event.and_then(|e| e.token), Some("ab".to_owned()));
+        assert!(event_of(": keep-alive\n\n").is_none());
+        assert!(event_of("event: other\ndata: {}\n\n").is_none());
+    }
+}

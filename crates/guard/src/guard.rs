@@ -1,0 +1,395 @@
+//! [`Guard`]: decides whether a request's credential is valid, from caches kept true by the
+//! server's revocation feed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use chrono::{DateTime, TimeDelta, Utc};
+use dashmap::{DashMap, DashSet};
+use jsonwebtoken::{Algorithm, Validation};
+use latchkey_client::clock::{SharedClock, SystemClock};
+use latchkey_client::{Client, Credentials, Secret};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::GuardError;
+use crate::caller::Caller;
+use crate::credential::{Form, presented};
+use crate::identity::{Identity, TokenKind};
+use crate::keys::KeySet;
+
+/// The key caches use for a token: its SHA-256, so no cache holds a token value.
+pub(crate) type TokenKey = [u8; 32];
+
+pub(crate) fn key_of(value: &str) -> TokenKey {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+/// A guard in front of a product back end. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// Settings of a [`Guard`].
+#[derive(Debug)]
+pub struct GuardBuilder {
+    url: String,
+    credentials: Credentials,
+    clock: SharedClock,
+    introspection_ttl: Duration,
+    check_ttl: Duration,
+    feed: bool,
+    max_feed_silence: Duration,
+}
+
+impl GuardBuilder {
+    /// The clock expiry is checked against (tests inject one).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long an introspected PAT is trusted without asking again (default 60 s). Revocation
+    /// events drop an entry at once; this bounds what a missed event could cost.
+    pub fn introspection_ttl(mut self, ttl: Duration) -> Self {
+        self.introspection_ttl = ttl;
+        self
+    }
+
+    /// How long an IAM check's answer is reused (default 10 s; policy changes drop them all).
+    pub fn check_ttl(mut self, ttl: Duration) -> Self {
+        self.check_ttl = ttl;
+        self
+    }
+
+    /// Whether to subscribe to the revocation feed (default yes). Without it every PAT and every
+    /// signed token is confirmed with the server on each request.
+    pub fn revocation_feed(mut self, on: bool) -> Self {
+        self.feed = on;
+        self
+    }
+
+    /// When the feed has been unreachable this long, the guard stops trusting its caches and
+    /// asks the server on every request until the feed is back (default 2 s).
+    pub fn max_feed_silence(mut self, silence: Duration) -> Self {
+        self.max_feed_silence = silence;
+        self
+    }
+
+    /// Reads the server's metadata and keys and, unless disabled, subscribes to the feed.
+    pub async fn build(self) -> Result<Guard, GuardError> {
+        let client = Client::builder(self.url.clone(), self.credentials)
+            .clock(self.clock.clone())
+            .build()?;
+        let metadata = client.authorization_server_metadata().await?;
+        let issuer = metadata["issuer"]
+            .as_str()
+            .ok_or_else(|| GuardError::Server("the server's metadata has no issuer".into()))?
+            .to_owned();
+        let inner = Arc::new(Inner {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .map_err(latchkey_client::Error::from)?,
+            base: client.base_url().to_owned(),
+            client,
+            issuer,
+            clock: self.clock,
+            keys: KeySet::default(),
+            signed: DashMap::new(),
+            introspected: DashMap::new(),
+            revoked: DashSet::new(),
+            changed: DashMap::new(),
+            checks: DashMap::new(),
+            introspection_ttl: TimeDelta::from_std(self.introspection_ttl)
+                .unwrap_or(TimeDelta::MAX),
+            check_ttl: TimeDelta::from_std(self.check_ttl).unwrap_or(TimeDelta::MAX),
+            feed_enabled: self.feed,
+            feed_connected: AtomicBool::new(false),
+            feed_contact: parking_lot::Mutex::new(None),
+            max_feed_silence: self.max_feed_silence,
+            feed_cursor: AtomicI64::new(0),
+            feed_task: parking_lot::Mutex::new(None),
+        });
+        inner.keys.refresh(&inner.client, true).await?;
+        if self.feed {
+            crate::feed::subscribe(&inner).await?;
+        }
+        Ok(Guard { inner })
+    }
+}
+
+/// A signed token, verified once.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub identity: Arc<Identity>,
+    pub issued_us: i64,
+    pub expires: DateTime<Utc>,
+    /// The ids a revocation may name: the `jti`, or the Keystone audit chain.
+    pub ids: Vec<String>,
+}
+
+/// An answer of the server's introspection.
+#[derive(Debug)]
+pub(crate) struct Introspected {
+    pub identity: Arc<Identity>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub client: Client,
+    issuer: String,
+    pub clock: SharedClock,
+    keys: KeySet,
+    signed: DashMap<TokenKey, Arc<Verified>>,
+    pub introspected: DashMap<TokenKey, Introspected>,
+    /// Token ids (`jti`s, Keystone audit ids) revoked.
+    pub revoked: DashSet<String>,
+    /// Identities whose credentials changed, with when (µs): their tokens issued before are
+    /// confirmed with the server.
+    pub changed: DashMap<String, i64>,
+    pub checks: DashMap<(TokenKey, String, String), (bool, DateTime<Utc>)>,
+    introspection_ttl: TimeDelta,
+    pub check_ttl: TimeDelta,
+    feed_enabled: bool,
+    pub feed_connected: AtomicBool,
+    pub feed_contact: parking_lot::Mutex<Option<Instant>>,
+    max_feed_silence: Duration,
+    pub feed_cursor: AtomicI64,
+    pub feed_task: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(task) = self.feed_task.lock().take() {
+            task.abort();
+        }
+    }
+}
+
+/// The claims the guard reads from either kind of signed token.
+#[derive(Debug, Deserialize)]
+struct SignedClaims {
+    sub: String,
+    aud: String,
+    exp: i64,
+    /// Access tokens.
+    iat: Option<i64>,
+    jti: Option<String>,
+    /// Keystone tokens.
+    iat_us: Option<i64>,
+    audit: Option<Vec<String>>,
+    scope: Option<serde_json::Value>,
+}
+
+impl Guard {
+    /// A guard for the server at `url`, authenticating its own calls (introspection, the feed)
+    /// with `credentials`: typically a service account of the operator's account allowed
+    /// `account:apiovh:revocation/get`.
+    pub fn builder(url: impl Into<String>, credentials: Credentials) -> GuardBuilder {
+        GuardBuilder {
+            url: url.into(),
+            credentials,
+            clock: Arc::new(SystemClock),
+            introspection_ttl: Duration::from_secs(60),
+            check_ttl: Duration::from_secs(10),
+            feed: true,
+            max_feed_silence: Duration::from_secs(2),
+        }
+    }
+
+    /// The identity behind a request's credential, or why there is none.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, GuardError> {
+        let (value, form, carrier) = presented(headers)?;
+        let identity = self.identity_of(&value, form).await?;
+        Ok(Caller {
+            identity,
+            token: Secret::new(value),
+            carrier,
+            guard: self.clone(),
+        })
+    }
+
+    /// The identity of a token value (a PAT, an access token or a Keystone token).
+    pub async fn verify(&self, value: &str) -> Result<Arc<Identity>, GuardError> {
+        let form = crate::credential::form_of(value)
+            .ok_or(GuardError::Missing(crate::credential::Missing::Unknown))?;
+        self.identity_of(value, form).await
+    }
+
+    async fn identity_of(&self, value: &str, form: Form) -> Result<Arc<Identity>, GuardError> {
+        let inner = &self.inner;
+        let key = key_of(value);
+        let now = inner.clock.now();
+        let trusted = inner.caches_trusted();
+        if form == Form::Pat {
+            if trusted
+                && let Some(hit) = inner.introspected.get(&key)
+                && now - hit.at < inner.introspection_ttl
+                && !inner.revoked.contains(&hit.identity.token_id)
+            {
+                return Ok(hit.identity.clone());
+            }
+            return self.introspect(value, key, trusted).await;
+        }
+        let verified = match inner.signed.get(&key) {
+            Some(hit) => hit.clone(),
+            None => {
+                let verified = Arc::new(self.verify_signature(value).await?);
+                inner.signed.insert(key, verified.clone());
+                verified
+            }
+        };
+        if verified.expires <= now {
+            return Err(GuardError::Refused("the token has expired".into()));
+        }
+        if verified.ids.iter().any(|id| inner.revoked.contains(id)) {
+            return Err(GuardError::Refused("the token was revoked".into()));
+        }
+        let changed_since = inner
+            .changed
+            .get(&verified.identity.urn)
+            .is_some_and(|at| *at >= verified.issued_us);
+        if !trusted || changed_since {
+            // The identity changed after the token was issued (disabled, deleted, edited), or
+            // the feed is silent: the server decides.
+            if trusted
+                && let Some(hit) = inner.introspected.get(&key)
+                && now - hit.at < inner.introspection_ttl
+            {
+                return Ok(hit.identity.clone());
+            }
+            return self.introspect(value, key, trusted).await;
+        }
+        Ok(verified.identity.clone())
+    }
+
+    async fn verify_signature(&self, value: &str) -> Result<Verified, GuardError> {
+        let inner = &self.inner;
+        let refused = |why: &str| GuardError::Refused(format!("the token {why}"));
+        let header = jsonwebtoken::decode_header(value).map_err(|_| refused("is malformed"))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(refused("is not signed with EdDSA"));
+        }
+        let kid = header.kid.ok_or_else(|| refused("has no key id"))?;
+        let key = match inner.keys.get(&kid) {
+            Some(key) => key,
+            None => {
+                inner.keys.refresh(&inner.client, false).await?;
+                inner
+                    .keys
+                    .get(&kid)
+                    .ok_or_else(|| refused("is signed by an unknown key"))?
+            }
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.validate_exp = false; // against the injected clock, on every request
+        validation.set_audience(&["latchkey", "keystone"]);
+        validation.set_issuer(&[&inner.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let claims = jsonwebtoken::decode::<SignedClaims>(value, &key, &validation)
+            .map_err(|_| refused("has an invalid signature or claims"))?
+            .claims;
+        let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
+        let (kind, ids, issued_us, project) = if claims.aud == "keystone" {
+            let ids = claims.audit.unwrap_or_default();
+            let project = claims
+                .scope
+                .as_ref()
+                .and_then(|s| s["t"]["p"].as_str())
+                .map(str::to_owned);
+            (TokenKind::Keystone, ids, claims.iat_us.unwrap_or(0), project)
+        } else {
+            let ids = claims.jti.into_iter().collect();
+            let issued = claims.iat.unwrap_or(0).saturating_mul(1_000_000);
+            (TokenKind::AccessToken, ids, issued, None)
+        };
+        let token_id = ids
+            .first()
+            .cloned()
+            .ok_or_else(|| refused("has no id"))?;
+        let identity = Identity::from_urn(claims.sub, kind, token_id, project, Some(expires))
+            .ok_or_else(|| refused("names no identity"))?;
+        Ok(Verified {
+            identity: Arc::new(identity),
+            issued_us,
+            expires,
+            ids,
+        })
+    }
+
+    /// Asks the server; caches an active answer when the caches are trusted.
+    async fn introspect(
+        &self,
+        value: &str,
+        key: TokenKey,
+        cache: bool,
+    ) -> Result<Arc<Identity>, GuardError> {
+        let inner = &self.inner;
+        let answer = inner.client.introspect(value).await?;
+        if answer["active"] != true {
+            return Err(GuardError::Refused(
+                "the token is unknown, expired or revoked".into(),
+            ));
+        }
+        let text = |k: &str| answer[k].as_str().map(str::to_owned);
+        let kind = match answer["token_type"].as_str() {
+            Some("keystone") => TokenKind::Keystone,
+            Some("pat") => TokenKind::Pat,
+            _ => TokenKind::AccessToken,
+        };
+        let expires = answer["exp"]
+            .as_i64()
+            .and_then(|e| DateTime::from_timestamp(e, 0));
+        let identity = Identity::from_urn(
+            text("sub").unwrap_or_default(),
+            kind,
+            text("jti").unwrap_or_default(),
+            text("project_id"),
+            expires,
+        )
+        .ok_or_else(|| GuardError::Server("introspection named no identity".into()))?;
+        let identity = Arc::new(identity);
+        if cache {
+            inner.introspected.insert(
+                key,
+                Introspected {
+                    identity: identity.clone(),
+                    at: inner.clock.now(),
+                },
+            );
+        }
+        Ok(identity)
+    }
+
+    /// The revocation feed's cursor (the last event applied); 0 before the first.
+    pub fn feed_cursor(&self) -> i64 {
+        self.inner.feed_cursor.load(Ordering::SeqCst)
+    }
+
+    /// The server's base URL.
+    pub fn server(&self) -> &str {
+        &self.inner.base
+    }
+}
+
+impl Inner {
+    /// Whether the feed is live, so that cached answers can be trusted.
+    pub(crate) fn caches_trusted(&self) -> bool {
+        if !self.feed_enabled {
+            return false;
+        }
+        if self.feed_connected.load(Ordering::Acquire) {
+            return true;
+        }
+        self.feed_contact
+            .lock()
+            .is_some_and(|at| at.elapsed() < self.max_feed_silence)
+    }
+}
