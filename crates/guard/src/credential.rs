@@ -76,8 +76,7 @@ pub fn form_of(value: &str) -> Option<Form> {
         return Some(Form::Signed);
     }
     let rest = value.strip_prefix(PAT_PREFIX)?;
-    if rest.len() != PAT_RANDOM + PAT_CHECKSUM || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if rest.len() != PAT_RANDOM + PAT_CHECKSUM || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
     let (body, sum) = value.split_at(value.len() - PAT_CHECKSUM);
@@ -120,7 +119,10 @@ mod tests {
     fn bearer_basic_and_x_auth_token_are_read() {
         let p = pat();
         let (v, f, c) = presented(&headers(&[("authorization", &format!("Bearer {p}"))])).unwrap();
-        assert_eq!((v.as_str(), f, c), (p.as_str(), Form::Pat, Carrier::Authorization));
+        assert_eq!(
+            (v.as_str(), f, c),
+            (p.as_str(), Form::Pat, Carrier::Authorization)
+        );
         let basic = STANDARD.encode(format!("pat_jwt_ci:{p}"));
         let (v, _, _) =
             presented(&headers(&[("authorization", &format!("Basic {basic}"))])).unwrap();
@@ -135,7 +137,10 @@ mod tests {
         assert_eq!(presented(&HeaderMap::new()), Err(Missing::None));
         let other_basic = STANDARD.encode("alice:secret");
         assert_eq!(
-            presented(&headers(&[("authorization", &format!("Basic {other_basic}"))])),
+            presented(&headers(&[(
+                "authorization",
+                &format!("Basic {other_basic}")
+            )])),
             Err(Missing::Unknown)
         );
         assert_eq!(

@@ -74,10 +74,7 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
             Presentation::Bearer => req.bearer_auth(token.value.expose()),
             Presentation::XAuthToken => req.header("X-Auth-Token", token.value.expose()),
         };
-        let res = req
-            .send()
-            .await
-            .map_err(latchkey_client::Error::from)?;
+        let res = req.send().await.map_err(latchkey_client::Error::from)?;
         if !res.status().is_success() {
             if res.status() == reqwest::StatusCode::UNAUTHORIZED {
                 inner.client.token_manager().invalidate(&token);
@@ -94,11 +91,7 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         res
     };
     let mut buffer = String::new();
-    while let Some(chunk) = res
-        .chunk()
-        .await
-        .map_err(latchkey_client::Error::from)?
-    {
+    while let Some(chunk) = res.chunk().await.map_err(latchkey_client::Error::from)? {
         let Some(inner) = weak.upgrade() else {
             return Ok(());
         };
@@ -160,6 +153,13 @@ impl Inner {
                         .insert(urn.to_owned(), event.at.timestamp_micros());
                     self.introspected.retain(|_, hit| hit.identity.urn != urn);
                 }
+            }
+            // Projects, grants or roles changed: Keystone tokens issued before are confirmed.
+            "keystone" => {
+                self.keystone_changed
+                    .fetch_max(event.at.timestamp_micros(), Ordering::AcqRel);
+                self.introspected
+                    .retain(|_, hit| hit.identity.kind != crate::TokenKind::Keystone);
             }
             _ => {}
         }

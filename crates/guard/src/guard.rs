@@ -103,6 +103,7 @@ impl GuardBuilder {
             introspected: DashMap::new(),
             revoked: DashSet::new(),
             changed: DashMap::new(),
+            keystone_changed: AtomicI64::new(i64::MIN),
             checks: DashMap::new(),
             introspection_ttl: TimeDelta::from_std(self.introspection_ttl)
                 .unwrap_or(TimeDelta::MAX),
@@ -154,6 +155,9 @@ pub(crate) struct Inner {
     /// Identities whose credentials changed, with when (µs): their tokens issued before are
     /// confirmed with the server.
     pub changed: DashMap<String, i64>,
+    /// When Keystone data (projects, grants, roles) last changed (µs): Keystone tokens issued
+    /// before are confirmed with the server, which re-resolves their scope.
+    pub keystone_changed: AtomicI64,
     pub checks: DashMap<(TokenKey, String, String), (bool, DateTime<Utc>)>,
     introspection_ttl: TimeDelta,
     pub check_ttl: TimeDelta,
@@ -255,7 +259,9 @@ impl Guard {
         let changed_since = inner
             .changed
             .get(&verified.identity.urn)
-            .is_some_and(|at| *at >= verified.issued_us);
+            .is_some_and(|at| *at >= verified.issued_us)
+            || (verified.identity.kind == TokenKind::Keystone
+                && inner.keystone_changed.load(Ordering::Acquire) >= verified.issued_us);
         if !trusted || changed_since {
             // The identity changed after the token was issued (disabled, deleted, edited), or
             // the feed is silent: the server decides.
@@ -304,16 +310,18 @@ impl Guard {
                 .as_ref()
                 .and_then(|s| s["t"]["p"].as_str())
                 .map(str::to_owned);
-            (TokenKind::Keystone, ids, claims.iat_us.unwrap_or(0), project)
+            (
+                TokenKind::Keystone,
+                ids,
+                claims.iat_us.unwrap_or(0),
+                project,
+            )
         } else {
             let ids = claims.jti.into_iter().collect();
             let issued = claims.iat.unwrap_or(0).saturating_mul(1_000_000);
             (TokenKind::AccessToken, ids, issued, None)
         };
-        let token_id = ids
-            .first()
-            .cloned()
-            .ok_or_else(|| refused("has no id"))?;
+        let token_id = ids.first().cloned().ok_or_else(|| refused("has no id"))?;
         let identity = Identity::from_urn(claims.sub, kind, token_id, project, Some(expires))
             .ok_or_else(|| refused("names no identity"))?;
         Ok(Verified {

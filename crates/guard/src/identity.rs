@@ -88,7 +88,8 @@ mod tests {
             None,
         );
         assert_eq!(
-            user.as_ref().map(|u| (u.account.as_str(), u.login.as_deref())),
+            user.as_ref()
+                .map(|u| (u.account.as_str(), u.login.as_deref())),
             Some(("lk1-lk", Some("alice")))
         );
         let sa = Identity::from_urn(
@@ -98,13 +99,16 @@ mod tests {
             None,
             None,
         );
-        assert_eq!(
-            sa.and_then(|s| s.client_id),
-            Some("EU.abc".to_owned())
-        );
+        assert_eq!(sa.and_then(|s| s.client_id), Some("EU.abc".to_owned()));
         assert!(
-            Identity::from_urn("urn:v1:eu:resource:x:y/z".into(), TokenKind::Pat, String::new(), None, None)
-                .is_none()
+            Identity::from_urn(
+                "urn:v1:eu:resource:x:y/z".into(),
+                TokenKind::Pat,
+                String::new(),
+                None,
+                None
+            )
+            .is_none()
         );
     }
 }

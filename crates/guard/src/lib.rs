@@ -75,7 +75,10 @@ impl IntoResponse for GuardError {
             }
             GuardError::Server(_) | GuardError::Client(_) => {
                 tracing::error!(error = %self, "the guard could not reach the identity server");
-                (StatusCode::SERVICE_UNAVAILABLE, "Server::ServiceUnavailable")
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Server::ServiceUnavailable",
+                )
             }
         };
         let message = if status == StatusCode::UNAUTHORIZED {

@@ -94,6 +94,29 @@ impl Catalog {
     pub fn rendered(&self) -> &Arc<str> {
         &self.rendered
     }
+
+    /// The `catalog` of a token scoped to `project`: endpoint URLs written with Keystone's
+    /// templates (`$(project_id)s`, `%(project_id)s`, and the older `tenant_id` forms, as object
+    /// storage's `/v1/AUTH_$(project_id)s`) name the project. Other tokens get the catalog as
+    /// it is; without templates no copy is made.
+    pub fn rendered_for(&self, project: Option<&str>) -> Arc<str> {
+        const TEMPLATES: [&str; 4] = [
+            "$(project_id)s",
+            "%(project_id)s",
+            "$(tenant_id)s",
+            "%(tenant_id)s",
+        ];
+        match project {
+            Some(id) if TEMPLATES.iter().any(|t| self.rendered.contains(t)) => {
+                let mut text = self.rendered.to_string();
+                for template in TEMPLATES {
+                    text = text.replace(template, id);
+                }
+                text.into()
+            }
+            _ => Arc::clone(&self.rendered),
+        }
+    }
 }
 
 /// The token body's `catalog`: enabled services with their enabled endpoints.
@@ -243,5 +266,45 @@ mod tests {
             ["member", "reader", "service"]
         );
         assert_eq!(names(&["unknown"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn endpoint_templates_name_the_tokens_project() {
+        let service = Service {
+            id: "s1".into(),
+            kind: "object-store".into(),
+            name: "swift".into(),
+            description: Description::parse("").unwrap(),
+            enabled: true,
+        };
+        let endpoint = |id: &str, url: &str| Endpoint {
+            id: id.into(),
+            service_id: "s1".into(),
+            region_id: None,
+            interface: crate::keystone::Interface::Public,
+            url: url.into(),
+            enabled: true,
+        };
+        let catalog = Catalog::new(
+            vec![],
+            vec![],
+            vec![],
+            vec![service],
+            vec![
+                endpoint("e1", "http://store/v1/AUTH_$(project_id)s"),
+                endpoint("e2", "http://old/v1/AUTH_%(tenant_id)s"),
+            ],
+        );
+        let scoped = catalog.rendered_for(Some("abc123"));
+        assert!(scoped.contains("http://store/v1/AUTH_abc123"), "{scoped}");
+        assert!(scoped.contains("http://old/v1/AUTH_abc123"), "{scoped}");
+        assert!(!scoped.contains("(project_id)s"));
+        assert!(catalog.rendered_for(None).contains("AUTH_$(project_id)s"));
+        // Without templates the shared text is handed out, not copied.
+        let plain = Catalog::new(vec![], vec![], vec![], vec![], vec![]);
+        assert!(Arc::ptr_eq(
+            &plain.rendered_for(Some("p")),
+            plain.rendered()
+        ));
     }
 }

@@ -514,7 +514,7 @@ impl Directory {
                 Target::System => "system",
             }));
         }
-        let catalog_text = Arc::clone(catalog.rendered());
+        let catalog_text = catalog.rendered_for(project.as_ref().map(|p| p.id.as_str()));
         Ok(Ok(KsToken {
             claims,
             account,
