@@ -1,45 +1,35 @@
-//! `latchkey keys rotate`: rotate the signing keys of access tokens now (operator only), through
-//! `POST /v2/admin/keys/rotate`. The server also rotates on its own schedule
+//! `latchkey keys rotate`: rotate the signing keys of short-lived tokens now (operator only),
+//! through `POST /v2/admin/keys/rotate`. The server also rotates on its own schedule
 //! (`LATCHKEY_KEY_ROTATION_DAYS`).
 
 use clap::Subcommand;
 
-use crate::account::{ServerArgs, call, print_json};
+use crate::connect::{Connection, Outcome, table};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Promote the staged key, retire the primary one (it verifies until its last token expires)
     /// and stage a new key.
-    Rotate {
-        #[command(flatten)]
-        server: ServerArgs,
-    },
+    Rotate,
 }
 
-pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
+pub async fn run(conn: &Connection, cmd: KeysCommand) -> Outcome {
+    let client = conn.client()?;
     match cmd {
-        KeysCommand::Rotate { server } => {
-            let keys = call(
-                &server,
-                reqwest::Method::POST,
-                "/v2/admin/keys/rotate",
-                None,
-            )
-            .await?;
-            if server.json {
-                print_json(&keys);
-            } else {
-                for key in keys["keys"].as_array().into_iter().flatten() {
-                    #[allow(clippy::print_stdout)]
-                    {
-                        println!(
-                            "{:<8} {}",
-                            key["state"].as_str().unwrap_or_default(),
-                            key["kid"].as_str().unwrap_or_default()
-                        );
-                    }
-                }
-            }
+        KeysCommand::Rotate => {
+            let keys = client.rotate_keys().await?;
+            conn.print(&keys, |keys| {
+                let rows: Vec<Vec<String>> = keys["keys"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|k| {
+                        let text = |f: &str| k[f].as_str().unwrap_or("-").to_owned();
+                        vec![text("state"), text("kid"), text("verifyUntil")]
+                    })
+                    .collect();
+                table(&["STATE", "KID", "VERIFY UNTIL"], &rows);
+            });
         }
     }
     Ok(())

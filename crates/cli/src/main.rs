@@ -1,22 +1,45 @@
-//! `latchkey`: `serve` runs the server; `check-config` validates its settings; `account` talks
-//! to a running server as its operator.
+//! `latchkey`: `serve` runs the server; `check-config` validates its settings; the other
+//! subcommands talk to a running server through the client SDK.
 
 mod account;
+mod connect;
 mod keys;
+mod openstack;
+mod policies;
+mod service_accounts;
+mod tokens;
+mod users;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use connect::Connection;
 use latchkey_server::{Application, Settings};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "latchkey",
     version,
-    about = "Self-hostable identity and token service"
+    about = "Self-hostable identity and token service",
+    long_about = "Self-hostable identity and token service.\n\n\
+        `latchkey serve` runs the server (SQLite in ./latchkey-data unless told otherwise). The \
+        other subcommands are its command line: they find the server in LATCHKEY_URL (or --url) \
+        and authenticate with LATCHKEY_TOKEN (a PAT), or LATCHKEY_CLIENT_ID and \
+        LATCHKEY_CLIENT_SECRET (a service account), or LATCHKEY_USER ({nic}/{login}) and \
+        LATCHKEY_PASSWORD; `openstack` also reads the OS_* variables of an OpenRC file.\n\n\
+        Results go to standard output (tables, or JSON with --json); notes and warnings to \
+        standard error. Exit codes: 0 done, 1 error, 2 usage, 3 not authenticated, \
+        4 forbidden, 5 not found, 6 conflict, 7 server unavailable, 8 input refused.",
+    after_help = "Examples:\n  \
+        latchkey serve\n  \
+        export LATCHKEY_URL=http://127.0.0.1:5080 LATCHKEY_TOKEN=lkpat_…\n  \
+        latchkey user list --long\n  \
+        TOKEN=$(latchkey token create alice ci --expires-in 90d)\n  \
+        latchkey policy check urn:v1:eu:resource:account:lk0001-lk account:apiovh:me/get\n  \
+        source alice-openrc.sh && latchkey openstack token issue"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,11 +53,56 @@ enum Command {
     /// Validate the settings `serve` would use, print them (secrets hidden) and exit.
     CheckConfig(#[command(flatten)] Settings),
     /// Manage the installation's accounts (operator only).
-    #[command(subcommand)]
-    Account(account::AccountCommand),
-    /// Manage the signing keys of access tokens (operator only).
-    #[command(subcommand)]
-    Keys(keys::KeysCommand),
+    Account {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: account::AccountCommand,
+    },
+    /// Manage the account's local users.
+    User {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: users::UserCommand,
+    },
+    /// Manage personal access tokens (PATs).
+    Token {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: tokens::TokenCommand,
+    },
+    /// Manage service accounts (OAuth2 clients).
+    ServiceAccount {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: service_accounts::ServiceAccountCommand,
+    },
+    /// Manage IAM policies and check rights.
+    Policy {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: policies::PolicyCommand,
+    },
+    /// Keystone tokens, the catalog and OpenRC files.
+    Openstack {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: openstack::OpenstackCommand,
+    },
+    /// Manage the signing keys of short-lived tokens (operator only).
+    Keys {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: keys::KeysCommand,
+    },
+    /// Print a shell completion script: `latchkey completions bash > /etc/bash_completion.d/latchkey`.
+    Completions { shell: clap_complete::Shell },
 }
 
 fn main() -> ExitCode {
@@ -47,19 +115,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
+    let result: connect::Outcome = runtime.block_on(async {
+        let server = |r: anyhow::Result<()>| {
+            r.map_err(|e| connect::Failure {
+                code: 1,
+                message: format!("{e:#}"),
+            })
+        };
         match cli.command {
-            Command::Serve(settings) => serve(settings).await,
-            Command::CheckConfig(settings) => check_config(&settings),
-            Command::Account(cmd) => account::run(cmd).await,
-            Command::Keys(cmd) => keys::run(cmd).await,
+            Command::Serve(settings) => server(serve(settings).await),
+            Command::CheckConfig(settings) => server(check_config(&settings)),
+            Command::Account { conn, cmd } => account::run(&conn, cmd).await,
+            Command::User { conn, cmd } => users::run(&conn, cmd).await,
+            Command::Token { conn, cmd } => tokens::run(&conn, cmd).await,
+            Command::ServiceAccount { conn, cmd } => service_accounts::run(&conn, cmd).await,
+            Command::Policy { conn, cmd } => policies::run(&conn, cmd).await,
+            Command::Openstack { conn, cmd } => openstack::run(&conn, cmd).await,
+            Command::Keys { conn, cmd } => keys::run(&conn, cmd).await,
+            Command::Completions { shell } => {
+                let mut stdout = std::io::stdout();
+                clap_complete::generate(shell, &mut Cli::command(), "latchkey", &mut stdout);
+                Ok(())
+            }
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("latchkey: {e:#}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("latchkey: {}", failure.message);
+            ExitCode::from(failure.code)
         }
     }
 }

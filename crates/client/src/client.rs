@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::credentials::{Credentials, KeystoneScope, Settings};
 use crate::error::{Error, Result};
-use crate::manager::{Presentation, Renewal, Token, TokenManager};
+use crate::manager::{Renewal, Token, TokenManager};
 use crate::retry::{Retry, retry_after};
 
 /// A Latchkey API client. Cheap to clone; clones share the token and its renewals.
@@ -115,7 +115,7 @@ impl ClientBuilder {
                 }))),
                 false,
             ),
-            Credentials::Pat(_) => (None, false),
+            Credentials::Pat(_) | Credentials::Password { .. } => (None, false),
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -223,7 +223,7 @@ impl Client {
                 .inner
                 .retry
                 .send(self.inner.clock.as_ref(), || {
-                    let mut req = present(self.inner.http.request(method.clone(), &url), &token);
+                    let mut req = token.present(self.inner.http.request(method.clone(), &url));
                     for (k, v) in headers {
                         req = req.header(*k, *v);
                     }
@@ -320,13 +320,6 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
-    }
-}
-
-fn present(req: RequestBuilder, token: &Token) -> RequestBuilder {
-    match token.presentation {
-        Presentation::Bearer => req.bearer_auth(token.value.expose()),
-        Presentation::XAuthToken => req.header("X-Auth-Token", token.value.expose()),
     }
 }
 

@@ -12,6 +12,9 @@ use crate::secret::Secret;
 pub enum Credentials {
     /// A personal access token (`lkpat_…`), sent as `Authorization: Bearer`.
     Pat(Secret),
+    /// A local user's password, `{nic}/{login}`, sent as HTTP Basic on every call (each call
+    /// costs the server a password hash: prefer a PAT for anything repeated).
+    Password { user: String, password: Secret },
     /// A service account: the OAuth2 client-credentials grant gives a bearer access token.
     ClientCredentials {
         client_id: String,
@@ -77,6 +80,7 @@ impl Settings {
     /// From variables, first match wins:
     /// - `LATCHKEY_TOKEN`: a PAT;
     /// - `LATCHKEY_CLIENT_ID` and `LATCHKEY_CLIENT_SECRET`: a service account;
+    /// - `LATCHKEY_USER` (`{nic}/{login}`) and `LATCHKEY_PASSWORD`: a local user's password;
     /// - `OS_APPLICATION_CREDENTIAL_ID` and `OS_APPLICATION_CREDENTIAL_SECRET`;
     /// - `OS_USERNAME` (or `OS_USER_ID`) and `OS_PASSWORD`, with `OS_USER_DOMAIN_NAME` /
     ///   `OS_USER_DOMAIN_ID` and the scope from `OS_PROJECT_ID`, or `OS_PROJECT_NAME` (or
@@ -133,6 +137,20 @@ fn credentials_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Creden
             ));
         }
         (None, None) => {}
+    }
+    match (var("LATCHKEY_USER"), var("LATCHKEY_PASSWORD")) {
+        (Some(user), Some(password)) => {
+            return Ok(Credentials::Password {
+                user,
+                password: Secret::new(password),
+            });
+        }
+        (Some(_), None) => {
+            return Err(Error::Config(
+                "LATCHKEY_USER is set but LATCHKEY_PASSWORD is not".into(),
+            ));
+        }
+        _ => {}
     }
     let scope = scope_from_vars(var);
     if let (Some(id), Some(secret)) = (
@@ -360,6 +378,22 @@ mod tests {
             Credentials::ApplicationCredential { ref id, ref scope, .. }
                 if id == "id" && *scope == KeystoneScope::ProjectId("p1".into())
         ));
+    }
+
+    #[test]
+    fn a_password_comes_after_tokens_and_service_accounts() {
+        let s = Settings::from_vars(vars(&[
+            ("LATCHKEY_URL", "http://h"),
+            ("LATCHKEY_USER", "lk1-lk/admin"),
+            ("LATCHKEY_PASSWORD", "pw"),
+        ]))
+        .unwrap();
+        assert!(matches!(
+            s.credentials,
+            Credentials::Password { ref user, ref password } if user == "lk1-lk/admin" && password.expose() == "pw"
+        ));
+        let half = Settings::from_vars(vars(&[("LATCHKEY_URL", "u"), ("LATCHKEY_USER", "a/b")]));
+        assert!(matches!(half, Err(Error::Config(m)) if m.contains("LATCHKEY_PASSWORD")));
     }
 
     #[test]

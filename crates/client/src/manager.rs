@@ -21,6 +21,8 @@ pub enum Presentation {
     Bearer,
     /// `X-Auth-Token` (Keystone tokens).
     XAuthToken,
+    /// `Authorization: Basic` (a local user's password; the value is `user:password`).
+    Basic,
 }
 
 /// A token the manager holds.
@@ -32,6 +34,21 @@ pub struct Token {
     pub expires_at: Option<DateTime<Utc>>,
     /// When the manager gets a new one.
     pub renew_at: Option<DateTime<Utc>>,
+}
+
+impl Token {
+    /// Adds the token to a request the way the server expects it.
+    pub fn present(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let value = self.value.expose();
+        match self.presentation {
+            Presentation::Bearer => req.bearer_auth(value),
+            Presentation::XAuthToken => req.header("X-Auth-Token", value),
+            Presentation::Basic => {
+                let (user, password) = value.split_once(':').unwrap_or((value, ""));
+                req.basic_auth(user, Some(password))
+            }
+        }
+    }
 }
 
 /// When to renew: a fixed time before expiry, or a fraction of the token's life.
@@ -109,7 +126,10 @@ impl TokenManager {
 
     /// Whether a refused token can be replaced by authenticating again (not for a PAT).
     pub fn renewable(&self) -> bool {
-        !matches!(self.credentials, Credentials::Pat(_))
+        !matches!(
+            self.credentials,
+            Credentials::Pat(_) | Credentials::Password { .. }
+        )
     }
 
     /// A valid token: the cached one while it is fresh, else a new one. Concurrent callers that
@@ -148,6 +168,12 @@ impl TokenManager {
             Credentials::Pat(pat) => Token {
                 value: pat.clone(),
                 presentation: Presentation::Bearer,
+                expires_at: None,
+                renew_at: None,
+            },
+            Credentials::Password { user, password } => Token {
+                value: Secret::new(format!("{user}:{}", password.expose())),
+                presentation: Presentation::Basic,
                 expires_at: None,
                 renew_at: None,
             },

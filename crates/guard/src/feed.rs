@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use latchkey_client::Presentation;
 use latchkey_client::model::RevocationEvent;
 
 use crate::GuardError;
@@ -70,10 +69,7 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         let since = inner.feed_cursor.load(Ordering::SeqCst);
         let url = format!("{}/v1/revocations/stream?since={since}", inner.base);
         let req = http.get(url).header("Accept", "text/event-stream");
-        let req = match token.presentation {
-            Presentation::Bearer => req.bearer_auth(token.value.expose()),
-            Presentation::XAuthToken => req.header("X-Auth-Token", token.value.expose()),
-        };
+        let req = token.present(req);
         let res = req.send().await.map_err(latchkey_client::Error::from)?;
         if !res.status().is_success() {
             if res.status() == reqwest::StatusCode::UNAUTHORIZED {

@@ -1,0 +1,568 @@
+//! The CLI's client subcommands: the real binary against a real server, checking what they
+//! print, where (results on stdout, notes on stderr) and their exit codes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
+use serde_json::Value;
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+/// Runs `latchkey ARGS` with only the given LATCHKEY_*/OS_* variables, feeding `stdin`.
+async fn latchkey(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("LATCHKEY_") || key.starts_with("OS_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .args(&args)
+            .envs(env)
+            .env("LATCHKEY_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The operator's ROOT user's PAT, made with the CLI itself (password credential).
+async fn admin_token(server: &TestServer) -> String {
+    let user = format!("{NIC}/admin");
+    let run = latchkey(
+        &["token", "create", "admin", "cli-admin"],
+        &[
+            ("LATCHKEY_URL", &server.base),
+            ("LATCHKEY_USER", &user),
+            ("LATCHKEY_PASSWORD", ADMIN_PASSWORD),
+        ],
+        "",
+    )
+    .await
+    .ok();
+    assert!(run.stderr.contains("shown this once"), "{}", run.stderr);
+    let token = run.stdout.trim().to_owned();
+    assert!(token.starts_with("lkpat_"), "{token}");
+    token
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::TestServer::spawn(super::Backend::Sqlite).await).await })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::TestServer::spawn(super::Backend::Postgres).await).await })+
+        }
+    };
+}
+
+on_both_backends!(
+    users_and_tokens,
+    service_accounts,
+    policies_and_checks,
+    openstack_with_an_openrc_file,
+    errors_have_messages_and_exit_codes,
+);
+
+async fn users_and_tokens(server: TestServer) {
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+
+    let created = latchkey(
+        &[
+            "user",
+            "create",
+            "alice",
+            "--email",
+            "alice@example.com",
+            "--description",
+            "dev",
+            "--json",
+        ],
+        &env,
+        "alice password 1\n",
+    )
+    .await
+    .ok();
+    assert_eq!(created.json()["login"], "alice");
+    assert!(!created.stdout.contains("alice password"));
+    let list = latchkey(&["user", "list"], &env, "").await.ok();
+    assert_eq!(list.stdout, "admin\nalice\n");
+    let long = latchkey(&["user", "list", "--long"], &env, "").await.ok();
+    let lines: Vec<&str> = long.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("LOGIN") && lines[0].contains("STATUS"),
+        "{}",
+        long.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("alice") && l.contains("OK"))
+    );
+    latchkey(&["user", "edit", "alice", "--description", "ops"], &env, "")
+        .await
+        .ok();
+    let got = latchkey(&["user", "get", "alice", "--json"], &env, "")
+        .await
+        .ok();
+    assert_eq!(got.json()["description"], "ops");
+    latchkey(&["user", "disable", "alice"], &env, "").await.ok();
+    let got = latchkey(&["user", "get", "alice"], &env, "").await.ok();
+    assert!(
+        got.stdout
+            .lines()
+            .any(|l| l.starts_with("status") && l.ends_with("DISABLED"))
+    );
+    latchkey(&["user", "enable", "alice"], &env, "").await.ok();
+
+    // A PAT for alice, with an expiry; its value on stdout only.
+    let pat = latchkey(
+        &[
+            "token",
+            "create",
+            "alice",
+            "ci",
+            "--expires-in",
+            "90d",
+            "--description",
+            "pipeline",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    let alice_token = pat.stdout.trim().to_owned();
+    assert!(alice_token.starts_with("lkpat_") && !pat.stdout.contains(' '));
+    assert!(pat.stderr.contains("store it now"));
+    let tokens = latchkey(&["token", "list", "alice"], &env, "").await.ok();
+    assert!(
+        tokens.stdout.lines().nth(1).unwrap().starts_with("ci "),
+        "{}",
+        tokens.stdout
+    );
+    assert!(
+        !tokens.stdout.contains(&alice_token),
+        "values are never listed"
+    );
+    let got = latchkey(&["token", "get", "alice", "ci", "--json"], &env, "")
+        .await
+        .ok();
+    assert!(got.json()["expiresAt"].is_string());
+    let edited = latchkey(
+        &["token", "edit", "alice", "ci", "--no-expiry", "--json"],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert!(edited.json()["expiresAt"].is_null());
+    latchkey(
+        &[
+            "token",
+            "create",
+            "alice",
+            "dated",
+            "--expires-at",
+            "2099-01-31",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    let dated = latchkey(&["token", "get", "alice", "dated", "--json"], &env, "")
+        .await
+        .ok();
+    assert_eq!(dated.json()["expiresAt"], "2099-01-31T00:00:00Z");
+
+    // Alice's PAT carries alice's rights: her default group may not list users.
+    let as_alice = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &alice_token),
+    ];
+    let refused = latchkey(&["user", "list"], &as_alice, "").await;
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(refused.stderr.contains("403"), "{}", refused.stderr);
+    latchkey(&["token", "delete", "alice", "ci"], &env, "")
+        .await
+        .ok();
+    let gone = latchkey(&["user", "list"], &as_alice, "").await;
+    assert_eq!(gone.code, 3, "{}", gone.stderr);
+    latchkey(&["user", "delete", "alice"], &env, "").await.ok();
+    assert_eq!(latchkey(&["user", "get", "alice"], &env, "").await.code, 5);
+}
+
+async fn service_accounts(server: TestServer) {
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+    let created = latchkey(
+        &[
+            "service-account",
+            "create",
+            "--name",
+            "deployer",
+            "--description",
+            "CI",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    let secret = created.stdout.trim().to_owned();
+    assert!(secret.starts_with("lksec_"), "{}", created.stdout);
+    let client_id = created
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("client id: "))
+        .unwrap()
+        .to_owned();
+    let list = latchkey(&["service-account", "list"], &env, "").await.ok();
+    assert!(list.stdout.contains(&client_id) && list.stdout.contains("deployer"));
+    assert!(!list.stdout.contains(&secret));
+    let edited = latchkey(
+        &[
+            "service-account",
+            "edit",
+            &client_id,
+            "--name",
+            "releaser",
+            "--json",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(edited.json()["name"], "releaser");
+    // The service account itself, by the client-credentials grant: authenticated, no rights.
+    let as_sa = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_CLIENT_ID", client_id.as_str()),
+        ("LATCHKEY_CLIENT_SECRET", secret.as_str()),
+    ];
+    let refused = latchkey(&["service-account", "list"], &as_sa, "").await;
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    latchkey(&["service-account", "delete", &client_id], &env, "")
+        .await
+        .ok();
+    assert_eq!(
+        latchkey(&["service-account", "get", &client_id], &env, "")
+            .await
+            .code,
+        5
+    );
+    let gone = latchkey(&["service-account", "list"], &as_sa, "").await;
+    assert_eq!(gone.code, 3, "{}", gone.stderr);
+}
+
+async fn policies_and_checks(server: TestServer) {
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+    latchkey(
+        &[
+            "user",
+            "create",
+            "bob",
+            "--email",
+            "bob@example.com",
+            "--group",
+            "UNPRIVILEGED",
+        ],
+        &env,
+        "bob password 1\n",
+    )
+    .await
+    .ok();
+    let bob = format!("urn:v1:eu:identity:user:{NIC}/bob");
+    let account = format!("urn:v1:eu:resource:account:{NIC}");
+    let created = latchkey(
+        &[
+            "policy",
+            "create",
+            "--name",
+            "bob-reads",
+            "--identity",
+            &bob,
+            "--resource",
+            &account,
+            "--allow",
+            "account:apiovh:me/identity/user/get",
+            "--allow",
+            "account:apiovh:iam/resource/authorization/check",
+            "--json",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let list = latchkey(&["policy", "list", "--identity", &bob], &env, "")
+        .await
+        .ok();
+    assert!(list.stdout.contains(&id) && list.stdout.contains("bob-reads"));
+
+    let bob_token = latchkey(&["token", "create", "bob", "t"], &env, "")
+        .await
+        .ok();
+    let as_bob = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", bob_token.stdout.trim()),
+    ];
+    let check = latchkey(
+        &[
+            "policy",
+            "check",
+            &account,
+            "account:apiovh:me/identity/user/get",
+        ],
+        &as_bob,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(
+        check.stdout,
+        "allowed  account:apiovh:me/identity/user/get\n"
+    );
+    let partial = latchkey(
+        &[
+            "policy",
+            "check",
+            &account,
+            "account:apiovh:me/identity/user/get",
+            "account:apiovh:me/identity/user/delete",
+        ],
+        &as_bob,
+        "",
+    )
+    .await;
+    assert_eq!(partial.code, 4);
+    assert!(
+        partial
+            .stdout
+            .contains("denied   account:apiovh:me/identity/user/delete")
+    );
+
+    // Edit with flags keeps the rest; a file replaces the whole.
+    let edited = latchkey(
+        &[
+            "policy",
+            "edit",
+            &id,
+            "--description",
+            "read only",
+            "--json",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(edited.json()["description"], "read only");
+    assert_eq!(edited.json()["identities"][0], bob.as_str());
+    let file = serde_json::json!({
+        "name": "bob-reads", "identities": [bob], "resources": [{ "urn": account }],
+        "permissions": { "allow": [{ "action": "account:apiovh:iam/resource/authorization/check" }] },
+    });
+    latchkey(
+        &["policy", "edit", &id, "--file", "-"],
+        &env,
+        &file.to_string(),
+    )
+    .await
+    .ok();
+    let now_denied = latchkey(
+        &[
+            "policy",
+            "check",
+            &account,
+            "account:apiovh:me/identity/user/get",
+        ],
+        &as_bob,
+        "",
+    )
+    .await;
+    assert_eq!(now_denied.code, 4);
+    let bad = latchkey(&["policy", "create", "--file", "-"], &env, "{\"name\": 3}").await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    latchkey(&["policy", "delete", &id], &env, "").await.ok();
+    assert_eq!(latchkey(&["policy", "get", &id], &env, "").await.code, 5);
+}
+
+async fn openstack_with_an_openrc_file(server: TestServer) {
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+    let rc = latchkey(&["openstack", "openrc", "admin"], &env, "")
+        .await
+        .ok();
+    assert!(rc.stdout.starts_with("#!"), "{}", rc.stdout);
+    let mut vars = latchkey_client::parse_openrc(&rc.stdout);
+    // The file names the server's public URL; this one listens elsewhere.
+    vars.insert("OS_AUTH_URL".into(), format!("{}/v3/", server.base));
+    vars.insert("OS_PASSWORD".into(), ADMIN_PASSWORD.into());
+    let os: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let issued = latchkey(&["openstack", "token", "issue"], &os, "")
+        .await
+        .ok();
+    let id = issued
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("id"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        issued.stdout.contains(&vars["OS_PROJECT_ID"]),
+        "{}",
+        issued.stdout
+    );
+    let catalog = latchkey(&["openstack", "catalog", "list"], &os, "")
+        .await
+        .ok();
+    assert!(
+        catalog.stdout.lines().any(|l| l.contains("identity")),
+        "{}",
+        catalog.stdout
+    );
+    let json = latchkey(
+        &["openstack", "token", "issue", "--unscoped", "--json"],
+        &os,
+        "",
+    )
+    .await
+    .ok();
+    assert!(json.json()["project"].is_null());
+    latchkey(&["openstack", "token", "revoke", &id], &os, "")
+        .await
+        .ok();
+    let check = reqwest::Client::new()
+        .get(format!("{}/v3/auth/tokens", server.base))
+        .header("X-Auth-Token", json.json()["id"].as_str().unwrap())
+        .header("X-Subject-Token", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 404, "the revoked token no longer validates");
+}
+
+async fn errors_have_messages_and_exit_codes(server: TestServer) {
+    let none = latchkey(&["user", "list", "--url", &server.base], &[], "").await;
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("LATCHKEY_TOKEN"), "{}", none.stderr);
+    let closed = latchkey(
+        &["user", "list"],
+        &[
+            ("LATCHKEY_URL", "http://127.0.0.1:9"),
+            ("LATCHKEY_TOKEN", "lkpat_x"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(closed.code, 7, "{}", closed.stderr);
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+    let bad = latchkey(
+        &["token", "create", "admin", "x", "--expires-in", "soon"],
+        &env,
+        "",
+    )
+    .await;
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("duration"), "{}", bad.stderr);
+    let twice = latchkey(&["token", "create", "admin", "cli-admin"], &env, "").await;
+    assert_eq!(twice.code, 6, "{}", twice.stderr);
+    let no_password = latchkey(
+        &["user", "create", "carl", "--email", "c@example.com"],
+        &env,
+        "",
+    )
+    .await;
+    assert_eq!(no_password.code, 2, "{}", no_password.stderr);
+    let invalid = latchkey(
+        &["user", "create", "bad login!", "--email", "c@example.com"],
+        &env,
+        "pw pw pw pw\n",
+    )
+    .await;
+    assert_eq!(invalid.code, 8, "{}", invalid.stderr);
+    assert!(invalid.stderr.contains("login"), "{}", invalid.stderr);
+    let nothing = latchkey(&["token", "edit", "admin", "cli-admin"], &env, "").await;
+    assert_eq!(nothing.code, 2);
+    let completions = latchkey(&["completions", "bash"], &[], "").await.ok();
+    assert!(
+        completions.stdout.contains("latchkey") && completions.stdout.contains("service-account")
+    );
+    let help = latchkey(&["--help"], &[], "").await.ok();
+    assert!(help.stdout.contains("Exit codes"));
+}
