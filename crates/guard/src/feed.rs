@@ -20,8 +20,7 @@ pub(crate) async fn subscribe(inner: &Arc<Inner>) -> Result<(), GuardError> {
     inner.feed_cursor.store(start.cursor, Ordering::SeqCst);
     *inner.feed_contact.lock() = Some(Instant::now());
     let weak = Arc::downgrade(inner);
-    let task = tokio::spawn(run(weak));
-    *inner.feed_task.lock() = Some(task);
+    inner.tasks.lock().push(tokio::spawn(run(weak)));
     Ok(())
 }
 

@@ -20,6 +20,9 @@ use crate::credential::{Form, presented};
 use crate::identity::{Identity, TokenKind};
 use crate::keys::KeySet;
 
+/// How often the JWKS is read again (a staged key is published long before it signs).
+const KEY_REFRESH: Duration = Duration::from_secs(300);
+
 /// The key caches use for a token: its SHA-256, so no cache holds a token value.
 pub(crate) type TokenKey = [u8; 32];
 
@@ -113,9 +116,21 @@ impl GuardBuilder {
             feed_contact: parking_lot::Mutex::new(None),
             max_feed_silence: self.max_feed_silence,
             feed_cursor: AtomicI64::new(0),
-            feed_task: parking_lot::Mutex::new(None),
+            tasks: parking_lot::Mutex::new(Vec::new()),
         });
-        inner.keys.refresh(&inner.client, true).await?;
+        inner.keys.refresh(&inner.client).await?;
+        let weak = Arc::downgrade(&inner);
+        inner.tasks.lock().push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(KEY_REFRESH).await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                if let Err(e) = inner.keys.refresh(&inner.client).await {
+                    tracing::warn!(error = %e, "cannot refresh the server's signing keys");
+                }
+            }
+        }));
         if self.feed {
             crate::feed::subscribe(&inner).await?;
         }
@@ -166,12 +181,13 @@ pub(crate) struct Inner {
     pub feed_contact: parking_lot::Mutex<Option<Instant>>,
     max_feed_silence: Duration,
     pub feed_cursor: AtomicI64,
-    pub feed_task: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The feed and key-refresh tasks, stopped with the guard.
+    pub tasks: parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(task) = self.feed_task.lock().take() {
+        for task in self.tasks.lock().drain(..) {
             task.abort();
         }
     }
@@ -287,7 +303,7 @@ impl Guard {
         let key = match inner.keys.get(&kid) {
             Some(key) => key,
             None => {
-                inner.keys.refresh(&inner.client, false).await?;
+                inner.keys.refresh_for(&inner.client, &kid).await?;
                 inner
                     .keys
                     .get(&kid)

@@ -1,5 +1,6 @@
-//! The server's public keys (JWKS), fetched at start and again when a token names a key the
-//! guard does not know (at most once a second), so a key rotation needs no restart.
+//! The server's public keys (JWKS), fetched at start, every five minutes, and again when a
+//! token names a key the guard does not know (at most once a second), so a key rotation needs
+//! no restart.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,16 +32,48 @@ impl KeySet {
         self.keys.read().get(kid).cloned()
     }
 
-    /// Fetches the JWKS unless it was fetched less than a second ago.
-    pub(crate) async fn refresh(
+    /// Fetches the JWKS again for a token that names `kid`, unless another request's fetch
+    /// already brought it. Fetches are a second apart at least: a request that comes sooner
+    /// waits for the next slot once (not holding the lock), then gives up if the key is still
+    /// unknown — so random `kid`s cost the server one fetch a second and each such request at
+    /// most a second.
+    pub(crate) async fn refresh_for(
         &self,
         client: &latchkey_client::Client,
-        force: bool,
+        kid: &str,
     ) -> Result<(), GuardError> {
-        let mut last = self.last_fetch.lock().await;
-        if !force && last.is_some_and(|at| at.elapsed() < MIN_REFETCH) {
-            return Ok(());
+        let mut waited = false;
+        loop {
+            let last = self.last_fetch.lock().await;
+            if self.get(kid).is_some() {
+                return Ok(());
+            }
+            let since = last.map(|at| at.elapsed());
+            match since {
+                Some(since) if since < MIN_REFETCH => {
+                    if waited {
+                        return Ok(());
+                    }
+                    drop(last);
+                    tokio::time::sleep(MIN_REFETCH - since).await;
+                    waited = true;
+                }
+                _ => return self.fetch(client, last).await,
+            }
         }
+    }
+
+    /// Fetches the JWKS now.
+    pub(crate) async fn refresh(&self, client: &latchkey_client::Client) -> Result<(), GuardError> {
+        let last = self.last_fetch.lock().await;
+        self.fetch(client, last).await
+    }
+
+    async fn fetch(
+        &self,
+        client: &latchkey_client::Client,
+        mut last: tokio::sync::MutexGuard<'_, Option<Instant>>,
+    ) -> Result<(), GuardError> {
         *last = Some(Instant::now());
         let jwks = client.jwks().await?;
         let set: JwkSet = serde_json::from_value(jwks)
