@@ -263,6 +263,21 @@ impl TestApp {
         created["token"].as_str().unwrap().to_owned()
     }
 
+    /// A client SDK on this server with `auth` (a PAT or a password): typed calls for tests
+    /// that check behaviour rather than the wire.
+    pub fn sdk(&self, auth: &Auth) -> latchkey_client::Client {
+        use latchkey_client::{Credentials, Secret};
+        let credentials = match auth {
+            Auth::Bearer(token) => Credentials::Pat(Secret::new(token.clone())),
+            Auth::Basic(user, password) => Credentials::Password {
+                user: user.clone(),
+                password: Secret::new(password.clone()),
+            },
+            Auth::None | Auth::Header(_) => panic!("the SDK needs a PAT or a password"),
+        };
+        latchkey_client::Client::new(self.base.clone(), credentials).unwrap()
+    }
+
     /// A PAT of the bootstrap ROOT user, so tests need not hash a password per call.
     pub async fn admin_pat(&self) -> Auth {
         Auth::Bearer(self.create_pat(&self.admin, "admin", "admin-test").await)

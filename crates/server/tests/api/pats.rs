@@ -2,6 +2,8 @@
 //! around it: one-time value, expiry, disabled and deleted users, rights of the owner.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use latchkey_client::Error;
+use latchkey_client::model::Expiry;
 use serde_json::json;
 
 use crate::helpers::{Auth, NIC, TestApp};
@@ -225,61 +227,67 @@ async fn duplicate_token_name_is_a_conflict_but_other_users_may_reuse_it(app: Te
 }
 
 async fn last_used_is_reported_after_a_call(app: TestApp) {
-    let admin = app.admin_pat().await;
-    let token = Auth::Bearer(app.create_pat(&admin, "admin", "watch").await);
-    let before = app
-        .get("/1.0/me/identity/user/admin/token/watch", &admin)
+    let admin = app.sdk(&app.admin_pat().await);
+    let token = admin
+        .create_pat("admin", "watch", "", Expiry::Never)
         .await
-        .expect(200);
-    assert!(before["lastUsed"].is_null());
+        .unwrap()
+        .token;
+    assert_eq!(
+        admin.get_pat("admin", "watch").await.unwrap().last_used,
+        None
+    );
     app.advance(TimeDelta::minutes(5));
-    app.get("/1.0/me", &token).await.expect(200);
-    let after = app
-        .get("/1.0/me/identity/user/admin/token/watch", &admin)
+    app.sdk(&Auth::Bearer(token.expose().to_owned()))
+        .me()
         .await
-        .expect(200);
-    let used: DateTime<Utc> = after["lastUsed"].as_str().unwrap().parse().unwrap();
-    assert_eq!(used.timestamp(), app.clock_now().timestamp());
+        .unwrap();
+    let used = admin.get_pat("admin", "watch").await.unwrap().last_used;
+    assert_eq!(
+        used.map(|t| t.timestamp()),
+        Some(app.clock_now().timestamp())
+    );
 }
 
 async fn disabled_users_tokens_are_refused_until_enabled(app: TestApp) {
-    let admin = app.admin_pat().await;
-    app.create_user(&admin, "john", "ADMIN").await;
-    let john = Auth::Bearer(app.create_pat(&admin, "john", "johns").await);
-    app.get("/1.0/me", &john).await.expect(200);
-    app.post("/1.0/me/identity/user/john/disable", &admin, json!({}))
+    let admin_pat = app.admin_pat().await;
+    let admin = app.sdk(&admin_pat);
+    app.create_user(&admin_pat, "john", "ADMIN").await;
+    let token = admin
+        .create_pat("john", "johns", "", Expiry::Never)
         .await
-        .expect(200);
-    let user = app
-        .get("/1.0/me/identity/user/john", &admin)
-        .await
-        .expect(200);
-    assert_eq!(user["status"], "DISABLED");
-    let msg = app
-        .get("/1.0/me", &john)
-        .await
-        .expect_error(401, "Client::Unauthorized");
-    assert!(msg.contains("disabled"), "{msg}");
-    app.post("/1.0/me/identity/user/john/enable", &admin, json!({}))
-        .await
-        .expect(200);
-    app.get("/1.0/me", &john).await.expect(200);
+        .unwrap()
+        .token;
+    let john = app.sdk(&Auth::Bearer(token.expose().to_owned()));
+    john.me().await.unwrap();
+    admin.disable_user("john").await.unwrap();
+    assert_eq!(admin.get_user("john").await.unwrap().status, "DISABLED");
+    let refused = john.me().await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Api { status, class, message, .. }
+            if status.as_u16() == 401 && class == "Client::Unauthorized" && message.contains("disabled")),
+        "{refused:?}"
+    );
+    admin.enable_user("john").await.unwrap();
+    john.me().await.unwrap();
 }
 
 async fn deleted_users_tokens_are_refused(app: TestApp) {
-    let admin = app.admin_pat().await;
-    app.create_user(&admin, "john", "ADMIN").await;
-    let token = app.create_pat(&admin, "john", "johns").await;
-    app.get("/1.0/me", &Auth::Bearer(token.clone()))
+    let admin_pat = app.admin_pat().await;
+    let admin = app.sdk(&admin_pat);
+    app.create_user(&admin_pat, "john", "ADMIN").await;
+    let token = admin
+        .create_pat("john", "johns", "", Expiry::Never)
         .await
-        .expect(200);
-    app.delete("/1.0/me/identity/user/john", &admin)
-        .await
-        .expect(200);
-    app.get("/1.0/me", &Auth::Bearer(token.clone()))
-        .await
-        .expect_error(401, "Client::Unauthorized");
-    app.get("/1.0/me", &Auth::pat_basic(&token))
+        .unwrap()
+        .token;
+    let john = app.sdk(&Auth::Bearer(token.expose().to_owned()));
+    john.me().await.unwrap();
+    admin.delete_user("john").await.unwrap();
+    let refused = john.me().await.unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    // The pat_jwt_ Basic form, which the SDK does not send, is refused as well.
+    app.get("/1.0/me", &Auth::pat_basic(token.expose()))
         .await
         .expect_error(401, "Client::Unauthorized");
 }

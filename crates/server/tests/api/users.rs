@@ -1,5 +1,7 @@
 //! Local users: create, read, edit, password change, enable/disable, delete.
 
+use latchkey_client::model::UserChanges;
+use latchkey_client::{Error, Secret};
 use serde_json::json;
 
 use crate::helpers::{Auth, NIC, TestApp};
@@ -84,43 +86,37 @@ async fn user_is_created_read_listed_edited_and_deleted(app: TestApp) {
 }
 
 async fn password_change_replaces_the_old_password(app: TestApp) {
-    let admin = app.admin_pat().await;
-    app.create_user(&admin, "john", "ADMIN").await;
-    let old = Auth::password(NIC, "john", "john password");
-    app.get("/1.0/me", &old).await.expect(200);
-    let before = app
-        .get("/1.0/me/identity/user/john", &admin)
-        .await
-        .expect(200);
+    let admin_pat = app.admin_pat().await;
+    let admin = app.sdk(&admin_pat);
+    app.create_user(&admin_pat, "john", "ADMIN").await;
+    let old = app.sdk(&Auth::password(NIC, "john", "john password"));
+    old.me().await.unwrap();
+    let before = admin.get_user("john").await.unwrap();
     app.advance(chrono::TimeDelta::seconds(30));
-    app.put(
-        "/1.0/me/identity/user/john",
-        &admin,
-        json!({ "password": "brand new password" }),
-    )
-    .await
-    .expect(200);
-    app.get("/1.0/me", &old)
+    let change = |password: &str| UserChanges {
+        password: Some(Secret::new(password)),
+        ..UserChanges::default()
+    };
+    admin
+        .update_user("john", &change("brand new password"))
         .await
-        .expect_error(401, "Client::Unauthorized");
-    app.get(
-        "/1.0/me",
-        &Auth::password(NIC, "john", "brand new password"),
-    )
-    .await
-    .expect(200);
-    let after = app
-        .get("/1.0/me/identity/user/john", &admin)
+        .unwrap();
+    let refused = old.me().await.unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    app.sdk(&Auth::password(NIC, "john", "brand new password"))
+        .me()
         .await
-        .expect(200);
-    assert_ne!(before["passwordLastUpdate"], after["passwordLastUpdate"]);
-    app.put(
-        "/1.0/me/identity/user/john",
-        &admin,
-        json!({ "password": "short" }),
-    )
-    .await
-    .expect_error(400, "Client::BadRequest");
+        .unwrap();
+    let after = admin.get_user("john").await.unwrap();
+    assert!(after.password_last_update > before.password_last_update);
+    let short = admin
+        .update_user("john", &change("short"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&short, Error::Api { class, .. } if class == "Client::BadRequest"),
+        "{short:?}"
+    );
 }
 
 async fn root_user_cannot_be_deleted_disabled_or_moved(app: TestApp) {
