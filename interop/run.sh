@@ -13,5 +13,6 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s interop/requirements.txt "$stamp"; th
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
   cp interop/requirements.txt "$stamp"
 fi
-cargo build --quiet --locked -p latchkey
-LATCHKEY_BIN="$PWD/target/debug/latchkey" "$venv/bin/python" -m pytest -q -p no:cacheprovider interop "$@"
+cargo build --quiet --locked -p latchkey -p latchkey-example-object-storage
+LATCHKEY_BIN="$PWD/target/debug/latchkey" OBJECT_STORAGE_BIN="$PWD/target/debug/object-storage" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider interop "$@"
