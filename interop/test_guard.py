@@ -1,7 +1,6 @@
 """The example product back end (object storage behind the Latchkey guard) with real OpenStack
 clients from PyPI: python-swiftclient (authenticating with python-keystoneclient) finds it in the
-catalog and reads,
-writes and fails exactly as against Swift."""
+catalog, then reads, writes and fails exactly as against Swift."""
 
 import json
 import os
