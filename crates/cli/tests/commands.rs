@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
+use latchkey_server::testing::{ADMIN_PASSWORD, NIC, TestServer};
 use serde_json::Value;
 
 /// What one run of the binary produced.
@@ -94,20 +94,8 @@ async fn admin_token(server: &TestServer) -> String {
     token
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::spawn(super::Backend::Sqlite).await).await })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::spawn(super::Backend::Postgres).await).await })+
-        }
-    };
-}
-
-on_both_backends!(
+latchkey_server::on_both_backends!(
+    latchkey_server::testing::TestServer::spawn;
     users_and_tokens,
     service_accounts,
     policies_and_checks,

@@ -14,7 +14,8 @@ use latchkey_client::{
 };
 use reqwest::StatusCode;
 
-on_both_backends!(
+latchkey_server::on_both_backends!(
+    latchkey_server::testing::TestServer::spawn;
     users_groups_and_pats_round_trip,
     service_accounts_and_policies_round_trip,
     keystone_calls_with_a_password_from_an_openrc_file,

@@ -9,8 +9,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{ADMIN_PASSWORD, Backend, NIC, SharedTime, TestServer, admin_client, robot};
+use common::{ADMIN_PASSWORD, NIC, SharedTime, TestServer, admin_client, robot};
 use latchkey_client::{Client, Credentials, Domain, KeystoneScope, KeystoneUser, Renewal, Secret};
+use latchkey_server::testing::Backend;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -12,7 +12,8 @@ use common::{Frozen, SharedTime, TestServer, admin_client, robot};
 use latchkey_client::{Credentials, Error, Renewal, Retry, Secret};
 use reqwest::StatusCode;
 
-on_both_backends!(
+latchkey_server::on_both_backends!(
+    latchkey_server::testing::TestServer::spawn;
     a_token_is_fetched_on_first_use_and_renewed_before_it_expires,
     one_renewal_serves_a_hundred_concurrent_callers,
     a_429_is_retried_after_retry_after_then_succeeds,

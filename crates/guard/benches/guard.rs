@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey_client::{Client, Credentials, Secret};
 use latchkey_guard::Guard;
-use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
+use latchkey_server::testing::{ADMIN_PASSWORD, Backend, TestServer};
 
 struct Setup {
     _server: TestServer,
@@ -24,17 +24,7 @@ struct Setup {
 async fn setup() -> Setup {
     let server = TestServer::spawn(Backend::Sqlite).await;
     let http = reqwest::Client::new();
-    let created: serde_json::Value = http
-        .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
-        .basic_auth(format!("{NIC}/admin"), Some(ADMIN_PASSWORD))
-        .json(&serde_json::json!({ "name": "bench", "description": "" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = created["token"].as_str().unwrap().to_owned();
+    let pat = server.admin_pat("bench").await;
     let admin = Client::new(
         server.base.clone(),
         Credentials::Pat(Secret::new(pat.clone())),

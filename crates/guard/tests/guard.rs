@@ -9,20 +9,10 @@ use axum::http::{HeaderMap, HeaderValue};
 use latchkey_client::model::Expiry;
 use latchkey_client::{Client, Credentials, Secret};
 use latchkey_guard::{Guard, GuardError, TokenKind};
-use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
+use latchkey_server::testing::{Backend, NIC, TestServer};
 
 async fn admin(server: &TestServer) -> (Client, String) {
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
-        .basic_auth(format!("{NIC}/admin"), Some(ADMIN_PASSWORD))
-        .json(&serde_json::json!({ "name": "guard-test", "description": "" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = created["token"].as_str().unwrap().to_owned();
+    let pat = server.admin_pat("guard-test").await;
     let client = Client::new(
         server.base.clone(),
         Credentials::Pat(Secret::new(pat.clone())),

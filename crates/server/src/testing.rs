@@ -124,6 +124,24 @@ impl TestServer {
         node
     }
 
+    /// Creates a PAT named `name` for the operator's ROOT user (with its password, over HTTP)
+    /// and returns its value.
+    pub async fn admin_pat(&self, name: &str) -> String {
+        let res = reqwest::Client::new()
+            .post(format!("{}/1.0/me/identity/user/admin/token", self.base))
+            .basic_auth(format!("{NIC}/admin"), Some(ADMIN_PASSWORD))
+            .json(&serde_json::json!({ "name": name, "description": "test" }))
+            .send()
+            .await
+            .expect("the test server answers");
+        assert_eq!(res.status(), 200, "creating the admin PAT {name}");
+        let body: serde_json::Value = res.json().await.expect("a JSON answer");
+        body["token"]
+            .as_str()
+            .expect("the answer carries the token")
+            .to_owned()
+    }
+
     /// Stops the server gracefully and starts a new one on the same data.
     pub async fn restart(&mut self) {
         self.stop().await;
@@ -146,4 +164,25 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
     }
+}
+
+/// Declares each listed `async fn(T)` as a test on SQLite and on PostgreSQL, where `make` is an
+/// `async fn(Backend) -> T` named by a path valid anywhere in the crate:
+/// `latchkey_server::on_both_backends!(crate::common::spawn; a_test, another_test);`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($make:path; $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($make($crate::testing::Backend::Sqlite).await).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($make($crate::testing::Backend::Postgres).await).await
+            })+
+        }
+    };
 }

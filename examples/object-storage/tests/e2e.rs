@@ -46,20 +46,8 @@ struct World {
     http: reqwest::Client,
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::World::new(super::Backend::Sqlite).await).await })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::World::new(super::Backend::Postgres).await).await })+
-        }
-    };
-}
-
-on_both_backends!(
+latchkey_server::on_both_backends!(
+    crate::World::new;
     the_seed_object_call_works_with_a_keystone_token_from_the_catalog,
     a_service_account_sdk_client_works_for_hours_across_renewals,
     revocations_reach_the_guard_within_a_second,
@@ -71,19 +59,9 @@ impl World {
         let server = TestServer::spawn(backend).await;
         let time = Arc::new(SharedTime(server.clock.clone()));
         let http = reqwest::Client::new();
-        let pat: serde_json::Value = http
-            .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
-            .basic_auth(format!("{NIC}/admin"), Some(ADMIN_PASSWORD))
-            .json(&json!({ "name": "e2e", "description": "" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
         let admin = Client::new(
             server.base.clone(),
-            Credentials::Pat(Secret::new(pat["token"].as_str().unwrap())),
+            Credentials::Pat(Secret::new(server.admin_pat("e2e").await)),
         )
         .unwrap();
         let keystone = Client::builder(

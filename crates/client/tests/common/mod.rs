@@ -9,7 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_client::clock::{Clock, Sleep};
 use latchkey_client::{Client, Credentials, Secret};
 use latchkey_core::clock::{Clock as _, ManualClock};
-pub use latchkey_server::testing::{ADMIN_PASSWORD, Backend, NIC, TestServer};
+#[allow(unused_imports)] // each test binary uses a part
+pub use latchkey_server::testing::{ADMIN_PASSWORD, NIC, TestServer};
 
 /// The server's injected clock, seen by the SDK too: waiting advances it at once, so a test
 /// lives through hours in milliseconds.
@@ -60,17 +61,7 @@ impl Clock for Frozen {
 
 /// A client of the bootstrap ROOT user with a PAT.
 pub async fn admin_client(server: &TestServer) -> Client {
-    let http = reqwest::Client::new();
-    let res = http
-        .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
-        .basic_auth(format!("{NIC}/admin"), Some(ADMIN_PASSWORD))
-        .json(&serde_json::json!({ "name": "sdk-admin", "description": "" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
-    let pat = body["token"].as_str().unwrap().to_owned();
+    let pat = server.admin_pat("sdk-admin").await;
     Client::new(server.base.clone(), Credentials::Pat(Secret::new(pat))).unwrap()
 }
 
@@ -126,23 +117,4 @@ pub async fn robot(
     .build()
     .unwrap();
     (client, id, secret)
-}
-
-/// Declares each listed `async fn(TestServer)` as a test on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::common::TestServer::spawn($crate::common::Backend::Sqlite).await).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::common::TestServer::spawn($crate::common::Backend::Postgres).await).await
-            })+
-        }
-    };
 }

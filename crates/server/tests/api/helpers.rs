@@ -302,17 +302,6 @@ impl TestApp {
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await
-            })+
-        }
+        latchkey_server::on_both_backends!($crate::helpers::TestApp::spawn; $($name),+);
     };
 }
