@@ -48,6 +48,18 @@ fn check_callbacks(flow: Flow, urls: &[CallbackUrl]) -> Result<()> {
 }
 
 impl Directory {
+    /// After a change to a service account: forget it here, tell the other nodes and guards.
+    async fn client_changed(&self, permit: &Permit, client: &ClientId) {
+        self.cache.forget_client(client);
+        self.announce(
+            RevocationKind::Client,
+            client.to_string(),
+            Some(permit.account()),
+            Ends::Client(client),
+        )
+        .await;
+    }
+
     pub async fn create_service_account(
         &self,
         permit: &Permit,
@@ -104,14 +116,7 @@ impl Directory {
             .store
             .update_service_account(permit.account(), client, changes)
             .await?;
-        self.cache.forget_client(client);
-        self.announce(
-            RevocationKind::Client,
-            client.to_string(),
-            Some(permit.account()),
-            Ends::Client(client),
-        )
-        .await;
+        self.client_changed(permit, client).await;
         Ok(sa)
     }
 
@@ -120,14 +125,7 @@ impl Directory {
         self.store
             .delete_service_account(permit.account(), client)
             .await?;
-        self.cache.forget_client(client);
-        self.announce(
-            RevocationKind::Client,
-            client.to_string(),
-            Some(permit.account()),
-            Ends::Client(client),
-        )
-        .await;
+        self.client_changed(permit, client).await;
         self.forget_actor(
             permit.account(),
             crate::keystone::Actor::Client(client.clone()),

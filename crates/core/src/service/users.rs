@@ -34,6 +34,18 @@ pub struct UserUpdate {
 }
 
 impl Directory {
+    /// After a change to a user: forget it here, tell the other nodes and guards.
+    async fn user_changed(&self, permit: &Permit, user: &User) {
+        self.cache.forget_user(user.id, &[]);
+        self.announce(
+            RevocationKind::User,
+            user.id.to_string(),
+            Some(permit.account()),
+            Ends::User(&user.login),
+        )
+        .await;
+    }
+
     pub async fn create_user(&self, permit: &Permit, request: UserRequest) -> Result<User> {
         let kind = request.kind.unwrap_or(UserType::User);
         if kind == UserType::Root {
@@ -102,14 +114,7 @@ impl Directory {
             .store
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
-        self.cache.forget_user(user.id, &[]);
-        self.announce(
-            RevocationKind::User,
-            user.id.to_string(),
-            Some(permit.account()),
-            Ends::User(&user.login),
-        )
-        .await;
+        self.user_changed(permit, &user).await;
         Ok(user)
     }
 
@@ -137,14 +142,7 @@ impl Directory {
             .store
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
-        self.cache.forget_user(user.id, &[]);
-        self.announce(
-            RevocationKind::User,
-            user.id.to_string(),
-            Some(permit.account()),
-            Ends::User(&user.login),
-        )
-        .await;
+        self.user_changed(permit, &user).await;
         Ok(user)
     }
 
