@@ -165,6 +165,7 @@ async fn stream(
     let permit = app.directory.authorize(&who, &authz::REVOCATION_GET)?;
     let query = feed_query(&uri, &headers)?;
     let mut seen = app.directory.watch_events();
+    let closing = app.directory.watch_closing();
     let since = query.since.unwrap_or_else(|| *seen.borrow_and_update());
     let operator = who.account.operator;
     let state = Feed {
@@ -174,45 +175,55 @@ async fn stream(
         cursor: since,
         pending: std::collections::VecDeque::new(),
     };
-    let events = futures_util::stream::unfold((state, seen), |(mut feed, mut seen)| async move {
-        loop {
-            if let Some(event) = feed.pending.pop_front() {
-                let data = serde_json::to_string(&event).unwrap_or_default();
-                let sse = Event::default()
-                    .event("revocation")
-                    .id(event.id.to_string())
-                    .data(data);
-                return Some((Ok(sse), (feed, seen)));
-            }
-            // Mark the current value seen before reading, so an event recorded during the read
-            // wakes the next wait.
-            seen.borrow_and_update();
-            match read(
-                &feed.app,
-                &feed.permit,
-                feed.operator,
-                feed.cursor,
-                MAX_LIMIT,
-            )
-            .await
-            {
-                Ok(page) if !page.events.is_empty() || page.cursor != feed.cursor => {
-                    feed.cursor = page.cursor;
-                    feed.pending.extend(page.events);
-                    continue;
+    let start = (state, seen, closing);
+    let events =
+        futures_util::stream::unfold(start, |(mut feed, mut seen, mut closing)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    crate::error::log_internal(&e);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+                if let Some(event) = feed.pending.pop_front() {
+                    let data = serde_json::to_string(&event).unwrap_or_default();
+                    let sse = Event::default()
+                        .event("revocation")
+                        .id(event.id.to_string())
+                        .data(data);
+                    return Some((Ok(sse), (feed, seen, closing)));
+                }
+                // Mark the current value seen before reading, so an event recorded during the read
+                // wakes the next wait.
+                seen.borrow_and_update();
+                match read(
+                    &feed.app,
+                    &feed.permit,
+                    feed.operator,
+                    feed.cursor,
+                    MAX_LIMIT,
+                )
+                .await
+                {
+                    Ok(page) if !page.events.is_empty() || page.cursor != feed.cursor => {
+                        feed.cursor = page.cursor;
+                        feed.pending.extend(page.events);
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        crate::error::log_internal(&e);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                }
+                tokio::select! {
+                    changed = seen.changed() => {
+                        if changed.is_err() {
+                            return None;
+                        }
+                    }
+                    _ = closing.wait_for(|c| *c) => return None,
                 }
             }
-            if seen.changed().await.is_err() {
-                return None;
-            }
-        }
-    });
+        });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -216,6 +216,13 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        // Streams never end by themselves: close them when shutdown begins, or the graceful
+        // shutdown would wait for every connected guard.
+        let directory = Arc::clone(&self.directory);
+        let shutdown = async move {
+            shutdown.await;
+            directory.close_streams();
+        };
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -85,6 +85,17 @@ impl Directory {
         self.event_seen.subscribe()
     }
 
+    /// Becomes `true` when the server stops: open feed streams end, so a graceful shutdown does
+    /// not wait for guards to hang up.
+    pub fn watch_closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Ends the open feed streams (called when the server starts shutting down).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
     /// The revocation feed (`GET /v1/revocations`): events after `after`, oldest first, at most
     /// `limit`, of the permit's account, or of every account for the operator's.
     pub async fn revocation_feed(

@@ -13,6 +13,7 @@ on_both_backends!(
     the_operator_reads_every_account_and_tenants_only_their_own,
     bad_feed_requests_are_refused,
     the_stream_pushes_a_revocation_as_it_happens,
+    an_open_stream_does_not_hold_up_shutdown,
 );
 
 async fn feed(app: &TestApp, auth: &Auth, since: i64) -> Value {
@@ -216,4 +217,29 @@ async fn the_stream_pushes_a_revocation_as_it_happens(app: TestApp) {
     assert_eq!(event["kind"], "pat");
     let id = frame.lines().find_map(|l| l.strip_prefix("id: ")).unwrap();
     assert_eq!(event["id"].to_string(), id);
+}
+
+async fn an_open_stream_does_not_hold_up_shutdown(mut app: TestApp) {
+    let admin = app.admin_pat().await;
+    let Auth::Bearer(bearer) = &admin else {
+        unreachable!()
+    };
+    let mut res = app
+        .client
+        .get(format!("{}/v1/revocations/stream", app.base))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.server.stop()).await;
+    assert!(stopped.is_ok(), "the server waited for the stream to end");
+    // The stream ended cleanly rather than being cut.
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = res.chunk().await.unwrap() {
+            let _ = chunk;
+        }
+    })
+    .await;
+    assert!(rest.is_ok(), "the stream did not end");
 }
