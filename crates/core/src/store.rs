@@ -339,7 +339,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn record_revocation(&self, event: &NewRevocation) -> Result<i64>;
     /// Events with an id above `after`, oldest first, at most `limit`.
     async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>>;
-    /// Events after `after` that belong to `account`, oldest first, at most `limit`.
+    /// Events after `after` that belong to `account` or to no account (the shared catalog),
+    /// oldest first, at most `limit`.
     async fn account_revocations_since(
         &self,
         account: AccountId,

@@ -13,6 +13,9 @@ use crate::guard::Inner;
 
 /// Pause between a broken stream and the next attempt.
 const RECONNECT: Duration = Duration::from_millis(250);
+/// The server sends a keep-alive comment every 5 s: a stream silent this long is dead (a peer
+/// gone without closing the connection), and is dropped.
+const STREAM_SILENCE: Duration = Duration::from_secs(12);
 
 /// Reads the current cursor (a starting guard has nothing cached to revoke) and starts the task.
 pub(crate) async fn subscribe(inner: &Arc<Inner>) -> Result<(), GuardError> {
@@ -86,7 +89,18 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         res
     };
     let mut buffer = String::new();
-    while let Some(chunk) = res.chunk().await.map_err(latchkey_client::Error::from)? {
+    loop {
+        let chunk = match tokio::time::timeout(STREAM_SILENCE, res.chunk()).await {
+            Ok(read) => read.map_err(latchkey_client::Error::from)?,
+            Err(_) => {
+                return Err(GuardError::Server(
+                    "the revocation stream went silent".into(),
+                ));
+            }
+        };
+        let Some(chunk) = chunk else {
+            return Ok(());
+        };
         let Some(inner) = weak.upgrade() else {
             return Ok(());
         };
@@ -99,7 +113,6 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         }
         *inner.feed_contact.lock() = Some(Instant::now());
     }
-    Ok(())
 }
 
 /// The event of one server-sent-event frame (comments and other events are skipped).
@@ -135,7 +148,8 @@ impl Inner {
             // An access token or a Keystone token (and its rescoped descendants) revoked.
             "token" => {
                 if let Some(id) = token {
-                    self.revoked.insert(id.to_owned());
+                    self.revoked
+                        .insert(id.to_owned(), event.at.timestamp_micros());
                     self.introspected
                         .retain(|_, hit| hit.identity.token_id != id);
                 }

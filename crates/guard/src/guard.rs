@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, TimeDelta, Utc};
-use dashmap::{DashMap, DashSet};
+use dashmap::DashMap;
 use jsonwebtoken::{Algorithm, Validation};
 use latchkey_client::clock::{SharedClock, SystemClock};
 use latchkey_client::{Client, Credentials, Secret};
@@ -20,8 +20,13 @@ use crate::credential::{Form, presented};
 use crate::identity::{Identity, TokenKind};
 use crate::keys::KeySet;
 
-/// How often the JWKS is read again (a staged key is published long before it signs).
-const KEY_REFRESH: Duration = Duration::from_secs(300);
+/// How often the caches are pruned; the JWKS is read again every fifth time (a staged key is
+/// published long before it signs).
+const MAINTENANCE: Duration = Duration::from_secs(60);
+const KEY_REFRESH_EVERY: u32 = 5;
+/// Revocations and identity changes older than this concern only expired tokens (the longest
+/// lived, Keystone's, last 24 h, and 48 h more with `allow_expired`).
+const FORGET_AFTER: TimeDelta = TimeDelta::days(3);
 
 /// The key caches use for a token: its SHA-256, so no cache holds a token value.
 pub(crate) type TokenKey = [u8; 32];
@@ -104,7 +109,7 @@ impl GuardBuilder {
             keys: KeySet::default(),
             signed: DashMap::new(),
             introspected: DashMap::new(),
-            revoked: DashSet::new(),
+            revoked: DashMap::new(),
             changed: DashMap::new(),
             keystone_changed: AtomicI64::new(i64::MIN),
             checks: DashMap::new(),
@@ -121,12 +126,15 @@ impl GuardBuilder {
         inner.keys.refresh(&inner.client).await?;
         let weak = Arc::downgrade(&inner);
         inner.tasks.lock().push(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(KEY_REFRESH).await;
+            for round in 1u32.. {
+                tokio::time::sleep(MAINTENANCE).await;
                 let Some(inner) = weak.upgrade() else {
                     return;
                 };
-                if let Err(e) = inner.keys.refresh(&inner.client).await {
+                inner.prune();
+                if round % KEY_REFRESH_EVERY == 0
+                    && let Err(e) = inner.keys.refresh(&inner.client).await
+                {
                     tracing::warn!(error = %e, "cannot refresh the server's signing keys");
                 }
             }
@@ -165,8 +173,8 @@ pub(crate) struct Inner {
     keys: KeySet,
     signed: DashMap<TokenKey, Arc<Verified>>,
     pub introspected: DashMap<TokenKey, Introspected>,
-    /// Token ids (`jti`s, Keystone audit ids) revoked.
-    pub revoked: DashSet<String>,
+    /// Token ids (`jti`s, Keystone audit ids) revoked, with when (µs).
+    pub revoked: DashMap<String, i64>,
     /// Identities whose credentials changed, with when (µs): their tokens issued before are
     /// confirmed with the server.
     pub changed: DashMap<String, i64>,
@@ -252,7 +260,7 @@ impl Guard {
             if trusted
                 && let Some(hit) = inner.introspected.get(&key)
                 && now - hit.at < inner.introspection_ttl
-                && !inner.revoked.contains(&hit.identity.token_id)
+                && !inner.revoked.contains_key(&hit.identity.token_id)
             {
                 return Ok(hit.identity.clone());
             }
@@ -269,7 +277,7 @@ impl Guard {
         if verified.expires <= now {
             return Err(GuardError::Refused("the token has expired".into()));
         }
-        if verified.ids.iter().any(|id| inner.revoked.contains(id)) {
+        if verified.ids.iter().any(|id| inner.revoked.contains_key(id)) {
             return Err(GuardError::Refused("the token was revoked".into()));
         }
         let changed_since = inner
@@ -404,6 +412,19 @@ impl Guard {
 }
 
 impl Inner {
+    /// Drops what can no longer matter: expired verified tokens, stale introspections and
+    /// checks, revocations and changes older than any live token.
+    fn prune(&self) {
+        let now = self.clock.now();
+        self.signed.retain(|_, v| v.expires > now);
+        self.introspected
+            .retain(|_, hit| now - hit.at < self.introspection_ttl);
+        self.checks.retain(|_, (_, at)| now - *at < self.check_ttl);
+        let horizon = (now - FORGET_AFTER).timestamp_micros();
+        self.revoked.retain(|_, at| *at > horizon);
+        self.changed.retain(|_, at| *at > horizon);
+    }
+
     /// Whether the feed is live, so that cached answers can be trusted.
     pub(crate) fn caches_trusted(&self) -> bool {
         if !self.feed_enabled {

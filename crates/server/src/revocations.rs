@@ -2,8 +2,9 @@
 //! recorded after a cursor; `GET /v1/revocations/stream?since=` keeps the connection open and
 //! pushes each event as a server-sent event as soon as this node records or applies it.
 //!
-//! A caller reads its own account's events; a caller of the operator's account, which runs the
-//! product back ends, reads every account's. Both need `account:apiovh:revocation/get`.
+//! A caller reads its own account's events (and those of the shared catalog, which name no
+//! account); a caller of the operator's account, which runs the product back ends, reads every
+//! account's. Both need `account:apiovh:revocation/get`.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -24,6 +25,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::iam::query::Query;
 use crate::state::AppState;
+
+/// A comment line this often keeps idle streams open and lets guards notice a dead one.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// Events per answer unless `limit` says fewer.
 const MAX_LIMIT: i64 = 1000;
@@ -155,7 +159,7 @@ async fn read(
 
 /// `GET /v1/revocations/stream?since=` — the same events as server-sent events (`event:
 /// revocation`, `id:` the cursor, `data:` one event as JSON), pushed as this node records or
-/// applies them; a comment every 15 s keeps the connection open.
+/// applies them; a comment every 5 s keeps the connection open.
 async fn stream(
     State(app): State<AppState>,
     Caller(who): Caller,
@@ -224,7 +228,7 @@ async fn stream(
                 }
             }
         });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 struct Feed {

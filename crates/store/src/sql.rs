@@ -1055,7 +1055,7 @@ macro_rules! impl_store {
             ) -> Result<Vec<RevocationEvent>> {
                 let rows = sqlx::query_as::<_, crate::rows::RevocationRow>(
                     "SELECT id, kind, subject, account_id, identity, at FROM revocation_events \
-                     WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                     WHERE (account_id = $1 OR account_id IS NULL) AND id > $2 ORDER BY id LIMIT $3",
                 )
                 .bind(account.0)
                 .bind(after)
