@@ -73,6 +73,7 @@ actions! {
     KS_GRANT_DELETE = "account:keystone:grant/delete", "Revoke a Keystone role grant";
     KS_TOKEN_VALIDATE = "account:keystone:token/validate", "Validate or revoke Keystone tokens of other identities of the account";
     REVOCATION_GET = "account:apiovh:revocation/get", "Read the revocation feed (the operator's account reads every account's events)";
+    INTROSPECT_ANY = "account:apiovh:oauth2/introspect/any", "Introspect the tokens of every account (effective in the operator's account only; for the guards of product back ends)";
 }
 
 /// Create, edit and delete Keystone roles and their implications (global).
@@ -128,6 +129,8 @@ pub enum Via {
     AccessToken { jti: String },
     /// A Keystone token, by audit id.
     KeystoneToken { audit_id: String },
+    /// A service account's client secret (OAuth2 client authentication).
+    ClientSecret,
 }
 
 /// The identity a credential resolved to.

@@ -187,12 +187,12 @@ impl Form {
 }
 
 /// Who calls introspection or revocation: a client (Basic or body credentials) or any bearer
-/// credential of an account. Answers the caller's account.
-async fn caller_account(
+/// credential of an account.
+async fn caller_of(
     app: &AppState,
     headers: &HeaderMap,
     form: &mut Form,
-) -> Result<latchkey_core::model::AccountId, OAuthError> {
+) -> Result<latchkey_core::authz::Principal, OAuthError> {
     let bearer = match headers.get(AUTHORIZATION).map(parse_authorization) {
         Some(Ok(Authorization::Bearer(token))) => Some(token),
         _ => None,
@@ -201,7 +201,7 @@ async fn caller_account(
         let presented = latchkey_core::service::auth::Presented::Bearer(&token);
         let client = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
         return match app.directory.authenticate(presented, client).await {
-            Ok(who) => Ok(who.account.id),
+            Ok(who) => Ok(who),
             Err(_) => Err(OAuthError::InvalidClient(
                 "the caller's bearer token is not valid".into(),
             )),
@@ -209,33 +209,30 @@ async fn caller_account(
     }
     let (id, secret) =
         client_credentials(headers, form.take("client_id"), form.take("client_secret"))?;
-    Ok(app
-        .directory
-        .authenticate_client(&id, &secret)
-        .await?
-        .account_id)
+    app.directory.client_principal(&id, &secret).await
 }
 
-/// The caller's account and the `token` parameter of an introspection or revocation request.
+/// The caller and the `token` parameter of an introspection or revocation request.
 async fn token_request_of(
     app: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(latchkey_core::model::AccountId, String), OAuthError> {
+) -> Result<(latchkey_core::authz::Principal, String), OAuthError> {
     let mut form = Form::parse(body, &["token", "token_type_hint"])?;
-    let account = caller_account(app, headers, &mut form).await?;
+    let caller = caller_of(app, headers, &mut form).await?;
     let token = form
         .take("token")
         .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-    Ok((account, token))
+    Ok((caller, token))
 }
 
 /// `POST /auth/oauth2/introspect` (RFC 7662): `token` → `{"active": …}`. The caller sees only
-/// tokens of its own account; any other token is inactive.
+/// tokens of its own account (any other token is inactive), unless it is a caller of the
+/// operator's account allowed `account:apiovh:oauth2/introspect/any`.
 async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
-        let (account, token) = token_request_of(&app, &headers, &body).await?;
-        Ok::<_, OAuthError>(app.directory.introspect(account, &token).await)
+        let (caller, token) = token_request_of(&app, &headers, &body).await?;
+        Ok::<_, OAuthError>(app.directory.introspect(&caller, &token).await)
     }
     .await;
     match result {
@@ -252,8 +249,8 @@ async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes
 /// `POST /auth/oauth2/revoke` (RFC 7009): 200 whether or not the token was known.
 async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
-        let (account, token) = token_request_of(&app, &headers, &body).await?;
-        app.directory.revoke(account, &token).await?;
+        let (caller, token) = token_request_of(&app, &headers, &body).await?;
+        app.directory.revoke(caller.account.id, &token).await?;
         Ok::<_, OAuthError>(())
     }
     .await;

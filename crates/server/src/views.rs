@@ -50,6 +50,7 @@ impl MeView {
             Via::Password => ("password", None),
             Via::AccessToken { .. } => ("oauth2", None),
             Via::KeystoneToken { .. } => ("keystone", None),
+            Via::ClientSecret => ("client_secret", None),
         };
         let (kind, login, group, client_id) = match &who.subject {
             Subject::User(user) => (

@@ -5,18 +5,18 @@
 //! access tokens are self-contained and verified offline against the key ring, then checked
 //! against the service account still existing, so a deleted client's tokens stop at once.
 
-use crate::service::Ends;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use subtle::ConstantTimeEq;
 
-use crate::authz::{Permit, Principal, Subject, Via};
+use crate::authz::{self, Permit, Principal, Subject, Via};
 use crate::keys::{AUDIENCE, AccessClaims, KeyRing, KeyState, StoredKey};
 use crate::model::{AccountId, Flow, ServiceAccount};
 use crate::names::ClientId;
 use crate::secret::{self, Secret, TokenHash, TokenKind};
+use crate::service::Ends;
 use crate::store::RevocationKind;
 use crate::{Error, Result};
 
@@ -157,6 +157,21 @@ impl Directory {
         }
     }
 
+    /// The caller a client secret authenticates, for introspection and revocation.
+    pub async fn client_principal(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Principal, OAuthError> {
+        let sa = self.authenticate_client(client_id, client_secret).await?;
+        let account = self.credential_account(sa.account_id).await?;
+        Ok(Principal {
+            account,
+            subject: Subject::ServiceAccount(sa),
+            via: Via::ClientSecret,
+        })
+    }
+
     /// The client-credentials grant (RFC 6749 §4.4).
     pub async fn client_credentials_grant(
         &self,
@@ -256,18 +271,19 @@ impl Directory {
         Ok((principal, claims))
     }
 
-    /// Token introspection (RFC 7662) on behalf of a caller of `account`: tokens of other
-    /// accounts, unknown, expired or revoked tokens are all simply `{"active": false}`. A caller
-    /// of the operator's account, which runs the product back ends and their guards, may
-    /// introspect the tokens of every account.
+    /// Token introspection (RFC 7662) on behalf of `caller`: tokens of other accounts, unknown,
+    /// expired or revoked tokens are all simply `{"active": false}`. A caller of the operator's
+    /// account allowed `account:apiovh:oauth2/introspect/any` (the guard of a product back end)
+    /// may introspect the tokens of every account.
     ///
     /// Every active answer carries `sub` (the identity URN), `jti` (the id the revocation feed
     /// names the token by: a PAT's id, an access token's `jti`, a Keystone token's audit id) and
     /// `token_type` (`pat`, `Bearer` or `keystone`).
-    pub async fn introspect(&self, account: AccountId, token: &str) -> serde_json::Value {
+    pub async fn introspect(&self, caller: &Principal, token: &str) -> serde_json::Value {
         let inactive = serde_json::json!({ "active": false });
-        let operator = matches!(self.cached_account(account).await, Ok(Some(a)) if a.operator);
-        let visible = |owner: AccountId| operator || owner == account;
+        let account = caller.account.id;
+        let any = caller.account.operator && self.authorize(caller, &authz::INTROSPECT_ANY).is_ok();
+        let visible = |owner: AccountId| any || owner == account;
         if crate::keys::looks_like_jwt(token) {
             if let Ok((principal, claims)) = self.resolve_access_token(token).await {
                 if !visible(principal.account.id) {

@@ -1,12 +1,12 @@
 //! Personal access tokens: the value is made here, returned once, and only its keyed hash stored.
 
-use crate::service::Ends;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::authz::Permit;
 use crate::model::{Pat, User};
 use crate::names::{Description, Login, TokenName};
 use crate::secret::{self, Secret, TokenKind};
+use crate::service::Ends;
 use crate::store::{NewPat, PatChanges, RevocationKind};
 use crate::{Error, Result};
 

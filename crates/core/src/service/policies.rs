@@ -7,13 +7,13 @@
 //! second). Rebuilds are serialised, and each reads the account's policies as they are when it
 //! runs, so the set left in place is never older than the last change.
 
-use crate::service::Ends;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::authz::{self, Permit, Principal};
 use crate::model::AccountId;
 use crate::policy::{ActionPattern, Policy, PolicyDraft, PolicyId, PolicySet};
+use crate::service::Ends;
 use crate::store::{NewPolicy, RevocationKind};
 use crate::urn::Urn;
 use crate::{Error, Result};

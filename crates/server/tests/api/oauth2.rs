@@ -85,8 +85,26 @@ async fn introspection_answers_only_for_the_callers_account(app: TestApp) {
         introspect(&app, pat, &as_b).await,
         json!({ "active": false })
     );
-    // The operator's account runs the product back ends: its callers see every account's.
+    // The operator's account runs the product back ends: a caller of it allowed
+    // `oauth2/introspect/any` (a guard's credential) sees every account's tokens.
     let b_pat = app.create_pat(&b_admin, "admin", "b-token").await;
+    assert_eq!(
+        introspect(&app, &b_pat, &as_client).await,
+        json!({ "active": false }),
+        "not without the action"
+    );
+    let sa_urn = format!("urn:v1:eu:identity:credential:{NIC}/oauth2-{}", client.id);
+    app.post(
+        "/v2/iam/policy",
+        &admin,
+        json!({
+            "name": "guard", "identities": [sa_urn],
+            "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
+            "permissions": { "allow": [{ "action": "account:apiovh:oauth2/introspect/any" }] },
+        }),
+    )
+    .await
+    .expect(200);
     let seen = introspect(&app, &b_pat, &as_client).await;
     assert_eq!(seen["active"], true);
     assert_eq!(seen["sub"], "urn:v1:eu:identity:user:lk0042-lk/admin");
@@ -96,6 +114,26 @@ async fn introspection_answers_only_for_the_callers_account(app: TestApp) {
     assert_eq!(
         introspect(&app, &b_token, &as_b).await["client_id"],
         b_client.id
+    );
+    // The same action is worth nothing outside the operator's account.
+    let b_sa_urn = format!(
+        "urn:v1:eu:identity:credential:lk0042-lk/oauth2-{}",
+        b_client.id
+    );
+    app.post(
+        "/v2/iam/policy",
+        &b_admin,
+        json!({
+            "name": "guard", "identities": [b_sa_urn],
+            "resources": [{ "urn": "urn:v1:eu:resource:account:lk0042-lk" }],
+            "permissions": { "allow": [{ "action": "account:apiovh:oauth2/introspect/any" }] },
+        }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        introspect(&app, &token, &as_b).await,
+        json!({ "active": false })
     );
     // Keystone tokens are introspected too, with their project and roles.
     let ks = app.ks_admin().await;

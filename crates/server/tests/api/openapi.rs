@@ -67,10 +67,11 @@ fn documented_actions_are_exactly_the_enforced_ones() {
         .unwrap()
         .values()
         .flat_map(|item| item.as_object().unwrap().values())
-        .filter_map(|op| {
-            op.get("x-iam-action")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        // `x-iam-action-other-accounts`: what a route needs to reach beyond the caller's account.
+        .flat_map(|op| {
+            ["x-iam-action", "x-iam-action-other-accounts"]
+                .into_iter()
+                .filter_map(|key| op.get(key).and_then(Value::as_str).map(str::to_owned))
         })
         .collect();
     let enforced: BTreeSet<String> = all_actions().map(|a| a.name.to_owned()).collect();

@@ -14,7 +14,6 @@
 pub mod admin;
 pub mod tokens;
 
-use crate::service::Ends;
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -30,6 +29,7 @@ use crate::keystone::{
 use crate::model::{AccountId, UserId};
 use crate::names::{Description, DisplayName};
 use crate::secret::TokenHash;
+use crate::service::Ends;
 use crate::store::{KeystoneBootstrap, RevocationKind};
 use crate::throttle::Throttle;
 

@@ -2,7 +2,6 @@
 //! (signature once per token, then revocation, holder and roles from memory); revocation by
 //! audit id, which also ends every token rescoped from the revoked one.
 
-use crate::service::Ends;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -14,6 +13,7 @@ use crate::keystone::{self, Actor, KsRole, Project, Target};
 use crate::model::{Account, UserId};
 use crate::names::{ClientId, Login, Nic};
 use crate::secret::Secret;
+use crate::service::Ends;
 use crate::store::RevocationKind;
 use crate::{Error, Result};
 
