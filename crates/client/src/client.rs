@@ -185,7 +185,7 @@ impl Client {
 
     /// Sends a call to any URL (`url` absolute, or a path on the server) with the API token and
     /// returns the answer whatever its status, after retrying 429s and re-authenticating once
-    /// on a 401.
+    /// on a 401. A body is sent as JSON; [`Client::send_with_headers`] names another type.
     pub async fn send(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Response> {
         self.send_with(&self.inner.manager, method, url, body, &[])
             .await
@@ -216,6 +216,9 @@ impl Client {
         } else {
             format!("{}{url}", self.inner.base)
         };
+        let typed = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         let mut reauthenticated = false;
         loop {
             let token = manager.token().await?;
@@ -228,6 +231,8 @@ impl Client {
                         req = req.header(*k, *v);
                     }
                     match body {
+                        // JSON unless the caller said otherwise.
+                        Some(bytes) if typed => req.body(bytes.to_vec()),
                         Some(bytes) => req
                             .header(reqwest::header::CONTENT_TYPE, "application/json")
                             .body(bytes.to_vec()),

@@ -375,15 +375,23 @@ async fn a_service_account_sdk_client_works_for_hours_across_renewals(w: World) 
     assert!((6..=8).contains(&fetched), "{fetched} tokens in six hours");
 
     // It may write too; IAM without the action refuses.
+    let readme = format!("{}/v1/AUTH_{}/docs/readme.txt", w.storage, w.project);
     let put = client
-        .send(
+        .send_with_headers(
             reqwest::Method::PUT,
-            &format!("{}/v1/AUTH_{}/docs/readme.txt", w.storage, w.project),
+            &readme,
             Some(b"hello"),
+            &[("Content-Type", "text/plain")],
         )
         .await
         .unwrap();
     assert_eq!(put.status(), 201);
+    let got = client
+        .send(reqwest::Method::GET, &readme, None)
+        .await
+        .unwrap();
+    assert_eq!(got.headers()["content-type"], "text/plain");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"hello");
     // A service account IAM gives nothing is refused by the back end, not by the guard.
     let nobody = w.admin.create_service_account("nobody", "").await.unwrap();
     let nobody = Client::new(
