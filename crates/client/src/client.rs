@@ -315,12 +315,19 @@ impl Client {
     /// A call with no credential (discovery, JWKS).
     pub(crate) async fn anonymous<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let url = format!("{}{path}", self.inner.base);
-        let res = self
-            .inner
-            .retry
-            .send(self.inner.clock.as_ref(), || self.inner.http.get(&url))
-            .await?;
+        let res = self.retrying(|| self.inner.http.get(&url)).await?;
         read_json(res).await
+    }
+
+    /// Sends what `build` makes (its own credential, if any), retrying 429s.
+    pub(crate) async fn retrying(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Response> {
+        self.inner
+            .retry
+            .send(self.inner.clock.as_ref(), build)
+            .await
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

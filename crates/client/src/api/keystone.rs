@@ -23,12 +23,8 @@ impl Client {
             auth["scope"] = scope;
         }
         let url = format!("{}/v3/auth/tokens", self.base_url());
-        let res = self
-            .http()
-            .post(url)
-            .json(&json!({ "auth": auth }))
-            .send()
-            .await?;
+        let body = json!({ "auth": auth });
+        let res = self.retrying(|| self.http().post(&url).json(&body)).await?;
         token_of(res).await
     }
 

@@ -44,11 +44,12 @@ impl Client {
     ) -> Result<AccessToken> {
         let url = format!("{}/auth/oauth2/token", self.base_url());
         let res = self
-            .http()
-            .post(url)
-            .basic_auth(client_id, Some(client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
+            .retrying(|| {
+                self.http()
+                    .post(&url)
+                    .basic_auth(client_id, Some(client_secret))
+                    .form(&[("grant_type", "client_credentials")])
+            })
             .await?;
         read_json(res).await
     }
