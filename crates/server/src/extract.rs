@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use latchkey_core::Error;
@@ -37,58 +37,67 @@ where
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            // A Keystone token is a credential too (DESIGN: `X-Auth-Token`).
-            if let Some(token) = parts
-                .headers
-                .get(crate::keystone::X_AUTH_TOKEN)
-                .and_then(|v| v.to_str().ok())
-            {
-                let token = directory.keystone_caller(token).await?;
-                return Ok(Caller(token.principal()));
-            }
-            return Err(Error::unauthenticated(
-                "authentication required: send Authorization: Bearer <token> or X-Auth-Token",
-            )
-            .into());
-        };
-        let result = match parse_authorization(header) {
-            Ok(Authorization::Bearer(token)) => {
-                directory
-                    .authenticate(Presented::Bearer(&token), client)
-                    .await
-            }
-            Ok(Authorization::Basic { user, password }) => {
-                directory
-                    .authenticate(
-                        Presented::Basic {
-                            user: &user,
-                            password: &password,
-                        },
-                        client,
-                    )
-                    .await
-            }
-            Ok(Authorization::Unsupported) => Err(Error::unauthenticated(
-                "unsupported Authorization scheme; use Bearer or Basic",
-            )),
-            Err(BadAuthorization::NotAscii) => Err(Error::unauthenticated(
-                "the Authorization header is not valid ASCII",
-            )),
-            Err(BadAuthorization::MalformedBasic) => {
-                Err(Error::unauthenticated("malformed Basic credentials"))
-            }
-        };
-        match result {
-            Ok(principal) => Ok(Caller(principal)),
-            Err(e) => {
-                if let Error::Unauthenticated(reason) = &e {
-                    tracing::info!(client = %client, reason = %reason, "authentication refused");
-                }
-                Err(e.into())
-            }
-        }
+        authenticate_headers(&directory, &parts.headers, client)
+            .await
+            .map(Caller)
     }
+}
+
+/// The identity a request's headers authenticate: `Authorization` (Bearer, Basic), else
+/// `X-Auth-Token`. Long-lived responses (the revocation stream) call it again to notice a
+/// credential revoked while they run.
+pub async fn authenticate_headers(
+    directory: &Directory,
+    headers: &HeaderMap,
+    client: IpAddr,
+) -> Result<Principal, ApiError> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        // A Keystone token is a credential too (DESIGN: `X-Auth-Token`).
+        if let Some(token) = headers
+            .get(crate::keystone::X_AUTH_TOKEN)
+            .and_then(|v| v.to_str().ok())
+        {
+            let token = directory.keystone_caller(token).await?;
+            return Ok(token.principal());
+        }
+        return Err(Error::unauthenticated(
+            "authentication required: send Authorization: Bearer <token> or X-Auth-Token",
+        )
+        .into());
+    };
+    let result = match parse_authorization(header) {
+        Ok(Authorization::Bearer(token)) => {
+            directory
+                .authenticate(Presented::Bearer(&token), client)
+                .await
+        }
+        Ok(Authorization::Basic { user, password }) => {
+            directory
+                .authenticate(
+                    Presented::Basic {
+                        user: &user,
+                        password: &password,
+                    },
+                    client,
+                )
+                .await
+        }
+        Ok(Authorization::Unsupported) => Err(Error::unauthenticated(
+            "unsupported Authorization scheme; use Bearer or Basic",
+        )),
+        Err(BadAuthorization::NotAscii) => Err(Error::unauthenticated(
+            "the Authorization header is not valid ASCII",
+        )),
+        Err(BadAuthorization::MalformedBasic) => {
+            Err(Error::unauthenticated("malformed Basic credentials"))
+        }
+    };
+    result.map_err(|e| {
+        if let Error::Unauthenticated(reason) = &e {
+            tracing::info!(client = %client, reason = %reason, "authentication refused");
+        }
+        e.into()
+    })
 }
 
 /// An `Authorization` header, parsed: what the API and the OAuth2 endpoints both read.

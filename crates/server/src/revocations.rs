@@ -7,11 +7,12 @@
 //! account's. Both need `account:apiovh:revocation/get`.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
@@ -22,12 +23,15 @@ use latchkey_core::store::{RevocationEvent, RevocationKind};
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
+use crate::extract::{Caller, authenticate_headers};
 use crate::iam::query::Query;
 use crate::state::AppState;
 
 /// A comment line this often keeps idle streams open and lets guards notice a dead one.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// How often a stream checks that its caller is still who it was and still allowed.
+const RECHECK: Duration = Duration::from_secs(5);
 
 /// Events per answer unless `limit` says fewer.
 const MAX_LIMIT: i64 = 1000;
@@ -163,6 +167,7 @@ async fn read(
 async fn stream(
     State(app): State<AppState>,
     Caller(who): Caller,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
@@ -178,6 +183,9 @@ async fn stream(
         operator,
         cursor: since,
         pending: std::collections::VecDeque::new(),
+        headers,
+        peer: peer.ip(),
+        checked: Instant::now(),
     };
     let start = (state, seen, closing);
     let events =
@@ -193,6 +201,11 @@ async fn stream(
                         .id(event.id.to_string())
                         .data(data);
                     return Some((Ok(sse), (feed, seen, closing)));
+                }
+                // The credential may have been revoked, or the right withdrawn, since the stream
+                // opened: asked again before reading, at most every few seconds.
+                if feed.checked.elapsed() >= RECHECK && !feed.still_allowed().await {
+                    return None;
                 }
                 // Mark the current value seen before reading, so an event recorded during the read
                 // wakes the next wait.
@@ -237,4 +250,28 @@ struct Feed {
     operator: bool,
     cursor: i64,
     pending: std::collections::VecDeque<FeedEvent>,
+    /// The request's headers, to authenticate the caller again.
+    headers: HeaderMap,
+    peer: IpAddr,
+    checked: Instant,
+}
+
+impl Feed {
+    /// Authenticates and authorises the caller again; `false` ends the stream.
+    async fn still_allowed(&mut self) -> bool {
+        let directory = &self.app.directory;
+        let who = match authenticate_headers(directory, &self.headers, self.peer).await {
+            Ok(who) => who,
+            Err(_) => return false,
+        };
+        match directory.authorize(&who, &authz::REVOCATION_GET) {
+            Ok(permit) => {
+                self.permit = permit;
+                self.operator = who.account.operator;
+                self.checked = Instant::now();
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }

@@ -14,6 +14,7 @@ on_both_backends!(
     bad_feed_requests_are_refused,
     the_stream_pushes_a_revocation_as_it_happens,
     an_open_stream_does_not_hold_up_shutdown,
+    a_stream_ends_when_its_credential_is_revoked,
 );
 
 async fn feed(app: &TestApp, auth: &Auth, since: i64) -> Value {
@@ -242,4 +243,40 @@ async fn an_open_stream_does_not_hold_up_shutdown(mut app: TestApp) {
     })
     .await;
     assert!(rest.is_ok(), "the stream did not end");
+}
+
+async fn a_stream_ends_when_its_credential_is_revoked(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let guard_pat = app.create_pat(&admin, "admin", "guard").await;
+    let mut res = app
+        .client
+        .get(format!("{}/v1/revocations/stream", app.base))
+        .bearer_auth(&guard_pat)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The stream checks its caller again at most every 5 s (real time).
+    tokio::time::sleep(Duration::from_millis(5100)).await;
+    app.delete("/1.0/me/identity/user/admin/token/guard", &admin)
+        .await
+        .expect(200);
+    let mut seen = String::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = res.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream went on: {seen}");
+    assert!(!seen.contains("event: revocation"), "{seen}");
+    // Reconnecting with it is refused.
+    let again = app
+        .client
+        .get(format!("{}/v1/revocations/stream", app.base))
+        .bearer_auth(&guard_pat)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
 }
