@@ -2,6 +2,7 @@
 gives the tests its base URL and a service account made through the API."""
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -34,8 +35,9 @@ def _call(base, method, path, body=None):
         return json.loads(res.read() or b"null")
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def running_server():
+    """A `latchkey serve` on a fresh data directory, for as long as the block runs."""
     binary = os.environ["LATCHKEY_BIN"]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -59,6 +61,12 @@ def server():
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server():
+    with running_server() as base:
+        yield base
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ import pytest
 from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 
-from conftest import ADMIN_PASSWORD, NIC, _call
+from conftest import ADMIN_PASSWORD, NIC, _call, running_server
 
 SEED_OBJECT = "fullsize/ovh-summit-2014-backstage-DS.jpg"
 
@@ -45,6 +45,14 @@ def _admin_token(server):
         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
     headers, body = _keystone(server, "POST", "/v3/auth/tokens", body=auth)
     return headers["X-Subject-Token"], body["token"]["project"]["id"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A server of this module's own: its catalog gains a service the other modules do not
+    expect."""
+    with running_server() as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
