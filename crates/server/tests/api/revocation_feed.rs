@@ -17,6 +17,16 @@ on_both_backends!(
     a_stream_ends_when_its_credential_is_revoked,
 );
 
+/// `GET /v1/revocations/stream` with a bearer token; the answer, its body still coming.
+async fn open_stream(app: &TestApp, bearer: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/v1/revocations/stream", app.base))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn feed(app: &TestApp, auth: &Auth, since: i64) -> Value {
     app.get(&format!("/v1/revocations?since={since}"), auth)
         .await
@@ -182,13 +192,7 @@ async fn the_stream_pushes_a_revocation_as_it_happens(app: TestApp) {
     };
     let pat = app.create_pat(&admin, "admin", "streamed").await;
     let pat_id = jti_of(&app, &pat, &admin).await;
-    let mut res = app
-        .client
-        .get(format!("{}/v1/revocations/stream", app.base))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
+    let mut res = open_stream(&app, bearer).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers()["content-type"].to_str().unwrap(),
@@ -225,13 +229,7 @@ async fn an_open_stream_does_not_hold_up_shutdown(mut app: TestApp) {
     let Auth::Bearer(bearer) = &admin else {
         unreachable!()
     };
-    let mut res = app
-        .client
-        .get(format!("{}/v1/revocations/stream", app.base))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
+    let mut res = open_stream(&app, bearer).await;
     assert_eq!(res.status(), 200);
     let stopped = tokio::time::timeout(Duration::from_secs(10), app.server.stop()).await;
     assert!(stopped.is_ok(), "the server waited for the stream to end");
@@ -248,13 +246,7 @@ async fn an_open_stream_does_not_hold_up_shutdown(mut app: TestApp) {
 async fn a_stream_ends_when_its_credential_is_revoked(app: TestApp) {
     let admin = app.admin_pat().await;
     let guard_pat = app.create_pat(&admin, "admin", "guard").await;
-    let mut res = app
-        .client
-        .get(format!("{}/v1/revocations/stream", app.base))
-        .bearer_auth(&guard_pat)
-        .send()
-        .await
-        .unwrap();
+    let mut res = open_stream(&app, &guard_pat).await;
     assert_eq!(res.status(), 200);
     // The stream checks its caller again at most every 5 s (real time).
     tokio::time::sleep(Duration::from_millis(5100)).await;
@@ -271,12 +263,6 @@ async fn a_stream_ends_when_its_credential_is_revoked(app: TestApp) {
     assert!(ended.is_ok(), "the stream went on: {seen}");
     assert!(!seen.contains("event: revocation"), "{seen}");
     // Reconnecting with it is refused.
-    let again = app
-        .client
-        .get(format!("{}/v1/revocations/stream", app.base))
-        .bearer_auth(&guard_pat)
-        .send()
-        .await
-        .unwrap();
+    let again = open_stream(&app, &guard_pat).await;
     assert_eq!(again.status(), 401);
 }

@@ -85,13 +85,7 @@ impl Directory {
                 "bootstrapped Keystone: default roles, project admin, catalog"
             );
             // Another node starting on the same store at the same moment reloads it all.
-            self.announce(
-                RevocationKind::Keystone,
-                CATALOG_EVENT.to_owned(),
-                None,
-                Ends::Nobody,
-            )
-            .await;
+            self.announce_catalog().await;
         }
         self.reload_catalog().await
     }
@@ -245,6 +239,12 @@ impl Directory {
         self.reload_catalog().await?;
         // Role deletions cascade to assignments in every account.
         self.keystone.tenancies.clear();
+        self.announce_catalog().await;
+        Ok(())
+    }
+
+    /// Tells other nodes (and guards) that the roles or the catalog changed.
+    async fn announce_catalog(&self) {
         self.announce(
             RevocationKind::Keystone,
             CATALOG_EVENT.to_owned(),
@@ -252,7 +252,6 @@ impl Directory {
             Ends::Nobody,
         )
         .await;
-        Ok(())
     }
 
     /// Applies a `keystone` revocation event recorded by another node.
