@@ -1,5 +1,7 @@
 //! Groups: CRUD, the default groups, and a role change taking effect on the next request.
 
+use latchkey_client::Error;
+use latchkey_client::model::Expiry;
 use serde_json::json;
 
 use crate::helpers::{Auth, NIC, TestApp};
@@ -82,51 +84,43 @@ async fn group_is_created_edited_and_deleted(app: TestApp) {
 }
 
 async fn group_role_change_applies_to_members_on_the_next_request(app: TestApp) {
-    let admin = app.admin_pat().await;
-    app.post(
-        "/1.0/me/identity/group",
-        &admin,
-        json!({ "name": "ops", "role": "ADMIN" }),
-    )
-    .await
-    .expect(200);
-    app.create_user(&admin, "john", "ops").await;
-    let john = Auth::Bearer(app.create_pat(&admin, "john", "johns").await);
-    app.get("/1.0/me", &john).await.expect(200);
-    app.put(
-        "/1.0/me/identity/group/ops",
-        &admin,
-        json!({ "role": "UNPRIVILEGED" }),
-    )
-    .await
-    .expect(200);
-    app.get("/1.0/me", &john)
+    let admin_pat = app.admin_pat().await;
+    let admin = app.sdk(&admin_pat);
+    admin.create_group("ops", "ADMIN", "").await.unwrap();
+    app.create_user(&admin_pat, "john", "ops").await;
+    let token = admin
+        .create_pat("john", "johns", "", Expiry::Never)
         .await
-        .expect_error(403, "Client::Forbidden");
-    app.put(
-        "/1.0/me/identity/group/ops",
-        &admin,
-        json!({ "role": "ADMIN" }),
-    )
-    .await
-    .expect(200);
-    app.get("/1.0/me", &john).await.expect(200);
+        .unwrap()
+        .token;
+    let john = app.sdk(&Auth::Bearer(token.expose().to_owned()));
+    john.me().await.unwrap();
+    admin
+        .update_group("ops", Some("UNPRIVILEGED"), None)
+        .await
+        .unwrap();
+    let refused = john.me().await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Api { status, class, .. }
+            if status.as_u16() == 403 && class == "Client::Forbidden"),
+        "{refused:?}"
+    );
+    admin
+        .update_group("ops", Some("ADMIN"), None)
+        .await
+        .unwrap();
+    john.me().await.unwrap();
 }
 
 async fn group_with_members_cannot_be_deleted(app: TestApp) {
-    let admin = app.admin_pat().await;
-    app.post(
-        "/1.0/me/identity/group",
-        &admin,
-        json!({ "name": "ops", "role": "REGULAR" }),
-    )
-    .await
-    .expect(200);
-    app.create_user(&admin, "john", "ops").await;
-    app.delete("/1.0/me/identity/group/ops", &admin)
-        .await
-        .expect_error(409, "Client::Conflict");
-    app.get("/1.0/me/identity/group/ops", &admin)
-        .await
-        .expect(200);
+    let admin_pat = app.admin_pat().await;
+    let admin = app.sdk(&admin_pat);
+    admin.create_group("ops", "REGULAR", "").await.unwrap();
+    app.create_user(&admin_pat, "john", "ops").await;
+    let refused = admin.delete_group("ops").await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Api { class, .. } if class == "Client::Conflict"),
+        "{refused:?}"
+    );
+    assert_eq!(admin.get_group("ops").await.unwrap().name, "ops");
 }
