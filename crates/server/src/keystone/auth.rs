@@ -16,7 +16,7 @@ use latchkey_core::service::keystone::tokens::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{KsCaller, KsError, KsResult, X_SUBJECT_TOKEN, collection_links, opt_str, views};
+use super::{KsCaller, KsError, KsResult, X_SUBJECT_TOKEN, collection, opt_str, views};
 
 /// Whether a query string holds `key` (as a flag or with a true value).
 fn flag(query: Option<&str>, key: &str) -> bool {
@@ -151,8 +151,12 @@ pub async fn catalog(
         .as_deref()
         .ok_or_else(|| KsError::forbidden("A scoped token is required to read the catalog."))?;
     let catalog: Value = serde_json::from_str(catalog).unwrap_or(Value::Array(vec![]));
-    let links = collection_links(&directory, "auth/catalog");
-    Ok(axum::Json(json!({ "catalog": catalog, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "catalog",
+        "auth/catalog",
+        json!(catalog),
+    ))
 }
 
 /// `GET /v3/auth/projects`: the projects the caller may scope to.
@@ -165,8 +169,12 @@ pub async fn projects(
         .iter()
         .map(|p| views::project(&directory, &caller.account, p))
         .collect();
-    let links = collection_links(&directory, "auth/projects");
-    Ok(axum::Json(json!({ "projects": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "projects",
+        "auth/projects",
+        json!(list),
+    ))
 }
 
 /// `GET /v3/auth/domains`: the caller's domain, if it holds a role on it.
@@ -181,8 +189,12 @@ pub async fn domains(
     {
         list.push(views::domain(&directory, &caller.account));
     }
-    let links = collection_links(&directory, "auth/domains");
-    Ok(axum::Json(json!({ "domains": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "domains",
+        "auth/domains",
+        json!(list),
+    ))
 }
 
 /// `GET /v3/auth/system`: `[{"all": true}]` when the caller holds a system role.
@@ -197,8 +209,7 @@ pub async fn system(
     {
         list.push(json!({ "all": true }));
     }
-    let links = collection_links(&directory, "auth/system");
-    Ok(axum::Json(json!({ "system": list, "links": links })).into_response())
+    Ok(collection(&directory, "system", "auth/system", json!(list)))
 }
 
 /// The methods this server implements.

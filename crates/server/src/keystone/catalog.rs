@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::iam::query::Query;
 
-use super::{KsCaller, KsError, KsResult, collection_links, opt_bool, opt_str, views, wrapped};
+use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
 
 pub async fn list_regions(
     State(directory): State<Arc<Directory>>,
@@ -32,8 +32,7 @@ pub async fn list_regions(
         .filter(|r| parent.is_none_or(|p| r.parent_region_id.as_deref() == Some(p)))
         .map(|r| views::region(&directory, r))
         .collect();
-    let links = collection_links(&directory, "regions");
-    Ok(axum::Json(json!({ "regions": list, "links": links })).into_response())
+    Ok(collection(&directory, "regions", "regions", json!(list)))
 }
 
 pub async fn get_region(
@@ -141,8 +140,7 @@ pub async fn list_services(
         .filter(|s| name.is_none_or(|n| s.name == n))
         .map(|s| views::service(&directory, s))
         .collect();
-    let links = collection_links(&directory, "services");
-    Ok(axum::Json(json!({ "services": list, "links": links })).into_response())
+    Ok(collection(&directory, "services", "services", json!(list)))
 }
 
 pub async fn get_service(
@@ -229,8 +227,12 @@ pub async fn list_endpoints(
         .filter(|e| region.is_none_or(|r| e.region_id.as_deref() == Some(r)))
         .map(|e| views::endpoint(&directory, e))
         .collect();
-    let links = collection_links(&directory, "endpoints");
-    Ok(axum::Json(json!({ "endpoints": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "endpoints",
+        "endpoints",
+        json!(list),
+    ))
 }
 
 pub async fn get_endpoint(

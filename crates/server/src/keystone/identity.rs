@@ -22,7 +22,7 @@ use latchkey_core::store::{DEFAULT_USER_GROUP, GroupChanges};
 use serde_json::{Value, json};
 
 use super::projects::Filters;
-use super::{KsCaller, KsError, KsResult, collection_links, opt_bool, opt_str, views, wrapped};
+use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
 
 pub async fn list_domains(
     State(directory): State<Arc<Directory>>,
@@ -45,8 +45,7 @@ pub async fn list_domains(
         })
         .map(|a| views::domain(&directory, a))
         .collect();
-    let links = collection_links(&directory, "domains");
-    Ok(axum::Json(json!({ "domains": list, "links": links })).into_response())
+    Ok(collection(&directory, "domains", "domains", json!(list)))
 }
 
 pub async fn get_domain(
@@ -104,8 +103,7 @@ pub async fn list_users(
         })
         .map(|u| views::user(&directory, account, u))
         .collect();
-    let links = collection_links(&directory, "users");
-    Ok(axum::Json(json!({ "users": list, "links": links })).into_response())
+    Ok(collection(&directory, "users", "users", json!(list)))
 }
 
 pub async fn get_user(
@@ -248,8 +246,7 @@ pub async fn list_groups(
             list.push(views::group(&directory, account, &group));
         }
     }
-    let links = collection_links(&directory, "groups");
-    Ok(axum::Json(json!({ "groups": list, "links": links })).into_response())
+    Ok(collection(&directory, "groups", "groups", json!(list)))
 }
 
 pub async fn get_group(
@@ -343,8 +340,12 @@ pub async fn group_members(
         .filter(|u| u.group == group.name)
         .map(|u| views::user(&directory, &caller.0.account, u))
         .collect();
-    let links = collection_links(&directory, &format!("groups/{id}/users"));
-    Ok(axum::Json(json!({ "users": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "users",
+        &format!("groups/{id}/users"),
+        json!(list),
+    ))
 }
 
 pub async fn groups_of_user(
@@ -355,9 +356,13 @@ pub async fn groups_of_user(
     let permit = caller.permit(&directory, &GROUP_GET)?;
     let user = user_in(&directory, &permit, &id).await?;
     let group = directory.group(&permit, &user.group).await?;
-    let links = collection_links(&directory, &format!("users/{id}/groups"));
     let list = vec![views::group(&directory, &caller.0.account, &group)];
-    Ok(axum::Json(json!({ "groups": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "groups",
+        &format!("users/{id}/groups"),
+        json!(list),
+    ))
 }
 
 /// `PUT /v3/groups/{g}/users/{u}`: moves the user into the group.

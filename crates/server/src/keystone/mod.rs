@@ -370,7 +370,12 @@ pub(crate) fn self_link(directory: &Directory, path: &str) -> Value {
     json!({ "self": format!("{}/v3/{path}", directory.issuer()) })
 }
 
-/// The `links` of a collection.
-pub(crate) fn collection_links(directory: &Directory, path: &str) -> Value {
-    json!({ "self": format!("{}/v3/{path}", directory.issuer()), "previous": null, "next": null })
+/// A collection answer: `{key: items, "links": {"self": …/v3/{path}, "previous": null,
+/// "next": null}}`.
+pub(crate) fn collection(directory: &Directory, key: &str, path: &str, items: Value) -> Response {
+    let links = json!({ "self": format!("{}/v3/{path}", directory.issuer()), "previous": null, "next": null });
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_owned(), items);
+    body.insert("links".to_owned(), links);
+    axum::Json(Value::Object(body)).into_response()
 }

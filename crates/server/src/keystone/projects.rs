@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::iam::query::Query;
 
-use super::{KsCaller, KsError, KsResult, collection_links, opt_bool, opt_str, views, wrapped};
+use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
 
 /// Query filters Keystone's list calls accept: `name`, `domain_id`, `enabled`.
 pub(crate) struct Filters {
@@ -65,8 +65,7 @@ pub async fn list(
         .filter(|p| filters.enabled.is_none_or(|e| p.enabled == e))
         .map(|p| views::project(&directory, account, p))
         .collect();
-    let links = collection_links(&directory, "projects");
-    Ok(axum::Json(json!({ "projects": list, "links": links })).into_response())
+    Ok(collection(&directory, "projects", "projects", json!(list)))
 }
 
 pub async fn create(
@@ -176,6 +175,10 @@ pub async fn of_user(
         .iter()
         .map(|p| views::project(&directory, &account, p))
         .collect();
-    let links = collection_links(&directory, &format!("users/{user}/projects"));
-    Ok(axum::Json(json!({ "projects": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "projects",
+        &format!("users/{user}/projects"),
+        json!(list),
+    ))
 }

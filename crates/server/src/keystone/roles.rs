@@ -16,7 +16,7 @@ use latchkey_core::names::{ClientId, Description, DisplayName};
 use latchkey_core::service::Directory;
 use serde_json::{Value, json};
 
-use super::{KsCaller, KsError, KsResult, collection_links, opt_str, self_link, views, wrapped};
+use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, views, wrapped};
 
 pub async fn list(
     State(directory): State<Arc<Directory>>,
@@ -31,8 +31,7 @@ pub async fn list(
         .filter(|r| filters.name.as_deref().is_none_or(|n| r.name.as_str() == n))
         .map(|r| views::role(&directory, r))
         .collect();
-    let links = collection_links(&directory, "roles");
-    Ok(axum::Json(json!({ "roles": list, "links": links })).into_response())
+    Ok(collection(&directory, "roles", "roles", json!(list)))
 }
 
 pub async fn get(
@@ -371,8 +370,7 @@ async fn roles_held(
         .filter_map(|a| directory.keystone_role(&a.role_id).ok())
         .map(|r| views::role(directory, &r))
         .collect();
-    let links = collection_links(directory, path);
-    Ok(axum::Json(json!({ "roles": list, "links": links })).into_response())
+    Ok(collection(directory, "roles", path, json!(list)))
 }
 
 pub async fn list_system_grants(
@@ -641,6 +639,10 @@ pub async fn assignments(
         }
         list.push(item);
     }
-    let links = collection_links(&directory, "role_assignments");
-    Ok(axum::Json(json!({ "role_assignments": list, "links": links })).into_response())
+    Ok(collection(
+        &directory,
+        "role_assignments",
+        "role_assignments",
+        json!(list),
+    ))
 }
