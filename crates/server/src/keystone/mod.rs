@@ -127,10 +127,10 @@ fn routes() -> Router<AppState> {
         )
         .route(
             "/v3/{kind}/{target}/{actor_kind}/{actor}/roles/{role}",
-            put(roles::grant)
-                .head(roles::check_grant)
-                .get(roles::check_grant)
-                .delete(roles::revoke),
+            put(roles::on_target_grant)
+                .head(roles::on_target_grant)
+                .get(roles::on_target_grant)
+                .delete(roles::on_target_grant),
         )
         .route(
             "/v3/system/{actor_kind}/{actor}/roles",
@@ -138,10 +138,10 @@ fn routes() -> Router<AppState> {
         )
         .route(
             "/v3/system/{actor_kind}/{actor}/roles/{role}",
-            put(roles::grant_system)
-                .head(roles::check_system_grant)
-                .get(roles::check_system_grant)
-                .delete(roles::revoke_system),
+            put(roles::on_system_grant)
+                .head(roles::on_system_grant)
+                .get(roles::on_system_grant)
+                .delete(roles::on_system_grant),
         )
         .route(
             "/v3/regions",

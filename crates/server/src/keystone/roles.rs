@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::{
     KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit,
@@ -273,7 +273,10 @@ async fn on_grant(
         GrantOp::Grant => directory.grant_role(&permit, assignment).await?,
         GrantOp::Revoke => directory.revoke_role(&permit, assignment).await?,
         GrantOp::Check => {
-            if !directory.assignments(&permit).await?.contains(&assignment) {
+            let held = directory
+                .roles_granted(&permit, &assignment.actor, &assignment.target)
+                .await?;
+            if !held.contains(&assignment.role_id) {
                 return Err(KsError::not_found("The role is not granted there."));
             }
         }
@@ -281,56 +284,27 @@ async fn on_grant(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PUT /v3/{projects|domains}/{id}/{users|groups}/{id}/roles/{role}`.
-pub async fn grant(
-    State(directory): State<Arc<Directory>>,
-    caller: KsCaller,
-    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
-) -> KsResult<Response> {
-    let target = target(&caller, &kind, &target_id)?;
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Grant,
-        target,
-        (&actor_kind, &actor_id),
-        role,
-    )
-    .await
+impl GrantOp {
+    /// `PUT` grants, `DELETE` revokes, `GET` and `HEAD` check.
+    fn of(method: &Method) -> Self {
+        match *method {
+            Method::PUT => GrantOp::Grant,
+            Method::DELETE => GrantOp::Revoke,
+            _ => GrantOp::Check,
+        }
+    }
 }
 
-pub async fn check_grant(
+/// `PUT|HEAD|GET|DELETE /v3/{projects|domains}/{id}/{users|groups}/{id}/roles/{role}`.
+pub async fn on_target_grant(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
+    method: Method,
     Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
 ) -> KsResult<Response> {
     let target = target(&caller, &kind, &target_id)?;
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Check,
-        target,
-        (&actor_kind, &actor_id),
-        role,
-    )
-    .await
-}
-
-pub async fn revoke(
-    State(directory): State<Arc<Directory>>,
-    caller: KsCaller,
-    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
-) -> KsResult<Response> {
-    let target = target(&caller, &kind, &target_id)?;
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Revoke,
-        target,
-        (&actor_kind, &actor_id),
-        role,
-    )
-    .await
+    let who = (actor_kind.as_str(), actor_id.as_str());
+    on_grant(&directory, &caller, GrantOp::of(&method), target, who, role).await
 }
 
 /// `GET /v3/{projects|domains}/{id}/{users|groups}/{id}/roles`.
@@ -363,11 +337,10 @@ async fn roles_held(
     path: &str,
 ) -> KsResult<Response> {
     let list: Vec<Value> = directory
-        .assignments(permit)
+        .roles_granted(permit, who, target)
         .await?
         .iter()
-        .filter(|a| &a.actor == who && &a.target == target)
-        .filter_map(|a| directory.keystone_role(&a.role_id).ok())
+        .filter_map(|id| directory.keystone_role(id).ok())
         .map(|r| views::role(directory, &r))
         .collect();
     Ok(collection(directory, "roles", path, json!(list)))
@@ -390,55 +363,16 @@ pub async fn list_system_grants(
     .await
 }
 
-pub async fn grant_system(
+/// `PUT|HEAD|GET|DELETE /v3/system/{users|groups}/{id}/roles/{role}`.
+pub async fn on_system_grant(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
+    method: Method,
     Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
 ) -> KsResult<Response> {
     let who = (actor_kind.as_str(), actor_id.as_str());
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Grant,
-        Target::System,
-        who,
-        role,
-    )
-    .await
-}
-
-pub async fn check_system_grant(
-    State(directory): State<Arc<Directory>>,
-    caller: KsCaller,
-    Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
-) -> KsResult<Response> {
-    let who = (actor_kind.as_str(), actor_id.as_str());
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Check,
-        Target::System,
-        who,
-        role,
-    )
-    .await
-}
-
-pub async fn revoke_system(
-    State(directory): State<Arc<Directory>>,
-    caller: KsCaller,
-    Path((actor_kind, actor_id, role)): Path<(String, String, String)>,
-) -> KsResult<Response> {
-    let who = (actor_kind.as_str(), actor_id.as_str());
-    on_grant(
-        &directory,
-        &caller,
-        GrantOp::Revoke,
-        Target::System,
-        who,
-        role,
-    )
-    .await
+    let op = GrantOp::of(&method);
+    on_grant(&directory, &caller, op, Target::System, who, role).await
 }
 
 /// Filters of `GET /v3/role_assignments`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::authz::Permit;
 use crate::keystone::{
-    self, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
+    self, Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
 };
 use crate::names::{Description, DisplayName};
 use crate::{Error, Result};
@@ -131,9 +131,17 @@ impl Directory {
         Ok(())
     }
 
-    /// The role assignments of the permit's account.
-    pub async fn assignments(&self, permit: &Permit) -> Result<Vec<Assignment>> {
-        Ok(self.tenancy(permit.account()).await?.assignments.clone())
+    /// The role ids granted directly to `actor` on `target` (not through a group or an
+    /// implication), from the account's snapshot.
+    pub async fn roles_granted(
+        &self,
+        permit: &Permit,
+        actor: &Actor,
+        target: &Target,
+    ) -> Result<Vec<String>> {
+        let tenancy = self.tenancy(permit.account()).await?;
+        let granted = tenancy.granted(std::slice::from_ref(actor), target);
+        Ok(granted.into_iter().map(str::to_owned).collect())
     }
 
     /// A global role by id or by name.
