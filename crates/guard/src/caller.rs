@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::GuardError;
 use crate::credential::Carrier;
-use crate::guard::{Guard, key_of};
+use crate::guard::{Guard, TokenKey};
 use crate::identity::Identity;
 
 /// An authenticated caller. As an axum extractor it reads what the [`crate::GuardLayer`] put in
@@ -18,6 +18,8 @@ use crate::identity::Identity;
 pub struct Caller {
     pub identity: Arc<Identity>,
     pub(crate) token: Secret,
+    /// The token's cache key (its SHA-256), computed once.
+    pub(crate) key: TokenKey,
     pub(crate) carrier: Carrier,
     pub(crate) guard: Guard,
 }
@@ -30,11 +32,7 @@ impl Caller {
     /// needs `account:apiovh:iam/resource/authorization/check`, which ROOT and ADMIN users hold.
     pub async fn allowed(&self, action: &str, urn: &str) -> Result<bool, GuardError> {
         let inner = &self.guard.inner;
-        let cache_key = (
-            key_of(self.token.expose()),
-            urn.to_owned(),
-            action.to_owned(),
-        );
+        let cache_key = (self.key, urn.to_owned(), action.to_owned());
         let now = inner.clock.now();
         if inner.caches_trusted()
             && let Some(hit) = inner.checks.get(&cache_key)

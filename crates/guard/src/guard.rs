@@ -235,10 +235,12 @@ impl Guard {
     /// The identity behind a request's credential, or why there is none.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, GuardError> {
         let (value, form, carrier) = presented(headers)?;
-        let identity = self.identity_of(&value, form).await?;
+        let key = key_of(&value);
+        let identity = self.identity_of(&value, key, form).await?;
         Ok(Caller {
             identity,
             token: Secret::new(value),
+            key,
             carrier,
             guard: self.clone(),
         })
@@ -248,12 +250,17 @@ impl Guard {
     pub async fn verify(&self, value: &str) -> Result<Arc<Identity>, GuardError> {
         let form = crate::credential::form_of(value)
             .ok_or(GuardError::Missing(crate::credential::Missing::Unknown))?;
-        self.identity_of(value, form).await
+        self.identity_of(value, key_of(value), form).await
     }
 
-    async fn identity_of(&self, value: &str, form: Form) -> Result<Arc<Identity>, GuardError> {
+    /// `key` is `key_of(value)`, computed once per request by the caller.
+    async fn identity_of(
+        &self,
+        value: &str,
+        key: TokenKey,
+        form: Form,
+    ) -> Result<Arc<Identity>, GuardError> {
         let inner = &self.inner;
-        let key = key_of(value);
         let now = inner.clock.now();
         let trusted = inner.caches_trusted();
         if form == Form::Pat {
