@@ -33,6 +33,7 @@ pub mod model;
 mod retry;
 mod secret;
 
+pub use api::seg as path_segment;
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Credentials, Domain, KeystoneScope, KeystoneUser, Settings, parse_openrc};
 pub use error::{Error, Result};

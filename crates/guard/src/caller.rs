@@ -40,16 +40,7 @@ impl Caller {
         {
             return Ok(hit.0);
         }
-        let encoded: String = urn
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
+        let encoded = latchkey_client::path_segment(urn);
         let url = format!(
             "{}/v2/iam/resource/{encoded}/authorization/check",
             inner.base

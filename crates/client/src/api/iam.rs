@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{q, seg};
+use super::seg;
 use crate::client::{Client, check};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -21,7 +21,7 @@ impl Client {
             ("resourceURN", &filter.resources),
             ("action", &filter.actions),
         ] {
-            query.extend(values.iter().map(|v| format!("{key}[]={}", q(v))));
+            query.extend(values.iter().map(|v| format!("{key}[]={}", seg(v))));
         }
         if let Some(ro) = filter.read_only {
             query.push(format!("readOnly={ro}"));

@@ -15,12 +15,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// One path segment, escaped (logins, token names and URNs may hold `/`, `:` or spaces).
-pub(crate) fn seg(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
-}
-
-/// A query-string value, escaped.
-pub(crate) fn q(s: &str) -> String {
+/// One path segment or query value, escaped (logins, token names and URNs may hold `/`, `:` or
+/// spaces): what every call of the SDK puts in a URL; public (as `path_segment`) for code that
+/// builds its own, such as the guard.
+pub fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }

@@ -78,7 +78,7 @@ impl Client {
 fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", super::q(k), super::q(v)))
+        .map(|(k, v)| format!("{}={}", super::seg(k), super::seg(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{q, seg};
+use super::seg;
 use crate::client::Client;
 use crate::error::Result;
 use crate::model::{
@@ -204,7 +204,7 @@ impl Client {
         let mut sep = '?';
         for (k, v) in [("project", project), ("region", region)] {
             if let Some(v) = v {
-                path.push_str(&format!("{sep}{k}={}", q(v)));
+                path.push_str(&format!("{sep}{k}={}", seg(v)));
                 sep = '&';
             }
         }

@@ -50,13 +50,7 @@ impl Directory {
             at: self.clock.now(),
         };
         match self.store.record_revocation(&event).await {
-            Ok(id) => {
-                self.event_seen.send_if_modified(|seen| {
-                    let newer = id > *seen;
-                    *seen = (*seen).max(id);
-                    newer
-                });
-            }
+            Ok(id) => self.saw_event(id),
             Err(e) => {
                 tracing::error!(error = %e, kind = kind.as_str(), "could not record a revocation event")
             }
@@ -77,6 +71,15 @@ impl Directory {
             Ends::Group(name) => Urn::group(plate, &nic().await?, name),
         };
         Some(urn.to_string())
+    }
+
+    /// Moves the newest-event mark forward to `id` (never back), waking the feed streams.
+    fn saw_event(&self, id: i64) {
+        self.event_seen.send_if_modified(|seen| {
+            let newer = id > *seen;
+            *seen = (*seen).max(id);
+            newer
+        });
     }
 
     /// The newest event id this node has recorded or applied; it changes when one is. The
@@ -150,11 +153,7 @@ impl Directory {
             }
             applied += events.len();
             self.last_event.fetch_max(last, Ordering::SeqCst);
-            self.event_seen.send_if_modified(|seen| {
-                let newer = last > *seen;
-                *seen = (*seen).max(last);
-                newer
-            });
+            self.saw_event(last);
             if events.len() < BATCH as usize {
                 return Ok(applied);
             }
