@@ -27,7 +27,10 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 # Interoperability with real clients from PyPI (installed by the script itself).
 interop/run.sh 2>&1 | tee -a "$log"
-# One closing line for the whole suite: cargo's and pytest's counts added up.
+# OpenStack Tempest's identity v3 suite against a fresh server on each backend.
+conformance/run.sh 2>&1 | tee -a "$log"
+# One closing line for the whole suite: cargo's, pytest's and tempest's counts added up.
 awk '/^test result:/ { p += $4; f += $6 }
+     /^tempest-identity:/ { p += $2; f += $4 }
      /^[0-9]+ passed/ { p += $1; for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) f += $i }
      END { printf "%d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$log"

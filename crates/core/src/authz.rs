@@ -275,6 +275,34 @@ pub fn authorize(
     }
 }
 
+/// Keystone's own rule, beside IAM: a Keystone token that carries the `admin` role makes its
+/// holder an administrator of its domain (its account) and, in the operator's domain, of every
+/// domain and of the shared roles and catalog, as Keystone's `admin_required` does. Granting
+/// `admin` takes those rights already, so the rule adds no way in. `holds_admin` says whether the
+/// token carries the role; `account` is the account the operation is confined to.
+pub fn keystone_admin(
+    who: &Principal,
+    holds_admin: bool,
+    action: &Action,
+    account: &Account,
+) -> Result<Permit> {
+    let reach = if who.account.operator {
+        true
+    } else {
+        !action.operator_only && account.id == who.account.id
+    };
+    if holds_admin && reach {
+        Ok(Permit {
+            account: account.id,
+            action: action.name,
+        })
+    } else {
+        Err(Error::Forbidden {
+            actions: vec![action.name.to_owned()],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +472,38 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
         assert!(names.iter().all(|n| n.split(':').count() == 3));
+    }
+
+    fn other_account() -> Account {
+        Account {
+            id: AccountId(2),
+            nic: Nic::parse("lk0002-lk").unwrap(),
+            email: Email::parse("o@b.c").unwrap(),
+            operator: false,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn keystone_admin_role_administers_its_own_domain_only() {
+        let tenant = principal(false, UserType::User, Role::None);
+        let own = (*tenant.account).clone();
+        let permit = keystone_admin(&tenant, true, &USER_CREATE, &own).unwrap();
+        assert_eq!(permit.account(), own.id);
+        // Without the role, nothing; another account or an operator-only action, never.
+        assert!(keystone_admin(&tenant, false, &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(&tenant, true, &USER_CREATE, &other_account()).is_err());
+        assert!(keystone_admin(&tenant, true, &KS_ROLE_MANAGE, &own).is_err());
+    }
+
+    #[test]
+    fn keystone_admin_role_in_the_operator_domain_reaches_every_domain() {
+        let operator = principal(true, UserType::User, Role::None);
+        let other = other_account();
+        let permit = keystone_admin(&operator, true, &USER_CREATE, &other).unwrap();
+        assert_eq!(permit.account(), other.id);
+        let own = (*operator.account).clone();
+        assert!(keystone_admin(&operator, true, &KS_CATALOG_MANAGE, &own).is_ok());
+        assert!(keystone_admin(&operator, false, &USER_CREATE, &other).is_err());
     }
 }

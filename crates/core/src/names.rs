@@ -77,11 +77,11 @@ macro_rules! identifier {
 
 identifier!(
     /// A local user's login, unique within its account.
-    Login, "login", 64
+    Login, "login", 255
 );
 identifier!(
     /// A group's name, unique within its account.
-    GroupName, "group name", 64
+    GroupName, "group name", 255
 );
 identifier!(
     /// A personal access token's name, unique per user.
@@ -387,7 +387,8 @@ mod tests {
     #[test]
     fn login_refuses_empty_long_and_odd_characters() {
         assert!(Login::parse("").is_err());
-        assert!(Login::parse(&"a".repeat(65)).is_err());
+        assert!(Login::parse(&"a".repeat(255)).is_ok());
+        assert!(Login::parse(&"a".repeat(256)).is_err());
         assert!(Login::parse("-john").is_err());
         assert!(Login::parse("jo hn").is_err());
         assert!(Login::parse("jo/hn").is_err());

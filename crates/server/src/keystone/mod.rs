@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use latchkey_core::Error;
 use latchkey_core::authz::{Action, Permit};
+use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::tokens::KsToken;
 use serde_json::{Value, json};
@@ -294,7 +295,35 @@ where
 impl KsCaller {
     /// An IAM permit for the caller's own account.
     pub fn permit(&self, directory: &Directory, action: &Action) -> KsResult<Permit> {
-        Ok(directory.authorize(&self.0.principal(), action)?)
+        self.permit_in(directory, action, &self.0.account)
+    }
+
+    /// A permit for `account`: IAM decides in the caller's own account; Keystone's `admin` role
+    /// on the token also grants it, and reaches other accounts from the operator's
+    /// ([`latchkey_core::authz::keystone_admin`]).
+    pub fn permit_in(
+        &self,
+        directory: &Directory,
+        action: &Action,
+        account: &Account,
+    ) -> KsResult<Permit> {
+        let principal = self.0.principal();
+        if account.id == self.0.account.id
+            && let Ok(permit) = directory.authorize(&principal, action)
+        {
+            return Ok(permit);
+        }
+        Ok(latchkey_core::authz::keystone_admin(
+            &principal,
+            self.0.has_role("admin"),
+            action,
+            account,
+        )?)
+    }
+
+    /// Whether the caller administers every domain (Keystone's cloud administrator).
+    pub fn is_cloud_admin(&self) -> bool {
+        self.0.account.operator && self.0.has_role("admin")
     }
 }
 

@@ -15,6 +15,7 @@ on_both_backends!(
     group_grants_reach_members_and_effective_assignments_expand_them,
     roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens,
     a_user_without_rights_gets_403_and_reads_only_its_own,
+    the_keystone_admin_role_administers_as_keystone_does,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -692,6 +693,75 @@ async fn a_user_without_rights_gets_403_and_reads_only_its_own(app: TestApp) {
     app.ks(Method::GET, "/v3/services", Some(&erin_token), None, None)
         .await
         .expect(200);
+}
+
+async fn the_keystone_admin_role_administers_as_keystone_does(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "frank", "DEFAULT").await;
+    let frank_token = app.ks_password("frank", "frank password", None).await;
+    let frank = admin_user_id(&app, &frank_token).await;
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "frank-admin" } })),
+    )
+    .await
+    .expect(201);
+    let project = created["project"]["id"].as_str().unwrap().to_owned();
+    let scope = json!({ "project": { "id": project } });
+    // A `member` of the project with no IAM policy may not create projects.
+    let member = role_id(&app, &admin, "member").await;
+    let grant = format!("/v3/projects/{project}/users/{frank}/roles/{member}");
+    ks_json(&app, Method::PUT, &grant, &admin, None)
+        .await
+        .expect(204);
+    let as_member = app
+        .ks_password("frank", "frank password", Some(scope.clone()))
+        .await;
+    let new_project = json!({ "project": { "name": "frank-made" } });
+    let r = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &as_member,
+        Some(new_project.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Keystone's `admin` role on the token is an administrator's, here of the whole cloud: the
+    // operator's domain, the shared roles and catalog.
+    let admin_role = role_id(&app, &admin, "admin").await;
+    let grant = format!("/v3/projects/{project}/users/{frank}/roles/{admin_role}");
+    ks_json(&app, Method::PUT, &grant, &admin, None)
+        .await
+        .expect(204);
+    let as_admin = app
+        .ks_password("frank", "frank password", Some(scope))
+        .await;
+    ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &as_admin,
+        Some(new_project),
+    )
+    .await
+    .expect(201);
+    ks_json(
+        &app,
+        Method::POST,
+        "/v3/roles",
+        &as_admin,
+        Some(json!({ "role": { "name": "frank-role" } })),
+    )
+    .await
+    .expect(201);
+    // The unscoped token carries no role, so it has no such rights.
+    let r = ks_json(&app, Method::GET, "/v3/users", &frank_token, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {
