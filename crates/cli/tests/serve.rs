@@ -31,6 +31,17 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     base: String,
+    /// Readers draining stdout and stderr as the server writes, so that a full pipe never
+    /// blocks it (its debug log can outgrow a pipe's buffer).
+    output: [std::thread::JoinHandle<String>; 2],
+}
+
+fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        from.read_to_string(&mut text).unwrap();
+        text
+    })
 }
 
 impl Server {
@@ -40,7 +51,7 @@ impl Server {
 
     fn start_with(data: &std::path::Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let child = latchkey()
+        let mut child = latchkey()
             .arg("serve")
             .env("LATCHKEY_DATA_DIR", data)
             .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
@@ -56,7 +67,15 @@ impl Server {
             assert!(Instant::now() < deadline, "server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, base }
+        let output = [
+            drain(child.stdout.take().unwrap()),
+            drain(child.stderr.take().unwrap()),
+        ];
+        Server {
+            child,
+            base,
+            output,
+        }
     }
 
     /// Sends SIGTERM, waits for a clean exit, returns (stdout, stderr).
@@ -75,20 +94,8 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         };
         assert!(exit.success(), "exit status {exit:?}");
-        let (mut out, mut err) = (String::new(), String::new());
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        (out, err)
+        let [out, err] = self.output;
+        (out.join().unwrap(), err.join().unwrap())
     }
 }
 

@@ -319,6 +319,7 @@ mod tests {
                 email: Email::parse("a@b.c").unwrap(),
                 operator,
                 created_at: now,
+                domain: crate::model::DomainFields::default(),
             }),
             subject: Subject::User(Arc::new(User {
                 id: UserId(1),
@@ -481,6 +482,7 @@ mod tests {
             email: Email::parse("o@b.c").unwrap(),
             operator: false,
             created_at: Utc::now(),
+            domain: crate::model::DomainFields::default(),
         }
     }
 

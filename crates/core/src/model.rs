@@ -132,6 +132,28 @@ pub struct Account {
     /// The bootstrap account, whose ROOT user operates the installation.
     pub operator: bool,
     pub created_at: DateTime<Utc>,
+    /// The account as a Keystone domain.
+    pub domain: DomainFields,
+}
+
+/// What Keystone shows of an account as a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainFields {
+    /// The domain's name; the nic when `None`.
+    pub name: Option<DisplayName>,
+    pub description: Description,
+    /// A disabled domain's identities cannot authenticate; it can then be deleted.
+    pub enabled: bool,
+}
+
+impl Default for DomainFields {
+    fn default() -> Self {
+        Self {
+            name: None,
+            description: Description::default(),
+            enabled: true,
+        }
+    }
 }
 
 impl Account {

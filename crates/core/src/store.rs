@@ -9,8 +9,8 @@ use crate::Result;
 use crate::keys::StoredKey;
 use crate::keystone::{Actor, Assignment, Endpoint, KsRole, Project, Region, Service};
 use crate::model::{
-    Account, AccountId, Flow, Group, GroupId, Pat, PatId, PatRecord, Role, ServiceAccount, User,
-    UserId, UserStatus, UserType,
+    Account, AccountId, DomainFields, Flow, Group, GroupId, Pat, PatId, PatRecord, Role,
+    ServiceAccount, User, UserId, UserStatus, UserType,
 };
 use crate::names::{
     CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
@@ -24,6 +24,8 @@ pub struct NewAccount {
     pub nic: Nic,
     pub email: Email,
     pub operator: bool,
+    /// The account as a Keystone domain.
+    pub domain: DomainFields,
     pub root_login: Login,
     pub root_password_hash: String,
     pub now: DateTime<Utc>,
@@ -226,6 +228,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_accounts(&self) -> Result<Vec<Account>>;
     /// The bootstrap account, if the store has been bootstrapped.
     async fn operator_account(&self) -> Result<Option<Account>>;
+    /// Sets what Keystone shows of the account; `Conflict` when another domain has the name.
+    async fn update_domain(&self, id: AccountId, domain: &DomainFields) -> Result<Account>;
+    /// Deletes a tenant account and everything in it (never the operator's).
+    async fn delete_account(&self, id: AccountId) -> Result<()>;
 
     // Groups.
     async fn create_group(&self, account: AccountId, new: NewGroup) -> Result<Group>;
@@ -413,6 +419,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
+    /// The account a group belongs to (Keystone ids are global).
+    async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>>;
+    /// The account a project belongs to (Keystone ids are global).
+    async fn project_account(&self, id: &str) -> Result<Option<AccountId>>;
 
     /// A client and its secret hash, looked up by client id across accounts (client ids are
     /// globally unique), for client authentication.

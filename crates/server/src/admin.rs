@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use latchkey_core::authz;
+use latchkey_core::model::DomainFields;
 use latchkey_core::names::{Email, Nic};
 use latchkey_core::secret::Secret;
 use latchkey_core::service::accounts::AccountRequest;
@@ -51,6 +52,7 @@ async fn create(
         nic,
         email: body.email,
         admin_password: body.admin_password,
+        domain: DomainFields::default(),
     };
     let created = app.directory.create_account(&permit, request).await?;
     tracing::info!(by = %who.urn(&app.plate), account = %created.account.nic, "account created");

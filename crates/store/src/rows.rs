@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use latchkey_core::model::{
-    Account, AccountId, Group, GroupId, Pat, PatId, PatRecord, ServiceAccount, ServiceAccountId,
-    User, UserId,
+    Account, AccountId, DomainFields, Group, GroupId, Pat, PatId, PatRecord, ServiceAccount,
+    ServiceAccountId, User, UserId,
 };
 use latchkey_core::names::{
     CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
@@ -32,6 +32,9 @@ pub(crate) struct AccountRow {
     pub email: String,
     pub operator: bool,
     pub created_at: i64,
+    pub domain_name: Option<String>,
+    pub description: String,
+    pub enabled: bool,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -43,6 +46,17 @@ impl TryFrom<AccountRow> for Account {
             email: Email::parse(&r.email).map_err(|e| corrupt("email", e))?,
             operator: r.operator,
             created_at: time(r.created_at)?,
+            domain: DomainFields {
+                name: r
+                    .domain_name
+                    .as_deref()
+                    .map(DisplayName::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("domain name", e))?,
+                description: Description::parse(&r.description)
+                    .map_err(|e| corrupt("domain description", e))?,
+                enabled: r.enabled,
+            },
         })
     }
 }
@@ -289,6 +303,8 @@ pub(crate) struct ProjectRow {
     pub description: String,
     pub enabled: bool,
     pub created_at: i64,
+    pub parent_id: Option<String>,
+    pub tags: String,
 }
 
 impl TryFrom<ProjectRow> for latchkey_core::keystone::Project {
@@ -301,6 +317,9 @@ impl TryFrom<ProjectRow> for latchkey_core::keystone::Project {
             description: description_of(&r.description)?,
             enabled: r.enabled,
             created_at: time(r.created_at)?,
+            parent_id: r.parent_id,
+            tags: serde_json::from_str(&r.tags)
+                .map_err(|e| Error::internal(format!("stored project tags are invalid: {e}")))?,
         })
     }
 }

@@ -8,6 +8,9 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.account_id, u.login, u.emai
     u.updated_at, u.password_updated_at, u.password_hash \
     FROM users u JOIN user_groups g ON g.id = u.group_id";
 
+pub(crate) const ACCOUNT_SELECT: &str = "SELECT id, nic, email, operator, created_at, \
+    domain_name, description, enabled FROM accounts";
+
 pub(crate) const GROUP_SELECT: &str = "SELECT id, account_id, name, role, description, \
     default_group, created_at, updated_at FROM user_groups";
 
@@ -43,7 +46,8 @@ macro_rules! impl_store {
             Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Project as KsProject,
             Region, Service as KsService, Target as KsTarget,
         };
-        use latchkey_core::model::GroupId;
+        use latchkey_core::model::{DomainFields, GroupId};
+        use latchkey_core::names::DisplayName;
         use crate::rows::{ProjectRow, RoleRow, affected, description_of};
 
         use crate::rows::{
@@ -51,7 +55,7 @@ macro_rules! impl_store {
             join_urls, micros,
         };
         use latchkey_core::keys::{KeyState, StoredKey};
-        use crate::sql::{GROUP_SELECT, PAT_SELECT, POLICY_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
+        use crate::sql::{ACCOUNT_SELECT, GROUP_SELECT, PAT_SELECT, POLICY_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT};
 
         type Tx = sqlx::Transaction<'static, $db>;
 
@@ -79,10 +83,14 @@ macro_rules! impl_store {
 
         // Keystone inserts, from the pool or inside the bootstrap's transaction.
 
+        fn tags_json(tags: &[String]) -> Result<String> {
+            serde_json::to_string(tags).map_err(Error::internal)
+        }
+
         async fn insert_project<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, p: &KsProject) -> Result<()> {
             sqlx::query(
-                "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO ks_projects (id, account_id, name, description, enabled, created_at, \
+                 parent_id, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&p.id)
             .bind(p.account_id.0)
@@ -90,6 +98,8 @@ macro_rules! impl_store {
             .bind(p.description.as_str())
             .bind(p.enabled)
             .bind(micros(p.created_at))
+            .bind(p.parent_id.as_deref())
+            .bind(tags_json(&p.tags)?)
             .execute(ex)
             .await
             .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
@@ -284,23 +294,36 @@ macro_rules! impl_store {
                 let now = micros(new.now);
                 let nic = new.nic.clone();
                 let row = sqlx::query_as::<_, AccountRow>(
-                    "INSERT INTO accounts (nic, email, operator, created_at) VALUES ($1, $2, $3, $4) \
-                     RETURNING id, nic, email, operator, created_at",
+                    "INSERT INTO accounts (nic, email, operator, created_at, domain_name, description) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     RETURNING id, nic, email, operator, created_at, domain_name, description, enabled",
                 )
                 .bind(new.nic.as_str())
                 .bind(new.email.as_str())
                 .bind(new.operator)
                 .bind(now)
+                .bind(new.domain.name.as_ref().map(DisplayName::as_str))
+                .bind(new.domain.description.as_str())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_error(|| {
                     if new.operator {
                         format!("account {nic} already exists, or the store is already bootstrapped")
+                    } else if let Some(name) = &new.domain.name {
+                        format!("account {nic} or a domain named {} already exists", name.as_str())
                     } else {
                         format!("account {nic} already exists")
                     }
                 }))?;
-                let account = Account::try_from(row)?;
+                let mut account = Account::try_from(row)?;
+                if !new.domain.enabled {
+                    sqlx::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
+                        .bind(account.id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(internal)?;
+                    account.domain.enabled = false;
+                }
                 let mut root_group = None;
                 for (name, role, description) in DEFAULT_GROUPS {
                     let id = sqlx::query_scalar::<_, i64>(
@@ -347,9 +370,7 @@ macro_rules! impl_store {
             }
 
             async fn account(&self, id: AccountId) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(
-                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE id = $1",
-                )
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE id = $1")))
                 .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await
@@ -359,9 +380,7 @@ macro_rules! impl_store {
             }
 
             async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(
-                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE nic = $1",
-                )
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE nic = $1")))
                 .bind(nic.as_str())
                 .fetch_optional(&self.pool)
                 .await
@@ -371,9 +390,7 @@ macro_rules! impl_store {
             }
 
             async fn list_accounts(&self) -> Result<Vec<Account>> {
-                sqlx::query_as::<_, AccountRow>(
-                    "SELECT id, nic, email, operator, created_at FROM accounts ORDER BY id",
-                )
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} ORDER BY id")))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(internal)?
@@ -383,14 +400,48 @@ macro_rules! impl_store {
             }
 
             async fn operator_account(&self) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(
-                    "SELECT id, nic, email, operator, created_at FROM accounts WHERE operator",
-                )
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE operator")))
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(internal)?
                 .map(Account::try_from)
                 .transpose()
+            }
+
+            async fn update_domain(&self, id: AccountId, domain: &DomainFields) -> Result<Account> {
+                let name = domain.name.as_ref().map(DisplayName::as_str);
+                let done = sqlx::query(
+                    "UPDATE accounts SET domain_name = $1, description = $2, enabled = $3 \
+                     WHERE id = $4",
+                )
+                .bind(name)
+                .bind(domain.description.as_str())
+                .bind(domain.enabled)
+                .bind(id.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("a domain named {} already exists", name.unwrap_or_default())))?;
+                affected(done.rows_affected(), || format!("account {} does not exist", id.0))?;
+                self.account(id)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("account {} does not exist", id.0)))
+            }
+
+            async fn delete_account(&self, id: AccountId) -> Result<()> {
+                let mut tx = self.begin().await?;
+                // Users first: they hold their group (RESTRICT); the rest cascades.
+                sqlx::query("DELETE FROM users WHERE account_id = $1")
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND NOT operator")
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("account {} does not exist", id.0))?;
+                commit(tx).await
             }
 
             async fn create_group(&self, account: AccountId, new: NewGroup) -> Result<Group> {
@@ -1147,7 +1198,7 @@ macro_rules! impl_store {
 
             async fn update_project(&self, p: &KsProject) -> Result<()> {
                 let done = sqlx::query(
-                    "UPDATE ks_projects SET name = $1, description = $2, enabled = $3 \
+                    "UPDATE ks_projects SET name = $1, description = $2, enabled = $3, tags = $6 \
                      WHERE account_id = $4 AND id = $5",
                 )
                 .bind(p.name.as_str())
@@ -1155,6 +1206,7 @@ macro_rules! impl_store {
                 .bind(p.enabled)
                 .bind(p.account_id.0)
                 .bind(&p.id)
+                .bind(tags_json(&p.tags)?)
                 .execute(&self.pool)
                 .await
                 .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
@@ -1181,8 +1233,8 @@ macro_rules! impl_store {
 
             async fn projects(&self, account: AccountId) -> Result<Vec<KsProject>> {
                 sqlx::query_as::<_, ProjectRow>(
-                    "SELECT id, account_id, name, description, enabled, created_at FROM ks_projects \
-                     WHERE account_id = $1 ORDER BY name",
+                    "SELECT id, account_id, name, description, enabled, created_at, parent_id, tags \
+                     FROM ks_projects WHERE account_id = $1 ORDER BY name",
                 )
                 .bind(account.0)
                 .fetch_all(&self.pool)
@@ -1475,6 +1527,24 @@ macro_rules! impl_store {
                     .await
                     .map_err(internal)?;
                 Ok(())
+            }
+
+            async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>> {
+                sqlx::query_scalar::<_, i64>("SELECT account_id FROM user_groups WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map(|a| a.map(AccountId))
+                    .map_err(internal)
+            }
+
+            async fn project_account(&self, id: &str) -> Result<Option<AccountId>> {
+                sqlx::query_scalar::<_, i64>("SELECT account_id FROM ks_projects WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map(|a| a.map(AccountId))
+                    .map_err(internal)
             }
 
             async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_core::Error;
-use latchkey_core::model::{Flow, Role, UserStatus, UserType};
+use latchkey_core::model::{DomainFields, Flow, Role, UserStatus, UserType};
 use latchkey_core::names::{
     CallbackUrl, ClientId, Description, DisplayName, Email, GroupName, Login, Nic, TokenName,
 };
@@ -76,6 +76,7 @@ contract!(
     token_issues_are_counted_up_to_the_limit_per_window,
     the_keystone_bootstrap_is_written_once_and_whole,
     revocation_events_are_read_in_order_and_per_account,
+    domains_are_renamed_uniquely_and_deleted_with_their_content,
 );
 
 fn now() -> DateTime<Utc> {
@@ -96,6 +97,7 @@ fn new_account(n: &str, operator: bool) -> NewAccount {
         nic: nic(n),
         email: Email::parse("owner@example.com").unwrap(),
         operator,
+        domain: DomainFields::default(),
         root_login: login("admin"),
         root_password_hash: "$argon2id$fake".into(),
         now: now(),
@@ -696,6 +698,8 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         description: empty.clone(),
         enabled: true,
         created_at: now(),
+        parent_id: None,
+        tags: Vec::new(),
     };
     // Project names are unique per account, not across accounts.
     let web = project("p1", a.id, "web");
@@ -884,6 +888,8 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
                 description: empty.clone(),
                 enabled: true,
                 created_at: now(),
+                parent_id: None,
+                tags: Vec::new(),
             },
             vec![Assignment {
                 actor: Actor::User(root.id),
@@ -991,4 +997,78 @@ async fn revocation_events_are_read_in_order_and_per_account(store: &dyn Store) 
             .unwrap()
             .is_empty()
     );
+}
+
+async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn Store) {
+    let operator = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let a = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0003-lk", false))
+        .await
+        .unwrap();
+    assert!(a.domain.enabled && a.domain.name.is_none());
+    let named = |name: &str, enabled: bool| DomainFields {
+        name: Some(DisplayName::parse(name).unwrap()),
+        description: Description::parse("d").unwrap(),
+        enabled,
+    };
+    let renamed = store
+        .update_domain(a.id, &named("Acme", true))
+        .await
+        .unwrap();
+    assert_eq!(renamed.domain, named("Acme", true));
+    assert_eq!(store.account(a.id).await.unwrap().unwrap(), renamed);
+    let taken = store.update_domain(b.id, &named("Acme", true)).await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    // A project and a group of the account are found from their global ids, until the account
+    // goes with them.
+    let project = latchkey_core::keystone::Project {
+        id: "p1".into(),
+        account_id: a.id,
+        name: DisplayName::parse("web").unwrap(),
+        description: Description::parse("").unwrap(),
+        enabled: true,
+        created_at: now(),
+        parent_id: None,
+        tags: vec!["t1".into(), "t2".into()],
+    };
+    store.create_project(&project).await.unwrap();
+    let child = latchkey_core::keystone::Project {
+        id: "p2".into(),
+        name: DisplayName::parse("api").unwrap(),
+        parent_id: Some("p1".into()),
+        tags: Vec::new(),
+        ..project.clone()
+    };
+    store.create_project(&child).await.unwrap();
+    let stored = store.projects(a.id).await.unwrap();
+    assert!(
+        stored.contains(&project) && stored.contains(&child),
+        "{stored:?}"
+    );
+    assert_eq!(store.project_account("p2").await.unwrap(), Some(a.id));
+    let group = store
+        .group(a.id, &GroupName::parse("DEFAULT").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.group_account(group.id).await.unwrap(), Some(a.id));
+    store
+        .update_domain(a.id, &named("Acme", false))
+        .await
+        .unwrap();
+    store.delete_account(a.id).await.unwrap();
+    assert!(store.account(a.id).await.unwrap().is_none());
+    assert_eq!(store.project_account("p1").await.unwrap(), None);
+    assert_eq!(store.group_account(group.id).await.unwrap(), None);
+    assert!(store.user(a.id, &login("admin")).await.unwrap().is_none());
+    // The operator's account is never deleted; another account is untouched.
+    assert!(store.delete_account(operator.id).await.is_err());
+    assert!(store.account(b.id).await.unwrap().is_some());
 }

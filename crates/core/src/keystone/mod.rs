@@ -45,10 +45,10 @@ pub fn domain_id(account: &Account) -> String {
 
 /// The Keystone name of an account's domain.
 pub fn domain_name(account: &Account) -> String {
-    if account.operator {
-        DEFAULT_DOMAIN_NAME.to_owned()
-    } else {
-        account.nic.to_string()
+    match &account.domain.name {
+        Some(name) => name.as_str().to_owned(),
+        None if account.operator => DEFAULT_DOMAIN_NAME.to_owned(),
+        None => account.nic.to_string(),
     }
 }
 
@@ -114,6 +114,10 @@ pub struct Project {
     pub description: Description,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The project above this one in its domain; `None` directly under the domain.
+    pub parent_id: Option<String>,
+    /// Keystone's project tags, in the order they were set.
+    pub tags: Vec<String>,
 }
 
 /// A role. Roles are global, as Keystone's default roles are.

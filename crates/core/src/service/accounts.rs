@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::authz::{ADMIN_ACCOUNT_MANAGE, Permit};
-use crate::model::Account;
+use crate::model::{Account, AccountId, DomainFields};
 use crate::names::{Email, Login, Nic};
 use crate::password;
 use crate::secret::{self, Secret};
@@ -31,6 +31,8 @@ pub struct AccountRequest {
     pub email: Email,
     /// Generated and returned once when absent.
     pub admin_password: Option<Secret>,
+    /// The account as a Keystone domain.
+    pub domain: DomainFields,
 }
 
 impl Directory {
@@ -54,6 +56,7 @@ impl Directory {
             nic: Some(nic),
             email,
             admin_password,
+            domain: DomainFields::default(),
         };
         match self.insert_account(request, true).await {
             Ok(created) => Ok(Some(created)),
@@ -78,12 +81,18 @@ impl Directory {
         loop {
             let nic = Nic::parse(&format!("lk{number:04}-lk"))?;
             let attempt = AccountRequest {
-                nic: Some(nic),
+                nic: Some(nic.clone()),
                 email: request.email.clone(),
                 admin_password: request.admin_password.clone(),
+                domain: request.domain.clone(),
             };
             match self.insert_account(attempt, false).await {
-                Err(Error::Conflict(_)) if number < 100_000_000 => number += 1,
+                // Another account took the nic meanwhile (not the domain name): the next one.
+                Err(Error::Conflict(_))
+                    if number < 100_000_000 && self.store.account_by_nic(&nic).await?.is_some() =>
+                {
+                    number += 1;
+                }
                 other => return other,
             }
         }
@@ -100,6 +109,68 @@ impl Directory {
             .account_by_nic(nic)
             .await?
             .ok_or_else(|| Error::not_found(format!("account {nic} does not exist")))
+    }
+
+    /// Every account, as Keystone domains: for Keystone's cloud administrators and system readers,
+    /// whose right the caller has checked.
+    pub async fn all_domains(&self) -> Result<Vec<Account>> {
+        self.store.list_accounts().await
+    }
+
+    /// An account by id, for Keystone answers about an identity the caller was allowed to read.
+    pub async fn keystone_account(&self, id: AccountId) -> Result<Option<Arc<Account>>> {
+        self.cached_account(id).await
+    }
+
+    /// An account by id, for the operator.
+    pub async fn account_by_id(&self, permit: &Permit, id: AccountId) -> Result<Arc<Account>> {
+        require_operator(permit)?;
+        self.cached_account(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("account {} does not exist", id.0)))
+    }
+
+    /// Sets what Keystone shows of an account (a domain). The operator's domain stays enabled.
+    pub async fn update_domain(
+        &self,
+        permit: &Permit,
+        id: AccountId,
+        domain: DomainFields,
+    ) -> Result<Account> {
+        require_operator(permit)?;
+        let current = self.account_by_id(permit, id).await?;
+        if current.operator && !domain.enabled {
+            return Err(Error::invalid("the operator's domain cannot be disabled"));
+        }
+        let account = self.store.update_domain(id, &domain).await?;
+        self.account_changed(id).await?;
+        Ok(account)
+    }
+
+    /// Deletes a tenant account and everything in it. Keystone's rule: only a disabled domain
+    /// can be deleted, so its identities were already refused.
+    pub async fn delete_domain(&self, permit: &Permit, id: AccountId) -> Result<()> {
+        require_operator(permit)?;
+        let current = self.account_by_id(permit, id).await?;
+        if current.operator {
+            return Err(Error::Forbidden {
+                actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
+            });
+        }
+        if current.domain.enabled {
+            return Err(Error::Forbidden {
+                actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
+            });
+        }
+        self.store.delete_account(id).await?;
+        self.account_changed(id).await?;
+        Ok(())
+    }
+
+    /// After an account's change or deletion: forget it here and tell the other nodes.
+    async fn account_changed(&self, id: AccountId) -> Result<()> {
+        self.cache.remove_account(id);
+        self.keystone_account_changed(id).await
     }
 
     /// The caller's own account.
@@ -133,6 +204,7 @@ impl Directory {
                 nic,
                 email: request.email,
                 operator,
+                domain: request.domain,
                 root_login: root_login.clone(),
                 root_password_hash,
                 now: self.clock.now(),

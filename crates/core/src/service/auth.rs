@@ -218,10 +218,19 @@ impl Directory {
     }
 
     /// The account of a credential; its absence refuses the credential.
+    /// A disabled account (a disabled Keystone domain) refuses every credential of its own.
     pub(super) async fn credential_account(&self, id: AccountId) -> Result<Arc<Account>> {
-        self.cached_account(id)
+        let account = self
+            .cached_account(id)
             .await?
-            .ok_or_else(|| Error::unauthenticated("the credential's account no longer exists"))
+            .ok_or_else(|| Error::unauthenticated("the credential's account no longer exists"))?;
+        if account.domain.enabled {
+            Ok(account)
+        } else {
+            Err(Error::unauthenticated(
+                "the credential's domain is disabled",
+            ))
+        }
     }
 }
 

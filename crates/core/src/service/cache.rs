@@ -103,6 +103,10 @@ impl CredentialCache {
         self.accounts.get(&id).map(|e| Arc::clone(e.value()))
     }
 
+    pub(crate) fn remove_account(&self, id: AccountId) {
+        self.accounts.remove(&id);
+    }
+
     pub(crate) fn insert_account(&self, account: Arc<Account>) {
         self.accounts.insert(account.id, account);
     }

@@ -13,15 +13,18 @@ use latchkey_core::authz::{
     USER_CREATE, USER_DELETE, USER_DISABLE, USER_EDIT, USER_ENABLE, USER_GET,
 };
 use latchkey_core::keystone::{self, domain_id};
-use latchkey_core::model::{Group, Role, User, UserStatus};
-use latchkey_core::names::{Description, Email, GroupName, Login};
+use latchkey_core::model::{Account, DomainFields, Group, Role, User, UserStatus};
+use latchkey_core::names::{Description, DisplayName, Email, GroupName, Login, Nic};
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
+use latchkey_core::service::accounts::AccountRequest;
 use latchkey_core::service::users::{UserRequest, UserUpdate};
 use latchkey_core::store::{DEFAULT_USER_GROUP, GroupChanges};
 use serde_json::{Value, json};
 
 use super::projects::Filters;
+use latchkey_core::service::keystone::KeystoneKind;
+
 use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
 
 pub async fn list_domains(
@@ -30,9 +33,11 @@ pub async fn list_domains(
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
     let filters = Filters::parse(query.as_deref());
-    // The operator sees every domain; anyone else, their own.
+    // The operator and Keystone's cloud administrators and system readers see every domain;
+    // anyone else, their own.
     let accounts = match directory.authorize(&caller.0.principal(), &ADMIN_ACCOUNT_MANAGE) {
         Ok(permit) => directory.list_accounts(&permit).await?,
+        Err(_) if caller.reads_every_domain() => directory.all_domains().await?,
         Err(_) => vec![(*caller.0.account).clone()],
     };
     let list: Vec<Value> = accounts
@@ -43,6 +48,7 @@ pub async fn list_domains(
                 .as_deref()
                 .is_none_or(|n| keystone::domain_name(a) == n)
         })
+        .filter(|a| filters.enabled.is_none_or(|e| a.domain.enabled == e))
         .map(|a| views::domain(&directory, a))
         .collect();
     Ok(collection(&directory, "domains", "domains", json!(list)))
@@ -55,16 +61,187 @@ pub async fn get_domain(
 ) -> KsResult<Response> {
     let account = if keystone::names_domain(&caller.0.account, &id) {
         (*caller.0.account).clone()
-    } else {
-        let permit = caller.permit(&directory, &ADMIN_ACCOUNT_MANAGE)?;
+    } else if caller.reads_every_domain() {
         directory
-            .list_accounts(&permit)
+            .all_domains()
             .await?
             .into_iter()
             .find(|a| domain_id(a) == id)
             .ok_or_else(|| KsError::not_found(format!("Could not find domain: {id}.")))?
+    } else {
+        let permit = caller.permit(&directory, &ADMIN_ACCOUNT_MANAGE)?;
+        domain_by_id(&directory, &permit, &id).await?
     };
     Ok(axum::Json(json!({ "domain": views::domain(&directory, &account) })).into_response())
+}
+
+/// A domain's name: 1 to 64 characters, as Keystone's schema has it.
+fn domain_name_field(name: &str) -> KsResult<DisplayName> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(KsError::bad_request(
+            "Invalid input for field 'name': a domain name has 1 to 64 characters.",
+        ));
+    }
+    Ok(DisplayName::parse(name)?)
+}
+
+/// `POST /v3/domains`: a new account (the operator's right). Its ROOT user `admin` gets a
+/// generated password that is never shown: the domain is managed through Keystone (or the
+/// operator sets the password).
+pub async fn create_domain(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    body: Bytes,
+) -> KsResult<Response> {
+    let d = wrapped(&body, "domain")?;
+    create_domain_from(&directory, &caller, &d, "domain").await
+}
+
+/// A domain as Keystone shows it under `key`: `domain`, or `project` for the project acting as
+/// the domain.
+fn domain_as(directory: &Directory, account: &Account, key: &str) -> Value {
+    let view = if key == "project" {
+        views::domain_project(directory, account)
+    } else {
+        views::domain(directory, account)
+    };
+    json!({ key: view })
+}
+
+fn duplicate_domain(name: &DisplayName) -> KsError {
+    KsError::new(
+        StatusCode::CONFLICT,
+        format!(
+            "Conflict occurred attempting to store domain - Duplicate entry found with name {}.",
+            name.as_str()
+        ),
+    )
+}
+
+/// Creates a domain from a request object (of `POST /v3/domains`, or of `POST /v3/projects`
+/// with `is_domain`), answered under `key`.
+pub(crate) async fn create_domain_from(
+    directory: &Directory,
+    caller: &KsCaller,
+    d: &serde_json::Map<String, Value>,
+    key: &str,
+) -> KsResult<Response> {
+    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let name =
+        opt_str(d, "name")?.ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
+    let name = domain_name_field(name)?;
+    // A name must not pass for another domain's id or for the default domain.
+    if name.as_str() == keystone::DEFAULT_DOMAIN_NAME || Nic::parse(name.as_str()).is_ok() {
+        return Err(duplicate_domain(&name));
+    }
+    let domain = DomainFields {
+        name: Some(name.clone()),
+        description: Description::parse(opt_str(d, "description")?.unwrap_or_default())?,
+        enabled: opt_bool(d, "enabled")?.unwrap_or(true),
+    };
+    // The operator's address is the new account's contact until someone sets another.
+    let request = AccountRequest {
+        nic: None,
+        email: caller.0.account.email.clone(),
+        admin_password: None,
+        domain,
+    };
+    let created = match directory.create_account(&permit, request).await {
+        Err(latchkey_core::Error::Conflict(_)) => return Err(duplicate_domain(&name)),
+        other => other?,
+    };
+    let body = domain_as(directory, &created.account, key);
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// The account behind a domain id, for the operator.
+async fn domain_by_id(directory: &Directory, permit: &Permit, id: &str) -> KsResult<Account> {
+    directory
+        .list_accounts(permit)
+        .await?
+        .into_iter()
+        .find(|a| domain_id(a) == id)
+        .ok_or_else(|| KsError::not_found(format!("Could not find domain: {id}.")))
+}
+
+pub async fn update_domain(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let d = wrapped(&body, "domain")?;
+    update_domain_from(&directory, &caller, &id, &d, "domain").await
+}
+
+pub(crate) async fn update_domain_from(
+    directory: &Directory,
+    caller: &KsCaller,
+    id: &str,
+    d: &serde_json::Map<String, Value>,
+    key: &str,
+) -> KsResult<Response> {
+    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let account = domain_by_id(directory, &permit, id).await?;
+    let mut domain = account.domain.clone();
+    if let Some(name) = opt_str(d, "name")? {
+        domain.name = Some(domain_name_field(name)?);
+    }
+    if let Some(description) = opt_str(d, "description")? {
+        domain.description = Description::parse(description)?;
+    }
+    if let Some(enabled) = opt_bool(d, "enabled")? {
+        domain.enabled = enabled;
+    }
+    let account = match directory.update_domain(&permit, account.id, domain).await {
+        Err(latchkey_core::Error::Conflict(m)) => {
+            return Err(KsError::new(StatusCode::CONFLICT, m));
+        }
+        other => other?,
+    };
+    Ok(axum::Json(domain_as(directory, &account, key)).into_response())
+}
+
+pub async fn delete_domain(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<StatusCode> {
+    delete_domain_by_id(&directory, &caller, &id).await
+}
+
+pub(crate) async fn delete_domain_by_id(
+    directory: &Directory,
+    caller: &KsCaller,
+    id: &str,
+) -> KsResult<StatusCode> {
+    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let account = domain_by_id(directory, &permit, id).await?;
+    if account.operator {
+        return Err(KsError::forbidden("The default domain cannot be deleted."));
+    }
+    if account.domain.enabled {
+        return Err(KsError::forbidden(
+            "Cannot delete a domain that is enabled, please disable it first.",
+        ));
+    }
+    directory.delete_domain(&permit, account.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account a user belongs to: the caller's, or the one a cloud administrator reached.
+async fn home_of(
+    directory: &Directory,
+    caller: &KsCaller,
+    account: latchkey_core::model::AccountId,
+) -> KsResult<Arc<Account>> {
+    if account == caller.0.account.id {
+        return Ok(Arc::clone(&caller.0.account));
+    }
+    directory
+        .keystone_account(account)
+        .await?
+        .ok_or_else(|| KsError::not_found("Could not find the user's domain."))
 }
 
 /// A user of the permit's account by Keystone id.
@@ -80,29 +257,30 @@ pub async fn list_users(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_GET)?;
     let filters = Filters::parse(query.as_deref());
-    let account = &caller.0.account;
-    let users = if filters.domain_matches(account) {
-        directory.users_of(&permit).await?
-    } else {
-        vec![]
-    };
-    let list: Vec<Value> = users
-        .iter()
-        .filter(|u| {
-            filters
-                .name
-                .as_deref()
-                .is_none_or(|n| u.login.as_str() == n)
-        })
-        .filter(|u| {
-            filters
-                .enabled
-                .is_none_or(|e| (u.status != UserStatus::Disabled) == e)
-        })
-        .map(|u| views::user(&directory, account, u))
-        .collect();
+    let mut list = Vec::new();
+    for (permit, account) in caller
+        .listing(&directory, &USER_GET, filters.domain_id.as_deref())
+        .await?
+    {
+        let users = directory.users_of(&permit).await?;
+        list.extend(
+            users
+                .iter()
+                .filter(|u| {
+                    filters
+                        .name
+                        .as_deref()
+                        .is_none_or(|n| u.login.as_str() == n)
+                })
+                .filter(|u| {
+                    filters
+                        .enabled
+                        .is_none_or(|e| (u.status != UserStatus::Disabled) == e)
+                })
+                .map(|u| views::user(&directory, &account, u)),
+        );
+    }
     Ok(collection(&directory, "users", "users", json!(list)))
 }
 
@@ -115,10 +293,13 @@ pub async fn get_user(
     let user = if own {
         user_of_caller(&caller)?
     } else {
-        let permit = caller.permit(&directory, &USER_GET)?;
+        let (permit, _) = caller
+            .permit_at(&directory, &USER_GET, KeystoneKind::User, &id)
+            .await?;
         user_in(&directory, &permit, &id).await?
     };
-    let body = json!({ "user": views::user(&directory, &caller.0.account, &user) });
+    let account = home_of(&directory, &caller, user.account_id).await?;
+    let body = json!({ "user": views::user(&directory, &account, &user) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -134,16 +315,10 @@ pub async fn create_user(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_CREATE)?;
     let u = wrapped(&body, "user")?;
-    let account = Arc::clone(&caller.0.account);
-    if let Some(d) = opt_str(&u, "domain_id")?
-        && !keystone::names_domain(&account, d)
-    {
-        return Err(KsError::forbidden(format!(
-            "Users can only be created in the caller's domain (domain_id {d:?})."
-        )));
-    }
+    let (permit, account) = caller
+        .permit_in_domain(&directory, &USER_CREATE, opt_str(&u, "domain_id")?)
+        .await?;
     let name = opt_str(&u, "name")?
         .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
     let login = Login::parse(name)?;
@@ -164,7 +339,7 @@ pub async fn create_user(
     };
     let mut user = directory.create_user(&permit, request).await?;
     if opt_bool(&u, "enabled")? == Some(false) {
-        let permit = caller.permit(&directory, &USER_DISABLE)?;
+        let permit = caller.permit_in(&directory, &USER_DISABLE, &account)?;
         user = directory.set_user_enabled(&permit, &login, false).await?;
     }
     let body = json!({ "user": views::user(&directory, &account, &user) });
@@ -177,7 +352,9 @@ pub async fn update_user(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_EDIT)?;
+    let (permit, account) = caller
+        .permit_at(&directory, &USER_EDIT, KeystoneKind::User, &id)
+        .await?;
     let u = wrapped(&body, "user")?;
     let current = user_in(&directory, &permit, &id).await?;
     if let Some(name) = opt_str(&u, "name")?
@@ -200,12 +377,12 @@ pub async fn update_user(
         .await?;
     if let Some(enabled) = opt_bool(&u, "enabled")? {
         let action = if enabled { &USER_ENABLE } else { &USER_DISABLE };
-        let permit = caller.permit(&directory, action)?;
+        let permit = caller.permit_in(&directory, action, &account)?;
         user = directory
             .set_user_enabled(&permit, &current.login, enabled)
             .await?;
     }
-    let body = json!({ "user": views::user(&directory, &caller.0.account, &user) });
+    let body = json!({ "user": views::user(&directory, &account, &user) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -214,7 +391,9 @@ pub async fn delete_user(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_DELETE)?;
+    let (permit, _) = caller
+        .permit_at(&directory, &USER_DELETE, KeystoneKind::User, &id)
+        .await?;
     let user = user_in(&directory, &permit, &id).await?;
     directory.delete_user(&permit, &user.login).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -233,17 +412,18 @@ pub async fn list_groups(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_GET)?;
     let filters = Filters::parse(query.as_deref());
-    let account = &caller.0.account;
     let mut list = Vec::new();
-    if filters.domain_matches(account) {
+    for (permit, account) in caller
+        .listing(&directory, &GROUP_GET, filters.domain_id.as_deref())
+        .await?
+    {
         for name in directory.list_groups(&permit).await? {
             if filters.name.as_deref().is_some_and(|n| n != name.as_str()) {
                 continue;
             }
             let group = directory.group(&permit, &name).await?;
-            list.push(views::group(&directory, account, &group));
+            list.push(views::group(&directory, &account, &group));
         }
     }
     Ok(collection(&directory, "groups", "groups", json!(list)))
@@ -254,9 +434,11 @@ pub async fn get_group(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_GET)?;
+    let (permit, account) = caller
+        .permit_at(&directory, &GROUP_GET, KeystoneKind::Group, &id)
+        .await?;
     let group = group_in(&directory, &permit, &id).await?;
-    let body = json!({ "group": views::group(&directory, &caller.0.account, &group) });
+    let body = json!({ "group": views::group(&directory, &account, &group) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -265,15 +447,10 @@ pub async fn create_group(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_CREATE)?;
     let g = wrapped(&body, "group")?;
-    if let Some(d) = opt_str(&g, "domain_id")?
-        && !keystone::names_domain(&caller.0.account, d)
-    {
-        return Err(KsError::forbidden(format!(
-            "Groups can only be created in the caller's domain (domain_id {d:?})."
-        )));
-    }
+    let (permit, account) = caller
+        .permit_in_domain(&directory, &GROUP_CREATE, opt_str(&g, "domain_id")?)
+        .await?;
     let name = opt_str(&g, "name")?
         .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
     let group = directory
@@ -284,7 +461,7 @@ pub async fn create_group(
             Description::parse(opt_str(&g, "description")?.unwrap_or_default())?,
         )
         .await?;
-    let body = json!({ "group": views::group(&directory, &caller.0.account, &group) });
+    let body = json!({ "group": views::group(&directory, &account, &group) });
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -294,7 +471,9 @@ pub async fn update_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_EDIT)?;
+    let (permit, account) = caller
+        .permit_at(&directory, &GROUP_EDIT, KeystoneKind::Group, &id)
+        .await?;
     let g = wrapped(&body, "group")?;
     let current = group_in(&directory, &permit, &id).await?;
     if let Some(name) = opt_str(&g, "name")?
@@ -311,7 +490,7 @@ pub async fn update_group(
     let group = directory
         .update_group(&permit, &current.name, changes)
         .await?;
-    let body = json!({ "group": views::group(&directory, &caller.0.account, &group) });
+    let body = json!({ "group": views::group(&directory, &account, &group) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -320,7 +499,9 @@ pub async fn delete_group(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_DELETE)?;
+    let (permit, _) = caller
+        .permit_at(&directory, &GROUP_DELETE, KeystoneKind::Group, &id)
+        .await?;
     let group = group_in(&directory, &permit, &id).await?;
     directory.delete_group(&permit, &group.name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -331,14 +512,16 @@ pub async fn group_members(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_GET)?;
+    let (permit, account) = caller
+        .permit_at(&directory, &USER_GET, KeystoneKind::Group, &id)
+        .await?;
     let group = group_in(&directory, &permit, &id).await?;
     let list: Vec<Value> = directory
         .users_of(&permit)
         .await?
         .iter()
         .filter(|u| u.group == group.name)
-        .map(|u| views::user(&directory, &caller.0.account, u))
+        .map(|u| views::user(&directory, &account, u))
         .collect();
     Ok(collection(
         &directory,
@@ -353,10 +536,12 @@ pub async fn groups_of_user(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &GROUP_GET)?;
+    let (permit, account) = caller
+        .permit_at(&directory, &GROUP_GET, KeystoneKind::User, &id)
+        .await?;
     let user = user_in(&directory, &permit, &id).await?;
     let group = directory.group(&permit, &user.group).await?;
-    let list = vec![views::group(&directory, &caller.0.account, &group)];
+    let list = vec![views::group(&directory, &account, &group)];
     Ok(collection(
         &directory,
         "groups",
@@ -371,7 +556,9 @@ pub async fn add_member(
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_EDIT)?;
+    let (permit, _) = caller
+        .permit_at(&directory, &USER_EDIT, KeystoneKind::Group, &group)
+        .await?;
     let group = group_in(&directory, &permit, &group).await?;
     let user = user_in(&directory, &permit, &user).await?;
     set_group(&directory, &permit, &user, group.name).await
@@ -382,7 +569,9 @@ pub async fn check_member(
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_GET)?;
+    let (permit, _) = caller
+        .permit_at(&directory, &USER_GET, KeystoneKind::Group, &group)
+        .await?;
     let group = group_in(&directory, &permit, &group).await?;
     let user = user_in(&directory, &permit, &user).await?;
     if user.group == group.name {
@@ -398,7 +587,9 @@ pub async fn remove_member(
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &USER_EDIT)?;
+    let (permit, _) = caller
+        .permit_at(&directory, &USER_EDIT, KeystoneKind::Group, &group)
+        .await?;
     let group = group_in(&directory, &permit, &group).await?;
     let user = user_in(&directory, &permit, &user).await?;
     if user.group != group.name {

@@ -23,8 +23,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use latchkey_core::Error;
 use latchkey_core::authz::{Action, Permit};
+use latchkey_core::keystone::Target;
+use latchkey_core::keystone::token::TokenScope;
 use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::tokens::KsToken;
 use serde_json::{Value, json};
 
@@ -68,8 +71,16 @@ fn routes() -> Router<AppState> {
         .route("/v3/auth/projects", get(auth::projects))
         .route("/v3/auth/domains", get(auth::domains))
         .route("/v3/auth/system", get(auth::system))
-        .route("/v3/domains", get(identity::list_domains))
-        .route("/v3/domains/{domain}", get(identity::get_domain))
+        .route(
+            "/v3/domains",
+            get(identity::list_domains).post(identity::create_domain),
+        )
+        .route(
+            "/v3/domains/{domain}",
+            get(identity::get_domain)
+                .patch(identity::update_domain)
+                .delete(identity::delete_domain),
+        )
         .route(
             "/v3/users",
             get(identity::list_users).post(identity::create_user),
@@ -101,6 +112,20 @@ fn routes() -> Router<AppState> {
                 .delete(identity::remove_member),
         )
         .route("/v3/projects", get(projects::list).post(projects::create))
+        .route(
+            "/v3/projects/{project}/tags",
+            get(projects::tags)
+                .head(projects::tags)
+                .put(projects::tags)
+                .delete(projects::tags),
+        )
+        .route(
+            "/v3/projects/{project}/tags/{tag}",
+            get(projects::tag)
+                .head(projects::tag)
+                .put(projects::tag)
+                .delete(projects::tag),
+        )
         .route(
             "/v3/projects/{project}",
             get(projects::get)
@@ -313,17 +338,90 @@ impl KsCaller {
         {
             return Ok(permit);
         }
+        let reads = action.name.ends_with("/get") && self.is_system_reader();
         Ok(latchkey_core::authz::keystone_admin(
             &principal,
-            self.0.has_role("admin"),
+            self.0.has_role("admin") || reads,
             action,
             account,
         )?)
     }
 
-    /// Whether the caller administers every domain (Keystone's cloud administrator).
-    pub fn is_cloud_admin(&self) -> bool {
-        self.0.account.operator && self.0.has_role("admin")
+    /// A permit in the account holding the user, group, project or domain `id` names (the
+    /// caller's own when nothing has that id, so that the lookup that follows answers 404).
+    pub async fn permit_at(
+        &self,
+        directory: &Directory,
+        action: &Action,
+        kind: KeystoneKind,
+        id: &str,
+    ) -> KsResult<(Permit, Arc<Account>)> {
+        let account = directory
+            .keystone_home(kind, id)
+            .await?
+            .unwrap_or_else(|| Arc::clone(&self.0.account));
+        Ok((self.permit_in(directory, action, &account)?, account))
+    }
+
+    /// A permit in the domain a request names (`domain_id`), or the caller's own when it names
+    /// none; 404 for a domain that does not exist.
+    pub async fn permit_in_domain(
+        &self,
+        directory: &Directory,
+        action: &Action,
+        domain: Option<&str>,
+    ) -> KsResult<(Permit, Arc<Account>)> {
+        let account = match domain {
+            None => Arc::clone(&self.0.account),
+            Some(d) if latchkey_core::keystone::names_domain(&self.0.account, d) => {
+                Arc::clone(&self.0.account)
+            }
+            Some(d) => directory
+                .keystone_home(KeystoneKind::Domain, d)
+                .await?
+                .ok_or_else(|| KsError::not_found(format!("Could not find domain: {d}.")))?,
+        };
+        Ok((self.permit_in(directory, action, &account)?, account))
+    }
+
+    /// The accounts a listing covers, each with its permit: the domain the `domain_id` filter
+    /// names (none when it names no domain), else every domain for a cloud administrator or
+    /// system reader, else the caller's own.
+    pub async fn listing(
+        &self,
+        directory: &Directory,
+        action: &Action,
+        domain: Option<&str>,
+    ) -> KsResult<Vec<(Permit, Arc<Account>)>> {
+        if domain.is_some() {
+            return match self.permit_in_domain(directory, action, domain).await {
+                Ok(one) => Ok(vec![one]),
+                Err(e) if e.status == StatusCode::NOT_FOUND => Ok(vec![]),
+                Err(e) => Err(e),
+            };
+        }
+        if !self.reads_every_domain() {
+            let permit = self.permit(directory, action)?;
+            return Ok(vec![(permit, Arc::clone(&self.0.account))]);
+        }
+        let mut all = Vec::new();
+        for account in directory.all_domains().await? {
+            let account = Arc::new(account);
+            all.push((self.permit_in(directory, action, &account)?, account));
+        }
+        Ok(all)
+    }
+
+    /// Whether the token is scoped to the system and carries `reader` (or a role implying it):
+    /// Keystone's system reader, who reads what the administrator may change.
+    fn is_system_reader(&self) -> bool {
+        matches!(&self.0.claims.scope, TokenScope::Scoped(Target::System))
+            && self.0.has_role("reader")
+    }
+
+    /// Whether the caller reads every domain: the operator's administrators and system readers.
+    pub fn reads_every_domain(&self) -> bool {
+        self.0.account.operator && (self.0.has_role("admin") || self.is_system_reader())
     }
 }
 

@@ -4,45 +4,86 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use latchkey_core::authz::Permit;
 use latchkey_core::authz::{
     KS_PROJECT_CREATE, KS_PROJECT_DELETE, KS_PROJECT_EDIT, KS_PROJECT_GET, Subject,
 };
+use latchkey_core::keystone::Project;
 use latchkey_core::keystone::{self, domain_id};
+use latchkey_core::model::Account;
 use latchkey_core::names::{Description, DisplayName};
 use latchkey_core::service::Directory;
-use latchkey_core::service::keystone::admin::ProjectChanges;
+use latchkey_core::service::keystone::KeystoneKind;
+use latchkey_core::service::keystone::admin::{NewProject, ProjectChanges};
 use serde_json::{Value, json};
 
 use crate::iam::query::Query;
 
-use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
+use super::{KsCaller, KsError, KsResult, collection, identity, opt_bool, opt_str, views, wrapped};
 
-/// Query filters Keystone's list calls accept: `name`, `domain_id`, `enabled`.
+/// Query filters Keystone's list calls accept: `name`, `domain_id`, `enabled`, and for projects
+/// `parent_id`, `is_domain` and the tag filters.
 pub(crate) struct Filters {
     pub name: Option<String>,
     pub domain_id: Option<String>,
     pub enabled: Option<bool>,
+    pub parent_id: Option<String>,
+    pub is_domain: Option<bool>,
+    /// `tags` (all of), `tags-any`, `not-tags` (not all of), `not-tags-any` (none of).
+    pub tags: [Option<Vec<String>>; 4],
+}
+
+fn truthy(v: &str) -> bool {
+    !matches!(
+        v.to_ascii_lowercase().as_str(),
+        "0" | "false" | "no" | "off"
+    )
 }
 
 impl Filters {
     pub fn parse(query: Option<&str>) -> Self {
         let query = Query::parse(query);
+        let list = |key: &str| {
+            query
+                .last(key)
+                .map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+        };
         Filters {
             name: query.last("name").map(str::to_owned),
             domain_id: query.last("domain_id").map(str::to_owned),
-            enabled: query
-                .last("enabled")
-                .map(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false")),
+            enabled: query.last("enabled").map(truthy),
+            parent_id: query.last("parent_id").map(str::to_owned),
+            is_domain: query.last("is_domain").map(truthy),
+            tags: [
+                list("tags"),
+                list("tags-any"),
+                list("not-tags"),
+                list("not-tags-any"),
+            ],
         }
     }
 
-    /// Whether the caller's domain passes the `domain_id` filter.
-    pub fn domain_matches(&self, account: &latchkey_core::model::Account) -> bool {
-        self.domain_id
+    fn project_passes(&self, account: &Account, p: &Project) -> bool {
+        let has = |t: &String| p.tags.contains(t);
+        let parent = p.parent_id.clone().unwrap_or_else(|| domain_id(account));
+        self.name.as_deref().is_none_or(|n| p.name.as_str() == n)
+            && self.enabled.is_none_or(|e| p.enabled == e)
+            && self.parent_id.as_deref().is_none_or(|x| parent == x)
+            && self.tags[0].as_ref().is_none_or(|t| t.iter().all(has))
+            && self.tags[1].as_ref().is_none_or(|t| t.iter().any(has))
+            && self.tags[2].as_ref().is_none_or(|t| !t.iter().all(has))
+            && self.tags[3].as_ref().is_none_or(|t| !t.iter().any(has))
+    }
+
+    fn domain_passes(&self, account: &Account) -> bool {
+        self.name
             .as_deref()
-            .is_none_or(|d| keystone::names_domain(account, d))
+            .is_none_or(|n| keystone::domain_name(account) == n)
+            && self.enabled.is_none_or(|e| account.domain.enabled == e)
+            && self.parent_id.is_none()
+            && self.tags.iter().all(Option::is_none)
     }
 }
 
@@ -51,21 +92,58 @@ pub async fn list(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_PROJECT_GET)?;
     let filters = Filters::parse(query.as_deref());
-    let account = &caller.0.account;
-    let projects = if filters.domain_matches(account) {
-        directory.projects(&permit).await?
-    } else {
-        vec![]
-    };
-    let list: Vec<Value> = projects
-        .iter()
-        .filter(|p| filters.name.as_deref().is_none_or(|n| p.name.as_str() == n))
-        .filter(|p| filters.enabled.is_none_or(|e| p.enabled == e))
-        .map(|p| views::project(&directory, account, p))
-        .collect();
+    let mut list = Vec::new();
+    if filters.is_domain == Some(true) {
+        // Domains, as the projects that act as them.
+        for (_, account) in caller
+            .listing(&directory, &KS_PROJECT_GET, filters.domain_id.as_deref())
+            .await?
+        {
+            if filters.domain_passes(&account) {
+                list.push(views::domain_project(&directory, &account));
+            }
+        }
+        return Ok(collection(&directory, "projects", "projects", json!(list)));
+    }
+    for (permit, account) in caller
+        .listing(&directory, &KS_PROJECT_GET, filters.domain_id.as_deref())
+        .await?
+    {
+        for p in directory.projects(&permit).await? {
+            if filters.project_passes(&account, &p) {
+                list.push(views::project(&directory, &account, &p));
+            }
+        }
+    }
     Ok(collection(&directory, "projects", "projects", json!(list)))
+}
+
+/// A project's name: 1 to 64 characters, as Keystone's schema has it.
+fn project_name(name: &str) -> KsResult<DisplayName> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(KsError::bad_request(
+            "Invalid input for field 'name': a project name has 1 to 64 characters.",
+        ));
+    }
+    Ok(DisplayName::parse(name)?)
+}
+
+/// The `tags` of a request: an array of strings.
+fn tags_field(map: &serde_json::Map<String, Value>) -> KsResult<Option<Vec<String>>> {
+    match map.get("tags") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| {
+                t.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| KsError::bad_request("'tags' must be an array of strings"))
+            })
+            .collect::<KsResult<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(KsError::bad_request("'tags' must be an array of strings")),
+    }
 }
 
 pub async fn create(
@@ -73,33 +151,69 @@ pub async fn create(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_PROJECT_CREATE)?;
     let p = wrapped(&body, "project")?;
-    let account = &caller.0.account;
     if opt_bool(&p, "is_domain")? == Some(true) {
-        return Err(KsError::bad_request(
-            "A project cannot act as a domain here: every domain is an account.",
-        ));
-    }
-    for key in ["domain_id", "parent_id"] {
-        if let Some(d) = opt_str(&p, key)?
-            && d != domain_id(account)
-        {
-            return Err(KsError::forbidden(format!(
-                "Projects can only be created in the caller's domain ({key} {d:?})."
-            )));
-        }
+        // A project that acts as a domain is a domain: a new account.
+        return identity::create_domain_from(&directory, &caller, &p, "project").await;
     }
     let name = opt_str(&p, "name")?
         .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
-    let name = DisplayName::parse(name)?;
-    let description = Description::parse(opt_str(&p, "description")?.unwrap_or_default())?;
-    let enabled = opt_bool(&p, "enabled")?.unwrap_or(true);
-    let project = directory
-        .create_project(&permit, name, description, enabled)
+    let name = project_name(name)?;
+    // The parent names the domain when it is a project; a domain id as parent means the top.
+    let mut domain = opt_str(&p, "domain_id")?.map(str::to_owned);
+    let mut parent_id = None;
+    if let Some(parent) = opt_str(&p, "parent_id")? {
+        if let Some(account) = directory
+            .keystone_home(KeystoneKind::Project, parent)
+            .await?
+        {
+            if domain.as_deref().is_some_and(|d| d != domain_id(&account)) {
+                return Err(KsError::bad_request(
+                    "The parent project is in another domain.",
+                ));
+            }
+            domain = Some(domain_id(&account));
+            parent_id = Some(parent.to_owned());
+        } else if domain.as_deref().is_none_or(|d| d == parent) {
+            domain = Some(parent.to_owned());
+        } else {
+            return Err(KsError::not_found(format!(
+                "Could not find project: {parent}."
+            )));
+        }
+    }
+    let (permit, account) = caller
+        .permit_in_domain(&directory, &KS_PROJECT_CREATE, domain.as_deref())
         .await?;
-    let body = json!({ "project": views::project(&directory, account, &project) });
+    let new = NewProject {
+        name,
+        description: Description::parse(opt_str(&p, "description")?.unwrap_or_default())?,
+        enabled: opt_bool(&p, "enabled")?.unwrap_or(true),
+        parent_id,
+        tags: tags_field(&p)?.unwrap_or_default(),
+    };
+    let project = directory.create_project(&permit, new).await?;
+    let body = json!({ "project": views::project(&directory, &account, &project) });
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// The domain a project id names, when it names one (the project acting as the domain).
+async fn as_domain(
+    directory: &Directory,
+    caller: &KsCaller,
+    id: &str,
+) -> KsResult<Option<Arc<Account>>> {
+    if directory
+        .keystone_home(KeystoneKind::Project, id)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    if keystone::names_domain(&caller.0.account, id) {
+        return Ok(Some(Arc::clone(&caller.0.account)));
+    }
+    Ok(directory.keystone_home(KeystoneKind::Domain, id).await?)
 }
 
 pub async fn get(
@@ -108,18 +222,20 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     // A token scoped to the project may read it, as in Keystone.
-    let own = caller.0.project.as_ref().is_some_and(|p| p.id == id);
-    let project = if own {
-        caller
-            .0
-            .project
-            .clone()
-            .ok_or_else(|| KsError::not_found("no project"))?
-    } else {
-        let permit = caller.permit(&directory, &KS_PROJECT_GET)?;
-        directory.project(&permit, &id).await?
-    };
-    let body = json!({ "project": views::project(&directory, &caller.0.account, &project) });
+    if let Some(project) = caller.0.project.as_ref().filter(|p| p.id == id) {
+        let body = json!({ "project": views::project(&directory, &caller.0.account, project) });
+        return Ok(axum::Json(body).into_response());
+    }
+    if let Some(account) = as_domain(&directory, &caller, &id).await? {
+        caller.permit_in(&directory, &KS_PROJECT_GET, &account)?;
+        let body = json!({ "project": views::domain_project(&directory, &account) });
+        return Ok(axum::Json(body).into_response());
+    }
+    let (permit, account) = caller
+        .permit_at(&directory, &KS_PROJECT_GET, KeystoneKind::Project, &id)
+        .await?;
+    let project = directory.project(&permit, &id).await?;
+    let body = json!({ "project": views::project(&directory, &account, &project) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -129,17 +245,34 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_PROJECT_EDIT)?;
     let p = wrapped(&body, "project")?;
+    if as_domain(&directory, &caller, &id).await?.is_some() {
+        return identity::update_domain_from(&directory, &caller, &id, &p, "project").await;
+    }
+    let (permit, account) = caller
+        .permit_at(&directory, &KS_PROJECT_EDIT, KeystoneKind::Project, &id)
+        .await?;
+    for key in ["domain_id", "parent_id", "is_domain"] {
+        if p.get(key).is_some_and(|v| !v.is_null()) {
+            let current = directory.project(&permit, &id).await?;
+            let now = views::project(&directory, &account, &current);
+            if p.get(key) != now.get(key) {
+                return Err(KsError::bad_request(format!(
+                    "A project's {key} cannot change."
+                )));
+            }
+        }
+    }
     let changes = ProjectChanges {
-        name: opt_str(&p, "name")?.map(DisplayName::parse).transpose()?,
+        name: opt_str(&p, "name")?.map(project_name).transpose()?,
         description: opt_str(&p, "description")?
             .map(Description::parse)
             .transpose()?,
         enabled: opt_bool(&p, "enabled")?,
+        tags: tags_field(&p)?,
     };
     let project = directory.update_project(&permit, &id, changes).await?;
-    let body = json!({ "project": views::project(&directory, &caller.0.account, &project) });
+    let body = json!({ "project": views::project(&directory, &account, &project) });
     Ok(axum::Json(body).into_response())
 }
 
@@ -148,9 +281,116 @@ pub async fn delete(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_PROJECT_DELETE)?;
+    if as_domain(&directory, &caller, &id).await?.is_some() {
+        return identity::delete_domain_by_id(&directory, &caller, &id)
+            .await
+            .map(IntoResponse::into_response);
+    }
+    let (permit, _) = caller
+        .permit_at(&directory, &KS_PROJECT_DELETE, KeystoneKind::Project, &id)
+        .await?;
     directory.delete_project(&permit, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The tags of a project, and a permit to change them (`edit`) or read them.
+async fn tagged(
+    directory: &Directory,
+    caller: &KsCaller,
+    id: &str,
+    edit: bool,
+) -> KsResult<(Permit, Vec<String>)> {
+    let action = if edit {
+        &KS_PROJECT_EDIT
+    } else {
+        &KS_PROJECT_GET
+    };
+    let (permit, _) = caller
+        .permit_at(directory, action, KeystoneKind::Project, id)
+        .await?;
+    let project = directory.project(&permit, id).await?;
+    Ok((permit, project.tags.clone()))
+}
+
+async fn set_tags(
+    directory: &Directory,
+    permit: &Permit,
+    id: &str,
+    tags: Vec<String>,
+) -> KsResult<Vec<String>> {
+    let changes = ProjectChanges {
+        tags: Some(tags),
+        ..ProjectChanges::default()
+    };
+    Ok(directory
+        .update_project(permit, id, changes)
+        .await?
+        .tags
+        .clone())
+}
+
+/// `GET /v3/projects/{id}/tags`, `PUT` (replace all), `DELETE` (remove all).
+pub async fn tags(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    method: Method,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    match method {
+        Method::GET | Method::HEAD => {
+            let (_, tags) = tagged(&directory, &caller, &id, false).await?;
+            Ok(axum::Json(json!({ "tags": tags })).into_response())
+        }
+        Method::PUT => {
+            let (permit, _) = tagged(&directory, &caller, &id, true).await?;
+            let value: Value = serde_json::from_slice(&body).map_err(|e| {
+                KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
+            })?;
+            let map = value
+                .as_object()
+                .ok_or_else(|| KsError::bad_request("'tags' is a required property"))?;
+            let tags = tags_field(map)?
+                .ok_or_else(|| KsError::bad_request("'tags' is a required property"))?;
+            let tags = set_tags(&directory, &permit, &id, tags).await?;
+            Ok(axum::Json(json!({ "tags": tags })).into_response())
+        }
+        _ => {
+            let (permit, _) = tagged(&directory, &caller, &id, true).await?;
+            set_tags(&directory, &permit, &id, Vec::new()).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
+}
+
+/// `GET`/`HEAD /v3/projects/{id}/tags/{tag}` (204 or 404), `PUT` (add, 201), `DELETE` (204).
+pub async fn tag(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    method: Method,
+    Path((id, tag)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let edit = matches!(method, Method::PUT | Method::DELETE);
+    let (permit, mut tags) = tagged(&directory, &caller, &id, edit).await?;
+    let present = tags.contains(&tag);
+    match method {
+        Method::PUT => {
+            if !present {
+                tags.push(tag);
+                set_tags(&directory, &permit, &id, tags).await?;
+            }
+            Ok(StatusCode::CREATED.into_response())
+        }
+        Method::DELETE if present => {
+            tags.retain(|t| *t != tag);
+            set_tags(&directory, &permit, &id, tags).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ if present => Ok(StatusCode::NO_CONTENT.into_response()),
+        _ => Err(KsError::not_found(format!(
+            "Tag {tag} not found for project {id}."
+        ))),
+    }
 }
 
 /// `GET /v3/users/{id}/projects`: the caller's own, or any user's with `project/get`.
@@ -159,11 +399,15 @@ pub async fn of_user(
     caller: KsCaller,
     Path(user): Path<String>,
 ) -> KsResult<Response> {
-    let account = Arc::clone(&caller.0.account);
     let is_self = matches!(&caller.0.subject, Subject::User(u) if keystone::user_id(u.id) == user);
-    if !is_self {
-        caller.permit(&directory, &KS_PROJECT_GET)?;
-    }
+    let account = if is_self {
+        Arc::clone(&caller.0.account)
+    } else {
+        caller
+            .permit_at(&directory, &KS_PROJECT_GET, KeystoneKind::User, &user)
+            .await?
+            .1
+    };
     let found = directory
         .user_by_keystone_id(account.id, &user)
         .await?

@@ -187,8 +187,11 @@ pub fn domain(directory: &Directory, account: &Account) -> Value {
     json!({
         "id": id,
         "name": domain_name(account),
-        "description": if account.operator { "The default domain" } else { "" },
-        "enabled": true,
+        "description": match account.domain.description.as_str() {
+            "" if account.operator => "The default domain",
+            d => d,
+        },
+        "enabled": account.domain.enabled,
         "tags": [],
         "options": {},
         "links": self_link(directory, &format!("domains/{id}")),
@@ -202,11 +205,29 @@ pub fn project(directory: &Directory, account: &Account, p: &Project) -> Value {
         "description": p.description.as_str(),
         "enabled": p.enabled,
         "domain_id": domain_id(account),
-        "parent_id": domain_id(account),
+        "parent_id": p.parent_id.clone().unwrap_or_else(|| domain_id(account)),
         "is_domain": false,
-        "tags": [],
+        "tags": p.tags,
         "options": {},
         "links": self_link(directory, &format!("projects/{}", p.id)),
+    })
+}
+
+/// A domain as the project that acts as it (`is_domain`), as Keystone shows domains among
+/// projects.
+pub fn domain_project(directory: &Directory, account: &Account) -> Value {
+    let id = domain_id(account);
+    json!({
+        "id": id,
+        "name": domain_name(account),
+        "description": account.domain.description.as_str(),
+        "enabled": account.domain.enabled,
+        "domain_id": null,
+        "parent_id": null,
+        "is_domain": true,
+        "tags": [],
+        "options": {},
+        "links": self_link(directory, &format!("projects/{id}")),
     })
 }
 

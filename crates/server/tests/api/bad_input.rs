@@ -84,9 +84,12 @@ async fn path_names_that_are_not_valid_are_bad_requests(app: TestApp) {
     app.get("/1.0/me/identity/user/%FF%FE", &admin)
         .await
         .expect_error(400, "Client::BadRequest");
-    app.get(&format!("/1.0/me/identity/user/{}", "a".repeat(256)), &admin)
-        .await
-        .expect_error(400, "Client::BadRequest");
+    app.get(
+        &format!("/1.0/me/identity/user/{}", "a".repeat(256)),
+        &admin,
+    )
+    .await
+    .expect_error(400, "Client::BadRequest");
     app.get("/1.0/me/identity/user/admin/token/bad%20name", &admin)
         .await
         .expect_error(400, "Client::BadRequest");

@@ -16,6 +16,8 @@ on_both_backends!(
     roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens,
     a_user_without_rights_gets_403_and_reads_only_its_own,
     the_keystone_admin_role_administers_as_keystone_does,
+    domains_are_accounts_created_renamed_disabled_and_deleted_through_keystone,
+    projects_nest_and_carry_tags,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -117,7 +119,7 @@ async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
         json!({ "project": { "name": "" } }),
         json!({ "project": { "name": 5 } }),
         json!({ "project": { "name": "x", "enabled": "yes" } }),
-        json!({ "project": { "name": "x", "is_domain": true } }),
+        json!({ "project": { "name": "x".repeat(65) } }),
     ] {
         let r = ks_json(
             &app,
@@ -137,7 +139,8 @@ async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
         Some(json!({ "project": { "name": "x", "domain_id": "lk0002-lk" } })),
     )
     .await;
-    assert_eq!(other_domain.status, 403);
+    // No such domain.
+    assert_eq!(other_domain.status, 404);
     let list = ks_json(&app, Method::GET, "/v3/projects", &admin, None)
         .await
         .expect(200);
@@ -764,6 +767,245 @@ async fn the_keystone_admin_role_administers_as_keystone_does(app: TestApp) {
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
+async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keystone(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/domains",
+        &admin,
+        Some(json!({ "domain": { "name": "Acme", "description": "a tenant" } })),
+    )
+    .await
+    .expect(201);
+    let domain = created["domain"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["domain"]["name"], "Acme");
+    assert_eq!(created["domain"]["enabled"], true);
+    // The same name again is a conflict; an empty or a 65-character name is refused.
+    for (name, status) in [
+        ("Acme".to_owned(), 409),
+        (String::new(), 400),
+        ("a".repeat(65), 400),
+    ] {
+        let r = ks_json(
+            &app,
+            Method::POST,
+            "/v3/domains",
+            &admin,
+            Some(json!({ "domain": { "name": name } })),
+        )
+        .await;
+        assert_eq!(r.status, status, "{}", r.text);
+    }
+    // The domain is an account: the operator sees it through /v2 under its nic.
+    let pat = app.admin_pat().await;
+    let accounts = app.get("/v2/admin/account", &pat).await.expect(200);
+    assert!(accounts.to_string().contains(&domain), "{accounts}");
+    // A cloud administrator creates a user there and finds it with the domain filter only.
+    let user = ks_json(
+        &app,
+        Method::POST,
+        "/v3/users",
+        &admin,
+        Some(
+            json!({ "user": { "name": "wile", "password": "wile password", "domain_id": domain } }),
+        ),
+    )
+    .await
+    .expect(201);
+    assert_eq!(user["user"]["domain_id"], domain.as_str());
+    let user_id = user["user"]["id"].as_str().unwrap().to_owned();
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/users?domain_id={domain}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let names: Vec<&str> = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"wile") && !names.contains(&"frank"),
+        "{names:?}"
+    );
+    let r = ks_json(
+        &app,
+        Method::POST,
+        "/v3/users",
+        &admin,
+        Some(json!({ "user": { "name": "x", "password": "x password", "domain_id": "nowhere" } })),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // The user authenticates in its domain, by the domain's new name too.
+    let auth = |domain_name: &str| {
+        json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "wile", "domain": { "name": domain_name }, "password": "wile password"
+        } } } })
+    };
+    assert_eq!(app.ks_issue(auth("Acme")).await.0.status, 201);
+    ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/domains/{domain}"),
+        &admin,
+        Some(json!({ "domain": { "name": "Acme Corp" } })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(app.ks_issue(auth("Acme Corp")).await.0.status, 201);
+    assert_eq!(app.ks_issue(auth("Acme")).await.0.status, 401);
+    // An enabled domain cannot be deleted; a disabled one refuses its users, then goes with
+    // everything in it.
+    let path = format!("/v3/domains/{domain}");
+    let r = ks_json(&app, Method::DELETE, &path, &admin, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    ks_json(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({ "domain": { "enabled": false } })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(app.ks_issue(auth("Acme Corp")).await.0.status, 401);
+    ks_json(&app, Method::DELETE, &path, &admin, None)
+        .await
+        .expect(204);
+    let r = ks_json(&app, Method::GET, &path, &admin, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/users/{user_id}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // The default domain stays.
+    let r = ks_json(&app, Method::DELETE, "/v3/domains/default", &admin, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+}
+
+async fn projects_nest_and_carry_tags(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let create = |body: Value| ks_json(&app, Method::POST, "/v3/projects", &admin, Some(body));
+    let root = create(json!({ "project": { "name": "root", "tags": ["a", "b"] } }))
+        .await
+        .expect(201);
+    assert_eq!(root["project"]["parent_id"], "default");
+    assert_eq!(root["project"]["tags"], json!(["a", "b"]));
+    let root_id = root["project"]["id"].as_str().unwrap().to_owned();
+    let child = create(json!({ "project": { "name": "child", "parent_id": root_id } }))
+        .await
+        .expect(201);
+    assert_eq!(child["project"]["parent_id"], root_id.as_str());
+    let child_id = child["project"]["id"].as_str().unwrap().to_owned();
+    let r = create(json!({ "project": { "name": "orphan", "parent_id": "0123" } })).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = create(json!({ "project": { "name": "x".repeat(65) } })).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // Tags: one at a time, all at once, and as list filters.
+    let tags = format!("/v3/projects/{child_id}/tags");
+    ks_json(&app, Method::PUT, &format!("{tags}/blue"), &admin, None)
+        .await
+        .expect(201);
+    ks_json(&app, Method::HEAD, &format!("{tags}/blue"), &admin, None)
+        .await
+        .expect(204);
+    let r = ks_json(&app, Method::GET, &format!("{tags}/red"), &admin, None).await;
+    assert_eq!(r.status, 404);
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        "/v3/projects?tags-any=blue,b",
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(listed["projects"].as_array().unwrap().len(), 2, "{listed}");
+    let listed = ks_json(&app, Method::GET, "/v3/projects?tags=a,b", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(listed["projects"][0]["id"], root_id.as_str());
+    let r = ks_json(
+        &app,
+        Method::PUT,
+        &tags,
+        &admin,
+        Some(json!({ "tags": ["x", "x"] })),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let set = ks_json(
+        &app,
+        Method::PUT,
+        &tags,
+        &admin,
+        Some(json!({ "tags": ["x", "y"] })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(set["tags"], json!(["x", "y"]));
+    ks_json(&app, Method::DELETE, &tags, &admin, None)
+        .await
+        .expect(204);
+    let read = ks_json(&app, Method::GET, &tags, &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(read["tags"], json!([]));
+    // A project with children stays until they go.
+    let root_path = format!("/v3/projects/{root_id}");
+    let r = ks_json(&app, Method::DELETE, &root_path, &admin, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/projects/{child_id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    ks_json(&app, Method::DELETE, &root_path, &admin, None)
+        .await
+        .expect(204);
+    // A project acting as a domain is a domain.
+    let as_domain = create(json!({ "project": { "name": "Dom", "is_domain": true } }))
+        .await
+        .expect(201);
+    assert_eq!(as_domain["project"]["is_domain"], true);
+    let id = as_domain["project"]["id"].as_str().unwrap();
+    ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/domains/{id}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        "/v3/projects?is_domain=true",
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert!(listed.to_string().contains(id), "{listed}");
+}
+
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {
     let pat = app.admin_pat().await;
     let reply = app
@@ -869,22 +1111,25 @@ async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
     )
     .await
     .expect(403);
-    // The operator sees every domain but not the tenant's projects, and cannot scope there.
+    // The operator's cloud administrator (Keystone's `admin` role in the operator's domain)
+    // sees every domain and reads the tenant's projects, but cannot scope a token there.
     let admin = app.ks_admin().await;
     let all = app
         .ks(Method::GET, "/v3/domains", Some(&admin), None, None)
         .await
         .expect(200);
     assert_eq!(all["domains"].as_array().unwrap().len(), 2);
-    app.ks(
-        Method::GET,
-        &format!("/v3/projects/{project_id}"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(404);
+    let read = app
+        .ks(
+            Method::GET,
+            &format!("/v3/projects/{project_id}"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(read["project"]["domain_id"], nic.as_str());
     let (reply, _) = app
         .ks_issue(
             json!({ "identity": { "methods": ["token"], "token": { "id": admin } },

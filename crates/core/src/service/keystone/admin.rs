@@ -19,6 +19,18 @@ pub struct ProjectChanges {
     pub name: Option<DisplayName>,
     pub description: Option<Description>,
     pub enabled: Option<bool>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// A project to create.
+#[derive(Debug)]
+pub struct NewProject {
+    pub name: DisplayName,
+    pub description: Description,
+    pub enabled: bool,
+    /// A project of the same account; `None` directly under the domain.
+    pub parent_id: Option<String>,
+    pub tags: Vec<String>,
 }
 
 /// Fields of an endpoint to set; `None` leaves one as it is.
@@ -32,20 +44,20 @@ pub struct EndpointChanges {
 }
 
 impl Directory {
-    pub async fn create_project(
-        &self,
-        permit: &Permit,
-        name: DisplayName,
-        description: Description,
-        enabled: bool,
-    ) -> Result<Arc<Project>> {
+    pub async fn create_project(&self, permit: &Permit, new: NewProject) -> Result<Arc<Project>> {
+        check_tags(&new.tags)?;
+        if let Some(parent) = &new.parent_id {
+            self.project(permit, parent).await?;
+        }
         let project = Project {
             id: keystone::new_id(),
             account_id: permit.account(),
-            name,
-            description,
-            enabled,
+            name: new.name,
+            description: new.description,
+            enabled: new.enabled,
             created_at: self.clock.now(),
+            parent_id: new.parent_id,
+            tags: new.tags,
         };
         self.store.create_project(&project).await?;
         self.keystone_account_changed(permit.account()).await?;
@@ -81,12 +93,26 @@ impl Directory {
         if let Some(enabled) = changes.enabled {
             project.enabled = enabled;
         }
+        if let Some(tags) = changes.tags {
+            check_tags(&tags)?;
+            project.tags = tags;
+        }
         self.store.update_project(&project).await?;
         self.keystone_account_changed(permit.account()).await?;
         Ok(Arc::new(project))
     }
 
     pub async fn delete_project(&self, permit: &Permit, id: &str) -> Result<()> {
+        let tenancy = self.tenancy(permit.account()).await?;
+        if tenancy
+            .projects
+            .iter()
+            .any(|p| p.parent_id.as_deref() == Some(id))
+        {
+            return Err(Error::Forbidden {
+                actions: vec![permit.action().to_owned()],
+            });
+        }
         self.store.delete_project(permit.account(), id).await?;
         self.keystone_account_changed(permit.account()).await
     }
@@ -453,4 +479,23 @@ impl Directory {
             region: region.id.clone(),
         })
     }
+}
+
+/// Keystone's tag rules: at most 80 tags of 1 to 255 characters, no `/` nor `,`, no repeats.
+pub fn check_tags(tags: &[String]) -> Result<()> {
+    if tags.len() > 80 {
+        return Err(Error::invalid("a project has at most 80 tags"));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        let n = tag.chars().count();
+        if n == 0 || n > 255 || tag.contains('/') || tag.contains(',') {
+            return Err(Error::invalid(format!(
+                "invalid tag {tag:?}: 1 to 255 characters, without '/' or ','"
+            )));
+        }
+        if tags[..i].contains(tag) {
+            return Err(Error::invalid(format!("tag {tag:?} is repeated")));
+        }
+    }
+    Ok(())
 }

@@ -19,21 +19,32 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use parking_lot::RwLock;
 
-use crate::Result;
 use crate::keystone::snapshot::{Catalog, Tenancy};
 use crate::keystone::token::KeystoneClaims;
 use crate::keystone::{
     self, ADMIN_PROJECT, Actor, Assignment, DEFAULT_IMPLICATIONS, DEFAULT_ROLES, Endpoint,
     Interface, KsRole, Project, Region, Service, Target,
 };
+use crate::model::Account;
 use crate::model::{AccountId, UserId};
 use crate::names::{Description, DisplayName};
 use crate::secret::TokenHash;
 use crate::service::Ends;
 use crate::store::{KeystoneBootstrap, RevocationKind};
 use crate::throttle::Throttle;
+use crate::{Error, Result};
+use tokens::DomainRef;
 
 use super::Directory;
+
+/// What a Keystone id names, for [`Directory::keystone_home`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeystoneKind {
+    User,
+    Group,
+    Project,
+    Domain,
+}
 
 /// The subject of the revocation event that reloads the catalog.
 const CATALOG_EVENT: &str = "catalog";
@@ -137,6 +148,8 @@ impl Directory {
         let mut project = None;
         if let Some(operator) = self.store.operator_account().await? {
             let admin_project = Project {
+                parent_id: None,
+                tags: Vec::new(),
                 id: keystone::new_id(),
                 account_id: operator.id,
                 name: DisplayName::parse(ADMIN_PROJECT)?,
@@ -260,6 +273,8 @@ impl Directory {
             self.reload_catalog().await?;
             self.keystone.tenancies.clear();
         } else if let Ok(id) = subject.parse() {
+            // The account itself may have changed (as a domain) or gone.
+            self.cache.remove_account(AccountId(id));
             self.reload_tenancy(AccountId(id)).await?;
         }
         Ok(())
@@ -274,6 +289,37 @@ impl Directory {
     /// The actors whose grants a user holds: the user itself and its group.
     pub fn user_actors(user: &crate::model::User) -> Vec<Actor> {
         vec![Actor::User(user.id), Actor::Group(user.group.clone())]
+    }
+
+    /// The account holding the user, group or project a Keystone id names, if any: Keystone ids
+    /// are global, so a cloud administrator's request finds its account from the id.
+    pub async fn keystone_home(
+        &self,
+        kind: KeystoneKind,
+        id: &str,
+    ) -> Result<Option<Arc<Account>>> {
+        let account = match kind {
+            KeystoneKind::User => match keystone::parse_hex_id(id) {
+                Some(key) => self.cached_user(UserId(key)).await?.map(|u| u.account_id),
+                None => None,
+            },
+            KeystoneKind::Group => match keystone::parse_hex_id(id) {
+                Some(key) => self.store.group_account(crate::model::GroupId(key)).await?,
+                None => None,
+            },
+            KeystoneKind::Project => self.store.project_account(id).await?,
+            KeystoneKind::Domain => {
+                return match self.domain_account(&DomainRef::Id(id.to_owned())).await {
+                    Ok(account) => Ok(Some(account)),
+                    Err(Error::Unauthenticated(_)) => Ok(None),
+                    Err(e) => Err(e),
+                };
+            }
+        };
+        match account {
+            Some(id) => self.cached_account(id).await,
+            None => Ok(None),
+        }
     }
 
     /// A group by Keystone id, within `account`.

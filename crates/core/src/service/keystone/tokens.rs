@@ -263,6 +263,9 @@ impl Directory {
                 let (account, login, known) = match user {
                     UserRef::Name { name, domain } => {
                         let account = self.domain_account(&domain).await?;
+                        if !account.domain.enabled {
+                            return Err(bad_credentials());
+                        }
                         let login = Login::parse(&name).map_err(|_| bad_credentials())?;
                         (account, login, None)
                     }
@@ -340,13 +343,18 @@ impl Directory {
     /// domain is an account's nic. An unknown domain refuses the authentication.
     pub async fn domain_account(&self, domain: &DomainRef) -> Result<Arc<Account>> {
         let (DomainRef::Id(s) | DomainRef::Name(s)) = domain;
-        // Accounts are never renamed nor deleted: a domain, once found, is found again in memory.
+        // A domain once found is found again in memory, as long as it still has that id or name.
         let key = match domain {
             DomainRef::Id(id) => format!("i:{id}"),
             DomainRef::Name(name) => format!("n:{name}"),
         };
+        let still = |account: &Account| match domain {
+            DomainRef::Id(id) => keystone::domain_id(account) == *id,
+            DomainRef::Name(name) => keystone::domain_name(account) == *name,
+        };
         if let Some(id) = self.keystone.domains.get(&key).map(|e| *e.value())
             && let Some(account) = self.cached_account(id).await?
+            && still(&account)
         {
             return Ok(account);
         }
@@ -357,9 +365,20 @@ impl Directory {
         let found = if wants_default {
             self.store.operator_account().await?
         } else {
-            match Nic::parse(s) {
+            let by_nic = match Nic::parse(s) {
                 Ok(nic) => self.store.account_by_nic(&nic).await?,
                 Err(_) => None,
+            };
+            match by_nic.filter(|a| still(a)) {
+                Some(account) => Some(account),
+                // A domain named other than its nic.
+                None if matches!(domain, DomainRef::Name(_)) => self
+                    .store
+                    .list_accounts()
+                    .await?
+                    .into_iter()
+                    .find(|a| still(a)),
+                None => None,
             }
         };
         match found {
@@ -441,6 +460,7 @@ impl Directory {
         let account = self
             .cached_account(crate::model::AccountId(claims.acct))
             .await?
+            .filter(|a| a.domain.enabled)
             .ok_or_else(invalid)?;
         let subject = match &claims.who {
             Holder::User(id) => {
