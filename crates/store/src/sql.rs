@@ -1215,9 +1215,12 @@ macro_rules! impl_store {
 
             async fn delete_project(&self, account: AccountId, id: &str) -> Result<()> {
                 let mut tx = self.begin().await?;
-                sqlx::query("DELETE FROM ks_assignments WHERE account_id = $1 AND target = $2")
+                sqlx::query(
+                    "DELETE FROM ks_assignments WHERE account_id = $1 AND target IN ($2, $3)",
+                )
                     .bind(account.0)
                     .bind(format!("project:{id}"))
+                    .bind(format!("inherited:project:{id}"))
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;

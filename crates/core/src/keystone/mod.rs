@@ -171,19 +171,40 @@ pub enum Target {
     /// The whole installation (only the operator account's identities hold system roles).
     #[serde(rename = "s")]
     System,
+    /// Every project of the account's domain, not the domain itself (OS-INHERIT).
+    #[serde(rename = "id")]
+    DomainProjects,
+    /// Every project below this one, not the project itself (OS-INHERIT).
+    #[serde(rename = "ip")]
+    ProjectsBelow(String),
 }
 
 impl Target {
-    /// The stored form: `project:{id}`, `domain`, `system`.
+    /// The stored form: `project:{id}`, `domain`, `system`, `inherited:domain`,
+    /// `inherited:project:{id}`.
     pub fn key(&self) -> String {
         match self {
             Target::Project(id) => format!("project:{id}"),
             Target::Domain => "domain".to_owned(),
             Target::System => "system".to_owned(),
+            Target::DomainProjects => "inherited:domain".to_owned(),
+            Target::ProjectsBelow(id) => format!("inherited:project:{id}"),
         }
     }
 
+    /// Whether the grant reaches projects below its target rather than the target (Keystone's
+    /// `inherited_to_projects`).
+    pub fn inherited(&self) -> bool {
+        matches!(self, Target::DomainProjects | Target::ProjectsBelow(_))
+    }
+
     pub fn parse(key: &str) -> Result<Self> {
+        if key == "inherited:domain" {
+            return Ok(Target::DomainProjects);
+        }
+        if let Some(id) = key.strip_prefix("inherited:project:") {
+            return Ok(Target::ProjectsBelow(id.to_owned()));
+        }
         match key.split_once(':') {
             Some(("project", id)) => Ok(Target::Project(id.to_owned())),
             None if key == "domain" => Ok(Target::Domain),

@@ -205,6 +205,33 @@ impl Tenancy {
         out
     }
 
+    /// The projects above `id`, nearest first (a broken or cyclic chain stops).
+    pub fn ancestors(&self, id: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut at = self.by_id.get(id).and_then(|p| p.parent_id.as_deref());
+        while let Some(parent) = at {
+            if out.contains(&parent) || out.len() > self.projects.len() {
+                break;
+            }
+            out.push(parent);
+            at = self.by_id.get(parent).and_then(|p| p.parent_id.as_deref());
+        }
+        out
+    }
+
+    /// Role ids any of `actors` holds on `target`: granted there, and for a project also
+    /// inherited from its domain and from the projects above it (OS-INHERIT).
+    pub fn effective<'a>(&'a self, actors: &[Actor], target: &Target) -> Vec<&'a str> {
+        let mut out = self.granted(actors, target);
+        if let Target::Project(id) = target {
+            out.extend(self.granted(actors, &Target::DomainProjects));
+            for parent in self.ancestors(id) {
+                out.extend(self.granted(actors, &Target::ProjectsBelow(parent.to_owned())));
+            }
+        }
+        out
+    }
+
     /// The enabled projects on which any of `actors` holds a role, in name order.
     pub fn projects_of(&self, actors: &[Actor]) -> Vec<Arc<Project>> {
         let mut out: Vec<Arc<Project>> = self
@@ -213,7 +240,7 @@ impl Tenancy {
             .filter(|p| p.enabled)
             .filter(|p| {
                 !self
-                    .granted(actors, &Target::Project(p.id.clone()))
+                    .effective(actors, &Target::Project(p.id.clone()))
                     .is_empty()
             })
             .cloned()

@@ -36,14 +36,51 @@ pub struct UserUpdate {
 impl Directory {
     /// After a change to a user: forget it here, tell the other nodes and guards.
     async fn user_changed(&self, permit: &Permit, user: &User) {
+        self.announce_user(permit.account(), user).await;
+    }
+
+    async fn announce_user(&self, account: crate::model::AccountId, user: &User) {
         self.cache.forget_user(user.id, &[]);
         self.announce(
             RevocationKind::User,
             user.id.to_string(),
-            Some(permit.account()),
+            Some(account),
             Ends::User(&user.login),
         )
         .await;
+    }
+
+    /// A user changes its own password, proving it with the current one (Keystone's
+    /// `POST /v3/users/{id}/password`). The new password must pass the password policy; the
+    /// user's earlier tokens end, as after any password change.
+    pub async fn change_own_password(
+        &self,
+        user: crate::model::UserId,
+        original: &Secret,
+        new: Secret,
+        client: std::net::IpAddr,
+    ) -> Result<()> {
+        let current = self
+            .cached_user(user)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("user {user} does not exist")))?;
+        let account = self.store.account(current.account_id).await?;
+        let (account, current) = self
+            .verify_password(account, &current.login, original, client)
+            .await?;
+        let mut changes = UserChanges {
+            password_hash: Some(self.hash_password(new).await?),
+            ..UserChanges::default()
+        };
+        if current.status == UserStatus::PasswordChangeRequired {
+            changes.status = Some(UserStatus::Ok);
+        }
+        let updated = self
+            .store
+            .update_user(account.id, &current.login, changes, self.clock.now())
+            .await?;
+        self.announce_user(account.id, &updated).await;
+        Ok(())
     }
 
     pub async fn create_user(&self, permit: &Permit, request: UserRequest) -> Result<User> {

@@ -399,6 +399,40 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `POST /v3/users/{id}/password`: a user changes its own password with the original one
+/// (`{"user": {"password", "original_password"}}`); no token is needed, as in Keystone.
+pub async fn change_password(
+    State(directory): State<Arc<Directory>>,
+    extensions: axum::http::Extensions,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let u = wrapped(&body, "user")?;
+    let new = opt_str(&u, "password")?
+        .ok_or_else(|| KsError::bad_request("'password' is a required property"))?;
+    let original = opt_str(&u, "original_password")?
+        .ok_or_else(|| KsError::bad_request("'original_password' is a required property"))?;
+    let user = keystone::parse_hex_id(&id)
+        .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))?;
+    match directory
+        .change_own_password(
+            latchkey_core::model::UserId(user),
+            &Secret::new(original),
+            Secret::new(new),
+            super::client_ip(&extensions),
+        )
+        .await
+    {
+        Err(latchkey_core::Error::Unauthenticated(_)) => Err(KsError::unauthorized(
+            "The request you have made requires authentication.",
+        )),
+        other => {
+            other?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
+}
+
 /// A group of the permit's account by Keystone id.
 async fn group_in(directory: &Directory, permit: &Permit, id: &str) -> KsResult<Group> {
     directory

@@ -92,6 +92,10 @@ fn routes() -> Router<AppState> {
                 .delete(identity::delete_user),
         )
         .route("/v3/users/{user}/projects", get(projects::of_user))
+        .route(
+            "/v3/users/{user}/password",
+            axum::routing::post(identity::change_password),
+        )
         .route("/v3/users/{user}/groups", get(identity::groups_of_user))
         .route(
             "/v3/groups",
@@ -157,6 +161,17 @@ fn routes() -> Router<AppState> {
                 .head(roles::on_target_grant)
                 .get(roles::on_target_grant)
                 .delete(roles::on_target_grant),
+        )
+        .route(
+            "/v3/OS-INHERIT/{kind}/{target}/{actor_kind}/{actor}/roles/inherited_to_projects",
+            get(roles::list_inherited_grants),
+        )
+        .route(
+            "/v3/OS-INHERIT/{kind}/{target}/{actor_kind}/{actor}/roles/{role}/inherited_to_projects",
+            put(roles::on_inherited_grant)
+                .head(roles::on_inherited_grant)
+                .get(roles::on_inherited_grant)
+                .delete(roles::on_inherited_grant),
         )
         .route(
             "/v3/system/{actor_kind}/{actor}/roles",

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::{
     KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit,
 };
-use latchkey_core::keystone::{self, Actor, Assignment, Target, domain_id};
+use latchkey_core::keystone::{self, Actor, Assignment, KsRole, Target, domain_id};
+use latchkey_core::model::Account;
 use latchkey_core::names::{ClientId, Description, DisplayName};
 use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::KeystoneKind;
 use serde_json::{Value, json};
 
 use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, views, wrapped};
@@ -163,19 +165,26 @@ pub async fn add_implied(
         .await?;
     let prior_role = directory.keystone_role(&prior)?;
     let implied_role = directory.keystone_role(&implied)?;
-    let body = json!({
-        "role_inference": {
-            "prior_role": views::role_ref(&directory, &prior_role),
-            "implies": views::role_ref(&directory, &implied_role),
-        },
-        "links": self_link(&directory, &format!("roles/{prior}/implies/{implied}")),
-    });
+    let body = one_inference(&directory, &prior_role, &implied_role);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
+/// One `role_inference` answer.
+fn one_inference(directory: &Directory, prior: &KsRole, implied: &KsRole) -> Value {
+    json!({
+        "role_inference": {
+            "prior_role": views::role_ref(directory, prior),
+            "implies": views::role_ref(directory, implied),
+        },
+        "links": self_link(directory, &format!("roles/{}/implies/{}", prior.id, implied.id)),
+    })
+}
+
+/// `HEAD` (204) or `GET` (200 with the inference) of one implication; 404 when there is none.
 pub async fn check_implied(
     State(directory): State<Arc<Directory>>,
     _caller: KsCaller,
+    method: Method,
     Path((prior, implied)): Path<(String, String)>,
 ) -> KsResult<Response> {
     let catalog = directory.keystone_catalog();
@@ -184,7 +193,12 @@ pub async fn check_implied(
         .get(&prior)
         .is_some_and(|s| s.contains(&implied))
     {
-        Ok(StatusCode::NO_CONTENT.into_response())
+        if method == Method::HEAD {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        let prior_role = directory.keystone_role(&prior)?;
+        let implied_role = directory.keystone_role(&implied)?;
+        Ok(axum::Json(one_inference(&directory, &prior_role, &implied_role)).into_response())
     } else {
         Err(KsError::not_found(format!(
             "Role {prior} does not imply {implied}."
@@ -229,12 +243,29 @@ async fn actor(directory: &Directory, permit: &Permit, kind: &str, id: &str) -> 
     }
 }
 
-/// The target named by `{projects|domains}/{id}`.
-fn target(caller: &KsCaller, kind: &str, id: &str) -> KsResult<Target> {
+/// The target named by `{projects|domains}/{id}`, and the account it belongs to (the caller's
+/// unless a cloud administrator names another domain's).
+async fn target(
+    directory: &Directory,
+    caller: &KsCaller,
+    kind: &str,
+    id: &str,
+) -> KsResult<(Target, Arc<Account>)> {
     match kind {
-        "projects" => Ok(Target::Project(id.to_owned())),
-        "domains" if keystone::names_domain(&caller.0.account, id) => Ok(Target::Domain),
-        "domains" => Err(KsError::not_found(format!("Could not find domain: {id}."))),
+        "projects" => {
+            let account = directory
+                .keystone_home(KeystoneKind::Project, id)
+                .await?
+                .unwrap_or_else(|| Arc::clone(&caller.0.account));
+            Ok((Target::Project(id.to_owned()), account))
+        }
+        "domains" if keystone::names_domain(&caller.0.account, id) => {
+            Ok((Target::Domain, Arc::clone(&caller.0.account)))
+        }
+        "domains" => match directory.keystone_home(KeystoneKind::Domain, id).await? {
+            Some(account) => Ok((Target::Domain, account)),
+            None => Err(KsError::not_found(format!("Could not find domain: {id}."))),
+        },
         _ => Err(KsError::not_found("no such route")),
     }
 }
@@ -254,7 +285,7 @@ async fn on_grant(
     directory: &Directory,
     caller: &KsCaller,
     op: GrantOp,
-    target: Target,
+    (target, account): (Target, Arc<Account>),
     (actor_kind, actor_id): (&str, &str),
     role: String,
 ) -> KsResult<Response> {
@@ -263,7 +294,7 @@ async fn on_grant(
         GrantOp::Check => &KS_GRANT_GET,
         GrantOp::Revoke => &KS_GRANT_DELETE,
     };
-    let permit = caller.permit(directory, action)?;
+    let permit = caller.permit_in(directory, action, &account)?;
     let assignment = Assignment {
         actor: actor(directory, &permit, actor_kind, actor_id).await?,
         target,
@@ -302,9 +333,56 @@ pub async fn on_target_grant(
     method: Method,
     Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
 ) -> KsResult<Response> {
-    let target = target(&caller, &kind, &target_id)?;
+    let target = target(&directory, &caller, &kind, &target_id).await?;
     let who = (actor_kind.as_str(), actor_id.as_str());
     on_grant(&directory, &caller, GrantOp::of(&method), target, who, role).await
+}
+
+/// The inherited form of a target (OS-INHERIT's `inherited_to_projects`).
+fn inherited((target, account): (Target, Arc<Account>)) -> (Target, Arc<Account>) {
+    let target = match target {
+        Target::Project(id) => Target::ProjectsBelow(id),
+        Target::Domain => Target::DomainProjects,
+        other => other,
+    };
+    (target, account)
+}
+
+/// `PUT|HEAD|GET|DELETE /v3/OS-INHERIT/{projects|domains}/{id}/{users|groups}/{id}/roles/{role}/
+/// inherited_to_projects`: a grant held on every project below the target.
+pub async fn on_inherited_grant(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    method: Method,
+    Path((kind, target_id, actor_kind, actor_id, role)): Path<GrantPath>,
+) -> KsResult<Response> {
+    let target = inherited(target(&directory, &caller, &kind, &target_id).await?);
+    let who = (actor_kind.as_str(), actor_id.as_str());
+    on_grant(&directory, &caller, GrantOp::of(&method), target, who, role).await
+}
+
+/// `GET /v3/OS-INHERIT/{projects|domains}/{id}/{users|groups}/{id}/roles/inherited_to_projects`.
+pub async fn list_inherited_grants(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((kind, target_id, actor_kind, actor_id)): Path<(String, String, String, String)>,
+) -> KsResult<Response> {
+    let (target, account) = inherited(target(&directory, &caller, &kind, &target_id).await?);
+    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
+    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
+    if let Target::ProjectsBelow(id) = &target {
+        directory.project(&permit, id).await?;
+    }
+    roles_held(
+        &directory,
+        &permit,
+        &who,
+        &target,
+        &format!(
+            "OS-INHERIT/{kind}/{target_id}/{actor_kind}/{actor_id}/roles/inherited_to_projects"
+        ),
+    )
+    .await
 }
 
 /// `GET /v3/{projects|domains}/{id}/{users|groups}/{id}/roles`.
@@ -313,9 +391,9 @@ pub async fn list_grants(
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id)): Path<(String, String, String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
+    let (target, account) = target(&directory, &caller, &kind, &target_id).await?;
+    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
     let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
-    let target = target(&caller, &kind, &target_id)?;
     if let Target::Project(id) = &target {
         directory.project(&permit, id).await?;
     }
@@ -372,7 +450,8 @@ pub async fn on_system_grant(
 ) -> KsResult<Response> {
     let who = (actor_kind.as_str(), actor_id.as_str());
     let op = GrantOp::of(&method);
-    on_grant(&directory, &caller, op, Target::System, who, role).await
+    let system = (Target::System, Arc::clone(&caller.0.account));
+    on_grant(&directory, &caller, op, system, who, role).await
 }
 
 /// Filters of `GET /v3/role_assignments`.
@@ -386,6 +465,8 @@ struct AssignmentQuery {
     role: Option<String>,
     effective: bool,
     include_names: bool,
+    /// `scope.OS-INHERIT:inherited_to=projects`: only inherited grants.
+    inherited: bool,
 }
 
 impl AssignmentQuery {
@@ -402,7 +483,8 @@ impl AssignmentQuery {
                 "role.id" => q.role = Some(v.into_owned()),
                 "effective" => q.effective = truthy(&v),
                 "include_names" => q.include_names = truthy(&v),
-                "include_subtree" | "scope.OS-INHERIT:inherited_to" => {}
+                "scope.OS-INHERIT:inherited_to" => q.inherited = v == "projects",
+                "include_subtree" => {}
                 other => {
                     return Err(KsError::bad_request(format!(
                         "Unknown filter {other:?} on role assignments."
@@ -430,9 +512,24 @@ pub async fn assignments(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
     let q = AssignmentQuery::parse(query.as_deref())?;
-    let account = Arc::clone(&caller.0.account);
+    // The account whose assignments are listed: the one the filters' actor or scope is in.
+    let named = [
+        (KeystoneKind::User, &q.user),
+        (KeystoneKind::Group, &q.group),
+        (KeystoneKind::Project, &q.project),
+        (KeystoneKind::Domain, &q.domain),
+    ];
+    let mut account = Arc::clone(&caller.0.account);
+    for (kind, id) in named {
+        if let Some(id) = id
+            && let Some(home) = directory.keystone_home(kind, id).await?
+        {
+            account = home;
+            break;
+        }
+    }
+    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
     let catalog = directory.keystone_catalog();
     let tenancy = directory.tenancy(account.id).await?;
     let users = directory.users_of(&permit).await?;
@@ -442,34 +539,54 @@ pub async fn assignments(
     }
     let mut rows: BTreeSet<Row> = BTreeSet::new();
     for a in &tenancy.assignments {
-        let mut holders = vec![(a.actor.clone(), None)];
-        if q.effective
-            && let Actor::Group(name) = &a.actor
-        {
-            holders = users
-                .iter()
-                .filter(|u| &u.group == name)
-                .map(|u| (Actor::User(u.id), Some(name.to_string())))
-                .collect();
+        if q.inherited && !a.target.inherited() {
+            continue;
         }
-        for (actor, via) in holders {
-            rows.insert((
-                actor.clone(),
-                a.target.clone(),
-                a.role_id.clone(),
-                None,
-                via.clone(),
-            ));
-            if q.effective {
-                for implied in catalog.expand([a.role_id.as_str()]) {
-                    if implied.id != a.role_id {
-                        rows.insert((
-                            actor.clone(),
-                            a.target.clone(),
-                            implied.id.clone(),
-                            Some(a.role_id.clone()),
-                            via.clone(),
-                        ));
+        // Effective: an inherited grant is held on each project below its target.
+        let targets: Vec<Target> = match &a.target {
+            Target::DomainProjects if q.effective => tenancy
+                .projects
+                .iter()
+                .map(|p| Target::Project(p.id.clone()))
+                .collect(),
+            Target::ProjectsBelow(top) if q.effective => tenancy
+                .projects
+                .iter()
+                .filter(|p| tenancy.ancestors(&p.id).contains(&top.as_str()))
+                .map(|p| Target::Project(p.id.clone()))
+                .collect(),
+            other => vec![other.clone()],
+        };
+        for target in targets {
+            let mut holders = vec![(a.actor.clone(), None)];
+            if q.effective
+                && let Actor::Group(name) = &a.actor
+            {
+                holders = users
+                    .iter()
+                    .filter(|u| &u.group == name)
+                    .map(|u| (Actor::User(u.id), Some(name.to_string())))
+                    .collect();
+            }
+            for (actor, via) in holders {
+                rows.insert((
+                    actor.clone(),
+                    target.clone(),
+                    a.role_id.clone(),
+                    None,
+                    via.clone(),
+                ));
+                if q.effective {
+                    for implied in catalog.expand([a.role_id.as_str()]) {
+                        if implied.id != a.role_id {
+                            rows.insert((
+                                actor.clone(),
+                                target.clone(),
+                                implied.id.clone(),
+                                Some(a.role_id.clone()),
+                                via.clone(),
+                            ));
+                        }
                     }
                 }
             }
@@ -506,8 +623,8 @@ pub async fn assignments(
         {
             continue;
         }
-        let scope = match &target {
-            Target::Project(id) => {
+        let mut scope = match &target {
+            Target::Project(id) | Target::ProjectsBelow(id) => {
                 if q.domain.is_some() || q.system || q.project.as_deref().is_some_and(|p| p != id) {
                     continue;
                 }
@@ -521,7 +638,7 @@ pub async fn assignments(
                 }
                 json!({ "project": project })
             }
-            Target::Domain => {
+            Target::Domain | Target::DomainProjects => {
                 if q.project.is_some()
                     || q.system
                     || q.domain
@@ -543,6 +660,9 @@ pub async fn assignments(
                 json!({ "system": { "all": true } })
             }
         };
+        if target.inherited() {
+            scope["OS-INHERIT:inherited_to"] = json!("projects");
+        }
         let mut role = json!({ "id": role_id });
         if q.include_names
             && let Some(r) = catalog.role(&role_id)

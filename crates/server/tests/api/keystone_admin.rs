@@ -18,6 +18,8 @@ on_both_backends!(
     the_keystone_admin_role_administers_as_keystone_does,
     domains_are_accounts_created_renamed_disabled_and_deleted_through_keystone,
     projects_nest_and_carry_tags,
+    users_change_their_own_password_with_the_original,
+    inherited_grants_reach_the_projects_below,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -469,6 +471,14 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
     )
     .await
     .expect(201);
+    let one = format!("/v3/roles/{operator_role}/implies/{member}");
+    let read = ks_json(&app, Method::GET, &one, &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(read["role_inference"]["implies"]["id"], member.as_str());
+    ks_json(&app, Method::HEAD, &one, &admin, None)
+        .await
+        .expect(204);
     let implied = ks_json(
         &app,
         Method::GET,
@@ -525,14 +535,24 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
             json!({ "endpoint": { "service_id": "nope", "interface": "public", "url": "https://x" } }),
             "unknown service",
         ),
-        (
-            json!({ "endpoint": { "service_id": service_id, "region_id": "nowhere", "interface": "public", "url": "https://x" } }),
-            "unknown region",
-        ),
     ] {
         let r = ks_json(&app, Method::POST, "/v3/endpoints", &admin, Some(body)).await;
         assert_eq!(r.status, 400, "{what}: {}", r.text);
     }
+    // A region an endpoint names that does not exist yet is created, as Keystone does.
+    let r = ks_json(&app, Method::GET, "/v3/regions/SBG5", &admin, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let sbg = json!({ "endpoint": { "service_id": service_id, "region_id": "SBG5", "interface": "internal", "url": "https://sbg.example" } });
+    let sbg = ks_json(&app, Method::POST, "/v3/endpoints", &admin, Some(sbg))
+        .await
+        .expect(201);
+    ks_json(&app, Method::GET, "/v3/regions/SBG5", &admin, None)
+        .await
+        .expect(200);
+    let sbg = format!("/v3/endpoints/{}", sbg["endpoint"]["id"].as_str().unwrap());
+    ks_json(&app, Method::DELETE, &sbg, &admin, None)
+        .await
+        .expect(204);
     let in_use = ks_json(&app, Method::DELETE, "/v3/regions/GRA11", &admin, None).await;
     assert_eq!(in_use.status, 409, "{}", in_use.text);
     // A new token's catalog shows the service.
@@ -1004,6 +1024,141 @@ async fn projects_nest_and_carry_tags(app: TestApp) {
     .await
     .expect(200);
     assert!(listed.to_string().contains(id), "{listed}");
+}
+
+async fn users_change_their_own_password_with_the_original(app: TestApp) {
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "gina", "DEFAULT").await;
+    let token = app.ks_password("gina", "gina password", None).await;
+    let gina = admin_user_id(&app, &token).await;
+    let path = format!("/v3/users/{gina}/password");
+    let change = |original: &str, new: &str| json!({ "user": { "original_password": original, "password": new } });
+    // A wrong original is 401; a new password the policy refuses is 400; a missing field 400.
+    let r = app
+        .ks(
+            Method::POST,
+            &path,
+            None,
+            None,
+            Some(change("wrong", "new gina password")),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let r = app
+        .ks(
+            Method::POST,
+            &path,
+            None,
+            None,
+            Some(change("gina password", "x")),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let r = app
+        .ks(
+            Method::POST,
+            &path,
+            None,
+            None,
+            Some(json!({ "user": { "password": "p" } })),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    app.ks(
+        Method::POST,
+        &path,
+        None,
+        None,
+        Some(change("gina password", "new gina password")),
+    )
+    .await
+    .expect(204);
+    // The new password works, the old one no longer does.
+    app.ks_password("gina", "new gina password", None).await;
+    let old = json!({ "identity": { "methods": ["password"], "password": { "user": {
+        "name": "gina", "domain": { "id": "default" }, "password": "gina password"
+    } } } });
+    assert_eq!(app.ks_issue(old).await.0.status, 401);
+}
+
+async fn inherited_grants_reach_the_projects_below(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "hank", "DEFAULT").await;
+    let hank = admin_user_id(&app, &app.ks_password("hank", "hank password", None).await).await;
+    let create = |body: Value| ks_json(&app, Method::POST, "/v3/projects", &admin, Some(body));
+    let top = create(json!({ "project": { "name": "top" } }))
+        .await
+        .expect(201);
+    let top = top["project"]["id"].as_str().unwrap().to_owned();
+    let leaf = create(json!({ "project": { "name": "leaf", "parent_id": top } }))
+        .await
+        .expect(201);
+    let leaf = leaf["project"]["id"].as_str().unwrap().to_owned();
+    let reader = role_id(&app, &admin, "reader").await;
+    let scoped = |project: &str| {
+        json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "hank", "domain": { "id": "default" }, "password": "hank password"
+        } } }, "scope": { "project": { "id": project } } })
+    };
+    // Inherited on the top project: held on the leaf, not on the top itself.
+    let grant =
+        format!("/v3/OS-INHERIT/projects/{top}/users/{hank}/roles/{reader}/inherited_to_projects");
+    ks_json(&app, Method::PUT, &grant, &admin, None)
+        .await
+        .expect(204);
+    ks_json(&app, Method::HEAD, &grant, &admin, None)
+        .await
+        .expect(204);
+    assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 201);
+    assert_eq!(app.ks_issue(scoped(&top)).await.0.status, 401);
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/role_assignments?user.id={hank}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let row = &listed["role_assignments"][0];
+    assert_eq!(row["scope"]["project"]["id"], top.as_str());
+    assert_eq!(row["scope"]["OS-INHERIT:inherited_to"], "projects");
+    let effective = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/role_assignments?effective&user.id={hank}&scope.project.id={leaf}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert!(
+        !effective["role_assignments"].as_array().unwrap().is_empty(),
+        "{effective}"
+    );
+    ks_json(&app, Method::DELETE, &grant, &admin, None)
+        .await
+        .expect(204);
+    assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 401);
+    // Inherited on the domain: every project of it.
+    let grant =
+        format!("/v3/OS-INHERIT/domains/default/users/{hank}/roles/{reader}/inherited_to_projects");
+    ks_json(&app, Method::PUT, &grant, &admin, None)
+        .await
+        .expect(204);
+    assert_eq!(app.ks_issue(scoped(&top)).await.0.status, 201);
+    assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 201);
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/OS-INHERIT/domains/default/users/{hank}/roles/inherited_to_projects"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(listed["roles"][0]["id"], reader.as_str());
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

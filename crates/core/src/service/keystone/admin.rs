@@ -141,10 +141,10 @@ impl Directory {
             )));
         }
         match &a.target {
-            Target::Project(id) => {
+            Target::Project(id) | Target::ProjectsBelow(id) => {
                 self.project(permit, id).await?;
             }
-            Target::Domain => {}
+            Target::Domain | Target::DomainProjects => {}
             Target::System => {
                 let account = self.credential_account(permit.account()).await?;
                 if !account.operator {
@@ -348,7 +348,7 @@ impl Directory {
 
     pub async fn create_endpoint(
         &self,
-        _operator: &Permit,
+        operator: &Permit,
         service_id: String,
         region_id: Option<String>,
         interface: Interface,
@@ -363,7 +363,7 @@ impl Directory {
             url,
             enabled,
         };
-        self.check_endpoint(&endpoint)?;
+        self.check_endpoint(operator, &endpoint).await?;
         self.store.create_endpoint(&endpoint).await?;
         self.keystone_catalog_changed().await?;
         Ok(endpoint)
@@ -371,7 +371,7 @@ impl Directory {
 
     pub async fn update_endpoint(
         &self,
-        _operator: &Permit,
+        operator: &Permit,
         id: &str,
         changes: EndpointChanges,
     ) -> Result<Endpoint> {
@@ -391,20 +391,31 @@ impl Directory {
         if let Some(v) = changes.enabled {
             endpoint.enabled = v;
         }
-        self.check_endpoint(&endpoint)?;
+        self.check_endpoint(operator, &endpoint).await?;
         self.store.update_endpoint(&endpoint).await?;
         self.keystone_catalog_changed().await?;
         Ok(endpoint)
     }
 
-    fn check_endpoint(&self, endpoint: &Endpoint) -> Result<()> {
+    /// Checks the URL and the service. A region the endpoint names that does not exist yet is
+    /// created, as Keystone does.
+    async fn check_endpoint(&self, operator: &Permit, endpoint: &Endpoint) -> Result<()> {
         keystone::check_url(&endpoint.url)?;
         self.service(&endpoint.service_id).map_err(|_| {
             Error::invalid(format!("service {} does not exist", endpoint.service_id))
         })?;
-        if let Some(region) = &endpoint.region_id {
-            self.region(region)
-                .map_err(|_| Error::invalid(format!("region {region} does not exist")))?;
+        if let Some(region) = &endpoint.region_id
+            && self.region(region).is_err()
+        {
+            let new = Region {
+                id: region.clone(),
+                description: Description::default(),
+                parent_region_id: None,
+            };
+            match self.create_region(operator, new).await {
+                Ok(_) | Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

@@ -348,9 +348,12 @@ impl Directory {
             DomainRef::Id(id) => format!("i:{id}"),
             DomainRef::Name(name) => format!("n:{name}"),
         };
+        // An account's nic names its domain too, by id or by name.
         let still = |account: &Account| match domain {
-            DomainRef::Id(id) => keystone::domain_id(account) == *id,
-            DomainRef::Name(name) => keystone::domain_name(account) == *name,
+            DomainRef::Id(id) => keystone::domain_id(account) == *id || account.nic.as_str() == id,
+            DomainRef::Name(name) => {
+                keystone::domain_name(account) == *name || account.nic.as_str() == name
+            }
         };
         if let Some(id) = self.keystone.domains.get(&key).map(|e| *e.value())
             && let Some(account) = self.cached_account(id).await?
@@ -523,14 +526,16 @@ impl Directory {
             Target::Domain => None,
             Target::System if account.operator => None,
             Target::System => return Ok(Err("system")),
+            // No token is scoped to an inheritance.
+            Target::DomainProjects | Target::ProjectsBelow(_) => return Ok(Err("project")),
         };
         let catalog = self.keystone_catalog();
         let actors = actors_of(&subject);
-        let roles = catalog.expand(tenancy.granted(&actors, target));
+        let roles = catalog.expand(tenancy.effective(&actors, target));
         if roles.is_empty() {
             return Ok(Err(match target {
-                Target::Project(_) => "project",
-                Target::Domain => "domain",
+                Target::Project(_) | Target::ProjectsBelow(_) => "project",
+                Target::Domain | Target::DomainProjects => "domain",
                 Target::System => "system",
             }));
         }
@@ -577,7 +582,7 @@ impl Directory {
         }
         let tenancy = self.tenancy(token.account.id).await?;
         Ok(!tenancy
-            .granted(&actors_of(&token.subject), &target)
+            .effective(&actors_of(&token.subject), &target)
             .is_empty())
     }
 }
