@@ -419,6 +419,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
+    /// Keystone documents (policies, OAuth1 consumers, endpoint groups): JSON text by kind and
+    /// id. `Conflict` when the id is taken.
+    async fn create_document(
+        &self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// `NotFound` when there is no such document.
+    async fn replace_document(&self, kind: &str, id: &str, body: &str) -> Result<()>;
+    async fn document(&self, kind: &str, id: &str) -> Result<Option<String>>;
+    /// Every document of a kind, oldest first.
+    async fn documents(&self, kind: &str) -> Result<Vec<String>>;
+    /// `NotFound` when there is no such document.
+    async fn delete_document(&self, kind: &str, id: &str) -> Result<()>;
     /// The account a group belongs to (Keystone ids are global).
     async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>>;
     /// The account a project belongs to (Keystone ids are global).

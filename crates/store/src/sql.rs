@@ -1532,6 +1532,64 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn create_document(
+                &self,
+                kind: &str,
+                id: &str,
+                body: &str,
+                now: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query("INSERT INTO ks_documents (kind, id, body, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(kind)
+                    .bind(id)
+                    .bind(body)
+                    .bind(micros(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error(|| format!("a {kind} with id {id} already exists")))?;
+                Ok(())
+            }
+
+            async fn replace_document(&self, kind: &str, id: &str, body: &str) -> Result<()> {
+                let done = sqlx::query("UPDATE ks_documents SET body = $1 WHERE kind = $2 AND id = $3")
+                    .bind(body)
+                    .bind(kind)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("{kind} {id} does not exist"))
+            }
+
+            async fn document(&self, kind: &str, id: &str) -> Result<Option<String>> {
+                sqlx::query_scalar::<_, String>("SELECT body FROM ks_documents WHERE kind = $1 AND id = $2")
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(internal)
+            }
+
+            async fn documents(&self, kind: &str) -> Result<Vec<String>> {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT body FROM ks_documents WHERE kind = $1 ORDER BY created_at, id",
+                )
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)
+            }
+
+            async fn delete_document(&self, kind: &str, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_documents WHERE kind = $1 AND id = $2")
+                    .bind(kind)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("{kind} {id} does not exist"))
+            }
+
             async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>> {
                 sqlx::query_scalar::<_, i64>("SELECT account_id FROM user_groups WHERE id = $1")
                     .bind(id.0)

@@ -77,6 +77,7 @@ contract!(
     the_keystone_bootstrap_is_written_once_and_whole,
     revocation_events_are_read_in_order_and_per_account,
     domains_are_renamed_uniquely_and_deleted_with_their_content,
+    keystone_documents_are_kept_by_kind_and_id,
 );
 
 fn now() -> DateTime<Utc> {
@@ -1071,4 +1072,47 @@ async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn
     // The operator's account is never deleted; another account is untouched.
     assert!(store.delete_account(operator.id).await.is_err());
     assert!(store.account(b.id).await.unwrap().is_some());
+}
+
+async fn keystone_documents_are_kept_by_kind_and_id(store: &dyn Store) {
+    store
+        .create_document("policy", "a", r#"{"id":"a"}"#, now())
+        .await
+        .unwrap();
+    store
+        .create_document("consumer", "a", r#"{"id":"a","k":1}"#, now())
+        .await
+        .unwrap();
+    let taken = store.create_document("policy", "a", "{}", now()).await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    store
+        .create_document("policy", "b", r#"{"id":"b"}"#, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.documents("policy").await.unwrap(),
+        vec![r#"{"id":"a"}"#.to_owned(), r#"{"id":"b"}"#.to_owned()]
+    );
+    store
+        .replace_document("policy", "a", r#"{"id":"a","x":2}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.document("policy", "a").await.unwrap().as_deref(),
+        Some(r#"{"id":"a","x":2}"#)
+    );
+    assert_eq!(
+        store.document("consumer", "a").await.unwrap().as_deref(),
+        Some(r#"{"id":"a","k":1}"#)
+    );
+    store.delete_document("policy", "a").await.unwrap();
+    assert!(store.document("policy", "a").await.unwrap().is_none());
+    assert!(matches!(
+        store.delete_document("policy", "a").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.replace_document("policy", "zz", "{}").await,
+        Err(Error::NotFound(_))
+    ));
 }

@@ -7,6 +7,7 @@
 
 mod auth;
 mod catalog;
+mod documents;
 mod identity;
 mod projects;
 mod roles;
@@ -56,7 +57,7 @@ async fn add_challenge(State(directory): State<Arc<Directory>>, mut res: Respons
 }
 
 fn routes() -> Router<AppState> {
-    Router::new()
+    documents::routes()
         .route("/", get(versions))
         .route("/v3", get(version))
         .route("/v3/", get(version))

@@ -20,6 +20,7 @@ on_both_backends!(
     projects_nest_and_carry_tags,
     users_change_their_own_password_with_the_original,
     inherited_grants_reach_the_projects_below,
+    policies_consumers_and_endpoint_groups_are_kept_whole,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -1159,6 +1160,100 @@ async fn inherited_grants_reach_the_projects_below(app: TestApp) {
     .await
     .expect(200);
     assert_eq!(listed["roles"][0]["id"], reader.as_str());
+}
+
+async fn policies_consumers_and_endpoint_groups_are_kept_whole(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let policy = ks_json(
+        &app,
+        Method::POST,
+        "/v3/policies",
+        &admin,
+        Some(json!({ "policy": { "blob": "{\"a\": 1}", "type": "application/json" } })),
+    )
+    .await
+    .expect(201);
+    let id = policy["policy"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v3/policies/{id}");
+    let updated = ks_json(
+        &app,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({ "policy": { "type": "text/plain" } })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(updated["policy"]["type"], "text/plain");
+    assert_eq!(updated["policy"]["blob"], "{\"a\": 1}");
+    let listed = ks_json(&app, Method::GET, "/v3/policies", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(listed["policies"][0]["id"], id.as_str());
+    // A missing or unknown field is 400; an unknown id 404.
+    for body in [
+        json!({ "policy": { "blob": "x" } }),
+        json!({ "policy": { "blob": "x", "type": "t", "colour": "red" } }),
+    ] {
+        let r = ks_json(&app, Method::POST, "/v3/policies", &admin, Some(body)).await;
+        assert_eq!(r.status, 400, "{}", r.text);
+    }
+    ks_json(&app, Method::DELETE, &path, &admin, None)
+        .await
+        .expect(204);
+    let r = ks_json(&app, Method::GET, &path, &admin, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // A consumer's secret is shown once.
+    let consumer = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-OAUTH1/consumers",
+        &admin,
+        Some(json!({ "consumer": { "description": "a client" } })),
+    )
+    .await
+    .expect(201);
+    let secret = consumer["consumer"]["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 32);
+    let read = ks_json(
+        &app,
+        Method::GET,
+        &format!(
+            "/v3/OS-OAUTH1/consumers/{}",
+            consumer["consumer"]["id"].as_str().unwrap()
+        ),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(read["consumer"]["description"], "a client");
+    assert!(!read.to_string().contains(&secret), "{read}");
+    assert!(read["consumer"].get("secret_hash").is_none(), "{read}");
+    // Endpoint groups answer HEAD; someone without the operator's rights gets 403.
+    let group = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-EP-FILTER/endpoint_groups",
+        &admin,
+        Some(json!({ "endpoint_group": { "name": "eg", "filters": { "interface": "public" } } })),
+    )
+    .await
+    .expect(201);
+    let group = format!(
+        "/v3/OS-EP-FILTER/endpoint_groups/{}",
+        group["endpoint_group"]["id"].as_str().unwrap()
+    );
+    ks_json(&app, Method::HEAD, &group, &admin, None)
+        .await
+        .expect(200);
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "ivan", "DEFAULT").await;
+    let ivan = app.ks_password("ivan", "ivan password", None).await;
+    let r = ks_json(&app, Method::GET, &group, &ivan, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = ks_json(&app, Method::DELETE, &group, &ivan, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

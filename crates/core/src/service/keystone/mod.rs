@@ -12,6 +12,7 @@
 //! so other nodes reload theirs.
 
 pub mod admin;
+pub mod documents;
 pub mod tokens;
 
 use std::sync::Arc;
