@@ -82,6 +82,8 @@ pub struct NewUser {
 /// Fields of a user that can change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
+    /// A new login (a rename): `Conflict` when the account has a user of that login.
+    pub login: Option<Login>,
     pub email: Option<Email>,
     pub group: Option<GroupName>,
     pub description: Option<Description>,
@@ -419,6 +421,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
+    /// What Keystone keeps of a user beyond the local user: its default project and extra
+    /// attributes (JSON object text); `None` when nothing was set.
+    async fn user_attributes(&self, user: UserId) -> Result<Option<(Option<String>, String)>>;
+    async fn set_user_attributes(
+        &self,
+        user: UserId,
+        default_project: Option<&str>,
+        extra: &str,
+    ) -> Result<()>;
     /// Keystone documents (policies, OAuth1 consumers, endpoint groups): JSON text by kind and
     /// id. `Conflict` when the id is taken.
     async fn create_document(

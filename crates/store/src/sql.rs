@@ -8,8 +8,9 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.account_id, u.login, u.emai
     u.updated_at, u.password_updated_at, u.password_hash \
     FROM users u JOIN user_groups g ON g.id = u.group_id";
 
+/// Live accounts (not deleted); callers add `AND …` conditions.
 pub(crate) const ACCOUNT_SELECT: &str = "SELECT id, nic, email, operator, created_at, \
-    domain_name, description, enabled FROM accounts";
+    domain_name, description, enabled FROM accounts WHERE NOT deleted";
 
 pub(crate) const GROUP_SELECT: &str = "SELECT id, account_id, name, role, description, \
     default_group, created_at, updated_at FROM user_groups";
@@ -370,7 +371,7 @@ macro_rules! impl_store {
             }
 
             async fn account(&self, id: AccountId) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE id = $1")))
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND id = $1")))
                 .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await
@@ -380,7 +381,7 @@ macro_rules! impl_store {
             }
 
             async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE nic = $1")))
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND nic = $1")))
                 .bind(nic.as_str())
                 .fetch_optional(&self.pool)
                 .await
@@ -400,7 +401,7 @@ macro_rules! impl_store {
             }
 
             async fn operator_account(&self) -> Result<Option<Account>> {
-                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE operator")))
+                sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND operator")))
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(internal)?
@@ -412,7 +413,7 @@ macro_rules! impl_store {
                 let name = domain.name.as_ref().map(DisplayName::as_str);
                 let done = sqlx::query(
                     "UPDATE accounts SET domain_name = $1, description = $2, enabled = $3 \
-                     WHERE id = $4",
+                     WHERE id = $4 AND NOT deleted",
                 )
                 .bind(name)
                 .bind(domain.description.as_str())
@@ -429,18 +430,30 @@ macro_rules! impl_store {
 
             async fn delete_account(&self, id: AccountId) -> Result<()> {
                 let mut tx = self.begin().await?;
-                // Users first: they hold their group (RESTRICT); the rest cascades.
-                sqlx::query("DELETE FROM users WHERE account_id = $1")
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
-                let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND NOT operator")
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
+                let done = sqlx::query(
+                    "UPDATE accounts SET deleted = TRUE, enabled = FALSE, domain_name = NULL \
+                     WHERE id = $1 AND NOT operator AND NOT deleted",
+                )
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
                 affected(done.rows_affected(), || format!("account {} does not exist", id.0))?;
+                // Everything in it goes; users before their groups (RESTRICT), tokens with them.
+                for table in [
+                    "ks_assignments",
+                    "ks_projects",
+                    "policies",
+                    "service_accounts",
+                    "users",
+                    "user_groups",
+                ] {
+                    sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1")))
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(internal)?;
+                }
                 commit(tx).await
             }
 
@@ -625,6 +638,10 @@ macro_rules! impl_store {
                 if let Some(email) = changes.email {
                     user.email = email;
                 }
+                let new_login = changes.login.clone();
+                if let Some(new) = &changes.login {
+                    user.login = new.clone();
+                }
                 if let Some(description) = changes.description {
                     user.description = description;
                 }
@@ -639,7 +656,7 @@ macro_rules! impl_store {
                 sqlx::query(
                     "UPDATE users SET email = $1, description = $2, status = $3, password_hash = $4, \
                      password_updated_at = $5, updated_at = $6, \
-                     group_id = COALESCE($7, group_id) WHERE id = $8",
+                     group_id = COALESCE($7, group_id), login = $9 WHERE id = $8",
                 )
                 .bind(user.email.as_str())
                 .bind(user.description.as_str())
@@ -649,10 +666,11 @@ macro_rules! impl_store {
                 .bind(micros(now))
                 .bind(group_id)
                 .bind(user.id.0)
+                .bind(user.login.as_str())
                 .execute(&mut *tx)
                 .await
-                .map_err(internal)?;
-                let row = user_row(&mut *tx, account, login)
+                .map_err(db_error(|| format!("a user named {} already exists", user.login)))?;
+                let row = user_row(&mut *tx, account, new_login.as_ref().unwrap_or(login))
                     .await?
                     .ok_or_else(|| Error::internal("updated user not found"))?;
                 commit(tx).await?;
@@ -1529,6 +1547,36 @@ macro_rules! impl_store {
                     .execute(&self.pool)
                     .await
                     .map_err(internal)?;
+                Ok(())
+            }
+
+            async fn user_attributes(&self, user: UserId) -> Result<Option<(Option<String>, String)>> {
+                sqlx::query_as::<_, (Option<String>, String)>(
+                    "SELECT default_project_id, extra FROM ks_user_attributes WHERE user_id = $1",
+                )
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)
+            }
+
+            async fn set_user_attributes(
+                &self,
+                user: UserId,
+                default_project: Option<&str>,
+                extra: &str,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_user_attributes (user_id, default_project_id, extra) \
+                     VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE \
+                     SET default_project_id = $2, extra = $3",
+                )
+                .bind(user.0)
+                .bind(default_project)
+                .bind(extra)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| format!("user {} does not exist", user.0)))?;
                 Ok(())
             }
 

@@ -1069,6 +1069,14 @@ async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn
     assert_eq!(store.project_account("p1").await.unwrap(), None);
     assert_eq!(store.group_account(group.id).await.unwrap(), None);
     assert!(store.user(a.id, &login("admin")).await.unwrap().is_none());
+    // A deleted account's nic is never given again; its domain name is free.
+    let again = store.create_account(new_account("lk0002-lk", false)).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    store
+        .update_domain(b.id, &named("Acme", true))
+        .await
+        .unwrap();
+    assert!(store.delete_account(a.id).await.is_err());
     // The operator's account is never deleted; another account is untouched.
     assert!(store.delete_account(operator.id).await.is_err());
     assert!(store.account(b.id).await.unwrap().is_some());

@@ -87,15 +87,28 @@ impl Directory {
                 domain: request.domain.clone(),
             };
             match self.insert_account(attempt, false).await {
-                // Another account took the nic meanwhile (not the domain name): the next one.
+                // The nic is taken (by another account, or a deleted one, whose nic is never
+                // reused): the next one. A taken domain name is the caller's conflict.
                 Err(Error::Conflict(_))
-                    if number < 100_000_000 && self.store.account_by_nic(&nic).await?.is_some() =>
+                    if number < 100_000_000 && !self.domain_name_taken(&request.domain).await? =>
                 {
                     number += 1;
                 }
                 other => return other,
             }
         }
+    }
+
+    async fn domain_name_taken(&self, domain: &DomainFields) -> Result<bool> {
+        let Some(name) = &domain.name else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .list_accounts()
+            .await?
+            .iter()
+            .any(|a| a.domain.name.as_ref() == Some(name)))
     }
 
     pub async fn list_accounts(&self, permit: &Permit) -> Result<Vec<Account>> {

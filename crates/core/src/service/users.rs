@@ -27,6 +27,8 @@ pub struct UserRequest {
 /// Changes to a user; absent fields stay as they are.
 #[derive(Debug, Default)]
 pub struct UserUpdate {
+    /// A new login (Keystone renames users; the ROOT user keeps its login).
+    pub login: Option<Login>,
     pub email: Option<Email>,
     pub group: Option<GroupName>,
     pub description: Option<Description>,
@@ -48,6 +50,52 @@ impl Directory {
             Ends::User(&user.login),
         )
         .await;
+    }
+
+    /// What Keystone keeps of a user of the permit's account beyond the local user: its default
+    /// project and extra attributes.
+    pub async fn user_attributes(
+        &self,
+        user: &User,
+    ) -> Result<(Option<String>, serde_json::Map<String, serde_json::Value>)> {
+        match self.store.user_attributes(user.id).await? {
+            None => Ok((None, serde_json::Map::new())),
+            Some((project, extra)) => match serde_json::from_str(&extra) {
+                Ok(serde_json::Value::Object(map)) => Ok((project, map)),
+                _ => Err(Error::internal("stored user attributes are not an object")),
+            },
+        }
+    }
+
+    /// Sets a user's default project (a project of its account) and extra attributes.
+    pub async fn set_user_attributes(
+        &self,
+        permit: &Permit,
+        user: &User,
+        default_project: Option<String>,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        if user.account_id != permit.account() {
+            return Err(Error::not_found(format!(
+                "user {} does not exist",
+                user.login
+            )));
+        }
+        if let Some(project) = &default_project
+            && self
+                .tenancy(user.account_id)
+                .await?
+                .project(project)
+                .is_none()
+        {
+            return Err(Error::invalid(format!(
+                "default_project_id {project} is not a project of the user's domain"
+            )));
+        }
+        let extra = serde_json::Value::Object(extra).to_string();
+        self.store
+            .set_user_attributes(user.id, default_project.as_deref(), &extra)
+            .await
     }
 
     /// A user changes its own password, proving it with the current one (Keystone's
@@ -135,7 +183,13 @@ impl Directory {
         {
             return Err(Error::invalid("the ROOT user's group cannot be changed"));
         }
+        if current.kind == UserType::Root
+            && update.login.as_ref().is_some_and(|l| *l != current.login)
+        {
+            return Err(Error::invalid("the ROOT user's login cannot be changed"));
+        }
         let mut changes = UserChanges {
+            login: update.login.filter(|l| *l != current.login),
             email: update.email,
             group: update.group,
             description: update.description,

@@ -229,6 +229,49 @@ pub(crate) async fn delete_domain_by_id(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The fields of a user request Keystone keeps beside the local user: `default_project_id`
+/// and any attribute Keystone does not define (kept and returned as given).
+fn attributes(
+    u: &serde_json::Map<String, Value>,
+) -> KsResult<(Option<String>, serde_json::Map<String, Value>)> {
+    const KNOWN: &[&str] = &[
+        "id",
+        "name",
+        "password",
+        "email",
+        "description",
+        "enabled",
+        "domain_id",
+        "default_project_id",
+        "options",
+        "links",
+        "password_expires_at",
+        "federated",
+    ];
+    let project = opt_str(u, "default_project_id")?.map(str::to_owned);
+    let extra = u
+        .iter()
+        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok((project, extra))
+}
+
+/// A user as Keystone shows it, with its default project and extra attributes.
+async fn user_view(directory: &Directory, account: &Account, user: &User) -> KsResult<Value> {
+    let mut view = views::user(directory, account, user);
+    let (project, extra) = directory.user_attributes(user).await?;
+    if let Value::Object(map) = &mut view {
+        for (key, value) in extra {
+            map.entry(key).or_insert(value);
+        }
+        if let Some(project) = project {
+            map.insert("default_project_id".to_owned(), Value::String(project));
+        }
+    }
+    Ok(view)
+}
+
 /// The account a user belongs to: the caller's, or the one a cloud administrator reached.
 async fn home_of(
     directory: &Directory,
@@ -263,23 +306,18 @@ pub async fn list_users(
         .listing(&directory, &USER_GET, filters.domain_id.as_deref())
         .await?
     {
-        let users = directory.users_of(&permit).await?;
-        list.extend(
-            users
-                .iter()
-                .filter(|u| {
-                    filters
-                        .name
-                        .as_deref()
-                        .is_none_or(|n| u.login.as_str() == n)
-                })
-                .filter(|u| {
-                    filters
-                        .enabled
-                        .is_none_or(|e| (u.status != UserStatus::Disabled) == e)
-                })
-                .map(|u| views::user(&directory, &account, u)),
-        );
+        for u in directory.users_of(&permit).await? {
+            let named = filters
+                .name
+                .as_deref()
+                .is_none_or(|n| u.login.as_str() == n);
+            let enabled = filters
+                .enabled
+                .is_none_or(|e| (u.status != UserStatus::Disabled) == e);
+            if named && enabled {
+                list.push(user_view(&directory, &account, &u).await?);
+            }
+        }
     }
     Ok(collection(&directory, "users", "users", json!(list)))
 }
@@ -299,7 +337,7 @@ pub async fn get_user(
         user_in(&directory, &permit, &id).await?
     };
     let account = home_of(&directory, &caller, user.account_id).await?;
-    let body = json!({ "user": views::user(&directory, &account, &user) });
+    let body = json!({ "user": user_view(&directory, &account, &user).await? });
     Ok(axum::Json(body).into_response())
 }
 
@@ -337,12 +375,21 @@ pub async fn create_user(
         password: Secret::new(password),
         kind: None,
     };
+    let (default_project, extra) = attributes(&u)?;
     let mut user = directory.create_user(&permit, request).await?;
+    if let Err(e) = directory
+        .set_user_attributes(&permit, &user, default_project, extra)
+        .await
+    {
+        // The user is not kept half-made.
+        let _ = directory.delete_user(&permit, &login).await;
+        return Err(e.into());
+    }
     if opt_bool(&u, "enabled")? == Some(false) {
         let permit = caller.permit_in(&directory, &USER_DISABLE, &account)?;
         user = directory.set_user_enabled(&permit, &login, false).await?;
     }
-    let body = json!({ "user": views::user(&directory, &account, &user) });
+    let body = json!({ "user": user_view(&directory, &account, &user).await? });
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -357,14 +404,9 @@ pub async fn update_user(
         .await?;
     let u = wrapped(&body, "user")?;
     let current = user_in(&directory, &permit, &id).await?;
-    if let Some(name) = opt_str(&u, "name")?
-        && name != current.login.as_str()
-    {
-        return Err(KsError::bad_request(
-            "A user's name (its login) cannot change.",
-        ));
-    }
+    let (project_given, changed_extra) = attributes(&u)?;
     let update = UserUpdate {
+        login: opt_str(&u, "name")?.map(Login::parse).transpose()?,
         email: opt_str(&u, "email")?.map(Email::parse).transpose()?,
         group: None,
         description: opt_str(&u, "description")?
@@ -372,6 +414,21 @@ pub async fn update_user(
             .transpose()?,
         password: opt_str(&u, "password")?.map(Secret::new),
     };
+    // Attributes first: a bad default project refuses the whole change.
+    if u.contains_key("default_project_id") || !changed_extra.is_empty() {
+        let (project, mut extra) = directory.user_attributes(&current).await?;
+        let project = if u.contains_key("default_project_id") {
+            project_given
+        } else {
+            project
+        };
+        for (key, value) in changed_extra {
+            extra.insert(key, value);
+        }
+        directory
+            .set_user_attributes(&permit, &current, project, extra)
+            .await?;
+    }
     let mut user = directory
         .update_user(&permit, &current.login, update)
         .await?;
@@ -379,10 +436,10 @@ pub async fn update_user(
         let action = if enabled { &USER_ENABLE } else { &USER_DISABLE };
         let permit = caller.permit_in(&directory, action, &account)?;
         user = directory
-            .set_user_enabled(&permit, &current.login, enabled)
+            .set_user_enabled(&permit, &user.login, enabled)
             .await?;
     }
-    let body = json!({ "user": views::user(&directory, &account, &user) });
+    let body = json!({ "user": user_view(&directory, &account, &user).await? });
     Ok(axum::Json(body).into_response())
 }
 
@@ -645,6 +702,7 @@ async fn set_group(
     group: GroupName,
 ) -> KsResult<Response> {
     let update = UserUpdate {
+        login: None,
         group: Some(group),
         ..UserUpdate::default()
     };

@@ -85,6 +85,7 @@ pub async fn update(
     let login = login_param(&who, &user)?;
     let password_changed = body.password.is_some();
     let update = UserUpdate {
+        login: None,
         email: body.email,
         group: body.group,
         description: body.description,

@@ -215,15 +215,50 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
         )
         .await;
     assert_eq!(reply.expect(201)["token"]["user"]["name"], "bob");
-    let rename = ks_json(
+    // Keystone renames users: the login changes through /1.0 too; the id stays. Extra
+    // attributes and the default project are kept and returned.
+    let renamed = ks_json(
         &app,
         Method::PATCH,
         &format!("/v3/users/{bob}"),
         &admin,
-        Some(json!({ "user": { "name": "robert" } })),
+        Some(json!({ "user": { "name": "robert", "team": "blue" } })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(renamed["user"]["name"], "robert");
+    assert_eq!(renamed["user"]["id"], bob.as_str());
+    assert_eq!(renamed["user"]["team"], "blue");
+    app.get("/1.0/me/identity/user/robert", &pat)
+        .await
+        .expect(200);
+    let bad = ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "default_project_id": "nowhere" } })),
     )
     .await;
-    assert_eq!(rename.status, 400);
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let taken = ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "name": "admin" } })),
+    )
+    .await;
+    assert_eq!(taken.status, 409, "{}", taken.text);
+    ks_json(
+        &app,
+        Method::PATCH,
+        &format!("/v3/users/{bob}"),
+        &admin,
+        Some(json!({ "user": { "name": "bob" } })),
+    )
+    .await
+    .expect(200);
     // Groups: create, membership moves the user, removal returns it to DEFAULT.
     let group = ks_json(
         &app,

@@ -139,7 +139,19 @@ impl Directory {
                     .map_or(TokenScope::Unscoped, |p| {
                         TokenScope::Scoped(Target::Project(p.id.clone()))
                     }),
-                Subject::User(_) => TokenScope::Unscoped,
+                // A user with a default project it holds a role on gets a token scoped there,
+                // as in Keystone.
+                Subject::User(user) => match self.user_attributes(user).await?.0 {
+                    Some(project)
+                        if tenancy.project(&project).is_some_and(|p| p.enabled)
+                            && !tenancy
+                                .effective(&actors, &Target::Project(project.clone()))
+                                .is_empty() =>
+                    {
+                        TokenScope::Scoped(Target::Project(project))
+                    }
+                    _ => TokenScope::Unscoped,
+                },
             },
             ScopeRequest::Project(ProjectRef::Id(id)) => TokenScope::Scoped(Target::Project(id)),
             ScopeRequest::Project(ProjectRef::Name { name, domain }) => {
