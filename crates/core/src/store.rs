@@ -430,6 +430,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         default_project: Option<&str>,
         extra: &str,
     ) -> Result<()>;
+    /// Stores a user's application credential with the access rules it adds (in one
+    /// transaction). `Conflict` when the user has one of that name.
+    async fn create_app_credential(
+        &self,
+        credential: &crate::keystone::StoredAppCredential,
+        new_rules: &[crate::keystone::AccessRule],
+    ) -> Result<()>;
+    async fn app_credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::keystone::StoredAppCredential>>;
+    /// A user's application credentials, oldest first.
+    async fn app_credentials(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<crate::keystone::StoredAppCredential>>;
+    /// `NotFound` when the user has no such credential.
+    async fn delete_app_credential(&self, user: UserId, id: &str) -> Result<()>;
+    async fn access_rules(&self, user: UserId) -> Result<Vec<crate::keystone::AccessRule>>;
+    /// `NotFound` when the user has no such rule.
+    async fn delete_access_rule(&self, user: UserId, id: &str) -> Result<()>;
     /// Keystone documents (policies, OAuth1 consumers, endpoint groups): JSON text by kind and
     /// id. `Conflict` when the id is taken.
     async fn create_document(

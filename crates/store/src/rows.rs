@@ -364,3 +364,31 @@ impl RevocationRow {
         })
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AppCredentialRow {
+    pub id: String,
+    pub user_id: i64,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub body: String,
+    pub created_at: i64,
+}
+
+impl TryFrom<AppCredentialRow> for latchkey_core::keystone::StoredAppCredential {
+    type Error = Error;
+    fn try_from(r: AppCredentialRow) -> Result<Self> {
+        let hash: [u8; 32] = r
+            .secret_hash
+            .try_into()
+            .map_err(|_| Error::internal("a stored application credential hash is not 32 bytes"))?;
+        Ok(Self {
+            id: r.id,
+            user_id: UserId(r.user_id),
+            name: r.name,
+            secret_hash: TokenHash(hash),
+            body: r.body,
+            created_at: time(r.created_at)?,
+        })
+    }
+}

@@ -49,7 +49,7 @@ macro_rules! impl_store {
         };
         use latchkey_core::model::{DomainFields, GroupId};
         use latchkey_core::names::DisplayName;
-        use crate::rows::{ProjectRow, RoleRow, affected, description_of};
+        use crate::rows::{AppCredentialRow, ProjectRow, RoleRow, affected, description_of};
 
         use crate::rows::{
             AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, db_error, internal,
@@ -1578,6 +1578,108 @@ macro_rules! impl_store {
                 .await
                 .map_err(db_error(|| format!("user {} does not exist", user.0)))?;
                 Ok(())
+            }
+
+            async fn create_app_credential(
+                &self,
+                c: &latchkey_core::keystone::StoredAppCredential,
+                new_rules: &[latchkey_core::keystone::AccessRule],
+            ) -> Result<()> {
+                let mut tx = self.begin().await?;
+                for r in new_rules {
+                    sqlx::query(
+                        "INSERT INTO ks_access_rules (id, user_id, service, path, method) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&r.id)
+                    .bind(c.user_id.0)
+                    .bind(&r.service)
+                    .bind(&r.path)
+                    .bind(&r.method)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error(|| "the access rule already exists".to_owned()))?;
+                }
+                sqlx::query(
+                    "INSERT INTO ks_app_credentials (id, user_id, name, secret_hash, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&c.id)
+                .bind(c.user_id.0)
+                .bind(&c.name)
+                .bind(c.secret_hash.0.to_vec())
+                .bind(&c.body)
+                .bind(micros(c.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error(|| format!("an application credential named {} already exists", c.name)))?;
+                commit(tx).await
+            }
+
+            async fn app_credential(&self, id: &str) -> Result<Option<latchkey_core::keystone::StoredAppCredential>> {
+                sqlx::query_as::<_, AppCredentialRow>(
+                    "SELECT id, user_id, name, secret_hash, body, created_at FROM ks_app_credentials \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(TryInto::try_into)
+                .transpose()
+            }
+
+            async fn app_credentials(&self, user: UserId) -> Result<Vec<latchkey_core::keystone::StoredAppCredential>> {
+                sqlx::query_as::<_, AppCredentialRow>(
+                    "SELECT id, user_id, name, secret_hash, body, created_at FROM ks_app_credentials \
+                     WHERE user_id = $1 ORDER BY created_at, id",
+                )
+                .bind(user.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect()
+            }
+
+            async fn delete_app_credential(&self, user: UserId, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_app_credentials WHERE user_id = $1 AND id = $2")
+                    .bind(user.0)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("application credential {id} does not exist"))
+            }
+
+            async fn access_rules(&self, user: UserId) -> Result<Vec<latchkey_core::keystone::AccessRule>> {
+                let rows = sqlx::query_as::<_, (String, String, String, String)>(
+                    "SELECT id, service, path, method FROM ks_access_rules WHERE user_id = $1 ORDER BY id",
+                )
+                .bind(user.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, service, path, method)| latchkey_core::keystone::AccessRule {
+                        id,
+                        service,
+                        path,
+                        method,
+                    })
+                    .collect())
+            }
+
+            async fn delete_access_rule(&self, user: UserId, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM ks_access_rules WHERE user_id = $1 AND id = $2")
+                    .bind(user.0)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                affected(done.rows_affected(), || format!("access rule {id} does not exist"))
             }
 
             async fn create_document(

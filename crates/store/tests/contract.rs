@@ -78,6 +78,7 @@ contract!(
     revocation_events_are_read_in_order_and_per_account,
     domains_are_renamed_uniquely_and_deleted_with_their_content,
     keystone_documents_are_kept_by_kind_and_id,
+    application_credentials_belong_to_their_user,
 );
 
 fn now() -> DateTime<Utc> {
@@ -1121,6 +1122,59 @@ async fn keystone_documents_are_kept_by_kind_and_id(store: &dyn Store) {
     ));
     assert!(matches!(
         store.replace_document("policy", "zz", "{}").await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn application_credentials_belong_to_their_user(store: &dyn Store) {
+    use latchkey_core::keystone::{AccessRule, StoredAppCredential};
+    let account = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let user = store
+        .create_user(account.id, new_user("carol", "DEFAULT"))
+        .await
+        .unwrap();
+    let credential = |id: &str, name: &str| StoredAppCredential {
+        id: id.into(),
+        user_id: user.id,
+        name: name.into(),
+        secret_hash: TokenHash([7; 32]),
+        body: "{}".into(),
+        created_at: now(),
+    };
+    let rule = AccessRule {
+        id: "r1".into(),
+        service: "compute".into(),
+        path: "/servers".into(),
+        method: "GET".into(),
+    };
+    store
+        .create_app_credential(&credential("c1", "one"), std::slice::from_ref(&rule))
+        .await
+        .unwrap();
+    // A name is unique per user; the failed attempt adds no rule.
+    let again = AccessRule {
+        id: "r2".into(),
+        ..rule.clone()
+    };
+    let taken = store
+        .create_app_credential(&credential("c2", "one"), &[again])
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    assert_eq!(store.access_rules(user.id).await.unwrap(), vec![rule]);
+    let found = store.app_credential("c1").await.unwrap().unwrap();
+    assert_eq!((found.user_id, found.name.as_str()), (user.id, "one"));
+    assert_eq!(found.secret_hash, TokenHash([7; 32]));
+    assert_eq!(store.app_credentials(user.id).await.unwrap().len(), 1);
+    store.delete_app_credential(user.id, "c1").await.unwrap();
+    assert!(store.app_credential("c1").await.unwrap().is_none());
+    // The rule outlives the credential until deleted; all go with the user.
+    assert_eq!(store.access_rules(user.id).await.unwrap().len(), 1);
+    store.delete_access_rule(user.id, "r1").await.unwrap();
+    assert!(matches!(
+        store.delete_access_rule(user.id, "r1").await,
         Err(Error::NotFound(_))
     ));
 }

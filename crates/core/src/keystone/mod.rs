@@ -120,6 +120,26 @@ pub struct Project {
     pub tags: Vec<String>,
 }
 
+/// An access rule of an application credential: which requests to which service it allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRule {
+    pub id: String,
+    pub service: String,
+    pub path: String,
+    pub method: String,
+}
+
+/// An application credential as stored: its secret only as a hash, the rest as JSON.
+#[derive(Debug, Clone)]
+pub struct StoredAppCredential {
+    pub id: String,
+    pub user_id: UserId,
+    pub name: String,
+    pub secret_hash: crate::secret::TokenHash,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A role. Roles are global, as Keystone's default roles are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KsRole {

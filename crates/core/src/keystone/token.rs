@@ -51,6 +51,20 @@ pub struct KeystoneClaims {
     /// This token's audit id first, then those of the tokens it was rescoped from, nearest first.
     /// Revoking any of them revokes this token.
     pub audit: Vec<String>,
+    /// The user's application credential the token was made from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppClaim>,
+}
+
+/// The application credential behind a token: it limits the token's roles to its own and ends
+/// the token when it is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppClaim {
+    pub id: String,
+    pub name: String,
+    pub unrestricted: bool,
+    /// Role ids the credential carries.
+    pub roles: Vec<String>,
 }
 
 impl KeystoneClaims {

@@ -5,6 +5,7 @@
 //! Callers present a Keystone token in `X-Auth-Token` ([`KsCaller`]). Account-scoped operations
 //! get an IAM permit for the token's identity, exactly as the /1.0 API does for its callers.
 
+mod app_credentials;
 mod auth;
 mod catalog;
 mod documents;
@@ -93,6 +94,22 @@ fn routes() -> Router<AppState> {
                 .delete(identity::delete_user),
         )
         .route("/v3/users/{user}/projects", get(projects::of_user))
+        .route(
+            "/v3/users/{user}/application_credentials",
+            get(app_credentials::list).post(app_credentials::create),
+        )
+        .route(
+            "/v3/users/{user}/application_credentials/{id}",
+            get(app_credentials::get).delete(app_credentials::delete),
+        )
+        .route(
+            "/v3/users/{user}/access_rules",
+            get(app_credentials::list_rules),
+        )
+        .route(
+            "/v3/users/{user}/access_rules/{id}",
+            get(app_credentials::get_rule).delete(app_credentials::delete_rule),
+        )
         .route(
             "/v3/users/{user}/password",
             axum::routing::post(identity::change_password),

@@ -176,7 +176,11 @@ pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
                 name: sa.name.as_str(),
                 restricted: true,
             }),
-            Subject::User(_) => None,
+            Subject::User(_) => claims.app.as_ref().map(|a| AppCredView {
+                id: &a.id,
+                name: &a.name,
+                restricted: !a.unrestricted,
+            }),
         },
     };
     serde_json::to_string(&TokenBody { token: view }).unwrap_or_default()

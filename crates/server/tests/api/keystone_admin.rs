@@ -21,6 +21,7 @@ on_both_backends!(
     users_change_their_own_password_with_the_original,
     inherited_grants_reach_the_projects_below,
     policies_consumers_and_endpoint_groups_are_kept_whole,
+    users_make_application_credentials_bound_to_a_project_and_roles,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -1289,6 +1290,133 @@ async fn policies_consumers_and_endpoint_groups_are_kept_whole(app: TestApp) {
     assert_eq!(r.status, 403, "{}", r.text);
     let r = ks_json(&app, Method::DELETE, &group, &ivan, None).await;
     assert_eq!(r.status, 403, "{}", r.text);
+}
+
+async fn users_make_application_credentials_bound_to_a_project_and_roles(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "judy", "DEFAULT").await;
+    let judy = admin_user_id(&app, &app.ks_password("judy", "judy password", None).await).await;
+    let project = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "judy-work" } })),
+    )
+    .await
+    .expect(201);
+    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    for role in ["member", "service"] {
+        let role = role_id(&app, &admin, role).await;
+        ks_json(
+            &app,
+            Method::PUT,
+            &format!("/v3/projects/{project}/users/{judy}/roles/{role}"),
+            &admin,
+            None,
+        )
+        .await
+        .expect(204);
+    }
+    let scoped = app
+        .ks_password(
+            "judy",
+            "judy password",
+            Some(json!({ "project": { "id": project } })),
+        )
+        .await;
+    let path = format!("/v3/users/{judy}/application_credentials");
+    // Only the user makes its own, with a project-scoped token, roles it holds.
+    let body = json!({ "application_credential": {
+        "name": "ci", "roles": [{ "name": "member" }],
+        "access_rules": [{ "service": "compute", "path": "/v2.1/servers", "method": "GET" }],
+    } });
+    let r = ks_json(&app, Method::POST, &path, &admin, Some(body.clone())).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let bad = json!({ "application_credential": { "name": "x", "roles": [{ "name": "admin" }] } });
+    let r = ks_json(&app, Method::POST, &path, &scoped, Some(bad)).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let created = ks_json(&app, Method::POST, &path, &scoped, Some(body.clone()))
+        .await
+        .expect(201);
+    let credential = &created["application_credential"];
+    let id = credential["id"].as_str().unwrap().to_owned();
+    let secret = credential["secret"].as_str().unwrap().to_owned();
+    assert_eq!(credential["project_id"], project.as_str());
+    assert_eq!(credential["roles"].as_array().unwrap().len(), 1);
+    let r = ks_json(&app, Method::POST, &path, &scoped, Some(body)).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    // Read back without its secret; found by name.
+    let read = ks_json(&app, Method::GET, &format!("{path}/{id}"), &scoped, None)
+        .await
+        .expect(200);
+    assert!(!read.to_string().contains(&secret), "{read}");
+    let listed = ks_json(&app, Method::GET, &format!("{path}?name=ci"), &scoped, None)
+        .await
+        .expect(200);
+    assert_eq!(
+        listed["application_credentials"].as_array().unwrap().len(),
+        1
+    );
+    // Its token: the user, the credential's project and roles only (member and what it implies).
+    let auth = |secret: &str| {
+        json!({ "identity": { "methods": ["application_credential"],
+            "application_credential": { "id": id, "secret": secret } } })
+    };
+    let (reply, token) = app.ks_issue(auth(&secret)).await;
+    let issued = reply.expect(201);
+    assert_eq!(issued["token"]["user"]["id"], judy.as_str());
+    assert_eq!(issued["token"]["project"]["id"], project.as_str());
+    assert_eq!(issued["token"]["application_credential"]["id"], id.as_str());
+    let roles: Vec<&str> = issued["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"member") && !roles.contains(&"service"),
+        "{roles:?}"
+    );
+    assert_eq!(app.ks_issue(auth("wrong secret")).await.0.status, 401);
+    // A restricted credential's token makes no other credential.
+    let token = token.unwrap();
+    let again = json!({ "application_credential": { "name": "more" } });
+    let r = ks_json(&app, Method::POST, &path, &token, Some(again)).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // The access rule stays with the user, and cannot go while a credential uses it.
+    let rules = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/users/{judy}/access_rules"),
+        &scoped,
+        None,
+    )
+    .await
+    .expect(200);
+    let rule = rules["access_rules"][0]["id"].as_str().unwrap().to_owned();
+    let rule_path = format!("/v3/users/{judy}/access_rules/{rule}");
+    let r = ks_json(&app, Method::DELETE, &rule_path, &scoped, None).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Deleting the credential ends its token; then the rule can go.
+    ks_json(&app, Method::DELETE, &format!("{path}/{id}"), &scoped, None)
+        .await
+        .expect(204);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(app.ks_issue(auth(&secret)).await.0.status, 401);
+    ks_json(&app, Method::DELETE, &rule_path, &scoped, None)
+        .await
+        .expect(204);
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

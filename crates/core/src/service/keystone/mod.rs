@@ -12,6 +12,7 @@
 //! so other nodes reload theirs.
 
 pub mod admin;
+pub mod app_credentials;
 pub mod documents;
 pub mod tokens;
 

@@ -116,6 +116,8 @@ struct Authenticated {
     methods: Vec<String>,
     /// For rescoping: the audit chain and expiry of the token presented.
     parent: Option<(Vec<String>, i64)>,
+    /// A user's application credential: the token is bound to its project, roles and expiry.
+    app: Option<super::app_credentials::AppCredential>,
 }
 
 impl Directory {
@@ -130,11 +132,83 @@ impl Directory {
         let now = self.clock.now();
         let tenancy = self.tenancy(who.account.id).await?;
         let actors = actors_of(&who.subject);
-        let scope = match scope {
+        let scope = match (&who.app, scope) {
+            // An application credential is bound to its project: no other scope.
+            (Some(app), ScopeRequest::Default) => {
+                TokenScope::Scoped(Target::Project(app.project_id.clone()))
+            }
+            (Some(app), ScopeRequest::Project(ProjectRef::Id(id))) if id == app.project_id => {
+                TokenScope::Scoped(Target::Project(id))
+            }
+            (Some(_), _) => return Err(no_access("project")),
+            (None, scope) => self.default_scope(&who, scope, &tenancy, &actors).await?,
+        };
+        let (chain, exp) = match who.parent {
+            Some((mut chain, exp)) => {
+                if chain.len() >= MAX_CHAIN {
+                    return Err(Error::Forbidden {
+                        actions: vec!["identity:rescope_token".into()],
+                    });
+                }
+                chain.insert(0, token::new_audit_id());
+                (chain, exp)
+            }
+            None => {
+                let ttl = TimeDelta::from_std(self.config.keystone_token_ttl)
+                    .unwrap_or(TimeDelta::days(1));
+                (vec![token::new_audit_id()], (now + ttl).timestamp())
+            }
+        };
+        // A token does not outlive the application credential it was made from.
+        let exp = match who.app.as_ref().and_then(|a| a.expires_at) {
+            Some(until) => exp.min(until.timestamp()),
+            None => exp,
+        };
+        let claims = KeystoneClaims {
+            iss: self.config.issuer.clone(),
+            sub: who.subject.urn(self.plate(), &who.account.nic).to_string(),
+            aud: token::AUDIENCE.to_owned(),
+            exp,
+            iat_us: now.timestamp_micros(),
+            acct: who.account.id.0,
+            who: holder_of(&who.subject),
+            methods: who.methods,
+            scope,
+            audit: chain,
+            app: who.app.as_ref().map(|a| token::AppClaim {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                unrestricted: a.unrestricted,
+                roles: a.roles.clone(),
+            }),
+        };
+        let claims = Arc::new(claims);
+        let token = self
+            .resolve_scope(Arc::clone(&claims), who.account, who.subject)
+            .await?
+            .map_err(no_access)?;
+        self.count_issue(&throttle_key(&token.subject), now).await?;
+        let value = self.keys.read().sign(&*claims)?;
+        Ok(IssuedKsToken {
+            value: Secret::new(value),
+            token,
+        })
+    }
+
+    /// The scope a request asks for, or by default: a service account's project, a user's
+    /// default project (when it holds a role there), else none.
+    async fn default_scope(
+        &self,
+        who: &Authenticated,
+        scope: ScopeRequest,
+        tenancy: &crate::keystone::snapshot::Tenancy,
+        actors: &[crate::keystone::Actor],
+    ) -> Result<TokenScope> {
+        Ok(match scope {
             ScopeRequest::Default => match &who.subject {
                 // An application credential is scoped to its project, as in Keystone.
                 Subject::ServiceAccount(_) => tenancy
-                    .projects_of(&actors)
+                    .projects_of(actors)
                     .first()
                     .map_or(TokenScope::Unscoped, |p| {
                         TokenScope::Scoped(Target::Project(p.id.clone()))
@@ -145,7 +219,7 @@ impl Directory {
                     Some(project)
                         if tenancy.project(&project).is_some_and(|p| p.enabled)
                             && !tenancy
-                                .effective(&actors, &Target::Project(project.clone()))
+                                .effective(actors, &Target::Project(project.clone()))
                                 .is_empty() =>
                     {
                         TokenScope::Scoped(Target::Project(project))
@@ -172,45 +246,6 @@ impl Directory {
                 TokenScope::Scoped(Target::Domain)
             }
             ScopeRequest::System => TokenScope::Scoped(Target::System),
-        };
-        let (chain, exp) = match who.parent {
-            Some((mut chain, exp)) => {
-                if chain.len() >= MAX_CHAIN {
-                    return Err(Error::Forbidden {
-                        actions: vec!["identity:rescope_token".into()],
-                    });
-                }
-                chain.insert(0, token::new_audit_id());
-                (chain, exp)
-            }
-            None => {
-                let ttl = TimeDelta::from_std(self.config.keystone_token_ttl)
-                    .unwrap_or(TimeDelta::days(1));
-                (vec![token::new_audit_id()], (now + ttl).timestamp())
-            }
-        };
-        let claims = KeystoneClaims {
-            iss: self.config.issuer.clone(),
-            sub: who.subject.urn(self.plate(), &who.account.nic).to_string(),
-            aud: token::AUDIENCE.to_owned(),
-            exp,
-            iat_us: now.timestamp_micros(),
-            acct: who.account.id.0,
-            who: holder_of(&who.subject),
-            methods: who.methods,
-            scope,
-            audit: chain,
-        };
-        let claims = Arc::new(claims);
-        let token = self
-            .resolve_scope(Arc::clone(&claims), who.account, who.subject)
-            .await?
-            .map_err(no_access)?;
-        self.count_issue(&throttle_key(&token.subject), now).await?;
-        let value = self.keys.read().sign(&*claims)?;
-        Ok(IssuedKsToken {
-            value: Secret::new(value),
-            token,
         })
     }
 
@@ -315,6 +350,7 @@ impl Directory {
                     subject: Subject::User(Arc::new(user)),
                     methods: vec!["password".into()],
                     parent: None,
+                    app: None,
                 })
             }
             Method::Token(value) => {
@@ -324,6 +360,12 @@ impl Directory {
                     .map_err(|_| {
                         Error::unauthenticated("the token is invalid, expired or revoked")
                     })?;
+                if token.claims.app.is_some() {
+                    // As in Keystone: a token from an application credential is not rescoped.
+                    return Err(Error::Forbidden {
+                        actions: vec!["identity:rescope_token".into()],
+                    });
+                }
                 let mut methods = token.claims.methods.clone();
                 if !methods.iter().any(|m| m == "token") {
                     methods.push("token".into());
@@ -333,9 +375,22 @@ impl Directory {
                     subject: token.subject,
                     methods,
                     parent: Some((token.claims.audit.clone(), token.claims.exp)),
+                    app: None,
                 })
             }
             Method::ApplicationCredential { id, secret } => {
+                if let Some((user, credential)) =
+                    self.authenticate_app_credential(&id, &secret).await?
+                {
+                    let account = self.credential_account(user.account_id).await?;
+                    return Ok(Authenticated {
+                        account,
+                        subject: Subject::User(user),
+                        methods: vec!["application_credential".into()],
+                        parent: None,
+                        app: Some(credential),
+                    });
+                }
                 let sa = self
                     .authenticate_client(&id, &secret)
                     .await
@@ -346,6 +401,7 @@ impl Directory {
                     subject: Subject::ServiceAccount(sa),
                     methods: vec!["application_credential".into()],
                     parent: None,
+                    app: None,
                 })
             }
         }
@@ -472,6 +528,13 @@ impl Directory {
         if claims.audit.iter().any(|id| self.revoked.contains(id)) {
             return Err(invalid());
         }
+        // A deleted application credential ends its tokens (on every node: the store decides).
+        if let Some(app) = &claims.app
+            && (self.revoked.contains(&app.id)
+                || self.store.app_credential(&app.id).await?.is_none())
+        {
+            return Err(invalid());
+        }
         let account = self
             .cached_account(crate::model::AccountId(claims.acct))
             .await?
@@ -543,7 +606,13 @@ impl Directory {
         };
         let catalog = self.keystone_catalog();
         let actors = actors_of(&subject);
-        let roles = catalog.expand(tenancy.effective(&actors, target));
+        let mut granted = tenancy.effective(&actors, target);
+        // An application credential's token holds only the credential's roles (those the user
+        // still holds).
+        if let Some(app) = &claims.app {
+            granted.retain(|id| app.roles.iter().any(|r| r == id));
+        }
+        let roles = catalog.expand(granted);
         if roles.is_empty() {
             return Ok(Err(match target {
                 Target::Project(_) | Target::ProjectsBelow(_) => "project",

@@ -1,0 +1,270 @@
+//! `/v3/users/{id}/application_credentials` and `/v3/users/{id}/access_rules`: the credentials a
+//! user makes for itself ([`latchkey_core::service::keystone::app_credentials`]). A user reads
+//! and deletes its own; an administrator of its domain reads and deletes them too. Only the
+//! user makes them.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use latchkey_core::authz::{Action, Subject, USER_EDIT, USER_GET};
+use latchkey_core::keystone::{self, AccessRule};
+use latchkey_core::model::User;
+use latchkey_core::secret::Secret;
+use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::KeystoneKind;
+use latchkey_core::service::keystone::app_credentials::{
+    AppCredential, NewAppCredential, RuleRequest,
+};
+use serde_json::{Map, Value, json};
+
+use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, self_link, wrapped};
+
+/// The user a path names, when the caller is that user or may act on it with `action`.
+async fn user_for(
+    directory: &Directory,
+    caller: &KsCaller,
+    id: &str,
+    action: &Action,
+) -> KsResult<Arc<User>> {
+    if let Subject::User(u) = &caller.0.subject
+        && keystone::user_id(u.id) == id
+    {
+        return Ok(Arc::clone(u));
+    }
+    let (permit, _) = caller
+        .permit_at(directory, action, KeystoneKind::User, id)
+        .await?;
+    directory
+        .user_by_keystone_id(permit.account(), id)
+        .await?
+        .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))
+}
+
+/// Keystone's timestamp form for credentials: `2026-11-25T19:30:00.123456`.
+fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// An `expires_at`: RFC 3339, or without an offset (UTC).
+fn parse_time(s: &str) -> KsResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|t| t.and_utc())
+        .map_err(|_| KsError::bad_request(format!("Invalid input for field 'expires_at': {s:?}.")))
+}
+
+fn rule_view(r: &AccessRule) -> Value {
+    json!({ "id": r.id, "service": r.service, "path": r.path, "method": r.method })
+}
+
+fn view(directory: &Directory, c: &AppCredential) -> Value {
+    let user = keystone::user_id(c.user_id);
+    let roles: Vec<Value> = c
+        .roles
+        .iter()
+        .map(|id| {
+            let name = directory
+                .keystone_role(id)
+                .map(|r| r.name.as_str().to_owned())
+                .unwrap_or_default();
+            json!({ "id": id, "name": name, "domain_id": null })
+        })
+        .collect();
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "user_id": user,
+        "project_id": c.project_id,
+        "roles": roles,
+        "expires_at": c.expires_at.map(time),
+        "unrestricted": c.unrestricted,
+        "access_rules": c.access_rules.iter().map(rule_view).collect::<Vec<_>>(),
+        "links": self_link(directory, &format!("users/{user}/application_credentials/{}", c.id)),
+    })
+}
+
+fn roles_field(map: &Map<String, Value>) -> KsResult<Vec<String>> {
+    let bad = || KsError::bad_request("'roles' is a list of {\"id\"} or {\"name\"}");
+    match map.get("roles") {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| {
+                r.get("id")
+                    .or_else(|| r.get("name"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(bad)
+            })
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+fn rules_field(map: &Map<String, Value>) -> KsResult<Vec<RuleRequest>> {
+    let bad = || {
+        KsError::bad_request(
+            "'access_rules' is a list of {\"id\"} or {\"service\", \"path\", \"method\"}",
+        )
+    };
+    match map.get("access_rules") {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| {
+                let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
+                if let Some(id) = field("id") {
+                    return Ok(RuleRequest::Id(id));
+                }
+                match (field("service"), field("path"), field("method")) {
+                    (Some(service), Some(path), Some(method)) => Ok(RuleRequest::New {
+                        service,
+                        path,
+                        method,
+                    }),
+                    _ => Err(bad()),
+                }
+            })
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+pub async fn create(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(user): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let a = wrapped(&body, "application_credential")?;
+    let Subject::User(me) = &caller.0.subject else {
+        return Err(KsError::forbidden(
+            "Only a user makes application credentials, for itself.",
+        ));
+    };
+    if keystone::user_id(me.id) != user {
+        return Err(KsError::forbidden(
+            "A user makes application credentials only for itself.",
+        ));
+    }
+    let new = NewAppCredential {
+        name: opt_str(&a, "name")?
+            .ok_or_else(|| KsError::bad_request("'name' is a required property"))?
+            .to_owned(),
+        description: opt_str(&a, "description")?.unwrap_or_default().to_owned(),
+        secret: opt_str(&a, "secret")?.map(Secret::new),
+        expires_at: opt_str(&a, "expires_at")?.map(parse_time).transpose()?,
+        roles: roles_field(&a)?,
+        unrestricted: opt_bool(&a, "unrestricted")?.unwrap_or(false),
+        access_rules: rules_field(&a)?,
+    };
+    let (credential, secret) = directory
+        .create_app_credential(&caller.0, me.id, new)
+        .await?;
+    let mut body = view(&directory, &credential);
+    body["secret"] = json!(secret.expose());
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "application_credential": body })),
+    )
+        .into_response())
+}
+
+pub async fn list(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(user): Path<String>,
+    RawQuery(query): RawQuery,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_GET).await?;
+    let query = crate::iam::query::Query::parse(query.as_deref());
+    let name = query.last("name");
+    let items: Vec<Value> = directory
+        .app_credentials(owner.id)
+        .await?
+        .iter()
+        .filter(|c| name.is_none_or(|n| c.name == n))
+        .map(|c| view(&directory, c))
+        .collect();
+    Ok(collection(
+        &directory,
+        "application_credentials",
+        &format!("users/{user}/application_credentials"),
+        json!(items),
+    ))
+}
+
+pub async fn get(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, id)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_GET).await?;
+    let credential = directory.app_credential(owner.id, &id).await?;
+    Ok(
+        axum::Json(json!({ "application_credential": view(&directory, &credential) }))
+            .into_response(),
+    )
+}
+
+pub async fn delete(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, id)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_EDIT).await?;
+    directory.delete_app_credential(&owner, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_rules(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(user): Path<String>,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_GET).await?;
+    let items: Vec<Value> = directory
+        .access_rules(owner.id)
+        .await?
+        .iter()
+        .map(rule_view)
+        .collect();
+    Ok(collection(
+        &directory,
+        "access_rules",
+        &format!("users/{user}/access_rules"),
+        json!(items),
+    ))
+}
+
+pub async fn get_rule(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, id)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_GET).await?;
+    let rule = directory
+        .access_rules(owner.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| KsError::not_found(format!("Could not find access rule: {id}.")))?;
+    Ok(axum::Json(json!({ "access_rule": rule_view(&rule) })).into_response())
+}
+
+pub async fn delete_rule(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, id)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let owner = user_for(&directory, &caller, &user, &USER_EDIT).await?;
+    directory.delete_access_rule(owner.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
