@@ -54,6 +54,23 @@ pub struct KeystoneClaims {
     /// The user's application credential the token was made from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppClaim>,
+    /// The trust the token was made from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustClaim>,
+}
+
+/// The trust behind a token: the roles are the trustor's (those the trust delegates), and the
+/// token ends when the trust is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustClaim {
+    pub id: String,
+    /// The trustor's store key.
+    pub trustor: i64,
+    /// The trustee's store key.
+    pub trustee: i64,
+    pub impersonation: bool,
+    /// Role ids delegated.
+    pub roles: Vec<String>,
 }
 
 /// The application credential behind a token: it limits the token's roles to its own and ends

@@ -371,7 +371,15 @@ fn parse_scope(scope: &Map<String, Value>) -> KsResult<ScopeRequest> {
             }
             _ => Err(KsError::bad_request("'system' must be {\"all\": true}")),
         },
-        Some("OS-TRUST:trust") => Err(KsError::unauthorized("Trusts are not supported.")),
+        Some("OS-TRUST:trust") => match scope.get("OS-TRUST:trust") {
+            Some(Value::Object(m)) => match opt_str(m, "id")? {
+                Some(id) => Ok(ScopeRequest::Trust(id.to_owned())),
+                None => Err(KsError::bad_request(
+                    "Expecting to find id in OS-TRUST:trust.",
+                )),
+            },
+            _ => Err(KsError::bad_request("'OS-TRUST:trust' must be an object")),
+        },
         Some(other) => Err(KsError::bad_request(format!(
             "Unknown scope {other:?}; expected project, domain or system."
         ))),

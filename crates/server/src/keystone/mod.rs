@@ -12,6 +12,7 @@ mod documents;
 mod identity;
 mod projects;
 mod roles;
+mod trusts;
 mod views;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -168,6 +169,21 @@ fn routes() -> Router<AppState> {
                 .delete(roles::remove_implied),
         )
         .route("/v3/role_inferences", get(roles::inferences))
+        .route(
+            "/v3/OS-TRUST/trusts",
+            get(trusts::list).post(trusts::create),
+        )
+        // Keystone accepts the trailing slash tempest's client sends.
+        .route("/v3/OS-TRUST/trusts/", get(trusts::list))
+        .route(
+            "/v3/OS-TRUST/trusts/{trust}",
+            get(trusts::get).delete(trusts::delete),
+        )
+        .route("/v3/OS-TRUST/trusts/{trust}/roles", get(trusts::roles))
+        .route(
+            "/v3/OS-TRUST/trusts/{trust}/roles/{role}",
+            get(trusts::role).head(trusts::role),
+        )
         .route("/v3/role_assignments", get(roles::assignments))
         .route(
             "/v3/{kind}/{target}/{actor_kind}/{actor}/roles",

@@ -113,6 +113,8 @@ struct TokenView<'a> {
     catalog: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     application_credential: Option<AppCredView<'a>>,
+    #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
+    trust: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -182,6 +184,14 @@ pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
                 restricted: !a.unrestricted,
             }),
         },
+        trust: claims.trust.as_ref().map(|t| {
+            json!({
+                "id": t.id,
+                "impersonation": t.impersonation,
+                "trustor_user": { "id": keystone::user_id(latchkey_core::model::UserId(t.trustor)) },
+                "trustee_user": { "id": keystone::user_id(latchkey_core::model::UserId(t.trustee)) },
+            })
+        }),
     };
     serde_json::to_string(&TokenBody { token: view }).unwrap_or_default()
 }

@@ -22,6 +22,7 @@ on_both_backends!(
     inherited_grants_reach_the_projects_below,
     policies_consumers_and_endpoint_groups_are_kept_whole,
     users_make_application_credentials_bound_to_a_project_and_roles,
+    trusts_delegate_roles_to_a_trustee,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -1417,6 +1418,158 @@ async fn users_make_application_credentials_bound_to_a_project_and_roles(app: Te
     ks_json(&app, Method::DELETE, &rule_path, &scoped, None)
         .await
         .expect(204);
+}
+
+async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "kim", "DEFAULT").await;
+    app.create_user(&pat, "lee", "DEFAULT").await;
+    let kim = admin_user_id(&app, &app.ks_password("kim", "kim password", None).await).await;
+    let lee = admin_user_id(&app, &app.ks_password("lee", "lee password", None).await).await;
+    let project = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "kim-work" } })),
+    )
+    .await
+    .expect(201);
+    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    for role in ["member", "service"] {
+        let role = role_id(&app, &admin, role).await;
+        ks_json(
+            &app,
+            Method::PUT,
+            &format!("/v3/projects/{project}/users/{kim}/roles/{role}"),
+            &admin,
+            None,
+        )
+        .await
+        .expect(204);
+    }
+    let kim_scoped = app
+        .ks_password(
+            "kim",
+            "kim password",
+            Some(json!({ "project": { "id": project } })),
+        )
+        .await;
+    let trust = |impersonation: bool, uses: Value| {
+        json!({ "trust": {
+            "trustor_user_id": kim, "trustee_user_id": lee, "project_id": project,
+            "roles": [{ "name": "member" }], "impersonation": impersonation,
+            "remaining_uses": uses,
+        } })
+    };
+    // Only the trustor makes a trust, for roles it holds; a bad expiry is 400.
+    let r = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-TRUST/trusts",
+        &admin,
+        Some(trust(false, Value::Null)),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let mut bad = trust(false, Value::Null);
+    bad["trust"]["expires_at"] = json!("bad.123Z");
+    let r = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-TRUST/trusts",
+        &kim_scoped,
+        Some(bad),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-TRUST/trusts",
+        &kim_scoped,
+        Some(trust(false, json!(2))),
+    )
+    .await
+    .expect(201);
+    let id = created["trust"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["trust"]["roles"][0]["name"], "member");
+    // The trustee gets a token scoped to the trust: itself, the trust's roles only.
+    let lee_token = app.ks_password("lee", "lee password", None).await;
+    let by_trust = |token: &str| {
+        json!({ "identity": { "methods": ["token"], "token": { "id": token } },
+            "scope": { "OS-TRUST:trust": { "id": id } } })
+    };
+    let (reply, trust_token) = app.ks_issue(by_trust(&lee_token)).await;
+    let issued = reply.expect(201);
+    assert_eq!(issued["token"]["user"]["id"], lee.as_str());
+    assert_eq!(issued["token"]["project"]["id"], project.as_str());
+    assert_eq!(
+        issued["token"]["OS-TRUST:trust"]["trustor_user"]["id"],
+        kim.as_str()
+    );
+    let roles: Vec<&str> = issued["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"member") && !roles.contains(&"service"),
+        "{roles:?}"
+    );
+    // Nobody else uses it; its uses run out.
+    let kim_token = app.ks_password("kim", "kim password", None).await;
+    assert_eq!(app.ks_issue(by_trust(&kim_token)).await.0.status, 403);
+    assert_eq!(app.ks_issue(by_trust(&lee_token)).await.0.status, 201);
+    assert_eq!(app.ks_issue(by_trust(&lee_token)).await.0.status, 401);
+    // Deleting the trust ends its tokens.
+    let trust_token = trust_token.unwrap();
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/OS-TRUST/trusts/{id}"),
+        &kim_scoped,
+        None,
+    )
+    .await
+    .expect(204);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&trust_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // With impersonation, the token names the trustor.
+    let created = ks_json(
+        &app,
+        Method::POST,
+        "/v3/OS-TRUST/trusts",
+        &kim_scoped,
+        Some(trust(true, Value::Null)),
+    )
+    .await
+    .expect(201);
+    let id = created["trust"]["id"].as_str().unwrap().to_owned();
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/OS-TRUST/trusts?trustee_user_id={lee}"),
+        &lee_token,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(listed["trusts"][0]["id"], id.as_str());
+    let auth = json!({ "identity": { "methods": ["token"], "token": { "id": lee_token } },
+        "scope": { "OS-TRUST:trust": { "id": id } } });
+    let issued = app.ks_issue(auth).await.0.expect(201);
+    assert_eq!(issued["token"]["user"]["id"], kim.as_str());
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod app_credentials;
 pub mod documents;
 pub mod tokens;
+pub mod trusts;
 
 use std::sync::Arc;
 

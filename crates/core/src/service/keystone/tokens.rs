@@ -57,6 +57,8 @@ pub enum ScopeRequest {
     Project(ProjectRef),
     Domain(DomainRef),
     System,
+    /// A trust (OS-TRUST), by id.
+    Trust(String),
 }
 
 /// A Keystone token, verified and resolved: who holds it, its scope, its effective roles.
@@ -118,6 +120,8 @@ struct Authenticated {
     parent: Option<(Vec<String>, i64)>,
     /// A user's application credential: the token is bound to its project, roles and expiry.
     app: Option<super::app_credentials::AppCredential>,
+    /// The trust the token is scoped to.
+    trust: Option<super::trusts::Trust>,
 }
 
 impl Directory {
@@ -128,7 +132,7 @@ impl Directory {
         scope: ScopeRequest,
         client: IpAddr,
     ) -> Result<IssuedKsToken> {
-        let who = self.authenticate_keystone(method, client).await?;
+        let mut who = self.authenticate_keystone(method, client).await?;
         let now = self.clock.now();
         let tenancy = self.tenancy(who.account.id).await?;
         let actors = actors_of(&who.subject);
@@ -141,6 +145,21 @@ impl Directory {
                 TokenScope::Scoped(Target::Project(id))
             }
             (Some(_), _) => return Err(no_access("project")),
+            (None, ScopeRequest::Trust(id)) => {
+                let trust = self.trust_for(&who, &id).await?;
+                let scope = TokenScope::Scoped(Target::Project(trust.project_id.clone()));
+                if trust.impersonation {
+                    // The token names the trustor.
+                    let trustor = self
+                        .cached_user(UserId(trust.trustor))
+                        .await?
+                        .ok_or_else(|| no_access("project"))?;
+                    super::super::auth::refuse_disabled(&trustor)?;
+                    who.subject = Subject::User(trustor);
+                }
+                who.trust = Some(trust);
+                scope
+            }
             (None, scope) => self.default_scope(&who, scope, &tenancy, &actors).await?,
         };
         let (chain, exp) = match who.parent {
@@ -159,8 +178,13 @@ impl Directory {
                 (vec![token::new_audit_id()], (now + ttl).timestamp())
             }
         };
-        // A token does not outlive the application credential it was made from.
-        let exp = match who.app.as_ref().and_then(|a| a.expires_at) {
+        // A token does not outlive the application credential or the trust it was made from.
+        let until = who
+            .app
+            .as_ref()
+            .and_then(|a| a.expires_at)
+            .or(who.trust.as_ref().and_then(|t| t.expires_at));
+        let exp = match until {
             Some(until) => exp.min(until.timestamp()),
             None => exp,
         };
@@ -181,6 +205,13 @@ impl Directory {
                 unrestricted: a.unrestricted,
                 roles: a.roles.clone(),
             }),
+            trust: who.trust.as_ref().map(|t| token::TrustClaim {
+                id: t.id.clone(),
+                trustor: t.trustor,
+                trustee: t.trustee,
+                impersonation: t.impersonation,
+                roles: t.roles.clone(),
+            }),
         };
         let claims = Arc::new(claims);
         let token = self
@@ -193,6 +224,24 @@ impl Directory {
             value: Secret::new(value),
             token,
         })
+    }
+
+    /// The trust a token request names, for its trustee (with a credential of its own, not one
+    /// made from a trust or an application credential); spends one of its uses.
+    async fn trust_for(&self, who: &Authenticated, id: &str) -> Result<super::trusts::Trust> {
+        let refused = || Error::Forbidden {
+            actions: vec!["identity:trust_scoped_token".into()],
+        };
+        let trust = self
+            .trust(id)
+            .await
+            .map_err(|_| Error::unauthenticated(format!("trust {id} is not valid")))?;
+        match &who.subject {
+            Subject::User(u) if u.id.0 == trust.trustee && who.app.is_none() => {}
+            _ => return Err(refused()),
+        }
+        self.use_trust(&trust).await?;
+        Ok(trust)
     }
 
     /// The scope a request asks for, or by default: a service account's project, a user's
@@ -246,6 +295,8 @@ impl Directory {
                 TokenScope::Scoped(Target::Domain)
             }
             ScopeRequest::System => TokenScope::Scoped(Target::System),
+            // Handled before, by the caller.
+            ScopeRequest::Trust(_) => return Err(no_access("project")),
         })
     }
 
@@ -351,6 +402,7 @@ impl Directory {
                     methods: vec!["password".into()],
                     parent: None,
                     app: None,
+                    trust: None,
                 })
             }
             Method::Token(value) => {
@@ -360,8 +412,9 @@ impl Directory {
                     .map_err(|_| {
                         Error::unauthenticated("the token is invalid, expired or revoked")
                     })?;
-                if token.claims.app.is_some() {
-                    // As in Keystone: a token from an application credential is not rescoped.
+                if token.claims.app.is_some() || token.claims.trust.is_some() {
+                    // As in Keystone: a token from an application credential or a trust is not
+                    // rescoped.
                     return Err(Error::Forbidden {
                         actions: vec!["identity:rescope_token".into()],
                     });
@@ -376,6 +429,7 @@ impl Directory {
                     methods,
                     parent: Some((token.claims.audit.clone(), token.claims.exp)),
                     app: None,
+                    trust: None,
                 })
             }
             Method::ApplicationCredential { id, secret } => {
@@ -389,6 +443,7 @@ impl Directory {
                         methods: vec!["application_credential".into()],
                         parent: None,
                         app: Some(credential),
+                        trust: None,
                     });
                 }
                 let sa = self
@@ -402,6 +457,7 @@ impl Directory {
                     methods: vec!["application_credential".into()],
                     parent: None,
                     app: None,
+                    trust: None,
                 })
             }
         }
@@ -528,6 +584,12 @@ impl Directory {
         if claims.audit.iter().any(|id| self.revoked.contains(id)) {
             return Err(invalid());
         }
+        // A deleted or expired trust ends its tokens.
+        if let Some(trust) = &claims.trust
+            && (self.revoked.contains(&trust.id) || self.trust(&trust.id).await.is_err())
+        {
+            return Err(invalid());
+        }
         // A deleted application credential ends its tokens (on every node: the store decides).
         if let Some(app) = &claims.app
             && (self.revoked.contains(&app.id)
@@ -606,7 +668,20 @@ impl Directory {
         };
         let catalog = self.keystone_catalog();
         let actors = actors_of(&subject);
+        // A trust's token holds the trustor's roles that the trust delegates.
+        let actors = match &claims.trust {
+            Some(trust) => match self.cached_user(UserId(trust.trustor)).await? {
+                Some(trustor) if trustor.status != crate::model::UserStatus::Disabled => {
+                    Directory::user_actors(&trustor)
+                }
+                _ => return Ok(Err("project")),
+            },
+            None => actors,
+        };
         let mut granted = tenancy.effective(&actors, target);
+        if let Some(trust) = &claims.trust {
+            granted.retain(|id| trust.roles.iter().any(|r| r == id));
+        }
         // An application credential's token holds only the credential's roles (those the user
         // still holds).
         if let Some(app) = &claims.app {
