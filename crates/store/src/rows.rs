@@ -329,6 +329,7 @@ pub(crate) struct RoleRow {
     pub id: String,
     pub name: String,
     pub description: String,
+    pub domain_id: Option<String>,
 }
 
 impl TryFrom<RoleRow> for latchkey_core::keystone::KsRole {
@@ -338,6 +339,7 @@ impl TryFrom<RoleRow> for latchkey_core::keystone::KsRole {
             id: r.id,
             name: DisplayName::parse(&r.name).map_err(|e| corrupt("role name", e))?,
             description: description_of(&r.description)?,
+            domain_id: r.domain_id,
         })
     }
 }

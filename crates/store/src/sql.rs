@@ -108,10 +108,11 @@ macro_rules! impl_store {
         }
 
         async fn insert_role<'e, E: sqlx::Executor<'e, Database = $db>>(ex: E, r: &KsRole) -> Result<()> {
-            sqlx::query("INSERT INTO ks_roles (id, name, description) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO ks_roles (id, name, description, domain_id) VALUES ($1, $2, $3, $4)")
                 .bind(&r.id)
                 .bind(r.name.as_str())
                 .bind(r.description.as_str())
+                .bind(r.domain_id.as_deref())
                 .execute(ex)
                 .await
                 .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
@@ -1291,7 +1292,7 @@ macro_rules! impl_store {
             }
 
             async fn roles(&self) -> Result<Vec<KsRole>> {
-                sqlx::query_as::<_, RoleRow>("SELECT id, name, description FROM ks_roles ORDER BY name")
+                sqlx::query_as::<_, RoleRow>("SELECT id, name, description, domain_id FROM ks_roles ORDER BY name")
                     .fetch_all(&self.pool)
                     .await
                     .map_err(internal)?

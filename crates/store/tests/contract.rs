@@ -728,6 +728,7 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         id: id.into(),
         name: DisplayName::parse(name).unwrap(),
         description: empty.clone(),
+        domain_id: None,
     };
     store.create_role(&role("r1", "admin")).await.unwrap();
     store.create_role(&role("r2", "reader")).await.unwrap();
@@ -858,6 +859,7 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
         id: id.into(),
         name: DisplayName::parse(id).unwrap(),
         description: empty.clone(),
+        domain_id: None,
     };
     let bootstrap = |tag: &str| KeystoneBootstrap {
         roles: vec![role(&format!("admin{tag}")), role(&format!("reader{tag}"))],

@@ -146,6 +146,8 @@ pub struct KsRole {
     pub id: String,
     pub name: DisplayName,
     pub description: Description,
+    /// The domain (Keystone domain id) of a domain-specific role; `None` for a global role.
+    pub domain_id: Option<String>,
 }
 
 /// Who holds a role.

@@ -260,6 +260,7 @@ mod tests {
             id: id.into(),
             name: DisplayName::parse(id).unwrap(),
             description: Description::parse("").unwrap(),
+            domain_id: None,
         }
     }
 

@@ -27,10 +27,12 @@ pub async fn list(
 ) -> KsResult<Response> {
     let filters = super::projects::Filters::parse(query.as_deref());
     let catalog = directory.keystone_catalog();
+    // Global roles, or with `domain_id` that domain's own roles, as Keystone lists them.
     let list: Vec<Value> = catalog
         .roles
         .iter()
         .filter(|r| filters.name.as_deref().is_none_or(|n| r.name.as_str() == n))
+        .filter(|r| r.domain_id.as_deref() == filters.domain_id.as_deref())
         .map(|r| views::role(&directory, r))
         .collect();
     Ok(collection(&directory, "roles", "roles", json!(list)))
@@ -52,11 +54,17 @@ pub async fn create(
 ) -> KsResult<Response> {
     let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
     let r = wrapped(&body, "role")?;
-    if opt_str(&r, "domain_id")?.is_some() {
-        return Err(KsError::bad_request(
-            "Domain-specific roles are not supported.",
-        ));
-    }
+    // A domain-specific role belongs to an existing domain, named by its canonical id.
+    let domain = match opt_str(&r, "domain_id")? {
+        None => None,
+        Some(d) => {
+            let account = directory
+                .keystone_home(KeystoneKind::Domain, d)
+                .await?
+                .ok_or_else(|| KsError::not_found(format!("Could not find domain: {d}.")))?;
+            Some(domain_id(&account))
+        }
+    };
     let name = opt_str(&r, "name")?
         .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
     let role = directory
@@ -64,6 +72,7 @@ pub async fn create(
             &permit,
             DisplayName::parse(name)?,
             Description::parse(opt_str(&r, "description")?.unwrap_or_default())?,
+            domain,
         )
         .await?;
     let body = json!({ "role": views::role(&directory, &role) });
@@ -568,17 +577,21 @@ pub async fn assignments(
                     .map(|u| (Actor::User(u.id), Some(name.to_string())))
                     .collect();
             }
+            // Effective assignments are what tokens hold: no domain-specific role.
+            let global = |id: &str| catalog.role(id).is_some_and(|r| r.domain_id.is_none());
             for (actor, via) in holders {
-                rows.insert((
-                    actor.clone(),
-                    target.clone(),
-                    a.role_id.clone(),
-                    None,
-                    via.clone(),
-                ));
+                if !q.effective || global(&a.role_id) {
+                    rows.insert((
+                        actor.clone(),
+                        target.clone(),
+                        a.role_id.clone(),
+                        None,
+                        via.clone(),
+                    ));
+                }
                 if q.effective {
                     for implied in catalog.expand([a.role_id.as_str()]) {
-                        if implied.id != a.role_id {
+                        if implied.id != a.role_id && implied.domain_id.is_none() {
                             rows.insert((
                                 actor.clone(),
                                 target.clone(),

@@ -276,7 +276,7 @@ pub fn role(directory: &Directory, r: &KsRole) -> Value {
         "id": r.id,
         "name": r.name.as_str(),
         "description": r.description.as_str(),
-        "domain_id": null,
+        "domain_id": r.domain_id,
         "options": {},
         "links": self_link(directory, &format!("roles/{}", r.id)),
     })

@@ -23,6 +23,7 @@ on_both_backends!(
     policies_consumers_and_endpoint_groups_are_kept_whole,
     users_make_application_credentials_bound_to_a_project_and_roles,
     trusts_delegate_roles_to_a_trustee,
+    domain_roles_stay_in_their_domain_and_out_of_tokens,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -1570,6 +1571,116 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
         "scope": { "OS-TRUST:trust": { "id": id } } });
     let issued = app.ks_issue(auth).await.0.expect(201);
     assert_eq!(issued["token"]["user"]["id"], kim.as_str());
+}
+
+async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    let create = |body: Value| ks_json(&app, Method::POST, "/v3/roles", &admin, Some(body));
+    let own = create(json!({ "role": { "name": "dom-writer", "domain_id": "default" } }))
+        .await
+        .expect(201);
+    assert_eq!(own["role"]["domain_id"], "default");
+    let own = own["role"]["id"].as_str().unwrap().to_owned();
+    let r = create(json!({ "role": { "name": "x", "domain_id": "nowhere" } })).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // Listed with their domain only.
+    let global = ks_json(&app, Method::GET, "/v3/roles", &admin, None)
+        .await
+        .expect(200);
+    assert!(!global.to_string().contains("dom-writer"), "{global}");
+    let listed = ks_json(
+        &app,
+        Method::GET,
+        "/v3/roles?domain_id=default",
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(listed["roles"].as_array().unwrap().len(), 1);
+    // A domain role may imply a global one, not the reverse.
+    let member = role_id(&app, &admin, "member").await;
+    ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/roles/{own}/implies/{member}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(201);
+    let r = ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/roles/{member}/implies/{own}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Granted on a project of its domain: the token holds what it implies, not the role itself.
+    app.create_user(&pat, "mia", "DEFAULT").await;
+    let mia = admin_user_id(&app, &app.ks_password("mia", "mia password", None).await).await;
+    let project = ks_json(
+        &app,
+        Method::POST,
+        "/v3/projects",
+        &admin,
+        Some(json!({ "project": { "name": "mia-work" } })),
+    )
+    .await
+    .expect(201);
+    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/projects/{project}/users/{mia}/roles/{own}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
+    let auth = json!({ "identity": { "methods": ["password"], "password": { "user": {
+        "name": "mia", "domain": { "id": "default" }, "password": "mia password"
+    } } }, "scope": { "project": { "id": project } } });
+    let issued = app.ks_issue(auth).await.0.expect(201);
+    let names: Vec<&str> = issued["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"member") && !names.contains(&"dom-writer"),
+        "{names:?}"
+    );
+    // Another domain's role is not granted here; a domain is named by its id.
+    let other = ks_json(
+        &app,
+        Method::POST,
+        "/v3/domains",
+        &admin,
+        Some(json!({ "domain": { "name": "Other" } })),
+    )
+    .await
+    .expect(201);
+    let by_name = create(json!({ "role": { "name": "other-role", "domain_id": "Other" } })).await;
+    assert_eq!(by_name.status, 404, "{}", by_name.text);
+    let domain = other["domain"]["id"].as_str().unwrap();
+    let foreign = create(json!({ "role": { "name": "other-role", "domain_id": domain } }))
+        .await
+        .expect(201);
+    let foreign = foreign["role"]["id"].as_str().unwrap();
+    let r = ks_json(
+        &app,
+        Method::PUT,
+        &format!("/v3/projects/{project}/users/{mia}/roles/{foreign}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

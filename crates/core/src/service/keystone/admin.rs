@@ -134,11 +134,22 @@ impl Directory {
     }
 
     async fn check_assignment(&self, permit: &Permit, a: &Assignment) -> Result<()> {
-        if self.keystone_catalog().role(&a.role_id).is_none() {
+        let Some(role) = self.keystone_catalog().role(&a.role_id).cloned() else {
             return Err(Error::not_found(format!(
                 "could not find role {}",
                 a.role_id
             )));
+        };
+        if let Some(domain) = &role.domain_id {
+            let account = self
+                .cached_account(permit.account())
+                .await?
+                .ok_or_else(|| Error::not_found("the account no longer exists"))?;
+            if *domain != keystone::domain_id(&account) {
+                return Err(Error::Forbidden {
+                    actions: vec![permit.action().to_owned()],
+                });
+            }
         }
         match &a.target {
             Target::Project(id) | Target::ProjectsBelow(id) => {
@@ -183,11 +194,13 @@ impl Directory {
         _operator: &Permit,
         name: DisplayName,
         description: Description,
+        domain_id: Option<String>,
     ) -> Result<Arc<KsRole>> {
         let role = KsRole {
             id: keystone::new_id(),
             name,
             description,
+            domain_id,
         };
         self.store.create_role(&role).await?;
         self.keystone_catalog_changed().await?;
@@ -224,10 +237,16 @@ impl Directory {
         prior: &str,
         implied: &str,
     ) -> Result<()> {
-        self.keystone_role(prior)?;
-        self.keystone_role(implied)?;
+        let prior_role = self.keystone_role(prior)?;
+        let implied_role = self.keystone_role(implied)?;
         if prior == implied {
             return Err(Error::invalid("a role cannot imply itself"));
+        }
+        // As in Keystone: a global role never implies a domain-specific one.
+        if prior_role.domain_id.is_none() && implied_role.domain_id.is_some() {
+            return Err(Error::Forbidden {
+                actions: vec!["identity:create_implied_role".into()],
+            });
         }
         self.store.create_implied_role(prior, implied).await?;
         self.keystone_catalog_changed().await

@@ -115,6 +115,7 @@ impl Directory {
                     id: keystone::new_id(),
                     name: DisplayName::parse(name)?,
                     description: empty.clone(),
+                    domain_id: None,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -687,7 +687,9 @@ impl Directory {
         if let Some(app) = &claims.app {
             granted.retain(|id| app.roles.iter().any(|r| r == id));
         }
-        let roles = catalog.expand(granted);
+        let mut roles = catalog.expand(granted);
+        // Domain-specific roles never appear in a token; the global roles they imply do.
+        roles.retain(|r| r.domain_id.is_none());
         if roles.is_empty() {
             return Ok(Err(match target {
                 Target::Project(_) | Target::ProjectsBelow(_) => "project",
