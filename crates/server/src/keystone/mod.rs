@@ -8,6 +8,7 @@
 mod app_credentials;
 mod auth;
 mod catalog;
+mod credentials;
 mod documents;
 mod identity;
 mod projects;
@@ -169,6 +170,24 @@ fn routes() -> Router<AppState> {
                 .delete(roles::remove_implied),
         )
         .route("/v3/role_inferences", get(roles::inferences))
+        .route(
+            "/v3/credentials",
+            get(credentials::list).post(credentials::create),
+        )
+        .route(
+            "/v3/credentials/{id}",
+            get(credentials::get)
+                .patch(credentials::update)
+                .delete(credentials::delete),
+        )
+        .route(
+            "/v3/users/{user}/credentials/OS-EC2",
+            get(credentials::ec2_list).post(credentials::ec2_create),
+        )
+        .route(
+            "/v3/users/{user}/credentials/OS-EC2/{access}",
+            get(credentials::ec2_get).delete(credentials::ec2_delete),
+        )
         .route(
             "/v3/OS-TRUST/trusts",
             get(trusts::list).post(trusts::create),

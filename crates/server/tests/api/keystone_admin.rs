@@ -24,6 +24,7 @@ on_both_backends!(
     users_make_application_credentials_bound_to_a_project_and_roles,
     trusts_delegate_roles_to_a_trustee,
     domain_roles_stay_in_their_domain_and_out_of_tokens,
+    credentials_are_their_owners_and_sealed_at_rest,
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
@@ -1681,6 +1682,120 @@ async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, 403, "{}", r.text);
+}
+
+async fn credentials_are_their_owners_and_sealed_at_rest(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "nina", "DEFAULT").await;
+    app.create_user(&pat, "omar", "DEFAULT").await;
+    let nina_token = app.ks_password("nina", "nina password", None).await;
+    let nina = admin_user_id(&app, &nina_token).await;
+    let omar_token = app.ks_password("omar", "omar password", None).await;
+    let secret = "s3cr3t-value-never-stored-in-clear";
+    let blob = json!({ "access": "AKIA-nina", "secret": secret }).to_string();
+    let create = |token: &str, body: Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move { ks_json(app, Method::POST, "/v3/credentials", &token, Some(body)).await }
+    };
+    let body = json!({ "credential": {
+        "user_id": nina, "project_id": "p1", "type": "ec2", "blob": blob } });
+    // Another user may not make one for her; she may, and reads it back whole.
+    let r = create(&omar_token, body.clone()).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let created = create(&nina_token, body).await.expect(201);
+    let id = created["credential"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        id.len(),
+        64,
+        "an ec2 credential's id is the SHA-256 of its access key"
+    );
+    let read = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/credentials/{id}"),
+        &nina_token,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(read["credential"]["blob"].as_str().unwrap(), blob);
+    // Omar neither reads nor lists it; the cloud administrator does.
+    let r = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/credentials/{id}"),
+        &omar_token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let listed = ks_json(&app, Method::GET, "/v3/credentials", &omar_token, None)
+        .await
+        .expect(200);
+    assert_eq!(listed["credentials"].as_array().unwrap().len(), 0);
+    let listed = ks_json(&app, Method::GET, "/v3/credentials?type=ec2", &admin, None)
+        .await
+        .expect(200);
+    assert_eq!(listed["credentials"].as_array().unwrap().len(), 1);
+    // An ec2 blob without an access key, or without a project, is refused.
+    let bad = json!({ "credential": { "user_id": nina, "type": "ec2", "blob": "{}" } });
+    assert_eq!(create(&nina_token, bad).await.status, 400);
+    // OS-EC2: generated keys, read back by access key, deleted.
+    let path = format!("/v3/users/{nina}/credentials/OS-EC2");
+    let ec2 = ks_json(
+        &app,
+        Method::POST,
+        &path,
+        &nina_token,
+        Some(json!({ "tenant_id": "p1" })),
+    )
+    .await
+    .expect(201);
+    let access = ec2["credential"]["access"].as_str().unwrap().to_owned();
+    let shown = ks_json(
+        &app,
+        Method::GET,
+        &format!("{path}/{access}"),
+        &nina_token,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(shown["credential"]["secret"], ec2["credential"]["secret"]);
+    let all = ks_json(&app, Method::GET, &path, &nina_token, None)
+        .await
+        .expect(200);
+    assert_eq!(all["credentials"].as_array().unwrap().len(), 2);
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("{path}/{access}"),
+        &nina_token,
+        None,
+    )
+    .await
+    .expect(204);
+    let r = ks_json(
+        &app,
+        Method::GET,
+        &format!("{path}/{access}"),
+        &nina_token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // What the store holds is sealed: no secret in clear.
+    let store = latchkey_store::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    let stored = store.documents("credential").await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !stored[0].contains(secret) && !stored[0].contains("AKIA-nina"),
+        "{stored:?}"
+    );
 }
 
 async fn openrc_files_carry_what_the_openstack_client_needs(app: TestApp) {

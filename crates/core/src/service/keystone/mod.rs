@@ -13,6 +13,7 @@
 
 pub mod admin;
 pub mod app_credentials;
+pub mod credentials;
 pub mod documents;
 pub mod tokens;
 pub mod trusts;

@@ -1,0 +1,298 @@
+//! `/v3/credentials` and `/v3/users/{id}/credentials/OS-EC2`: credentials a user keeps for other
+//! services ([`latchkey_core::service::keystone::credentials`]). A user manages its own; the
+//! operator's cloud administrator manages every one, and system readers read them.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::authz::Subject;
+use latchkey_core::keystone;
+use latchkey_core::model::UserId;
+use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::KeystoneKind;
+use latchkey_core::service::keystone::credentials::{Credential, ec2_id};
+use serde_json::{Value, json};
+
+use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, wrapped};
+
+/// The caller's own user, if it is a user.
+fn me(caller: &KsCaller) -> Option<UserId> {
+    match &caller.0.subject {
+        Subject::User(u) => Some(u.id),
+        Subject::ServiceAccount(_) => None,
+    }
+}
+
+/// Whether the caller may change `user`'s credentials: the user itself, or a cloud
+/// administrator.
+fn may_change(caller: &KsCaller, user: UserId) -> bool {
+    me(caller) == Some(user) || (caller.0.account.operator && caller.0.has_role("admin"))
+}
+
+/// Whether the caller may read `user`'s credentials.
+fn may_read(caller: &KsCaller, user: UserId) -> bool {
+    me(caller) == Some(user) || caller.reads_every_domain()
+}
+
+fn not_found(id: &str) -> KsError {
+    KsError::not_found(format!("Could not find credential: {id}."))
+}
+
+fn user_key(id: &str) -> KsResult<UserId> {
+    keystone::parse_hex_id(id)
+        .map(UserId)
+        .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))
+}
+
+fn view(directory: &Directory, c: &Credential) -> Value {
+    json!({
+        "id": c.id,
+        "user_id": keystone::user_id(c.user_id),
+        "project_id": c.project_id,
+        "type": c.kind,
+        "blob": c.blob,
+        "links": self_link(directory, &format!("credentials/{}", c.id)),
+    })
+}
+
+pub async fn create(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    body: Bytes,
+) -> KsResult<Response> {
+    let c = wrapped(&body, "credential")?;
+    let field = |key: &str| -> KsResult<String> {
+        opt_str(&c, key)?
+            .map(str::to_owned)
+            .ok_or_else(|| KsError::bad_request(format!("'{key}' is a required property")))
+    };
+    let user_hex = field("user_id")?;
+    let user = user_key(&user_hex)?;
+    if !may_change(&caller, user) {
+        return Err(KsError::forbidden(
+            "A user manages its own credentials; the cloud administrator manages all.",
+        ));
+    }
+    if directory
+        .keystone_home(KeystoneKind::User, &user_hex)
+        .await?
+        .is_none()
+    {
+        return Err(KsError::not_found(format!(
+            "Could not find user: {user_hex}."
+        )));
+    }
+    let credential = directory
+        .create_credential(
+            user,
+            opt_str(&c, "project_id")?.map(str::to_owned),
+            field("type")?,
+            field("blob")?,
+        )
+        .await?;
+    let body = json!({ "credential": view(&directory, &credential) });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn list(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    RawQuery(query): RawQuery,
+) -> KsResult<Response> {
+    let query = crate::iam::query::Query::parse(query.as_deref());
+    let user = query.last("user_id").map(str::to_owned);
+    let kind = query.last("type").map(str::to_owned);
+    let items: Vec<Value> = directory
+        .credentials()
+        .await?
+        .iter()
+        .filter(|c| may_read(&caller, c.user_id))
+        .filter(|c| {
+            user.as_deref()
+                .is_none_or(|u| keystone::user_id(c.user_id) == u)
+        })
+        .filter(|c| kind.as_deref().is_none_or(|k| c.kind == k))
+        .map(|c| view(&directory, c))
+        .collect();
+    Ok(collection(
+        &directory,
+        "credentials",
+        "credentials",
+        json!(items),
+    ))
+}
+
+async fn readable(directory: &Directory, caller: &KsCaller, id: &str) -> KsResult<Credential> {
+    let credential = directory.credential(id).await?;
+    if may_read(caller, credential.user_id) {
+        Ok(credential)
+    } else {
+        Err(not_found(id))
+    }
+}
+
+pub async fn get(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let credential = readable(&directory, &caller, &id).await?;
+    Ok(axum::Json(json!({ "credential": view(&directory, &credential) })).into_response())
+}
+
+pub async fn update(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let c = wrapped(&body, "credential")?;
+    let mut credential = readable(&directory, &caller, &id).await?;
+    if !may_change(&caller, credential.user_id) {
+        return Err(KsError::forbidden("Only the owner changes a credential."));
+    }
+    if let Some(user) = opt_str(&c, "user_id")?
+        && user != keystone::user_id(credential.user_id)
+    {
+        return Err(KsError::bad_request(
+            "A credential's user_id cannot change.",
+        ));
+    }
+    if let Some(blob) = opt_str(&c, "blob")? {
+        credential.blob = blob.to_owned();
+    }
+    if let Some(project) = opt_str(&c, "project_id")? {
+        credential.project_id = Some(project.to_owned());
+    }
+    if let Some(kind) = opt_str(&c, "type")? {
+        credential.kind = kind.to_owned();
+    }
+    let credential = directory.update_credential(credential).await?;
+    Ok(axum::Json(json!({ "credential": view(&directory, &credential) })).into_response())
+}
+
+pub async fn delete(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let credential = readable(&directory, &caller, &id).await?;
+    if !may_change(&caller, credential.user_id) {
+        return Err(KsError::forbidden("Only the owner deletes a credential."));
+    }
+    directory.delete_credential(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// An EC2 credential as `OS-EC2` shows it: access and secret out of the blob.
+fn ec2_view(directory: &Directory, c: &Credential) -> Value {
+    let blob: Value = serde_json::from_str(&c.blob).unwrap_or(Value::Null);
+    let user = keystone::user_id(c.user_id);
+    let access = blob.get("access").cloned().unwrap_or(Value::Null);
+    json!({
+        "user_id": user,
+        "tenant_id": c.project_id,
+        "access": access,
+        "secret": blob.get("secret").cloned().unwrap_or(Value::Null),
+        "trust_id": blob.get("trust_id").cloned().unwrap_or(Value::Null),
+        "links": self_link(
+            directory,
+            &format!("users/{user}/credentials/OS-EC2/{}", access.as_str().unwrap_or_default()),
+        ),
+    })
+}
+
+pub async fn ec2_create(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(user): Path<String>,
+    body: Bytes,
+) -> KsResult<Response> {
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
+    })?;
+    let project = value
+        .get("tenant_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| KsError::bad_request("'tenant_id' is a required property"))?
+        .to_owned();
+    let owner = user_key(&user)?;
+    if !may_change(&caller, owner) {
+        return Err(KsError::forbidden("A user makes its own EC2 credentials."));
+    }
+    let random = || latchkey_core::secret::random_base62(32);
+    let blob = json!({ "access": random(), "secret": random(), "trust_id": null }).to_string();
+    let credential = directory
+        .create_credential(owner, Some(project), "ec2".to_owned(), blob)
+        .await?;
+    let body = json!({ "credential": ec2_view(&directory, &credential) });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn ec2_list(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(user): Path<String>,
+) -> KsResult<Response> {
+    let owner = user_key(&user)?;
+    if !may_read(&caller, owner) {
+        return Err(KsError::forbidden("A user reads its own EC2 credentials."));
+    }
+    let items: Vec<Value> = directory
+        .credentials()
+        .await?
+        .iter()
+        .filter(|c| c.user_id == owner && c.kind == "ec2")
+        .map(|c| ec2_view(&directory, c))
+        .collect();
+    Ok(collection(
+        &directory,
+        "credentials",
+        &format!("users/{user}/credentials/OS-EC2"),
+        json!(items),
+    ))
+}
+
+async fn ec2_of(
+    directory: &Directory,
+    caller: &KsCaller,
+    user: &str,
+    access: &str,
+) -> KsResult<Credential> {
+    let owner = user_key(user)?;
+    let credential = directory
+        .credential(&ec2_id(access))
+        .await
+        .map_err(|_| not_found(access))?;
+    if credential.user_id != owner || credential.kind != "ec2" || !may_read(caller, owner) {
+        return Err(not_found(access));
+    }
+    Ok(credential)
+}
+
+pub async fn ec2_get(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, access)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let credential = ec2_of(&directory, &caller, &user, &access).await?;
+    Ok(axum::Json(json!({ "credential": ec2_view(&directory, &credential) })).into_response())
+}
+
+pub async fn ec2_delete(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path((user, access)): Path<(String, String)>,
+) -> KsResult<Response> {
+    let credential = ec2_of(&directory, &caller, &user, &access).await?;
+    if !may_change(&caller, credential.user_id) {
+        return Err(KsError::forbidden(
+            "A user deletes its own EC2 credentials.",
+        ));
+    }
+    directory.delete_credential(&credential.id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
