@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use latchkey_core::authz::{Action, Subject, USER_EDIT, USER_GET};
 use latchkey_core::keystone::{self, AccessRule};
 use latchkey_core::model::User;
@@ -21,7 +21,10 @@ use latchkey_core::service::keystone::app_credentials::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, self_link, wrapped};
+use super::{
+    KsCaller, KsError, KsResult, collection, opt_bool, opt_str, parse_time, role_refs, self_link,
+    wrapped,
+};
 
 /// The user a path names, when the caller is that user or may act on it with `action`.
 async fn user_for(
@@ -47,16 +50,6 @@ async fn user_for(
 /// Keystone's timestamp form for credentials: `2026-11-25T19:30:00.123456`.
 fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
-}
-
-/// An `expires_at`: RFC 3339, or without an offset (UTC).
-fn parse_time(s: &str) -> KsResult<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .map(|t| t.and_utc())
-        .map_err(|_| KsError::bad_request(format!("Invalid input for field 'expires_at': {s:?}.")))
 }
 
 fn rule_view(r: &AccessRule) -> Value {
@@ -88,24 +81,6 @@ fn view(directory: &Directory, c: &AppCredential) -> Value {
         "access_rules": c.access_rules.iter().map(rule_view).collect::<Vec<_>>(),
         "links": self_link(directory, &format!("users/{user}/application_credentials/{}", c.id)),
     })
-}
-
-fn roles_field(map: &Map<String, Value>) -> KsResult<Vec<String>> {
-    let bad = || KsError::bad_request("'roles' is a list of {\"id\"} or {\"name\"}");
-    match map.get("roles") {
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                r.get("id")
-                    .or_else(|| r.get("name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(bad)
-            })
-            .collect(),
-        Some(_) => Err(bad()),
-    }
 }
 
 fn rules_field(map: &Map<String, Value>) -> KsResult<Vec<RuleRequest>> {
@@ -161,7 +136,7 @@ pub async fn create(
         description: opt_str(&a, "description")?.unwrap_or_default().to_owned(),
         secret: opt_str(&a, "secret")?.map(Secret::new),
         expires_at: opt_str(&a, "expires_at")?.map(parse_time).transpose()?,
-        roles: roles_field(&a)?,
+        roles: role_refs(&a)?,
         unrestricted: opt_bool(&a, "unrestricted")?.unwrap_or(false),
         access_rules: rules_field(&a)?,
     };

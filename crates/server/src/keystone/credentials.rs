@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use latchkey_core::authz::Subject;
 use latchkey_core::keystone;
 use latchkey_core::model::UserId;
 use latchkey_core::service::Directory;
@@ -18,23 +17,15 @@ use serde_json::{Value, json};
 
 use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, wrapped};
 
-/// The caller's own user, if it is a user.
-fn me(caller: &KsCaller) -> Option<UserId> {
-    match &caller.0.subject {
-        Subject::User(u) => Some(u.id),
-        Subject::ServiceAccount(_) => None,
-    }
-}
-
 /// Whether the caller may change `user`'s credentials: the user itself, or a cloud
 /// administrator.
 fn may_change(caller: &KsCaller, user: UserId) -> bool {
-    me(caller) == Some(user) || (caller.0.account.operator && caller.0.has_role("admin"))
+    caller.own_user() == Some(user) || caller.is_cloud_admin()
 }
 
 /// Whether the caller may read `user`'s credentials.
 fn may_read(caller: &KsCaller, user: UserId) -> bool {
-    me(caller) == Some(user) || caller.reads_every_domain()
+    caller.own_user() == Some(user) || caller.reads_every_domain()
 }
 
 fn not_found(id: &str) -> KsError {

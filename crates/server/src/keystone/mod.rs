@@ -480,6 +480,19 @@ impl KsCaller {
         Ok(all)
     }
 
+    /// The caller's own user, when it is one.
+    pub fn own_user(&self) -> Option<latchkey_core::model::UserId> {
+        match &self.0.subject {
+            latchkey_core::authz::Subject::User(u) => Some(u.id),
+            latchkey_core::authz::Subject::ServiceAccount(_) => None,
+        }
+    }
+
+    /// Whether the caller is Keystone's cloud administrator: `admin` in the operator's domain.
+    pub fn is_cloud_admin(&self) -> bool {
+        self.0.account.operator && self.0.has_role("admin")
+    }
+
     /// Whether the token is scoped to the system and carries `reader` (or a role implying it):
     /// Keystone's system reader, who reads what the administrator may change.
     fn is_system_reader(&self) -> bool {
@@ -489,7 +502,7 @@ impl KsCaller {
 
     /// Whether the caller reads every domain: the operator's administrators and system readers.
     pub fn reads_every_domain(&self) -> bool {
-        self.0.account.operator && (self.0.has_role("admin") || self.is_system_reader())
+        self.is_cloud_admin() || (self.0.account.operator && self.is_system_reader())
     }
 }
 
@@ -573,4 +586,34 @@ pub(crate) fn collection(directory: &Directory, key: &str, path: &str, items: Va
     body.insert(key.to_owned(), items);
     body.insert("links".to_owned(), links);
     axum::Json(Value::Object(body)).into_response()
+}
+
+/// An `expires_at` of a request: RFC 3339, or without an offset (UTC), as Keystone accepts it.
+pub(crate) fn parse_time(s: &str) -> KsResult<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|t| t.and_utc())
+        .map_err(|_| KsError::bad_request(format!("Invalid input for field 'expires_at': {s:?}.")))
+}
+
+/// The `roles` of a request: a list of `{"id"}` or `{"name"}`, as ids or names (empty when
+/// absent).
+pub(crate) fn role_refs(map: &serde_json::Map<String, Value>) -> KsResult<Vec<String>> {
+    let bad = || KsError::bad_request("'roles' is a list of {\"id\"} or {\"name\"}");
+    match map.get("roles") {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| {
+                r.get("id")
+                    .or_else(|| r.get("name"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(bad)
+            })
+            .collect(),
+        Some(_) => Err(bad()),
+    }
 }

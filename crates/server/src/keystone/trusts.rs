@@ -9,29 +9,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use latchkey_core::authz::Subject;
 use latchkey_core::keystone;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::trusts::{NewTrust, Trust, trust_fields};
 use serde_json::{Value, json};
 
 use super::{
-    KsCaller, KsError, KsResult, collection, opt_bool, opt_str, self_link, views, wrapped,
+    KsCaller, KsError, KsResult, collection, opt_bool, opt_str, parse_time, role_refs, self_link,
+    views, wrapped,
 };
-
-/// The caller's own user id (hex), if the caller is a user.
-fn me(caller: &KsCaller) -> Option<i64> {
-    match &caller.0.subject {
-        Subject::User(u) => Some(u.id.0),
-        Subject::ServiceAccount(_) => None,
-    }
-}
-
-/// Whether the caller administers trusts: the operator's cloud administrator.
-fn administers(caller: &KsCaller) -> bool {
-    caller.0.account.operator && caller.0.has_role("admin")
-}
 
 fn view(directory: &Directory, trust: &Trust, summary: bool) -> Value {
     let mut map = trust_fields(trust);
@@ -58,22 +44,14 @@ fn view(directory: &Directory, trust: &Trust, summary: bool) -> Value {
 /// A trust the caller may read: its trustor, its trustee, or those who read every domain.
 async fn readable(directory: &Directory, caller: &KsCaller, id: &str) -> KsResult<Trust> {
     let trust = directory.trust(id).await?;
-    let mine = me(caller).is_some_and(|u| u == trust.trustor || u == trust.trustee);
+    let mine = caller
+        .own_user()
+        .is_some_and(|u| u.0 == trust.trustor || u.0 == trust.trustee);
     if mine || caller.reads_every_domain() {
         Ok(trust)
     } else {
         Err(KsError::not_found(format!("Could not find trust: {id}.")))
     }
-}
-
-/// An `expires_at`: RFC 3339, or without an offset (UTC).
-fn parse_time(s: &str) -> KsResult<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
-        .map(|t| t.and_utc())
-        .map_err(|_| KsError::bad_request(format!("Invalid input for field 'expires_at': {s:?}.")))
 }
 
 pub async fn create(
@@ -87,21 +65,10 @@ pub async fn create(
             .map(str::to_owned)
             .ok_or_else(|| KsError::bad_request(format!("'{key}' is a required property")))
     };
-    let roles = match t.get("roles") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                r.get("id")
-                    .or_else(|| r.get("name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| {
-                        KsError::bad_request("'roles' is a list of {\"id\"} or {\"name\"}")
-                    })
-            })
-            .collect::<KsResult<Vec<_>>>()?,
-        _ => return Err(KsError::bad_request("'roles' is a required list")),
-    };
+    let roles = role_refs(&t)?;
+    if roles.is_empty() {
+        return Err(KsError::bad_request("'roles' lists at least one role"));
+    }
     let remaining_uses = match t.get("remaining_uses") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -136,7 +103,7 @@ pub async fn list(
     let trustor = query.last("trustor_user_id").map(str::to_owned);
     let trustee = query.last("trustee_user_id").map(str::to_owned);
     let everything = caller.reads_every_domain();
-    let me = me(&caller);
+    let me = caller.own_user().map(|u| u.0);
     let items: Vec<Value> = directory
         .trusts()
         .await?
@@ -172,7 +139,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let trust = readable(&directory, &caller, &id).await?;
-    if me(&caller) != Some(trust.trustor) && !administers(&caller) {
+    if caller.own_user().map(|u| u.0) != Some(trust.trustor) && !caller.is_cloud_admin() {
         return Err(KsError::forbidden("Only the trustor deletes a trust."));
     }
     directory.delete_trust(&trust).await?;
