@@ -376,22 +376,28 @@ pub async fn list_inherited_grants(
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id)): Path<(String, String, String, String)>,
 ) -> KsResult<Response> {
-    let (target, account) = inherited(target(&directory, &caller, &kind, &target_id).await?);
-    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
-    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
-    if let Target::ProjectsBelow(id) = &target {
+    let target = inherited(target(&directory, &caller, &kind, &target_id).await?);
+    let path = format!(
+        "OS-INHERIT/{kind}/{target_id}/{actor_kind}/{actor_id}/roles/inherited_to_projects"
+    );
+    grants_listed(&directory, &caller, target, (&actor_kind, &actor_id), &path).await
+}
+
+/// The roles granted to the actor named by `{users|groups}/{id}` on a target of an account,
+/// answered as the collection at `path`.
+async fn grants_listed(
+    directory: &Directory,
+    caller: &KsCaller,
+    (target, account): (Target, Arc<Account>),
+    (actor_kind, actor_id): (&str, &str),
+    path: &str,
+) -> KsResult<Response> {
+    let permit = caller.permit_in(directory, &KS_GRANT_GET, &account)?;
+    let who = actor(directory, &permit, actor_kind, actor_id).await?;
+    if let Target::Project(id) | Target::ProjectsBelow(id) = &target {
         directory.project(&permit, id).await?;
     }
-    roles_held(
-        &directory,
-        &permit,
-        &who,
-        &target,
-        &format!(
-            "OS-INHERIT/{kind}/{target_id}/{actor_kind}/{actor_id}/roles/inherited_to_projects"
-        ),
-    )
-    .await
+    roles_held(directory, &permit, &who, &target, path).await
 }
 
 /// `GET /v3/{projects|domains}/{id}/{users|groups}/{id}/roles`.
@@ -400,20 +406,9 @@ pub async fn list_grants(
     caller: KsCaller,
     Path((kind, target_id, actor_kind, actor_id)): Path<(String, String, String, String)>,
 ) -> KsResult<Response> {
-    let (target, account) = target(&directory, &caller, &kind, &target_id).await?;
-    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
-    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
-    if let Target::Project(id) = &target {
-        directory.project(&permit, id).await?;
-    }
-    roles_held(
-        &directory,
-        &permit,
-        &who,
-        &target,
-        &format!("{kind}/{target_id}/{actor_kind}/{actor_id}/roles"),
-    )
-    .await
+    let target = target(&directory, &caller, &kind, &target_id).await?;
+    let path = format!("{kind}/{target_id}/{actor_kind}/{actor_id}/roles");
+    grants_listed(&directory, &caller, target, (&actor_kind, &actor_id), &path).await
 }
 
 async fn roles_held(
@@ -438,16 +433,9 @@ pub async fn list_system_grants(
     caller: KsCaller,
     Path((actor_kind, actor_id)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_GRANT_GET)?;
-    let who = actor(&directory, &permit, &actor_kind, &actor_id).await?;
-    roles_held(
-        &directory,
-        &permit,
-        &who,
-        &Target::System,
-        &format!("system/{actor_kind}/{actor_id}/roles"),
-    )
-    .await
+    let system = (Target::System, Arc::clone(&caller.0.account));
+    let path = format!("system/{actor_kind}/{actor_id}/roles");
+    grants_listed(&directory, &caller, system, (&actor_kind, &actor_id), &path).await
 }
 
 /// `PUT|HEAD|GET|DELETE /v3/system/{users|groups}/{id}/roles/{role}`.
