@@ -15,8 +15,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
-# Databases left behind by an interrupted run.
-psql "$LATCHKEY_TEST_POSTGRES" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'lktest\_%'" |
+# Databases left behind by an interrupted run (tests, and the Tempest conformance runs).
+psql "$LATCHKEY_TEST_POSTGRES" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'lktest\_%' OR datname LIKE 'lktempest\_%'" |
   while read -r db; do psql "$LATCHKEY_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 
 cargo fmt --all --check
