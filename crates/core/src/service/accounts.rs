@@ -165,12 +165,7 @@ impl Directory {
     pub async fn delete_domain(&self, permit: &Permit, id: AccountId) -> Result<()> {
         require_operator(permit)?;
         let current = self.account_by_id(permit, id).await?;
-        if current.operator {
-            return Err(Error::Forbidden {
-                actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
-            });
-        }
-        if current.domain.enabled {
+        if current.operator || current.domain.enabled {
             return Err(Error::Forbidden {
                 actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
             });

@@ -431,6 +431,18 @@ impl KsCaller {
         Ok((self.permit_in(directory, action, &account)?, account))
     }
 
+    /// The account of the domain `id` names: the caller's own (by its id or name), else the one
+    /// with that id; 404 when there is none. The caller checks the rights.
+    pub async fn domain(&self, directory: &Directory, id: &str) -> KsResult<Arc<Account>> {
+        if latchkey_core::keystone::names_domain(&self.0.account, id) {
+            return Ok(Arc::clone(&self.0.account));
+        }
+        directory
+            .keystone_home(KeystoneKind::Domain, id)
+            .await?
+            .ok_or_else(|| KsError::not_found(format!("Could not find domain: {id}.")))
+    }
+
     /// A permit in the domain a request names (`domain_id`), or the caller's own when it names
     /// none; 404 for a domain that does not exist.
     pub async fn permit_in_domain(
@@ -441,13 +453,7 @@ impl KsCaller {
     ) -> KsResult<(Permit, Arc<Account>)> {
         let account = match domain {
             None => Arc::clone(&self.0.account),
-            Some(d) if latchkey_core::keystone::names_domain(&self.0.account, d) => {
-                Arc::clone(&self.0.account)
-            }
-            Some(d) => directory
-                .keystone_home(KeystoneKind::Domain, d)
-                .await?
-                .ok_or_else(|| KsError::not_found(format!("Could not find domain: {d}.")))?,
+            Some(d) => self.domain(directory, d).await?,
         };
         Ok((self.permit_in(directory, action, &account)?, account))
     }

@@ -268,13 +268,7 @@ async fn target(
                 .unwrap_or_else(|| Arc::clone(&caller.0.account));
             Ok((Target::Project(id.to_owned()), account))
         }
-        "domains" if keystone::names_domain(&caller.0.account, id) => {
-            Ok((Target::Domain, Arc::clone(&caller.0.account)))
-        }
-        "domains" => match directory.keystone_home(KeystoneKind::Domain, id).await? {
-            Some(account) => Ok((Target::Domain, account)),
-            None => Err(KsError::not_found(format!("Could not find domain: {id}."))),
-        },
+        "domains" => Ok((Target::Domain, caller.domain(directory, id).await?)),
         _ => Err(KsError::not_found("no such route")),
     }
 }

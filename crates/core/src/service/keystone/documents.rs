@@ -67,7 +67,7 @@ impl Directory {
         if kind == DocumentKind::Consumer {
             let value = crate::secret::random_base62(32);
             let hash = self.config.hash_key.hash(&value);
-            fields.insert(SECRET_HASH.to_owned(), Value::String(hex(&hash.0)));
+            fields.insert(SECRET_HASH.to_owned(), Value::String(hash.to_hex()));
             secret = Some(value);
         }
         let text = Value::Object(fields.clone()).to_string();
@@ -145,8 +145,4 @@ impl Directory {
                 e => e,
             })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
