@@ -276,17 +276,19 @@ pub fn authorize(
 }
 
 /// Keystone's own rule, beside IAM: a Keystone token that carries the `admin` role makes its
-/// holder an administrator of its domain (its account) and, in the operator's domain, of every
-/// domain and of the shared roles and catalog, as Keystone's `admin_required` does. Granting
-/// `admin` takes those rights already, so the rule adds no way in. `holds_admin` says whether the
-/// token carries the role; `account` is the account the operation is confined to.
+/// holder an administrator of its domain (its account) and, in the operator's domain or scoped to
+/// the system, of every domain and of the shared roles and catalog, as Keystone's
+/// `admin_required` does. Granting `admin` takes those rights already (and only a cloud
+/// administrator grants a role on the system), so the rule adds no way in. `holds_admin` says
+/// whether the token carries the role, `system` whether it is scoped to the system; `account` is
+/// the account the operation is confined to.
 pub fn keystone_admin(
     who: &Principal,
-    holds_admin: bool,
+    (holds_admin, system): (bool, bool),
     action: &Action,
     account: &Account,
 ) -> Result<Permit> {
-    let reach = if who.account.operator {
+    let reach = if who.account.operator || system {
         true
     } else {
         !action.operator_only && account.id == who.account.id
@@ -490,22 +492,33 @@ mod tests {
     fn keystone_admin_role_administers_its_own_domain_only() {
         let tenant = principal(false, UserType::User, Role::None);
         let own = (*tenant.account).clone();
-        let permit = keystone_admin(&tenant, true, &USER_CREATE, &own).unwrap();
+        let permit = keystone_admin(&tenant, (true, false), &USER_CREATE, &own).unwrap();
         assert_eq!(permit.account(), own.id);
         // Without the role, nothing; another account or an operator-only action, never.
-        assert!(keystone_admin(&tenant, false, &USER_CREATE, &own).is_err());
-        assert!(keystone_admin(&tenant, true, &USER_CREATE, &other_account()).is_err());
-        assert!(keystone_admin(&tenant, true, &KS_ROLE_MANAGE, &own).is_err());
+        assert!(keystone_admin(&tenant, (false, false), &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(&tenant, (true, false), &USER_CREATE, &other_account()).is_err());
+        assert!(keystone_admin(&tenant, (true, false), &KS_ROLE_MANAGE, &own).is_err());
     }
 
     #[test]
     fn keystone_admin_role_in_the_operator_domain_reaches_every_domain() {
         let operator = principal(true, UserType::User, Role::None);
         let other = other_account();
-        let permit = keystone_admin(&operator, true, &USER_CREATE, &other).unwrap();
+        let permit = keystone_admin(&operator, (true, false), &USER_CREATE, &other).unwrap();
         assert_eq!(permit.account(), other.id);
         let own = (*operator.account).clone();
-        assert!(keystone_admin(&operator, true, &KS_CATALOG_MANAGE, &own).is_ok());
-        assert!(keystone_admin(&operator, false, &USER_CREATE, &other).is_err());
+        assert!(keystone_admin(&operator, (true, false), &KS_CATALOG_MANAGE, &own).is_ok());
+        assert!(keystone_admin(&operator, (false, false), &USER_CREATE, &other).is_err());
+    }
+
+    #[test]
+    fn keystone_admin_role_on_the_system_reaches_every_domain_from_any_domain() {
+        let tenant = principal(false, UserType::User, Role::None);
+        let other = other_account();
+        let permit = keystone_admin(&tenant, (true, true), &USER_CREATE, &other).unwrap();
+        assert_eq!(permit.account(), other.id);
+        assert!(keystone_admin(&tenant, (true, true), &KS_ROLE_MANAGE, &other).is_ok());
+        // A system scope without the role is nothing.
+        assert!(keystone_admin(&tenant, (false, true), &USER_CREATE, &other).is_err());
     }
 }

@@ -409,7 +409,7 @@ impl KsCaller {
         let reads = action.name.ends_with("/get") && self.is_system_reader();
         Ok(latchkey_core::authz::keystone_admin(
             &principal,
-            self.0.has_role("admin") || reads,
+            (self.0.has_role("admin") || reads, self.is_system_scoped()),
             action,
             account,
         )?)
@@ -494,21 +494,25 @@ impl KsCaller {
         }
     }
 
-    /// Whether the caller is Keystone's cloud administrator: `admin` in the operator's domain.
+    /// Whether the caller is Keystone's cloud administrator: `admin` in the operator's domain or
+    /// on the system.
     pub fn is_cloud_admin(&self) -> bool {
-        self.0.account.operator && self.0.has_role("admin")
+        (self.0.account.operator || self.is_system_scoped()) && self.0.has_role("admin")
+    }
+
+    fn is_system_scoped(&self) -> bool {
+        matches!(&self.0.claims.scope, TokenScope::Scoped(Target::System))
     }
 
     /// Whether the token is scoped to the system and carries `reader` (or a role implying it):
     /// Keystone's system reader, who reads what the administrator may change.
     fn is_system_reader(&self) -> bool {
-        matches!(&self.0.claims.scope, TokenScope::Scoped(Target::System))
-            && self.0.has_role("reader")
+        self.is_system_scoped() && self.0.has_role("reader")
     }
 
-    /// Whether the caller reads every domain: the operator's administrators and system readers.
+    /// Whether the caller reads every domain: cloud administrators and system readers.
     pub fn reads_every_domain(&self) -> bool {
-        self.is_cloud_admin() || (self.0.account.operator && self.is_system_reader())
+        self.is_cloud_admin() || self.is_system_reader()
     }
 }
 

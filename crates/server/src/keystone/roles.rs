@@ -276,7 +276,7 @@ async fn target(
 type GrantPath = (String, String, String, String, String);
 
 /// What a request does to one grant.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum GrantOp {
     Grant,
     Check,
@@ -427,7 +427,7 @@ pub async fn list_system_grants(
     caller: KsCaller,
     Path((actor_kind, actor_id)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let system = (Target::System, Arc::clone(&caller.0.account));
+    let system = on_system(&directory, &caller, &actor_kind, &actor_id).await?;
     let path = format!("system/{actor_kind}/{actor_id}/roles");
     grants_listed(&directory, &caller, system, (&actor_kind, &actor_id), &path).await
 }
@@ -441,8 +441,36 @@ pub async fn on_system_grant(
 ) -> KsResult<Response> {
     let who = (actor_kind.as_str(), actor_id.as_str());
     let op = GrantOp::of(&method);
-    let system = (Target::System, Arc::clone(&caller.0.account));
+    let system = on_system(&directory, &caller, &actor_kind, &actor_id).await?;
+    // A role on the system makes a cloud administrator or reader of whoever holds it, so outside
+    // the operator's domain only a cloud administrator grants or revokes one, never the
+    // domain's own administrators.
+    if op != GrantOp::Check && !system.1.operator && !caller.is_cloud_admin() {
+        return Err(KsError::forbidden(
+            "Only a cloud administrator grants roles on the system to another domain's identities.",
+        ));
+    }
     on_grant(&directory, &caller, op, system, who, role).await
+}
+
+/// The system as a grant target for the actor `{users|groups}/{id}`: a grant on the system is
+/// kept in the actor's own domain (the caller's when no user or group has that id).
+async fn on_system(
+    directory: &Directory,
+    caller: &KsCaller,
+    actor_kind: &str,
+    actor_id: &str,
+) -> KsResult<(Target, Arc<Account>)> {
+    let kind = match actor_kind {
+        "users" => KeystoneKind::User,
+        "groups" => KeystoneKind::Group,
+        _ => return Err(KsError::not_found("no such route")),
+    };
+    let account = directory
+        .keystone_home(kind, actor_id)
+        .await?
+        .unwrap_or_else(|| Arc::clone(&caller.0.account));
+    Ok((Target::System, account))
 }
 
 /// Filters of `GET /v3/role_assignments`.

@@ -1929,7 +1929,8 @@ async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
         )
         .await;
     assert_eq!(reply.status, 401);
-    // The tenant cannot read or revoke the operator's tokens, nor grant system roles.
+    // The tenant cannot read or revoke the operator's tokens, nor grant system roles (only a
+    // cloud administrator does, keystone_domains.rs).
     let r = app
         .ks(
             Method::GET,
@@ -1951,7 +1952,7 @@ async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
             None,
         )
         .await;
-    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn revocation_on_one_node_reaches_the_other(app: TestApp) {

@@ -11,6 +11,7 @@ mod cluster;
 mod groups;
 mod isolation;
 mod keystone_admin;
+mod keystone_domains;
 mod keystone_tokens;
 mod oauth2;
 mod openapi;

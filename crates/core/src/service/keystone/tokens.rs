@@ -660,9 +660,7 @@ impl Directory {
                 Some(p) if p.enabled => Some(Arc::clone(p)),
                 _ => return Ok(Err("project")),
             },
-            Target::Domain => None,
-            Target::System if account.operator => None,
-            Target::System => return Ok(Err("system")),
+            Target::Domain | Target::System => None,
             // No token is scoped to an inheritance.
             Target::DomainProjects | Target::ProjectsBelow(_) => return Ok(Err("project")),
         };
@@ -735,9 +733,6 @@ impl Directory {
 
     /// Whether the holder holds a role on its domain / on the system.
     pub async fn keystone_has_roles_on(&self, token: &KsToken, target: Target) -> Result<bool> {
-        if target == Target::System && !token.account.operator {
-            return Ok(false);
-        }
         let tenancy = self.tenancy(token.account.id).await?;
         Ok(!tenancy
             .effective(&actors_of(&token.subject), &target)

@@ -1,0 +1,140 @@
+//! Keystone across domains: roles on the system held by another domain's identities, group
+//! renames, Keystone group memberships and grants that cross domains, and domain configuration.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::keystone_tokens::{admin_user_id, role_id};
+use crate::on_both_backends;
+
+on_both_backends!(system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them,);
+
+/// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
+async fn tenant(app: &TestApp, email: &str, password: &str) -> (String, String) {
+    let op = app.admin_pat().await;
+    let created = app
+        .post(
+            "/v2/admin/account",
+            &op,
+            json!({ "email": email, "adminPassword": password }),
+        )
+        .await
+        .expect(200);
+    let nic = created["nichandle"].as_str().unwrap().to_owned();
+    let token = tenant_token(app, &nic, password, None).await;
+    (nic, token)
+}
+
+async fn tenant_token(app: &TestApp, nic: &str, password: &str, scope: Option<Value>) -> String {
+    let mut auth = json!({ "identity": { "methods": ["password"], "password": { "user": {
+        "name": "admin", "domain": { "name": nic }, "password": password } } } });
+    if let Some(scope) = scope {
+        auth["scope"] = scope;
+    }
+    let (reply, token) = app.ks_issue(auth).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    token.unwrap()
+}
+
+async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app: TestApp) {
+    let password = "tenant password 1";
+    let (nic, tenant_token_unscoped) = tenant(&app, "t@example.com", password).await;
+    let tenant_user = admin_user_id(&app, &tenant_token_unscoped).await;
+    let admin = app.ks_admin().await;
+    let reader = role_id(&app, &admin, "reader").await;
+    let grant = format!("/v3/system/users/{tenant_user}/roles/{reader}");
+    // The tenant's own ROOT user administers its domain, yet cannot make itself a system reader.
+    let r = app
+        .ks(
+            Method::PUT,
+            &grant,
+            Some(&tenant_token_unscoped),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let system = json!({ "system": { "all": true } });
+    let (reply, _) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "admin", "domain": { "name": nic }, "password": password } } },
+            "scope": system }),
+        )
+        .await;
+    assert_eq!(
+        reply.status, 401,
+        "no role on the system yet: {}",
+        reply.text
+    );
+    // The cloud administrator grants it; the grant is listed and checked.
+    app.ks(Method::PUT, &grant, Some(&admin), None, None)
+        .await
+        .expect(204);
+    let listed = app
+        .ks(
+            Method::GET,
+            &format!("/v3/system/users/{tenant_user}/roles"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(listed["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["roles"][0]["id"], reader.as_str());
+    let r = app.ks(Method::HEAD, &grant, Some(&admin), None, None).await;
+    assert_eq!(r.status, 204);
+    // A system-scoped token of the tenant's user reads every domain, and changes none.
+    let reading = tenant_token(&app, &nic, password, Some(system.clone())).await;
+    let body = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&reading),
+            Some(&reading),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(body["token"]["system"], json!({ "all": true }));
+    let domains = app
+        .ks(Method::GET, "/v3/domains", Some(&reading), None, None)
+        .await
+        .expect(200);
+    assert_eq!(domains["domains"].as_array().unwrap().len(), 2);
+    app.ks(
+        Method::GET,
+        "/v3/domains/default",
+        Some(&reading),
+        None,
+        None,
+    )
+    .await
+    .expect(200);
+    let r = app
+        .ks(
+            Method::POST,
+            "/v3/domains",
+            Some(&reading),
+            None,
+            Some(json!({ "domain": { "name": "made-by-a-reader" } })),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Revoked by the cloud administrator, the system scope is gone on the next validation.
+    app.ks(Method::DELETE, &grant, Some(&admin), None, None)
+        .await
+        .expect(204);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&reading),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}
