@@ -63,6 +63,8 @@ pub struct NewGroup {
 /// Fields of a group that can change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct GroupChanges {
+    /// A new name (Keystone renames groups). The group's Keystone grants follow it.
+    pub name: Option<GroupName>,
     pub role: Option<Role>,
     pub description: Option<Description>,
 }

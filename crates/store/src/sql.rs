@@ -511,17 +511,36 @@ macro_rules! impl_store {
                 if let Some(description) = changes.description {
                     group.description = description;
                 }
+                let old_name = group.name.clone();
+                if let Some(new_name) = changes.name {
+                    group.name = new_name;
+                }
                 group.updated_at = now;
+                let renamed = group.name.clone();
                 sqlx::query(
-                    "UPDATE user_groups SET role = $1, description = $2, updated_at = $3 WHERE id = $4",
+                    "UPDATE user_groups SET name = $1, role = $2, description = $3, updated_at = $4 \
+                     WHERE id = $5",
                 )
+                .bind(group.name.as_str())
                 .bind(group.role.as_str())
                 .bind(group.description.as_str())
                 .bind(micros(now))
                 .bind(group.id.0)
                 .execute(&mut *tx)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error(|| format!("group {renamed} already exists")))?;
+                if group.name != old_name {
+                    // Keystone grants name their group: they follow the rename.
+                    sqlx::query(
+                        "UPDATE ks_assignments SET actor = $1 WHERE account_id = $2 AND actor = $3",
+                    )
+                    .bind(KsActor::Group(group.name.clone()).key())
+                    .bind(account.0)
+                    .bind(KsActor::Group(old_name).key())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                }
                 commit(tx).await?;
                 Ok(group)
             }

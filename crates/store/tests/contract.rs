@@ -79,6 +79,7 @@ contract!(
     domains_are_renamed_uniquely_and_deleted_with_their_content,
     keystone_documents_are_kept_by_kind_and_id,
     application_credentials_belong_to_their_user,
+    a_renamed_group_keeps_its_members_and_keystone_grants,
 );
 
 fn now() -> DateTime<Utc> {
@@ -1179,4 +1180,74 @@ async fn application_credentials_belong_to_their_user(store: &dyn Store) {
         store.delete_access_rule(user.id, "r1").await,
         Err(Error::NotFound(_))
     ));
+}
+
+async fn a_renamed_group_keeps_its_members_and_keystone_grants(store: &dyn Store) {
+    use latchkey_core::keystone::{Actor, Assignment, KsRole, Target};
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let ops = GroupName::parse("ops").unwrap();
+    let sre = GroupName::parse("sre").unwrap();
+    for account in [a.id, b.id] {
+        let new = NewGroup {
+            name: ops.clone(),
+            role: Role::Regular,
+            description: Description::default(),
+            now: now(),
+        };
+        store.create_group(account, new).await.unwrap();
+    }
+    store
+        .create_user(a.id, new_user("john", "ops"))
+        .await
+        .unwrap();
+    store
+        .create_role(&KsRole {
+            id: "r1".into(),
+            name: DisplayName::parse("member").unwrap(),
+            description: Description::default(),
+            domain_id: None,
+        })
+        .await
+        .unwrap();
+    let grant = |name: &GroupName| Assignment {
+        actor: Actor::Group(name.clone()),
+        target: Target::Domain,
+        role_id: "r1".into(),
+    };
+    for account in [a.id, b.id] {
+        store.grant_role(account, &grant(&ops)).await.unwrap();
+    }
+    let rename = |name: &GroupName| GroupChanges {
+        name: Some(name.clone()),
+        ..GroupChanges::default()
+    };
+    let renamed = store
+        .update_group(a.id, &ops, rename(&sre), now())
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, sre);
+    assert!(store.group(a.id, &ops).await.unwrap().is_none());
+    let john = store.user(a.id, &login("john")).await.unwrap().unwrap();
+    assert_eq!(john.group, sre);
+    // The grant follows the group in its own account only.
+    assert_eq!(store.assignments(a.id).await.unwrap(), vec![grant(&sre)]);
+    assert_eq!(store.assignments(b.id).await.unwrap(), vec![grant(&ops)]);
+    // A name another group of the account holds is a conflict, and nothing changes.
+    let r = store
+        .update_group(
+            a.id,
+            &sre,
+            rename(&GroupName::parse("DEFAULT").unwrap()),
+            now(),
+        )
+        .await;
+    assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
+    assert_eq!(store.assignments(a.id).await.unwrap(), vec![grant(&sre)]);
 }

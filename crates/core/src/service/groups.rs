@@ -53,6 +53,11 @@ impl Directory {
             .store
             .update_group(permit.account(), name, changes, self.clock.now())
             .await?;
+        if group.name != *name {
+            self.policies_follow_group(permit.account(), name, &group.name)
+                .await?;
+            self.keystone_account_changed(permit.account()).await?;
+        }
         self.cache.forget_group(permit.account(), name);
         self.announce(
             RevocationKind::Group,
@@ -86,5 +91,60 @@ impl Directory {
             crate::keystone::Actor::Group(name.clone()),
         )
         .await
+    }
+
+    /// After a rename: the account's IAM policies that name the group by its URN name it by its
+    /// new one, so its members keep what they were allowed and stay denied what they were
+    /// denied. Patterns with wildcards are left as their author wrote them.
+    async fn policies_follow_group(
+        &self,
+        account: crate::model::AccountId,
+        old: &GroupName,
+        new: &GroupName,
+    ) -> Result<()> {
+        let Some(nic) = self.cached_account(account).await?.map(|a| a.nic.clone()) else {
+            return Ok(());
+        };
+        let plate = &self.config.plate;
+        let old_urn = crate::urn::Urn::group(plate, &nic, old);
+        let new_urn = crate::urn::Urn::group(plate, &nic, new);
+        let new_pattern = crate::policy::UrnPattern::identity(new_urn.as_str())?;
+        let mut changed = false;
+        for policy in self.store.list_policies(account).await? {
+            if !policy
+                .identities
+                .iter()
+                .any(|p| p.as_str() == old_urn.as_str())
+            {
+                continue;
+            }
+            let identities = policy
+                .identities
+                .iter()
+                .map(|p| {
+                    if p.as_str() == old_urn.as_str() {
+                        new_pattern.clone()
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect();
+            let draft = crate::policy::PolicyDraft {
+                name: policy.name,
+                description: policy.description,
+                identities,
+                resources: policy.resources,
+                permissions: policy.permissions,
+                expired_at: policy.expired_at,
+            };
+            self.store
+                .replace_policy(account, policy.id, draft, self.clock.now())
+                .await?;
+            changed = true;
+        }
+        if changed {
+            self.policies_changed(account).await?;
+        }
+        Ok(())
     }
 }

@@ -93,7 +93,7 @@ impl Directory {
     }
 
     /// After a change: this node decides with it at once, the others once they see the event.
-    async fn policies_changed(&self, account: AccountId) -> Result<()> {
+    pub(super) async fn policies_changed(&self, account: AccountId) -> Result<()> {
         self.reload_policies(account).await?;
         self.announce(
             RevocationKind::Policies,

@@ -549,12 +549,11 @@ pub async fn update_group(
         .await?;
     let g = wrapped(&body, "group")?;
     let current = group_in(&directory, &permit, &id).await?;
-    if let Some(name) = opt_str(&g, "name")?
-        && name != current.name.as_str()
-    {
-        return Err(KsError::bad_request("A group's name cannot change."));
-    }
     let changes = GroupChanges {
+        name: opt_str(&g, "name")?
+            .filter(|name| *name != current.name.as_str())
+            .map(GroupName::parse)
+            .transpose()?,
         role: None,
         description: opt_str(&g, "description")?
             .map(Description::parse)

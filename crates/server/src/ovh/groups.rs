@@ -74,6 +74,7 @@ pub async fn update(
 ) -> ApiResult<Json<GroupView>> {
     let permit = app.directory.authorize(&who, &authz::GROUP_EDIT)?;
     let changes = GroupChanges {
+        name: None,
         role: body.role,
         description: body.description,
     };

@@ -4,11 +4,14 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Auth, TestApp};
 use crate::keystone_tokens::{admin_user_id, role_id};
 use crate::on_both_backends;
 
-on_both_backends!(system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them,);
+on_both_backends!(
+    system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them,
+    a_renamed_group_keeps_its_members_grants_and_policies,
+);
 
 /// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
 async fn tenant(app: &TestApp, email: &str, password: &str) -> (String, String) {
@@ -137,4 +140,139 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
+}
+
+async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.post(
+        "/1.0/me/identity/group",
+        &pat,
+        json!({ "name": "devs", "role": "REGULAR", "description": "" }),
+    )
+    .await
+    .expect(200);
+    app.create_user(&pat, "dave", "devs").await;
+    let dave = Auth::Bearer(app.create_pat(&pat, "dave", "work").await);
+    let devs = app
+        .ks(
+            Method::GET,
+            "/v3/groups?name=devs",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200)["groups"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An IAM policy lets the group read users; a Keystone grant gives it `member` on a project.
+    let policy = app
+        .post(
+            "/v2/iam/policy",
+            &pat,
+            json!({ "name": "devs-read-users", "description": "",
+                "identities": ["urn:v1:eu:identity:group:lk0001-lk/devs"],
+                "resources": [{ "urn": "urn:v1:eu:resource:account:lk0001-lk" }],
+                "permissions": { "allow": [{ "action": "account:apiovh:me/identity/user/get" }] } }),
+        )
+        .await
+        .expect(200);
+    let project = app
+        .ks(
+            Method::GET,
+            "/v3/projects?name=admin",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200)["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = role_id(&app, &admin, "member").await;
+    app.ks(
+        Method::PUT,
+        &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
+        Some(&admin),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    // Renamed through Keystone, under the same id.
+    let renamed = app
+        .ks(
+            Method::PATCH,
+            &format!("/v3/groups/{devs}"),
+            Some(&admin),
+            None,
+            Some(json!({ "group": { "name": "builders" } })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed["group"]["name"], "builders");
+    assert_eq!(renamed["group"]["id"], devs.as_str());
+    // /1.0 sees the new name, and dave in it.
+    app.get("/1.0/me/identity/group/builders", &pat)
+        .await
+        .expect(200);
+    app.get("/1.0/me/identity/group/devs", &pat)
+        .await
+        .expect_error(404, "Client::NotFound");
+    let user = app
+        .get("/1.0/me/identity/user/dave", &pat)
+        .await
+        .expect(200);
+    assert_eq!(user["group"], "builders");
+    // The policy names the group by its new URN, and still lets dave read users.
+    let path = format!("/v2/iam/policy/{}", policy["id"].as_str().unwrap());
+    let policy = app.get(&path, &pat).await.expect(200);
+    assert_eq!(
+        policy["identities"],
+        json!(["urn:v1:eu:identity:group:lk0001-lk/builders"])
+    );
+    app.get("/1.0/me/identity/user", &dave).await.expect(200);
+    // The Keystone grant followed: dave still scopes to the project through the group.
+    let listed = app
+        .ks(
+            Method::GET,
+            &format!("/v3/projects/{project}/groups/{devs}/roles"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(listed["roles"][0]["name"], "member");
+    app.ks_password(
+        "dave",
+        "dave password",
+        Some(json!({ "project": { "id": project } })),
+    )
+    .await;
+    // Another group's name is a conflict, and leaves the group as it was.
+    let r = app
+        .ks(
+            Method::PATCH,
+            &format!("/v3/groups/{devs}"),
+            Some(&admin),
+            None,
+            Some(json!({ "group": { "name": "DEFAULT" } })),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    let group = app
+        .ks(
+            Method::GET,
+            &format!("/v3/groups/{devs}"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(group["group"]["name"], "builders");
 }
