@@ -171,6 +171,7 @@ impl Directory {
             });
         }
         self.store.delete_account(id).await?;
+        self.forget_domain_config(&current).await?;
         self.account_changed(id).await?;
         Ok(())
     }

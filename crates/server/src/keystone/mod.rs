@@ -10,6 +10,7 @@ mod auth;
 mod catalog;
 mod credentials;
 mod documents;
+mod domain_config;
 mod identity;
 mod projects;
 mod roles;
@@ -61,6 +62,7 @@ async fn add_challenge(State(directory): State<Arc<Directory>>, mut res: Respons
 
 fn routes() -> Router<AppState> {
     documents::routes()
+        .merge(domain_config::routes())
         .route("/", get(versions))
         .route("/v3", get(version))
         .route("/v3/", get(version))

@@ -11,6 +11,7 @@ use crate::on_both_backends;
 on_both_backends!(
     system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them,
     a_renamed_group_keeps_its_members_grants_and_policies,
+    domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passwords,
 );
 
 /// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
@@ -275,4 +276,158 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(group["group"]["name"], "builders");
+}
+
+async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passwords(app: TestApp) {
+    let password = "tenant password 1";
+    let (nic, tenant_admin) = tenant(&app, "t@example.com", password).await;
+    let admin = app.ks_admin().await;
+    let config = format!("/v3/domains/{nic}/config");
+    // Defaults are Latchkey's own driver; any token reads them.
+    let defaults = app
+        .ks(
+            Method::GET,
+            "/v3/domains/config/identity/driver/default",
+            Some(&tenant_admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(defaults["config"], json!({ "driver": "sql" }));
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/domains/config/assignment/default",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // Nothing set yet.
+    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // Only the cloud administrator sets it, even on the tenant's own domain.
+    let sql = json!({ "config": { "identity": { "driver": "sql", "list_limit": 50 } } });
+    let r = app
+        .ks(
+            Method::PUT,
+            &config,
+            Some(&tenant_admin),
+            None,
+            Some(sql.clone()),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Unknown groups and options are refused, and nothing is kept.
+    for bad in [
+        json!({ "config": { "assignment": { "driver": "sql" } } }),
+        json!({ "config": { "identity": { "password_hash": "plain" } } }),
+        json!({ "config": { "identity": { "driver": { "nested": true } } } }),
+    ] {
+        let r = app
+            .ks(Method::PUT, &config, Some(&admin), None, Some(bad))
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+    }
+    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let made = app
+        .ks(Method::PUT, &config, Some(&admin), None, Some(sql.clone()))
+        .await
+        .expect(201);
+    assert_eq!(made["config"], sql["config"]);
+    // With its own driver, the domain's users authenticate as before.
+    tenant_token(&app, &nic, password, None).await;
+    // Switched to LDAP (with a bind password, kept sealed and never shown), the domain's users
+    // are no longer checked against the local store.
+    let ldap = json!({ "config": { "identity": { "driver": "ldap" },
+        "ldap": { "url": "ldap://ldap.example.com", "password": "bind secret" } } });
+    let replaced = app
+        .ks(Method::PUT, &config, Some(&admin), None, Some(ldap))
+        .await
+        .expect(200);
+    assert_eq!(
+        replaced["config"],
+        json!({ "identity": { "driver": "ldap" }, "ldap": { "url": "ldap://ldap.example.com" } })
+    );
+    let shown = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    assert!(!shown.text.contains("bind secret"), "{}", shown.text);
+    let r = app
+        .ks(
+            Method::GET,
+            &format!("{config}/ldap/password"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("never shown"), "{}", r.text);
+    let (reply, _) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "admin", "domain": { "name": nic }, "password": password } } } }),
+        )
+        .await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    // Options change one by one; a group or option not set is 404.
+    let patched = app
+        .ks(
+            Method::PATCH,
+            &format!("{config}/identity/driver"),
+            Some(&admin),
+            None,
+            Some(json!({ "config": { "driver": "sql" } })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched["config"]["identity"]["driver"], "sql");
+    tenant_token(&app, &nic, password, None).await;
+    let r = app
+        .ks(
+            Method::PATCH,
+            &format!("{config}/identity/list_limit"),
+            Some(&admin),
+            None,
+            Some(json!({ "config": { "list_limit": 5 } })),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    app.ks(
+        Method::DELETE,
+        &format!("{config}/ldap"),
+        Some(&admin),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    let r = app
+        .ks(
+            Method::GET,
+            &format!("{config}/ldap"),
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // Deleted whole, it is gone.
+    app.ks(Method::DELETE, &config, Some(&admin), None, None)
+        .await
+        .expect(204);
+    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/domains/nowhere/config",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
 }

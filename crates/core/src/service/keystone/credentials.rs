@@ -60,7 +60,7 @@ impl Directory {
         Ok(LessSafeKey::new(key))
     }
 
-    fn seal(&self, id: &str, blob: &str) -> Result<String> {
+    pub(super) fn seal(&self, id: &str, blob: &str) -> Result<String> {
         let nonce_bytes: [u8; NONCE_LEN] = rand::random();
         let mut data = blob.as_bytes().to_vec();
         self.credential_key()?

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod app_credentials;
 pub mod credentials;
 pub mod documents;
+pub mod domain_config;
 pub mod tokens;
 pub mod trusts;
 

@@ -393,6 +393,16 @@ impl Directory {
                         return Err(self.issue_limited(wait));
                     }
                 }
+                // A domain configured for another identity backend (LDAP) keeps its users'
+                // passwords there: the local store is not asked in its stead.
+                if let Some(driver) = self.foreign_identity_driver(&account).await? {
+                    tracing::info!(
+                        domain = %keystone::domain_id(&account),
+                        %driver,
+                        "password refused: the domain's identity driver is not served here"
+                    );
+                    return Err(bad_credentials());
+                }
                 let (account, user) = self
                     .verify_password(Some((*account).clone()), &login, &password, client)
                     .await?;
