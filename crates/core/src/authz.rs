@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Account, AccountId, Role, ServiceAccount, User, UserType};
-use crate::names::Plate;
+use crate::names::{GroupName, Plate};
 use crate::policy::PolicySet;
 use crate::urn::Urn;
 use crate::{Error, Result};
@@ -157,6 +157,9 @@ impl Subject {
 pub struct Principal {
     pub account: Arc<Account>,
     pub subject: Subject,
+    /// A user's Keystone groups in its own account, beside its IAM group: their URNs and roles
+    /// count as its group's do.
+    pub groups: Vec<(GroupName, Role)>,
     pub via: Via,
 }
 
@@ -180,12 +183,24 @@ impl Principal {
     /// account's credential URN.
     pub fn identities(&self, plate: &Plate) -> Vec<Urn> {
         match &self.subject {
-            Subject::User(user) => vec![
-                Urn::user(plate, &self.account.nic, &user.login),
-                Urn::group(plate, &self.account.nic, &user.group),
-            ],
+            Subject::User(user) => {
+                let mut out = vec![
+                    Urn::user(plate, &self.account.nic, &user.login),
+                    Urn::group(plate, &self.account.nic, &user.group),
+                ];
+                for (group, _) in &self.groups {
+                    out.push(Urn::group(plate, &self.account.nic, group));
+                }
+                out
+            }
             Subject::ServiceAccount(sa) => vec![sa.urn(plate, &self.account.nic)],
         }
+    }
+
+    /// Whether the caller is a member of an `ADMIN`-role group of its account.
+    fn in_admin_group(&self) -> bool {
+        self.user().is_some_and(|u| u.group_role == Role::Admin)
+            || self.groups.iter().any(|(_, role)| *role == Role::Admin)
     }
 }
 
@@ -214,8 +229,7 @@ pub fn allows(
     if !own_account && resource.names_an_account() {
         return false;
     }
-    if own_account && user.is_some_and(|u| u.kind == UserType::Root || u.group_role == Role::Admin)
-    {
+    if own_account && (user.is_some_and(|u| u.kind == UserType::Root) || who.in_admin_group()) {
         return true;
     }
     let Some(policies) = policies else {
@@ -275,23 +289,33 @@ pub fn authorize(
     }
 }
 
+/// How far a Keystone token's roles reach: whether it carries `admin` (or, for reads, a system
+/// `reader`), whether it is scoped to the system, and the account of its domain or project (the
+/// holder's, or another domain where it holds a grant).
+#[derive(Debug, Clone, Copy)]
+pub struct KsReach {
+    pub admin: bool,
+    pub system: bool,
+    pub scope_account: AccountId,
+}
+
 /// Keystone's own rule, beside IAM: a Keystone token that carries the `admin` role makes its
-/// holder an administrator of its domain (its account) and, in the operator's domain or scoped to
-/// the system, of every domain and of the shared roles and catalog, as Keystone's
+/// holder an administrator of the domain of its scope and, in the operator's domain or scoped
+/// to the system, of every domain and of the shared roles and catalog, as Keystone's
 /// `admin_required` does. Granting `admin` takes those rights already (and only a cloud
-/// administrator grants a role on the system), so the rule adds no way in. `holds_admin` says
-/// whether the token carries the role, `system` whether it is scoped to the system; `account` is
-/// the account the operation is confined to.
+/// administrator grants a role on the system), so the rule adds no way in. `account` is the
+/// account the operation is confined to.
 pub fn keystone_admin(
     who: &Principal,
-    (holds_admin, system): (bool, bool),
+    reach: KsReach,
     action: &Action,
     account: &Account,
 ) -> Result<Permit> {
-    let reach = if who.account.operator || system {
+    let holds_admin = reach.admin;
+    let reach = if who.account.operator || reach.system {
         true
     } else {
-        !action.operator_only && account.id == who.account.id
+        !action.operator_only && account.id == reach.scope_account
     };
     if holds_admin && reach {
         Ok(Permit {
@@ -337,6 +361,7 @@ mod tests {
                 updated_at: now,
                 password_updated_at: now,
             })),
+            groups: Vec::new(),
             via: Via::Password,
         }
     }
@@ -414,6 +439,19 @@ mod tests {
     }
 
     #[test]
+    fn keystone_groups_count_as_the_iam_group_does() {
+        let mut p = principal(false, UserType::User, Role::Regular);
+        let set = policy_for("urn:v1:eu:identity:group:lk0001-lk/ops", TOKEN_CREATE.name);
+        assert!(decide(Some(&set), &p, &TOKEN_CREATE, &own(&p)).is_err());
+        p.groups = vec![(GroupName::parse("ops").unwrap(), Role::Regular)];
+        assert!(decide(Some(&set), &p, &TOKEN_CREATE, &own(&p)).is_ok());
+        // A Keystone group with the ADMIN role makes its member an administrator of the account.
+        assert!(decide(None, &p, &USER_CREATE, &own(&p)).is_err());
+        p.groups = vec![(GroupName::parse("admins").unwrap(), Role::Admin)];
+        assert!(decide(None, &p, &USER_CREATE, &own(&p)).is_ok());
+    }
+
+    #[test]
     fn nobody_acts_on_another_accounts_resource_whatever_the_policies() {
         let p = principal(false, UserType::Root, Role::Admin);
         let other = Urn::account_resource(&eu(), &Nic::parse("lk0002-lk").unwrap());
@@ -488,37 +526,98 @@ mod tests {
         }
     }
 
+    fn reach(who: &Principal, admin: bool, system: bool) -> KsReach {
+        KsReach {
+            admin,
+            system,
+            scope_account: who.account.id,
+        }
+    }
+
+    #[test]
+    fn keystone_admin_role_scoped_to_another_domain_administers_that_one() {
+        let tenant = principal(false, UserType::User, Role::None);
+        let other = other_account();
+        let there = KsReach {
+            admin: true,
+            system: false,
+            scope_account: other.id,
+        };
+        assert!(keystone_admin(&tenant, there, &USER_CREATE, &other).is_ok());
+        let own = (*tenant.account).clone();
+        assert!(keystone_admin(&tenant, there, &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(&tenant, there, &KS_ROLE_MANAGE, &other).is_err());
+    }
+
     #[test]
     fn keystone_admin_role_administers_its_own_domain_only() {
         let tenant = principal(false, UserType::User, Role::None);
         let own = (*tenant.account).clone();
-        let permit = keystone_admin(&tenant, (true, false), &USER_CREATE, &own).unwrap();
+        let permit =
+            keystone_admin(&tenant, reach(&tenant, true, false), &USER_CREATE, &own).unwrap();
         assert_eq!(permit.account(), own.id);
         // Without the role, nothing; another account or an operator-only action, never.
-        assert!(keystone_admin(&tenant, (false, false), &USER_CREATE, &own).is_err());
-        assert!(keystone_admin(&tenant, (true, false), &USER_CREATE, &other_account()).is_err());
-        assert!(keystone_admin(&tenant, (true, false), &KS_ROLE_MANAGE, &own).is_err());
+        assert!(keystone_admin(&tenant, reach(&tenant, false, false), &USER_CREATE, &own).is_err());
+        assert!(
+            keystone_admin(
+                &tenant,
+                reach(&tenant, true, false),
+                &USER_CREATE,
+                &other_account()
+            )
+            .is_err()
+        );
+        assert!(
+            keystone_admin(&tenant, reach(&tenant, true, false), &KS_ROLE_MANAGE, &own).is_err()
+        );
     }
 
     #[test]
     fn keystone_admin_role_in_the_operator_domain_reaches_every_domain() {
         let operator = principal(true, UserType::User, Role::None);
         let other = other_account();
-        let permit = keystone_admin(&operator, (true, false), &USER_CREATE, &other).unwrap();
+        let permit = keystone_admin(
+            &operator,
+            reach(&operator, true, false),
+            &USER_CREATE,
+            &other,
+        )
+        .unwrap();
         assert_eq!(permit.account(), other.id);
         let own = (*operator.account).clone();
-        assert!(keystone_admin(&operator, (true, false), &KS_CATALOG_MANAGE, &own).is_ok());
-        assert!(keystone_admin(&operator, (false, false), &USER_CREATE, &other).is_err());
+        assert!(
+            keystone_admin(
+                &operator,
+                reach(&operator, true, false),
+                &KS_CATALOG_MANAGE,
+                &own
+            )
+            .is_ok()
+        );
+        assert!(
+            keystone_admin(
+                &operator,
+                reach(&operator, false, false),
+                &USER_CREATE,
+                &other
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn keystone_admin_role_on_the_system_reaches_every_domain_from_any_domain() {
         let tenant = principal(false, UserType::User, Role::None);
         let other = other_account();
-        let permit = keystone_admin(&tenant, (true, true), &USER_CREATE, &other).unwrap();
+        let permit =
+            keystone_admin(&tenant, reach(&tenant, true, true), &USER_CREATE, &other).unwrap();
         assert_eq!(permit.account(), other.id);
-        assert!(keystone_admin(&tenant, (true, true), &KS_ROLE_MANAGE, &other).is_ok());
+        assert!(
+            keystone_admin(&tenant, reach(&tenant, true, true), &KS_ROLE_MANAGE, &other).is_ok()
+        );
         // A system scope without the role is nothing.
-        assert!(keystone_admin(&tenant, (false, true), &USER_CREATE, &other).is_err());
+        assert!(
+            keystone_admin(&tenant, reach(&tenant, false, true), &USER_CREATE, &other).is_err()
+        );
     }
 }

@@ -197,6 +197,14 @@ pub struct User {
     pub password_updated_at: DateTime<Utc>,
 }
 
+impl User {
+    /// The user's IAM group as Keystone sees it: none for `DEFAULT`, where users without a
+    /// chosen group are.
+    pub fn keystone_group(&self) -> Option<&GroupName> {
+        (self.group.as_str() != crate::store::DEFAULT_USER_GROUP).then_some(&self.group)
+    }
+}
+
 /// A personal access token's metadata. The value itself is never stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pat {

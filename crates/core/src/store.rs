@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::keys::StoredKey;
-use crate::keystone::{Actor, Assignment, Endpoint, KsRole, Project, Region, Service};
+use crate::keystone::{Actor, Assignment, Endpoint, KsRole, Membership, Project, Region, Service};
 use crate::model::{
     Account, AccountId, DomainFields, Flow, Group, GroupId, Pat, PatId, PatRecord, Role,
     ServiceAccount, User, UserId, UserStatus, UserType,
@@ -393,9 +393,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn grant_role(&self, account: AccountId, assignment: &Assignment) -> Result<()>;
     /// `NotFound` when the role was not granted.
     async fn revoke_role(&self, account: AccountId, assignment: &Assignment) -> Result<()>;
-    /// Removes every grant held by an actor (deleted user, group or service account).
+    /// Removes every grant held by an actor (deleted user, group or service account): in
+    /// `account`, and for a user in every account (its grants may be on other domains).
     async fn revoke_actor_roles(&self, account: AccountId, actor: &Actor) -> Result<()>;
     async fn assignments(&self, account: AccountId) -> Result<Vec<Assignment>>;
+    /// The accounts holding a grant to `actor`.
+    async fn accounts_granting(&self, actor: &Actor) -> Result<Vec<AccountId>>;
+    /// Adds a Keystone group membership beside the user's IAM group (idempotent).
+    async fn add_membership(&self, group: GroupId, user: UserId) -> Result<()>;
+    /// Whether there was such a membership to remove.
+    async fn remove_membership(&self, group: GroupId, user: UserId) -> Result<bool>;
+    /// The Keystone memberships in an account's groups.
+    async fn memberships_in(&self, account: AccountId) -> Result<Vec<Membership>>;
+    /// The groups, of any account, a user is a Keystone member of.
+    async fn memberships_of(&self, user: UserId) -> Result<Vec<Group>>;
     async fn create_region(&self, region: &Region) -> Result<()>;
     async fn update_region(&self, region: &Region) -> Result<()>;
     /// `Conflict` while endpoints or child regions use it.

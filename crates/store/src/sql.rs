@@ -44,7 +44,7 @@ macro_rules! impl_store {
         use latchkey_core::{Error, Result};
         use sqlx::AssertSqlSafe;
         use latchkey_core::keystone::{
-            Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Project as KsProject,
+            Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Membership, Project as KsProject,
             Region, Service as KsService, Target as KsTarget,
         };
         use latchkey_core::model::{DomainFields, GroupId};
@@ -1365,13 +1365,96 @@ macro_rules! impl_store {
             }
 
             async fn revoke_actor_roles(&self, account: AccountId, actor: &KsActor) -> Result<()> {
-                sqlx::query("DELETE FROM ks_assignments WHERE account_id = $1 AND actor = $2")
-                    .bind(account.0)
-                    .bind(actor.key())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(internal)?;
+                // A user's id is the installation's: its grants on other domains go too.
+                let everywhere = matches!(actor, KsActor::User(_));
+                sqlx::query(
+                    "DELETE FROM ks_assignments WHERE actor = $2 AND (account_id = $1 OR $3)",
+                )
+                .bind(account.0)
+                .bind(actor.key())
+                .bind(everywhere)
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
                 Ok(())
+            }
+
+            async fn accounts_granting(&self, actor: &KsActor) -> Result<Vec<AccountId>> {
+                Ok(sqlx::query_scalar::<_, i64>(
+                    "SELECT DISTINCT account_id FROM ks_assignments WHERE actor = $1 \
+                     ORDER BY account_id",
+                )
+                .bind(actor.key())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(AccountId)
+                .collect())
+            }
+
+            async fn add_membership(&self, group: GroupId, user: UserId) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ks_memberships (group_id, user_id) VALUES ($1, $2) \
+                     ON CONFLICT (group_id, user_id) DO NOTHING",
+                )
+                .bind(group.0)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error(|| "the group or the user does not exist".to_owned()))?;
+                Ok(())
+            }
+
+            async fn remove_membership(&self, group: GroupId, user: UserId) -> Result<bool> {
+                let done = sqlx::query(
+                    "DELETE FROM ks_memberships WHERE group_id = $1 AND user_id = $2",
+                )
+                .bind(group.0)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await
+                .map_err(internal)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn memberships_in(&self, account: AccountId) -> Result<Vec<Membership>> {
+                sqlx::query_as::<_, (i64, String, String)>(
+                    "SELECT m.user_id, g.name, g.role FROM ks_memberships m \
+                     JOIN user_groups g ON g.id = m.group_id WHERE g.account_id = $1 \
+                     ORDER BY m.user_id, g.name",
+                )
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(user, group, role)| {
+                    Ok(Membership {
+                        user: UserId(user),
+                        group: GroupName::parse(&group)
+                            .map_err(|e| Error::internal(format!("a stored group name: {e}")))?,
+                        role: role
+                            .parse()
+                            .map_err(|e| Error::internal(format!("a stored group role: {e}")))?,
+                    })
+                })
+                .collect()
+            }
+
+            async fn memberships_of(&self, user: UserId) -> Result<Vec<Group>> {
+                let sql = format!(
+                    "{GROUP_SELECT} WHERE id IN (SELECT group_id FROM ks_memberships \
+                     WHERE user_id = $1) ORDER BY account_id, name"
+                );
+                sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
+                    .bind(user.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(Group::try_from)
+                    .collect()
             }
 
             async fn assignments(&self, account: AccountId) -> Result<Vec<Assignment>> {

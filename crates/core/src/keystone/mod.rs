@@ -246,6 +246,15 @@ pub struct Assignment {
     pub role_id: String,
 }
 
+/// A Keystone membership of a user in a group, beside the user's IAM group: the user holds the
+/// group's grants, and in the group's own account its IAM policies and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub user: crate::model::UserId,
+    pub group: crate::names::GroupName,
+    pub role: crate::model::Role,
+}
+
 /// A catalog region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {

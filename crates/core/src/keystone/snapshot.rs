@@ -153,6 +153,8 @@ pub struct Tenancy {
     pub assignments: Vec<Assignment>,
     /// target → actor → role ids granted directly.
     grants: HashMap<Target, HashMap<Actor, Vec<String>>>,
+    /// Keystone memberships in the account's groups, by user (of any account).
+    memberships: HashMap<crate::model::UserId, Vec<(crate::names::GroupName, crate::model::Role)>>,
 }
 
 impl Tenancy {
@@ -181,7 +183,40 @@ impl Tenancy {
             by_name,
             assignments,
             grants,
+            memberships: HashMap::new(),
         }
+    }
+
+    /// With the Keystone memberships in the account's groups.
+    pub fn with_memberships(mut self, memberships: Vec<super::Membership>) -> Self {
+        for m in memberships {
+            self.memberships
+                .entry(m.user)
+                .or_default()
+                .push((m.group, m.role));
+        }
+        self
+    }
+
+    /// The account's groups `user` is a Keystone member of (beside its IAM group), with their
+    /// roles.
+    pub fn groups_of(
+        &self,
+        user: crate::model::UserId,
+    ) -> &[(crate::names::GroupName, crate::model::Role)] {
+        self.memberships.get(&user).map_or(&[], Vec::as_slice)
+    }
+
+    /// The users that are Keystone members of `group`.
+    pub fn members_of(&self, group: &crate::names::GroupName) -> Vec<crate::model::UserId> {
+        let mut out: Vec<_> = self
+            .memberships
+            .iter()
+            .filter(|(_, groups)| groups.iter().any(|(g, _)| g == group))
+            .map(|(user, _)| *user)
+            .collect();
+        out.sort();
+        out
     }
 
     pub fn project(&self, id: &str) -> Option<&Arc<Project>> {

@@ -48,6 +48,10 @@ pub struct KeystoneClaims {
     /// Authentication methods, in Keystone's words (`password`, `token`, `application_credential`).
     pub methods: Vec<String>,
     pub scope: TokenScope,
+    /// The account of the scope's domain or project when it is not the holder's (a grant on
+    /// another domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sacct: Option<i64>,
     /// This token's audit id first, then those of the tokens it was rescoped from, nearest first.
     /// Revoking any of them revokes this token.
     pub audit: Vec<String>,

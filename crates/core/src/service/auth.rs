@@ -103,6 +103,7 @@ impl Directory {
         let account = self.credential_account(pat.account_id).await?;
         let principal = Principal {
             account,
+            groups: self.own_keystone_groups(&user).await?,
             subject: Subject::User(user),
             via: Via::Pat(pat.name.clone()),
         };
@@ -136,6 +137,7 @@ impl Directory {
             .await?;
         Ok(Principal {
             account,
+            groups: self.own_keystone_groups(&user).await?,
             subject: Subject::User(Arc::new(user)),
             via: Via::Password,
         })
@@ -191,7 +193,7 @@ impl Directory {
         Ok((account, user))
     }
 
-    pub(super) async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {
+    pub async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {
         if let Some(user) = self.cache.user(id) {
             return Ok(Some(user));
         }
@@ -205,7 +207,7 @@ impl Directory {
     }
 
     /// An account by id, from the cache or the store (which fills the cache).
-    pub(super) async fn cached_account(&self, id: AccountId) -> Result<Option<Arc<Account>>> {
+    pub async fn cached_account(&self, id: AccountId) -> Result<Option<Arc<Account>>> {
         if let Some(account) = self.cache.account(id) {
             return Ok(Some(account));
         }

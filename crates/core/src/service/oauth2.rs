@@ -168,6 +168,7 @@ impl Directory {
         Ok(Principal {
             account,
             subject: Subject::ServiceAccount(sa),
+            groups: Vec::new(),
             via: Via::ClientSecret,
         })
     }
@@ -264,6 +265,7 @@ impl Directory {
         let principal = Principal {
             account,
             subject: Subject::ServiceAccount(sa),
+            groups: Vec::new(),
             via: Via::AccessToken {
                 jti: claims.jti.clone(),
             },

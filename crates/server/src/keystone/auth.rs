@@ -8,7 +8,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::KS_TOKEN_VALIDATE;
-use latchkey_core::keystone::Target;
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::tokens::{
@@ -167,7 +166,7 @@ pub async fn projects(
     let projects = directory.keystone_projects_of(&caller).await?;
     let list: Vec<Value> = projects
         .iter()
-        .map(|p| views::project(&directory, &caller.account, p))
+        .map(|(account, p)| views::project(&directory, account, p))
         .collect();
     Ok(collection(
         &directory,
@@ -177,18 +176,17 @@ pub async fn projects(
     ))
 }
 
-/// `GET /v3/auth/domains`: the caller's domain, if it holds a role on it.
+/// `GET /v3/auth/domains`: the domains the caller holds a role on (its own or others).
 pub async fn domains(
     State(directory): State<Arc<Directory>>,
     KsCaller(caller): KsCaller,
 ) -> KsResult<Response> {
-    let mut list = vec![];
-    if directory
-        .keystone_has_roles_on(&caller, Target::Domain)
+    let list: Vec<Value> = directory
+        .keystone_domains_of(&caller)
         .await?
-    {
-        list.push(views::domain(&directory, &caller.account));
-    }
+        .iter()
+        .map(|account| views::domain(&directory, account))
+        .collect();
     Ok(collection(
         &directory,
         "domains",
@@ -203,10 +201,7 @@ pub async fn system(
     KsCaller(caller): KsCaller,
 ) -> KsResult<Response> {
     let mut list = vec![];
-    if directory
-        .keystone_has_roles_on(&caller, Target::System)
-        .await?
-    {
+    if directory.keystone_has_system_roles(&caller).await? {
         list.push(json!({ "all": true }));
     }
     Ok(collection(&directory, "system", "auth/system", json!(list)))

@@ -584,17 +584,16 @@ pub async fn group_members(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let (permit, account) = caller
+    let (permit, _) = caller
         .permit_at(&directory, &USER_GET, KeystoneKind::Group, &id)
         .await?;
     let group = group_in(&directory, &permit, &id).await?;
-    let list: Vec<Value> = directory
-        .users_of(&permit)
-        .await?
-        .iter()
-        .filter(|u| u.group == group.name)
-        .map(|u| views::user(&directory, &account, u))
-        .collect();
+    let mut list = Vec::new();
+    for user in directory.members(&permit, &group).await? {
+        if let Some(account) = directory.cached_account(user.account_id).await? {
+            list.push(views::user(&directory, &account, &user));
+        }
+    }
     Ok(collection(
         &directory,
         "users",
@@ -608,12 +607,19 @@ pub async fn groups_of_user(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let (permit, account) = caller
+    let (permit, _) = caller
         .permit_at(&directory, &GROUP_GET, KeystoneKind::User, &id)
         .await?;
     let user = user_in(&directory, &permit, &id).await?;
-    let group = directory.group(&permit, &user.group).await?;
-    let list = vec![views::group(&directory, &account, &group)];
+    let mut list = Vec::new();
+    for group in directory.groups_of(&user).await? {
+        if let Some(account) = directory.cached_account(group.account_id).await? {
+            let mut view = views::group(&directory, &account, &group);
+            // Memberships do not expire here.
+            view["membership_expires_at"] = Value::Null;
+            list.push(view);
+        }
+    }
     Ok(collection(
         &directory,
         "groups",
@@ -622,18 +628,46 @@ pub async fn groups_of_user(
     ))
 }
 
-/// `PUT /v3/groups/{g}/users/{u}`: moves the user into the group.
+/// The group `group` names and the user `user` names, for a membership request: the group in
+/// the account `action` is permitted in, the user in any domain the caller may read users of.
+async fn membership(
+    directory: &Directory,
+    caller: &KsCaller,
+    action: &latchkey_core::authz::Action,
+    (group, user): (&str, &str),
+) -> KsResult<(Permit, Group, Arc<User>)> {
+    let (permit, _) = caller
+        .permit_at(directory, action, KeystoneKind::Group, group)
+        .await?;
+    let group = group_in(directory, &permit, group).await?;
+    let user = match directory
+        .user_by_keystone_id(permit.account(), user)
+        .await?
+    {
+        Some(found) => found,
+        None => {
+            let (there, _) = caller
+                .permit_at(directory, &USER_GET, KeystoneKind::User, user)
+                .await?;
+            user_in(directory, &there, user).await?
+        }
+    };
+    Ok((permit, group, user))
+}
+
+/// `PUT /v3/groups/{g}/users/{u}`: adds the user, of any domain, to the group (its IAM group
+/// stays as it is).
 pub async fn add_member(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let (permit, _) = caller
-        .permit_at(&directory, &USER_EDIT, KeystoneKind::Group, &group)
+    let (permit, group, user) =
+        membership(&directory, &caller, &USER_EDIT, (&group, &user)).await?;
+    directory
+        .add_keystone_member(&permit, &group, &user)
         .await?;
-    let group = group_in(&directory, &permit, &group).await?;
-    let user = user_in(&directory, &permit, &user).await?;
-    set_group(&directory, &permit, &user, group.name).await
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn check_member(
@@ -641,39 +675,31 @@ pub async fn check_member(
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let (permit, _) = caller
-        .permit_at(&directory, &USER_GET, KeystoneKind::Group, &group)
-        .await?;
-    let group = group_in(&directory, &permit, &group).await?;
-    let user = user_in(&directory, &permit, &user).await?;
-    if user.group == group.name {
+    let (_, group, user) = membership(&directory, &caller, &USER_GET, (&group, &user)).await?;
+    if directory.is_member(&group, &user).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(KsError::not_found("The user is not a member of the group."))
     }
 }
 
-/// `DELETE /v3/groups/{g}/users/{u}`: returns the user to `DEFAULT`.
+/// `DELETE /v3/groups/{g}/users/{u}`: ends a membership; a user leaving its IAM group returns
+/// to `DEFAULT`.
 pub async fn remove_member(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path((group, user)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let (permit, _) = caller
-        .permit_at(&directory, &USER_EDIT, KeystoneKind::Group, &group)
-        .await?;
-    let group = group_in(&directory, &permit, &group).await?;
-    let user = user_in(&directory, &permit, &user).await?;
-    if user.group != group.name {
-        return Err(KsError::not_found("The user is not a member of the group."));
+    let (permit, group, user) =
+        membership(&directory, &caller, &USER_EDIT, (&group, &user)).await?;
+    if directory.in_iam_group(&group, &user) {
+        let default = GroupName::parse(DEFAULT_USER_GROUP)?;
+        return set_group(&directory, &permit, &user, default).await;
     }
-    set_group(
-        &directory,
-        &permit,
-        &user,
-        GroupName::parse(DEFAULT_USER_GROUP)?,
-    )
-    .await
+    directory
+        .remove_keystone_member(&permit, &group, &user)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn set_group(

@@ -411,7 +411,11 @@ impl KsCaller {
         let reads = action.name.ends_with("/get") && self.is_system_reader();
         Ok(latchkey_core::authz::keystone_admin(
             &principal,
-            (self.0.has_role("admin") || reads, self.is_system_scoped()),
+            latchkey_core::authz::KsReach {
+                admin: self.0.has_role("admin") || reads,
+                system: self.is_system_scoped(),
+                scope_account: self.0.scope_account.id,
+            },
             action,
             account,
         )?)

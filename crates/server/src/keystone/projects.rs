@@ -400,25 +400,31 @@ pub async fn of_user(
     Path(user): Path<String>,
 ) -> KsResult<Response> {
     let is_self = matches!(&caller.0.subject, Subject::User(u) if keystone::user_id(u.id) == user);
-    let account = if is_self {
-        Arc::clone(&caller.0.account)
-    } else {
-        caller
-            .permit_at(&directory, &KS_PROJECT_GET, KeystoneKind::User, &user)
+    // Its own projects, of every domain, a user reads as `GET /v3/auth/projects` answers them;
+    // another's, within the domain the caller may read.
+    let list: Vec<Value> = if is_self {
+        directory
+            .keystone_projects_of(&caller.0)
             .await?
-            .1
+            .iter()
+            .map(|(account, p)| views::project(&directory, account, p))
+            .collect()
+    } else {
+        let (_, account) = caller
+            .permit_at(&directory, &KS_PROJECT_GET, KeystoneKind::User, &user)
+            .await?;
+        let found = directory
+            .user_by_keystone_id(account.id, &user)
+            .await?
+            .ok_or_else(|| KsError::not_found(format!("Could not find user: {user}.")))?;
+        let tenancy = directory.tenancy(account.id).await?;
+        let actors = latchkey_core::service::Directory::user_actors(&found, account.id, &tenancy);
+        tenancy
+            .projects_of(&actors)
+            .iter()
+            .map(|p| views::project(&directory, &account, p))
+            .collect()
     };
-    let found = directory
-        .user_by_keystone_id(account.id, &user)
-        .await?
-        .ok_or_else(|| KsError::not_found(format!("Could not find user: {user}.")))?;
-    let tenancy = directory.tenancy(account.id).await?;
-    let actors = latchkey_core::service::Directory::user_actors(&found);
-    let list: Vec<Value> = tenancy
-        .projects_of(&actors)
-        .iter()
-        .map(|p| views::project(&directory, &account, p))
-        .collect();
     Ok(collection(
         &directory,
         "projects",

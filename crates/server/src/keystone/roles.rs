@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::{
-    KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit,
+    KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit, USER_GET,
 };
 use latchkey_core::keystone::{self, Actor, Assignment, KsRole, Target, domain_id};
 use latchkey_core::model::Account;
@@ -229,12 +229,27 @@ pub async fn remove_implied(
 
 /// The actor named by `{users|groups}/{id}` in the permit's account. A service account is
 /// named as a user by its client id, the user id its tokens show.
-async fn actor(directory: &Directory, permit: &Permit, kind: &str, id: &str) -> KsResult<Actor> {
+/// The actor `{users|groups}/{id}` names for a grant in the permit's account. A user may be
+/// another domain's, when the caller may read that domain's users (its id is the
+/// installation's); a group holds roles in its own domain only, because a grant names its
+/// group by name.
+async fn actor(
+    directory: &Directory,
+    caller: &KsCaller,
+    permit: &Permit,
+    (kind, id): (&str, &str),
+) -> KsResult<Actor> {
     let no_user = || KsError::not_found(format!("Could not find user: {id}."));
     match kind {
         "users" => {
             if let Some(user) = directory.user_by_keystone_id(permit.account(), id).await? {
                 return Ok(Actor::User(user.id));
+            }
+            if let Some(home) = directory.keystone_home(KeystoneKind::User, id).await? {
+                let there = caller.permit_in(directory, &USER_GET, &home)?;
+                if let Some(user) = directory.user_by_keystone_id(there.account(), id).await? {
+                    return Ok(Actor::User(user.id));
+                }
             }
             let client = ClientId::parse(id).map_err(|_| no_user())?;
             match directory.service_account(permit, &client).await {
@@ -243,11 +258,22 @@ async fn actor(directory: &Directory, permit: &Permit, kind: &str, id: &str) -> 
                 Err(e) => Err(e.into()),
             }
         }
-        "groups" => directory
-            .group_by_keystone_id(permit, id)
-            .await?
-            .map(|g| Actor::Group(g.name))
-            .ok_or_else(|| KsError::not_found(format!("Could not find group: {id}."))),
+        "groups" => {
+            if let Some(group) = directory.group_by_keystone_id(permit, id).await? {
+                return Ok(Actor::Group(group.name));
+            }
+            if directory
+                .keystone_home(KeystoneKind::Group, id)
+                .await?
+                .is_some()
+            {
+                return Err(KsError::bad_request(format!(
+                    "Group {id} belongs to another domain: a group holds roles on its own \
+                     domain, its projects and the system."
+                )));
+            }
+            Err(KsError::not_found(format!("Could not find group: {id}.")))
+        }
         _ => Err(KsError::not_found("no such route")),
     }
 }
@@ -299,7 +325,7 @@ async fn on_grant(
     };
     let permit = caller.permit_in(directory, action, &account)?;
     let assignment = Assignment {
-        actor: actor(directory, &permit, actor_kind, actor_id).await?,
+        actor: actor(directory, caller, &permit, (actor_kind, actor_id)).await?,
         target,
         role_id: role,
     };
@@ -387,7 +413,7 @@ async fn grants_listed(
     path: &str,
 ) -> KsResult<Response> {
     let permit = caller.permit_in(directory, &KS_GRANT_GET, &account)?;
-    let who = actor(directory, &permit, actor_kind, actor_id).await?;
+    let who = actor(directory, caller, &permit, (actor_kind, actor_id)).await?;
     if let Target::Project(id) | Target::ProjectsBelow(id) = &target {
         directory.project(&permit, id).await?;
     }
@@ -551,10 +577,28 @@ pub async fn assignments(
     let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
     let catalog = directory.keystone_catalog();
     let tenancy = directory.tenancy(account.id).await?;
-    let users = directory.users_of(&permit).await?;
+    let mut users = directory.users_of(&permit).await?;
     let mut groups = Vec::new();
     for name in directory.list_groups(&permit).await? {
         groups.push(directory.group(&permit, &name).await?);
+    }
+    // Users of other domains holding grants or memberships here, for names and expansion.
+    let mut foreign: Vec<latchkey_core::model::UserId> = tenancy
+        .assignments
+        .iter()
+        .filter_map(|a| match a.actor {
+            Actor::User(id) => Some(id),
+            _ => None,
+        })
+        .chain(groups.iter().flat_map(|g| tenancy.members_of(&g.name)))
+        .filter(|id| !users.iter().any(|u| u.id == *id))
+        .collect();
+    foreign.sort();
+    foreign.dedup();
+    for id in foreign {
+        if let Some(user) = directory.cached_user(id).await? {
+            users.push(user);
+        }
     }
     let mut rows: BTreeSet<Row> = BTreeSet::new();
     for a in &tenancy.assignments {
@@ -581,9 +625,13 @@ pub async fn assignments(
             if q.effective
                 && let Actor::Group(name) = &a.actor
             {
+                let keystone_members = tenancy.members_of(name);
                 holders = users
                     .iter()
-                    .filter(|u| &u.group == name)
+                    .filter(|u| {
+                        (u.account_id == account.id && u.keystone_group() == Some(name))
+                            || keystone_members.contains(&u.id)
+                    })
                     .map(|u| (Actor::User(u.id), Some(name.to_string())))
                     .collect();
             }
@@ -697,7 +745,19 @@ pub async fn assignments(
             && let Some(name) = actor_name
         {
             entity["name"] = json!(name);
-            entity["domain"] = json!({ "id": domain, "name": keystone::domain_name(&account) });
+            // A user of another domain is named with its own.
+            let home = match &actor {
+                Actor::User(id) => match users.iter().find(|u| u.id == *id) {
+                    Some(u) if u.account_id != account.id => {
+                        directory.cached_account(u.account_id).await?
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let home = home.as_deref().unwrap_or(&account);
+            entity["domain"] =
+                json!({ "id": domain_id(home), "name": keystone::domain_name(home) });
         }
         let mut links =
             json!({ "assignment": format!("{}/v3/role_assignments", directory.issuer()) });

@@ -144,7 +144,7 @@ pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
         expires_at: time(token.expires_at()),
         issued_at: time(token.issued_at()),
         project: token.project.as_deref().map(|p| ProjectRefView {
-            domain: domain_ref(&token.account),
+            domain: domain_ref(&token.scope_account),
             id: &p.id,
             name: p.name.as_str(),
         }),
@@ -152,9 +152,9 @@ pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
         is_admin_project: token
             .project
             .as_ref()
-            .map(|p| token.account.operator && p.name.as_str() == keystone::ADMIN_PROJECT),
+            .map(|p| token.scope_account.operator && p.name.as_str() == keystone::ADMIN_PROJECT),
         domain: matches!(claims.scope, TokenScope::Scoped(Target::Domain))
-            .then(|| domain_ref(&token.account)),
+            .then(|| domain_ref(&token.scope_account)),
         system: matches!(claims.scope, TokenScope::Scoped(Target::System))
             .then(|| json!({ "all": true })),
         roles: scoped.then(|| {

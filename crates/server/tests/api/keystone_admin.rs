@@ -263,7 +263,7 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     )
     .await
     .expect(200);
-    // Groups: create, membership moves the user, removal returns it to DEFAULT.
+    // Groups: a Keystone membership sits beside the user's IAM group (the one /1.0 shows).
     let group = ks_json(
         &app,
         Method::POST,
@@ -282,7 +282,7 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
         .await
         .expect(204);
     let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
-    assert_eq!(seen["group"], "ops");
+    assert_eq!(seen["group"], "DEFAULT");
     let members = ks_json(
         &app,
         Method::GET,
@@ -293,16 +293,74 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     .await
     .expect(200);
     assert_eq!(members["users"][0]["name"], "bob");
+    // Given an IAM group through /1.0, bob is in both; DEFAULT is no group to Keystone.
+    app.post(
+        "/1.0/me/identity/group",
+        &pat,
+        json!({ "name": "sre", "role": "REGULAR", "description": "" }),
+    )
+    .await
+    .expect(200);
+    app.put("/1.0/me/identity/user/bob", &pat, json!({ "group": "sre" }))
+        .await
+        .expect(200);
+    let groups = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/users/{bob}/groups"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    let mut names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ops", "sre"]);
+    // Leaving the Keystone group keeps the IAM group; leaving the IAM group returns to DEFAULT.
     ks_json(&app, Method::DELETE, &member, &admin, None)
         .await
         .expect(204);
+    ks_json(&app, Method::HEAD, &member, &admin, None)
+        .await
+        .expect(404);
+    assert_eq!(
+        app.get("/1.0/me/identity/user/bob", &pat).await.expect(200)["group"],
+        "sre"
+    );
+    let sre = ks_json(&app, Method::GET, "/v3/groups?name=sre", &admin, None)
+        .await
+        .expect(200)["groups"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ks_json(
+        &app,
+        Method::DELETE,
+        &format!("/v3/groups/{sre}/users/{bob}"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(204);
     assert_eq!(
         app.get("/1.0/me/identity/user/bob", &pat).await.expect(200)["group"],
         "DEFAULT"
     );
-    ks_json(&app, Method::HEAD, &member, &admin, None)
-        .await
-        .expect(404);
+    let groups = ks_json(
+        &app,
+        Method::GET,
+        &format!("/v3/users/{bob}/groups"),
+        &admin,
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(groups["groups"], json!([]));
     ks_json(
         &app,
         Method::DELETE,

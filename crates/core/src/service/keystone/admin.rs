@@ -117,8 +117,9 @@ impl Directory {
         self.keystone_account_changed(permit.account()).await
     }
 
-    /// Grants a role on a project or the domain of the permit's account (or the system, in the
-    /// operator's account). The actor must be of the same account; the caller checks that.
+    /// Grants a role on a project or the domain of the permit's account, or on the system (kept
+    /// in the holder's account). A user may be of another account, a group may not; the caller
+    /// checks that, and that it may see the actor.
     pub async fn grant_role(&self, permit: &Permit, assignment: Assignment) -> Result<()> {
         self.check_assignment(permit, &assignment).await?;
         self.store.grant_role(permit.account(), &assignment).await?;
@@ -463,7 +464,7 @@ impl Directory {
         let user = self.user(permit, login).await?;
         let account = self.credential_account(permit.account()).await?;
         let tenancy = self.tenancy(permit.account()).await?;
-        let actors = Directory::user_actors(&user);
+        let actors = Directory::user_actors(&user, permit.account(), &tenancy);
         let projects = tenancy.projects_of(&actors);
         let project = match project {
             None => projects.first().cloned().ok_or_else(|| {

@@ -16,6 +16,7 @@ pub mod app_credentials;
 pub mod credentials;
 pub mod documents;
 pub mod domain_config;
+pub mod memberships;
 pub mod tokens;
 pub mod trusts;
 
@@ -215,7 +216,8 @@ impl Directory {
     async fn load_tenancy(&self, account: AccountId) -> Result<Tenancy> {
         let projects = self.store.projects(account).await?;
         let assignments = self.store.assignments(account).await?;
-        Ok(Tenancy::new(projects, assignments))
+        let memberships = self.store.memberships_in(account).await?;
+        Ok(Tenancy::new(projects, assignments).with_memberships(memberships))
     }
 
     /// Reloads the roles and the catalog from the store.
@@ -288,13 +290,53 @@ impl Directory {
 
     /// Removes the roles an identity held, when it is deleted.
     pub(super) async fn forget_actor(&self, account: AccountId, actor: Actor) -> Result<()> {
+        // A user's grants may be on other domains too: those reload as well.
+        let mut accounts = vec![account];
+        if let Actor::User(_) = actor {
+            accounts.extend(self.store.accounts_granting(&actor).await?);
+            accounts.sort();
+            accounts.dedup();
+        }
         self.store.revoke_actor_roles(account, &actor).await?;
-        self.keystone_account_changed(account).await
+        for account in accounts {
+            self.keystone_account_changed(account).await?;
+        }
+        Ok(())
     }
 
-    /// The actors whose grants a user holds: the user itself and its group.
-    pub fn user_actors(user: &crate::model::User) -> Vec<Actor> {
-        vec![Actor::User(user.id), Actor::Group(user.group.clone())]
+    /// A user's Keystone groups in its own account (beside its IAM group), for IAM.
+    pub(crate) async fn own_keystone_groups(
+        &self,
+        user: &crate::model::User,
+    ) -> Result<Vec<(crate::names::GroupName, crate::model::Role)>> {
+        Ok(self
+            .tenancy(user.account_id)
+            .await?
+            .groups_of(user.id)
+            .to_vec())
+    }
+
+    /// The actors whose grants a user holds in `account` (whose snapshot is `tenancy`): the
+    /// user itself, its IAM group when the account is its own (unless `DEFAULT`, Keystone's "no
+    /// group"), and its Keystone groups there.
+    pub fn user_actors(
+        user: &crate::model::User,
+        account: AccountId,
+        tenancy: &Tenancy,
+    ) -> Vec<Actor> {
+        let mut actors = vec![Actor::User(user.id)];
+        if user.account_id == account
+            && let Some(group) = user.keystone_group()
+        {
+            actors.push(Actor::Group(group.clone()));
+        }
+        actors.extend(
+            tenancy
+                .groups_of(user.id)
+                .iter()
+                .map(|(group, _)| Actor::Group(group.clone())),
+        );
+        actors
     }
 
     /// The account holding the user, group or project a Keystone id names, if any: Keystone ids

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::authz::{Principal, Subject, Via};
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
 use crate::keystone::{self, Actor, KsRole, Project, Target};
-use crate::model::{Account, UserId};
+use crate::model::{Account, AccountId, UserId};
 use crate::names::{ClientId, Login, Nic};
 use crate::secret::Secret;
 use crate::service::Ends;
@@ -65,8 +65,13 @@ pub enum ScopeRequest {
 #[derive(Debug, Clone)]
 pub struct KsToken {
     pub claims: Arc<KeystoneClaims>,
+    /// The holder's account.
     pub account: Arc<Account>,
+    /// The account of the scope: the holder's, or another domain it holds a grant on.
+    pub scope_account: Arc<Account>,
     pub subject: Subject,
+    /// The holder's Keystone groups in its own account (beside its IAM group), for IAM.
+    pub groups: Vec<(crate::names::GroupName, crate::model::Role)>,
     pub project: Option<Arc<Project>>,
     /// Effective roles (implied ones included); empty for an unscoped token.
     pub roles: Vec<Arc<KsRole>>,
@@ -88,6 +93,7 @@ impl KsToken {
         Principal {
             account: Arc::clone(&self.account),
             subject: self.subject.clone(),
+            groups: self.groups.clone(),
             via: Via::KeystoneToken {
                 audit_id: self.claims.audit_id().to_owned(),
             },
@@ -135,7 +141,8 @@ impl Directory {
         let mut who = self.authenticate_keystone(method, client).await?;
         let now = self.clock.now();
         let tenancy = self.tenancy(who.account.id).await?;
-        let actors = actors_of(&who.subject);
+        let actors = actors_in(&who.subject, who.account.id, &tenancy);
+        let mut elsewhere = None;
         let scope = match (&who.app, scope) {
             // An application credential is bound to its project: no other scope.
             (Some(app), ScopeRequest::Default) => {
@@ -160,7 +167,11 @@ impl Directory {
                 who.trust = Some(trust);
                 scope
             }
-            (None, scope) => self.default_scope(&who, scope, &tenancy, &actors).await?,
+            (None, scope) => {
+                let (scope, account) = self.default_scope(&who, scope, &tenancy, &actors).await?;
+                elsewhere = account.filter(|a| *a != who.account.id);
+                scope
+            }
         };
         let (chain, exp) = match who.parent {
             Some((mut chain, exp)) => {
@@ -198,6 +209,7 @@ impl Directory {
             who: holder_of(&who.subject),
             methods: who.methods,
             scope,
+            sacct: elsewhere.map(|a| a.0),
             audit: chain,
             app: who.app.as_ref().map(|a| token::AppClaim {
                 id: a.id.clone(),
@@ -252,8 +264,8 @@ impl Directory {
         scope: ScopeRequest,
         tenancy: &crate::keystone::snapshot::Tenancy,
         actors: &[crate::keystone::Actor],
-    ) -> Result<TokenScope> {
-        Ok(match scope {
+    ) -> Result<(TokenScope, Option<AccountId>)> {
+        let scope = match scope {
             ScopeRequest::Default => match &who.subject {
                 // An application credential is scoped to its project, as in Keystone.
                 Subject::ServiceAccount(_) => tenancy
@@ -276,28 +288,32 @@ impl Directory {
                     _ => TokenScope::Unscoped,
                 },
             },
-            ScopeRequest::Project(ProjectRef::Id(id)) => TokenScope::Scoped(Target::Project(id)),
+            // A project or domain may be another account's, where the holder has a grant.
+            ScopeRequest::Project(ProjectRef::Id(id)) if tenancy.project(&id).is_some() => {
+                TokenScope::Scoped(Target::Project(id))
+            }
+            ScopeRequest::Project(ProjectRef::Id(id)) => {
+                let account = self.store.project_account(&id).await?;
+                return Ok((TokenScope::Scoped(Target::Project(id)), account));
+            }
             ScopeRequest::Project(ProjectRef::Name { name, domain }) => {
                 let account = self.domain_account(&domain).await?;
-                if account.id != who.account.id {
-                    return Err(no_access("project"));
-                }
-                let project = tenancy
+                let there = self.tenancy(account.id).await?;
+                let project = there
                     .project_by_name(&name)
                     .ok_or_else(|| no_access("project"))?;
-                TokenScope::Scoped(Target::Project(project.id.clone()))
+                let scope = TokenScope::Scoped(Target::Project(project.id.clone()));
+                return Ok((scope, Some(account.id)));
             }
             ScopeRequest::Domain(domain) => {
                 let account = self.domain_account(&domain).await?;
-                if account.id != who.account.id {
-                    return Err(no_access("domain"));
-                }
-                TokenScope::Scoped(Target::Domain)
+                return Ok((TokenScope::Scoped(Target::Domain), Some(account.id)));
             }
             ScopeRequest::System => TokenScope::Scoped(Target::System),
             // Handled before, by the caller.
             ScopeRequest::Trust(_) => return Err(no_access("project")),
-        })
+        };
+        Ok((scope, None))
     }
 
     /// Counts one creation by `key` and checks it in one step, whatever the method and scope:
@@ -654,17 +670,36 @@ impl Directory {
         account: Arc<Account>,
         subject: Subject,
     ) -> Result<std::result::Result<KsToken, &'static str>> {
+        let own = self.tenancy(account.id).await?;
+        let groups = match &subject {
+            Subject::User(user) => own.groups_of(user.id).to_vec(),
+            Subject::ServiceAccount(_) => Vec::new(),
+        };
         let TokenScope::Scoped(target) = &claims.scope else {
             return Ok(Ok(KsToken {
                 claims,
+                scope_account: Arc::clone(&account),
                 account,
                 subject,
+                groups,
                 project: None,
                 roles: vec![],
                 catalog: None,
             }));
         };
-        let tenancy = self.tenancy(account.id).await?;
+        let (scope_account, tenancy) = match claims.sacct {
+            Some(id) if id != account.id.0 => {
+                // Another domain's: it must still exist and be enabled.
+                match self.cached_account(AccountId(id)).await? {
+                    Some(there) if there.domain.enabled => {
+                        let tenancy = self.tenancy(there.id).await?;
+                        (there, tenancy)
+                    }
+                    _ => return Ok(Err("domain")),
+                }
+            }
+            _ => (Arc::clone(&account), own),
+        };
         let project = match target {
             Target::Project(id) => match tenancy.project(id) {
                 Some(p) if p.enabled => Some(Arc::clone(p)),
@@ -675,16 +710,15 @@ impl Directory {
             Target::DomainProjects | Target::ProjectsBelow(_) => return Ok(Err("project")),
         };
         let catalog = self.keystone_catalog();
-        let actors = actors_of(&subject);
         // A trust's token holds the trustor's roles that the trust delegates.
         let actors = match &claims.trust {
             Some(trust) => match self.cached_user(UserId(trust.trustor)).await? {
                 Some(trustor) if trustor.status != crate::model::UserStatus::Disabled => {
-                    Directory::user_actors(&trustor)
+                    Directory::user_actors(&trustor, scope_account.id, &tenancy)
                 }
                 _ => return Ok(Err("project")),
             },
-            None => actors,
+            None => actors_in(&subject, scope_account.id, &tenancy),
         };
         let mut granted = tenancy.effective(&actors, target);
         if let Some(trust) = &claims.trust {
@@ -709,7 +743,9 @@ impl Directory {
         Ok(Ok(KsToken {
             claims,
             account,
+            scope_account,
             subject,
+            groups,
             project,
             roles,
             catalog: Some(catalog_text),
@@ -735,25 +771,83 @@ impl Directory {
         Ok(())
     }
 
-    /// The projects a token's holder may scope to (`GET /v3/auth/projects`).
-    pub async fn keystone_projects_of(&self, token: &KsToken) -> Result<Vec<Arc<Project>>> {
-        let tenancy = self.tenancy(token.account.id).await?;
-        Ok(tenancy.projects_of(&actors_of(&token.subject)))
+    /// The accounts where a holder may hold roles: its own, those holding a grant to it, and
+    /// (for a user) those of its Keystone groups.
+    async fn accounts_of(
+        &self,
+        subject: &Subject,
+        own: &Arc<Account>,
+    ) -> Result<Vec<Arc<Account>>> {
+        let mut ids = vec![own.id];
+        if let Subject::User(user) = subject {
+            ids.extend(self.store.accounts_granting(&Actor::User(user.id)).await?);
+            ids.extend(
+                self.store
+                    .memberships_of(user.id)
+                    .await?
+                    .iter()
+                    .map(|g| g.account_id),
+            );
+        }
+        ids.sort();
+        ids.dedup();
+        let mut out = vec![Arc::clone(own)];
+        for id in ids.into_iter().filter(|id| *id != own.id) {
+            if let Some(account) = self.cached_account(id).await?
+                && account.domain.enabled
+            {
+                out.push(account);
+            }
+        }
+        Ok(out)
     }
 
-    /// Whether the holder holds a role on its domain / on the system.
-    pub async fn keystone_has_roles_on(&self, token: &KsToken, target: Target) -> Result<bool> {
+    /// The projects a token's holder may scope to (`GET /v3/auth/projects`), of every domain,
+    /// each with its account.
+    pub async fn keystone_projects_of(
+        &self,
+        token: &KsToken,
+    ) -> Result<Vec<(Arc<Account>, Arc<Project>)>> {
+        let mut out = Vec::new();
+        for account in self.accounts_of(&token.subject, &token.account).await? {
+            let tenancy = self.tenancy(account.id).await?;
+            let actors = actors_in(&token.subject, account.id, &tenancy);
+            for project in tenancy.projects_of(&actors) {
+                out.push((Arc::clone(&account), project));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The domains a token's holder may scope to (`GET /v3/auth/domains`).
+    pub async fn keystone_domains_of(&self, token: &KsToken) -> Result<Vec<Arc<Account>>> {
+        let mut out = Vec::new();
+        for account in self.accounts_of(&token.subject, &token.account).await? {
+            let tenancy = self.tenancy(account.id).await?;
+            let actors = actors_in(&token.subject, account.id, &tenancy);
+            if !tenancy.effective(&actors, &Target::Domain).is_empty() {
+                out.push(account);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the holder holds a role on the system.
+    pub async fn keystone_has_system_roles(&self, token: &KsToken) -> Result<bool> {
         let tenancy = self.tenancy(token.account.id).await?;
-        Ok(!tenancy
-            .effective(&actors_of(&token.subject), &target)
-            .is_empty())
+        let actors = actors_in(&token.subject, token.account.id, &tenancy);
+        Ok(!tenancy.effective(&actors, &Target::System).is_empty())
     }
 }
 
-/// The grant holders a subject counts as.
-pub(crate) fn actors_of(subject: &Subject) -> Vec<Actor> {
+/// The grant holders a subject counts as in `account` (whose snapshot is `tenancy`).
+pub(crate) fn actors_in(
+    subject: &Subject,
+    account: AccountId,
+    tenancy: &crate::keystone::snapshot::Tenancy,
+) -> Vec<Actor> {
     match subject {
-        Subject::User(user) => Directory::user_actors(user),
+        Subject::User(user) => Directory::user_actors(user, account, tenancy),
         Subject::ServiceAccount(sa) => vec![Actor::Client(sa.client_id.clone())],
     }
 }

@@ -97,7 +97,7 @@ impl Directory {
         })?;
         let catalog = self.keystone_catalog();
         let held = catalog.expand(tenancy.effective(
-            &Directory::user_actors(trustor),
+            &Directory::user_actors(trustor, trustor.account_id, &tenancy),
             &Target::Project(project.id.clone()),
         ));
         let mut roles = Vec::new();
