@@ -80,6 +80,7 @@ contract!(
     keystone_documents_are_kept_by_kind_and_id,
     application_credentials_belong_to_their_user,
     a_renamed_group_keeps_its_members_and_keystone_grants,
+    keystone_memberships_cross_accounts_and_go_with_their_group_or_user,
 );
 
 fn now() -> DateTime<Utc> {
@@ -1250,4 +1251,98 @@ async fn a_renamed_group_keeps_its_members_and_keystone_grants(store: &dyn Store
         .await;
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
     assert_eq!(store.assignments(a.id).await.unwrap(), vec![grant(&sre)]);
+}
+
+async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(store: &dyn Store) {
+    use latchkey_core::keystone::{Actor, Assignment, KsRole, Membership, Target};
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let b = store
+        .create_account(new_account("lk0002-lk", false))
+        .await
+        .unwrap();
+    let group = |name: &str| NewGroup {
+        name: GroupName::parse(name).unwrap(),
+        role: Role::Regular,
+        description: Description::default(),
+        now: now(),
+    };
+    let ops = store.create_group(b.id, group("ops")).await.unwrap();
+    let sre = store.create_group(b.id, group("sre")).await.unwrap();
+    let john = store
+        .create_user(a.id, new_user("john", "DEFAULT"))
+        .await
+        .unwrap();
+    // Idempotent, listed from the group's account and from the user.
+    store.add_membership(ops.id, john.id).await.unwrap();
+    store.add_membership(ops.id, john.id).await.unwrap();
+    store.add_membership(sre.id, john.id).await.unwrap();
+    let membership = |g: &str| Membership {
+        user: john.id,
+        group: GroupName::parse(g).unwrap(),
+        role: Role::Regular,
+    };
+    assert_eq!(
+        store.memberships_in(b.id).await.unwrap(),
+        vec![membership("ops"), membership("sre")]
+    );
+    assert!(store.memberships_in(a.id).await.unwrap().is_empty());
+    let of: Vec<_> = store
+        .memberships_of(john.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    assert_eq!(of, vec![ops.id, sre.id]);
+    // An unknown group is refused, not recorded.
+    assert!(
+        store
+            .add_membership(latchkey_core::model::GroupId(9999), john.id)
+            .await
+            .is_err()
+    );
+    assert!(store.remove_membership(sre.id, john.id).await.unwrap());
+    assert!(!store.remove_membership(sre.id, john.id).await.unwrap());
+    // The membership goes with its group.
+    store.delete_group(b.id, &sre.name).await.unwrap();
+    store.add_membership(ops.id, john.id).await.unwrap();
+    store.delete_group(b.id, &ops.name).await.unwrap();
+    assert!(store.memberships_of(john.id).await.unwrap().is_empty());
+    // A user's grants in another account are found, and revoked with the user's.
+    store
+        .create_role(&KsRole {
+            id: "r1".into(),
+            name: DisplayName::parse("member").unwrap(),
+            description: Description::default(),
+            domain_id: None,
+        })
+        .await
+        .unwrap();
+    let grant = Assignment {
+        actor: Actor::User(john.id),
+        target: Target::Domain,
+        role_id: "r1".into(),
+    };
+    store.grant_role(b.id, &grant).await.unwrap();
+    store.grant_role(a.id, &grant).await.unwrap();
+    assert_eq!(
+        store
+            .accounts_granting(&Actor::User(john.id))
+            .await
+            .unwrap(),
+        vec![a.id, b.id]
+    );
+    store
+        .revoke_actor_roles(a.id, &Actor::User(john.id))
+        .await
+        .unwrap();
+    assert!(store.assignments(b.id).await.unwrap().is_empty());
+    // And with the user, its memberships.
+    let qa = store.create_group(b.id, group("qa")).await.unwrap();
+    store.add_membership(qa.id, john.id).await.unwrap();
+    store.delete_user(a.id, &login("john")).await.unwrap();
+    assert!(store.memberships_in(b.id).await.unwrap().is_empty());
 }

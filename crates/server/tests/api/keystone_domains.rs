@@ -12,15 +12,21 @@ on_both_backends!(
     system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them,
     a_renamed_group_keeps_its_members_grants_and_policies,
     domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passwords,
+    users_join_groups_and_hold_roles_across_domains,
+    a_keystone_membership_counts_for_iam_in_the_users_own_account,
 );
 
 /// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
 async fn tenant(app: &TestApp, email: &str, password: &str) -> (String, String) {
     let op = app.admin_pat().await;
+    tenant_by(app, &op, email, password).await
+}
+
+async fn tenant_by(app: &TestApp, op: &Auth, email: &str, password: &str) -> (String, String) {
     let created = app
         .post(
             "/v2/admin/account",
-            &op,
+            op,
             json!({ "email": email, "adminPassword": password }),
         )
         .await
@@ -430,4 +436,320 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
+}
+
+fn id_of(body: &Value, key: &str) -> String {
+    body[key]["id"].as_str().unwrap().to_owned()
+}
+
+fn ids(body: &Value, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = body[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let password = "tenant password 1";
+    let op = app.admin_pat().await;
+    let (x, x_token) = tenant_by(&app, &op, "x@example.com", password).await;
+    let (y, y_token) = tenant_by(&app, &op, "y@example.com", "tenant password 2").await;
+    let tenant_user = admin_user_id(&app, &x_token).await;
+    let member = role_id(&app, &admin, "member").await;
+    // A project of the operator's domain, reached through a group of the operator's domain.
+    let project = app
+        .ks(
+            Method::POST,
+            "/v3/projects",
+            Some(&admin),
+            None,
+            Some(json!({ "project": { "name": "shared", "domain_id": "default" } })),
+        )
+        .await
+        .expect(201);
+    let project = id_of(&project, "project");
+    let group = app
+        .ks(
+            Method::POST,
+            "/v3/groups",
+            Some(&admin),
+            None,
+            Some(json!({ "group": { "name": "partners", "domain_id": "default" } })),
+        )
+        .await
+        .expect(201);
+    let group = id_of(&group, "group");
+    let ks = |method: Method, path: String, token: &str| {
+        let app = &app;
+        let token = token.to_owned();
+        async move { app.ks(method, &path, Some(&token), None, None).await }
+    };
+    ks(
+        Method::PUT,
+        format!("/v3/projects/{project}/groups/{group}/roles/{member}"),
+        &admin,
+    )
+    .await
+    .expect(204);
+    // The tenant's own administrator cannot put its user in another domain's group: the group
+    // is out of its reach.
+    let membership = format!("/v3/groups/{group}/users/{tenant_user}");
+    let r = ks(Method::PUT, membership.clone(), &x_token).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // The cloud administrator can; the membership is listed from both sides.
+    ks(Method::PUT, membership.clone(), &admin)
+        .await
+        .expect(204);
+    ks(Method::HEAD, membership.clone(), &admin)
+        .await
+        .expect(204);
+    let members = ks(Method::GET, format!("/v3/groups/{group}/users"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(ids(&members, "users"), [tenant_user.clone()]);
+    assert_eq!(members["users"][0]["domain_id"], x.as_str());
+    let groups = ks(
+        Method::GET,
+        format!("/v3/users/{tenant_user}/groups"),
+        &admin,
+    )
+    .await
+    .expect(200);
+    // Its IAM group in its own domain, and the Keystone group in the operator's.
+    let domains_of_groups: Vec<(String, String)> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_str().unwrap().to_owned(),
+                g["domain_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(domains_of_groups.len(), 2, "{groups}");
+    assert!(domains_of_groups.contains(&(group.clone(), "default".to_owned())));
+    assert!(domains_of_groups.iter().any(|(_, d)| *d == x));
+    // The tenant's user lists the project and scopes to it, in the operator's domain.
+    let projects = ks(Method::GET, "/v3/auth/projects".into(), &x_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&projects, "projects"), [project.clone()]);
+    assert_eq!(projects["projects"][0]["domain_id"], "default");
+    let scoped = tenant_token(
+        &app,
+        &x,
+        password,
+        Some(json!({ "project": { "id": project } })),
+    )
+    .await;
+    let body = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&scoped),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(body["token"]["project"]["id"], project.as_str());
+    assert_eq!(body["token"]["project"]["domain"]["id"], "default");
+    assert_eq!(body["token"]["user"]["domain"]["id"], x.as_str());
+    let roles: Vec<&str> = body["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"member"), "{roles:?}");
+    // By name too, naming the project's domain.
+    tenant_token(
+        &app,
+        &x,
+        password,
+        Some(json!({ "project": { "name": "shared", "domain": { "id": "default" } } })),
+    )
+    .await;
+    // A member role on the project is no administration of the operator's domain.
+    let r = ks(Method::GET, "/v3/users?domain_id=default".into(), &scoped).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // Leaving the group ends the scoped token on its next validation.
+    ks(Method::DELETE, membership.clone(), &admin)
+        .await
+        .expect(204);
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&scoped),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    // A role on another tenant's domain, granted by the cloud administrator, is listed and
+    // scoped to; the tenant's own administrator cannot grant it.
+    let grant = format!("/v3/domains/{y}/users/{tenant_user}/roles/{member}");
+    let r = ks(Method::PUT, grant.clone(), &x_token).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = ks(
+        Method::PUT,
+        format!(
+            "/v3/domains/{x}/users/{}/roles/{member}",
+            admin_user_id(&app, &y_token).await
+        ),
+        &x_token,
+    )
+    .await;
+    assert_eq!(
+        r.status, 403,
+        "another domain's user is out of the tenant's reach: {}",
+        r.text
+    );
+    ks(Method::PUT, grant.clone(), &admin).await.expect(204);
+    let listed = ks(
+        Method::GET,
+        format!("/v3/domains/{y}/users/{tenant_user}/roles"),
+        &admin,
+    )
+    .await
+    .expect(200);
+    assert_eq!(ids(&listed, "roles"), [member.clone()]);
+    let domains = ks(Method::GET, "/v3/auth/domains".into(), &x_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&domains, "domains"), [y.clone()]);
+    let named = ks(
+        Method::GET,
+        format!("/v3/role_assignments?scope.domain.id={y}&include_names=true"),
+        &admin,
+    )
+    .await
+    .expect(200);
+    let entry = named["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["user"]["id"] == tenant_user.as_str())
+        .unwrap_or_else(|| panic!("{named}"));
+    assert_eq!(entry["user"]["domain"]["id"], x.as_str());
+    let on_y = tenant_token(&app, &x, password, Some(json!({ "domain": { "id": y } }))).await;
+    let body = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&admin),
+            Some(&on_y),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(body["token"]["domain"]["id"], y.as_str());
+    // A group holds roles in its own domain only.
+    let r = ks(
+        Method::PUT,
+        format!("/v3/domains/{y}/groups/{group}/roles/{member}"),
+        &admin,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // Deleting a user removes its grants in the other domain too.
+    let zed = app
+        .ks(
+            Method::POST,
+            "/v3/users",
+            Some(&admin),
+            None,
+            Some(
+                json!({ "user": { "name": "zed", "domain_id": x, "password": "zed password 1" } }),
+            ),
+        )
+        .await
+        .expect(201);
+    let zed = id_of(&zed, "user");
+    ks(
+        Method::PUT,
+        format!("/v3/domains/{y}/users/{zed}/roles/{member}"),
+        &admin,
+    )
+    .await
+    .expect(204);
+    let assignments = format!("/v3/role_assignments?scope.domain.id={y}");
+    let before = ks(Method::GET, assignments.clone(), &admin)
+        .await
+        .expect(200);
+    assert!(before.to_string().contains(&zed), "{before}");
+    ks(Method::DELETE, format!("/v3/users/{zed}"), &admin)
+        .await
+        .expect(204);
+    let after = ks(Method::GET, assignments, &admin).await.expect(200);
+    assert!(!after.to_string().contains(&zed), "{after}");
+}
+
+async fn a_keystone_membership_counts_for_iam_in_the_users_own_account(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "erin", "DEFAULT").await;
+    let erin = Auth::Bearer(app.create_pat(&pat, "erin", "work").await);
+    app.post(
+        "/1.0/me/identity/group",
+        &pat,
+        json!({ "name": "readers", "role": "REGULAR", "description": "" }),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/v2/iam/policy",
+        &pat,
+        json!({ "name": "readers-read-users", "description": "",
+            "identities": ["urn:v1:eu:identity:group:lk0001-lk/readers"],
+            "resources": [{ "urn": "urn:v1:eu:resource:account:lk0001-lk" }],
+            "permissions": { "allow": [{ "action": "account:apiovh:me/identity/user/get" }] } }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me/identity/user", &erin)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    let readers = app
+        .ks(
+            Method::GET,
+            "/v3/groups?name=readers",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200)["groups"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let users = app
+        .ks(Method::GET, "/v3/users?name=erin", Some(&admin), None, None)
+        .await
+        .expect(200);
+    let erin_id = users["users"][0]["id"].as_str().unwrap().to_owned();
+    let membership = format!("/v3/groups/{readers}/users/{erin_id}");
+    app.ks(Method::PUT, &membership, Some(&admin), None, None)
+        .await
+        .expect(204);
+    // Her IAM group is still DEFAULT; the Keystone group's policy reaches her at once.
+    let seen = app
+        .get("/1.0/me/identity/user/erin", &pat)
+        .await
+        .expect(200);
+    assert_eq!(seen["group"], "DEFAULT");
+    app.get("/1.0/me/identity/user", &erin).await.expect(200);
+    app.ks(Method::DELETE, &membership, Some(&admin), None, None)
+        .await
+        .expect(204);
+    app.get("/1.0/me/identity/user", &erin)
+        .await
+        .expect_error(403, "Client::Forbidden");
 }
