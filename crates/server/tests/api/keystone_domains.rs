@@ -511,7 +511,7 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     let members = ks(Method::GET, format!("/v3/groups/{group}/users"), &admin)
         .await
         .expect(200);
-    assert_eq!(ids(&members, "users"), [tenant_user.clone()]);
+    assert_eq!(ids(&members, "users"), std::slice::from_ref(&tenant_user));
     assert_eq!(members["users"][0]["domain_id"], x.as_str());
     let groups = ks(
         Method::GET,
@@ -539,7 +539,7 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     let projects = ks(Method::GET, "/v3/auth/projects".into(), &x_token)
         .await
         .expect(200);
-    assert_eq!(ids(&projects, "projects"), [project.clone()]);
+    assert_eq!(ids(&projects, "projects"), std::slice::from_ref(&project));
     assert_eq!(projects["projects"][0]["domain_id"], "default");
     let scoped = tenant_token(
         &app,
@@ -620,11 +620,11 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     )
     .await
     .expect(200);
-    assert_eq!(ids(&listed, "roles"), [member.clone()]);
+    assert_eq!(ids(&listed, "roles"), std::slice::from_ref(&member));
     let domains = ks(Method::GET, "/v3/auth/domains".into(), &x_token)
         .await
         .expect(200);
-    assert_eq!(ids(&domains, "domains"), [y.clone()]);
+    assert_eq!(ids(&domains, "domains"), std::slice::from_ref(&y));
     let named = ks(
         Method::GET,
         format!("/v3/role_assignments?scope.domain.id={y}&include_names=true"),
