@@ -558,23 +558,69 @@ pub async fn assignments(
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
     let q = AssignmentQuery::parse(query.as_deref())?;
-    // The account whose assignments are listed: the one the filters' actor or scope is in.
+    let mut list = Vec::new();
+    for (account, required) in assignment_accounts(&directory, &caller, &q).await? {
+        match caller.permit_in(&directory, &KS_GRANT_GET, &account) {
+            Ok(permit) => list.extend(assignments_in(&directory, &permit, &account, &q).await?),
+            Err(e) if required => return Err(e),
+            // Another domain holding grants to the user, which the caller may not read.
+            Err(_) => {}
+        }
+    }
+    Ok(collection(
+        &directory,
+        "role_assignments",
+        "role_assignments",
+        json!(list),
+    ))
+}
+
+/// The accounts whose assignments a listing covers, each with whether the caller must be
+/// allowed to read it: the one the scope filter (project, domain) or group filter names; for a
+/// user filter alone, the user's and every other holding grants to it or its groups; else the
+/// caller's.
+async fn assignment_accounts(
+    directory: &Directory,
+    caller: &KsCaller,
+    q: &AssignmentQuery,
+) -> KsResult<Vec<(Arc<Account>, bool)>> {
     let named = [
-        (KeystoneKind::User, &q.user),
-        (KeystoneKind::Group, &q.group),
         (KeystoneKind::Project, &q.project),
         (KeystoneKind::Domain, &q.domain),
+        (KeystoneKind::Group, &q.group),
     ];
-    let mut account = Arc::clone(&caller.0.account);
     for (kind, id) in named {
         if let Some(id) = id
             && let Some(home) = directory.keystone_home(kind, id).await?
         {
-            account = home;
-            break;
+            return Ok(vec![(home, true)]);
         }
     }
-    let permit = caller.permit_in(&directory, &KS_GRANT_GET, &account)?;
+    let Some(user) = q.user.as_deref() else {
+        return Ok(vec![(Arc::clone(&caller.0.account), true)]);
+    };
+    let Some(home) = directory.keystone_home(KeystoneKind::User, user).await? else {
+        return Ok(vec![(Arc::clone(&caller.0.account), true)]);
+    };
+    let mut out = vec![(Arc::clone(&home), true)];
+    if let Some(found) = directory.user_by_keystone_id(home.id, user).await? {
+        for other in directory.accounts_of_user(&found).await? {
+            if other.id != home.id {
+                out.push((other, false));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The assignments of one account that the query selects, rendered.
+async fn assignments_in(
+    directory: &Directory,
+    permit: &Permit,
+    account: &Arc<Account>,
+    q: &AssignmentQuery,
+) -> KsResult<Vec<Value>> {
+    let account = Arc::clone(account);
     let catalog = directory.keystone_catalog();
     let tenancy = directory.tenancy(account.id).await?;
     let mut users = directory.users_of(&permit).await?;
@@ -776,10 +822,5 @@ pub async fn assignments(
         }
         list.push(item);
     }
-    Ok(collection(
-        &directory,
-        "role_assignments",
-        "role_assignments",
-        json!(list),
-    ))
+    Ok(list)
 }

@@ -639,6 +639,22 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
         .find(|a| a["user"]["id"] == tenant_user.as_str())
         .unwrap_or_else(|| panic!("{named}"));
     assert_eq!(entry["user"]["domain"]["id"], x.as_str());
+    // The user's assignments list its grants in every domain.
+    let of_user = ks(
+        Method::GET,
+        format!("/v3/role_assignments?user.id={tenant_user}&include_names=true"),
+        &admin,
+    )
+    .await
+    .expect(200);
+    let on_domain_y = of_user["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["scope"]["domain"]["id"] == y.as_str())
+        .unwrap_or_else(|| panic!("{of_user}"));
+    assert_eq!(on_domain_y["role"]["id"], member.as_str());
+    assert_eq!(on_domain_y["user"]["domain"]["id"], x.as_str());
     let on_y = tenant_token(&app, &x, password, Some(json!({ "domain": { "id": y } }))).await;
     let body = app
         .ks(

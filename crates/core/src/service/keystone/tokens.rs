@@ -771,28 +771,38 @@ impl Directory {
         Ok(())
     }
 
-    /// The accounts where a holder may hold roles: its own, those holding a grant to it, and
-    /// (for a user) those of its Keystone groups.
+    /// The accounts where a holder may hold roles: its own, and for a user those holding a
+    /// grant to it and those of its Keystone groups.
     async fn accounts_of(
         &self,
         subject: &Subject,
         own: &Arc<Account>,
     ) -> Result<Vec<Arc<Account>>> {
-        let mut ids = vec![own.id];
-        if let Subject::User(user) = subject {
-            ids.extend(self.store.accounts_granting(&Actor::User(user.id)).await?);
-            ids.extend(
-                self.store
-                    .memberships_of(user.id)
-                    .await?
-                    .iter()
-                    .map(|g| g.account_id),
-            );
+        match subject {
+            Subject::User(user) => self.accounts_of_user(user).await,
+            Subject::ServiceAccount(_) => Ok(vec![Arc::clone(own)]),
         }
+    }
+
+    /// A user's own account first, then the enabled accounts holding a grant to it or a group
+    /// it is a Keystone member of.
+    pub async fn accounts_of_user(&self, user: &crate::model::User) -> Result<Vec<Arc<Account>>> {
+        let own = self
+            .cached_account(user.account_id)
+            .await?
+            .ok_or_else(|| Error::not_found("the user's account no longer exists"))?;
+        let mut ids: Vec<AccountId> = self.store.accounts_granting(&Actor::User(user.id)).await?;
+        ids.extend(
+            self.store
+                .memberships_of(user.id)
+                .await?
+                .iter()
+                .map(|g| g.account_id),
+        );
         ids.sort();
         ids.dedup();
-        let mut out = vec![Arc::clone(own)];
-        for id in ids.into_iter().filter(|id| *id != own.id) {
+        let mut out = vec![own];
+        for id in ids.into_iter().filter(|id| *id != user.account_id) {
             if let Some(account) = self.cached_account(id).await?
                 && account.domain.enabled
             {
