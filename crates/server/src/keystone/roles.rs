@@ -623,10 +623,10 @@ async fn assignments_in(
     let account = Arc::clone(account);
     let catalog = directory.keystone_catalog();
     let tenancy = directory.tenancy(account.id).await?;
-    let mut users = directory.users_of(&permit).await?;
+    let mut users = directory.users_of(permit).await?;
     let mut groups = Vec::new();
-    for name in directory.list_groups(&permit).await? {
-        groups.push(directory.group(&permit, &name).await?);
+    for name in directory.list_groups(permit).await? {
+        groups.push(directory.group(permit, &name).await?);
     }
     // Users of other domains holding grants or memberships here, for names and expansion.
     let mut foreign: Vec<latchkey_core::model::UserId> = tenancy
