@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-use crate::keystone_tokens::{admin_user_id, role_id};
+use crate::keystone_tokens::{admin_project_id, admin_user_id, role_id};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -397,12 +397,7 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
         .await
         .expect(200);
     let devs = groups["groups"][0]["id"].as_str().unwrap().to_owned();
-    let project = ks_json(&app, Method::GET, "/v3/projects?name=admin", &admin, None)
-        .await
-        .expect(200)["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
     ks_json(
         &app,

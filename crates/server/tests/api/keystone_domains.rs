@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Auth, TestApp};
-use crate::keystone_tokens::{admin_user_id, role_id};
+use crate::keystone_tokens::{admin_project_id, admin_user_id, role_id};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -186,19 +186,7 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
         )
         .await
         .expect(200);
-    let project = app
-        .ks(
-            Method::GET,
-            "/v3/projects?name=admin",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await
-        .expect(200)["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
     app.ks(
         Method::PUT,

@@ -402,6 +402,22 @@ pub(crate) async fn admin_user_id(app: &TestApp, admin: &str) -> String {
         .to_owned()
 }
 
+/// The id of the operator's `admin` project.
+pub(crate) async fn admin_project_id(app: &TestApp, admin: &str) -> String {
+    app.ks(
+        Method::GET,
+        "/v3/projects?name=admin",
+        Some(admin),
+        None,
+        None,
+    )
+    .await
+    .expect(200)["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 pub(crate) async fn role_id(app: &TestApp, token: &str, name: &str) -> String {
     let roles = app
         .ks(
@@ -748,19 +764,7 @@ async fn application_credentials_are_service_accounts(app: TestApp) {
     assert!(body["token"].get("project").is_none());
     assert_eq!(body["token"]["application_credential"]["id"], id);
     // A role on a project scopes it there, with the catalog.
-    let project = app
-        .ks(
-            Method::GET,
-            "/v3/projects?name=admin",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await
-        .expect(200)["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
     // A service account is granted roles as a user named by its client id.
     app.ks(
