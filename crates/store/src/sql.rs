@@ -440,6 +440,16 @@ macro_rules! impl_store {
                 .await
                 .map_err(internal)?;
                 affected(done.rows_affected(), || format!("account {} does not exist", id.0))?;
+                // Its users' grants on other domains go with them (their memberships of other
+                // domains' groups cascade).
+                sqlx::query(
+                    "DELETE FROM ks_assignments WHERE actor IN \
+                     (SELECT 'user:' || CAST(id AS TEXT) FROM users WHERE account_id = $1)",
+                )
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
                 // Everything in it goes; users before their groups (RESTRICT), tokens with them.
                 for table in [
                     "ks_assignments",

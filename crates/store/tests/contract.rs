@@ -1345,4 +1345,22 @@ async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(sto
     store.add_membership(qa.id, john.id).await.unwrap();
     store.delete_user(a.id, &login("john")).await.unwrap();
     assert!(store.memberships_in(b.id).await.unwrap().is_empty());
+    // A deleted account's users lose their grants and memberships in other accounts.
+    let c = store
+        .create_account(new_account("lk0003-lk", false))
+        .await
+        .unwrap();
+    let jane = store
+        .create_user(c.id, new_user("jane", "DEFAULT"))
+        .await
+        .unwrap();
+    let jane_grant = Assignment {
+        actor: Actor::User(jane.id),
+        ..grant
+    };
+    store.grant_role(b.id, &jane_grant).await.unwrap();
+    store.add_membership(qa.id, jane.id).await.unwrap();
+    store.delete_account(c.id).await.unwrap();
+    assert!(store.assignments(b.id).await.unwrap().is_empty());
+    assert!(store.memberships_in(b.id).await.unwrap().is_empty());
 }

@@ -173,7 +173,8 @@ impl Directory {
         self.store.delete_account(id).await?;
         self.forget_domain_config(&current).await?;
         self.account_changed(id).await?;
-        Ok(())
+        // Its users' grants and memberships in other domains went too: every snapshot reloads.
+        self.keystone_catalog_changed().await
     }
 
     /// After an account's change or deletion: forget it here and tell the other nodes.
