@@ -291,28 +291,25 @@ pub fn authorize(
 
 /// How far a Keystone token's roles reach: whether it carries `admin` (or, for reads, a system
 /// `reader`), whether it is scoped to the system, and the account of its domain or project (the
-/// holder's, or another domain where it holds a grant).
+/// holder's, or another domain where it holds a grant) with whether that is the operator's.
 #[derive(Debug, Clone, Copy)]
 pub struct KsReach {
     pub admin: bool,
     pub system: bool,
     pub scope_account: AccountId,
+    pub scope_operator: bool,
 }
 
 /// Keystone's own rule, beside IAM: a Keystone token that carries the `admin` role makes its
-/// holder an administrator of the domain of its scope and, in the operator's domain or scoped
+/// holder an administrator of the domain of its scope and, scoped in the operator's domain or
 /// to the system, of every domain and of the shared roles and catalog, as Keystone's
-/// `admin_required` does. Granting `admin` takes those rights already (and only a cloud
+/// `admin_required` does. The roles are those of the scope, so an operator's user scoped to a
+/// tenant's domain administers that domain only. Granting `admin` takes those rights already (and only a cloud
 /// administrator grants a role on the system), so the rule adds no way in. `account` is the
 /// account the operation is confined to.
-pub fn keystone_admin(
-    who: &Principal,
-    reach: KsReach,
-    action: &Action,
-    account: &Account,
-) -> Result<Permit> {
+pub fn keystone_admin(reach: KsReach, action: &Action, account: &Account) -> Result<Permit> {
     let holds_admin = reach.admin;
-    let reach = if who.account.operator || reach.system {
+    let reach = if reach.scope_operator || reach.system {
         true
     } else {
         !action.operator_only && account.id == reach.scope_account
@@ -531,6 +528,7 @@ mod tests {
             admin,
             system,
             scope_account: who.account.id,
+            scope_operator: who.account.operator,
         }
     }
 
@@ -542,82 +540,53 @@ mod tests {
             admin: true,
             system: false,
             scope_account: other.id,
+            scope_operator: false,
         };
-        assert!(keystone_admin(&tenant, there, &USER_CREATE, &other).is_ok());
+        assert!(keystone_admin(there, &USER_CREATE, &other).is_ok());
         let own = (*tenant.account).clone();
-        assert!(keystone_admin(&tenant, there, &USER_CREATE, &own).is_err());
-        assert!(keystone_admin(&tenant, there, &KS_ROLE_MANAGE, &other).is_err());
+        assert!(keystone_admin(there, &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(there, &KS_ROLE_MANAGE, &other).is_err());
+        // An operator's user scoped to a tenant's domain administers that domain only.
+        let operator = principal(true, UserType::User, Role::None);
+        let own = (*operator.account).clone();
+        assert!(keystone_admin(there, &USER_CREATE, &other).is_ok());
+        assert!(keystone_admin(there, &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(there, &KS_ROLE_MANAGE, &other).is_err());
     }
 
     #[test]
     fn keystone_admin_role_administers_its_own_domain_only() {
         let tenant = principal(false, UserType::User, Role::None);
         let own = (*tenant.account).clone();
-        let permit =
-            keystone_admin(&tenant, reach(&tenant, true, false), &USER_CREATE, &own).unwrap();
+        let permit = keystone_admin(reach(&tenant, true, false), &USER_CREATE, &own).unwrap();
         assert_eq!(permit.account(), own.id);
         // Without the role, nothing; another account or an operator-only action, never.
-        assert!(keystone_admin(&tenant, reach(&tenant, false, false), &USER_CREATE, &own).is_err());
+        assert!(keystone_admin(reach(&tenant, false, false), &USER_CREATE, &own).is_err());
         assert!(
-            keystone_admin(
-                &tenant,
-                reach(&tenant, true, false),
-                &USER_CREATE,
-                &other_account()
-            )
-            .is_err()
+            keystone_admin(reach(&tenant, true, false), &USER_CREATE, &other_account()).is_err()
         );
-        assert!(
-            keystone_admin(&tenant, reach(&tenant, true, false), &KS_ROLE_MANAGE, &own).is_err()
-        );
+        assert!(keystone_admin(reach(&tenant, true, false), &KS_ROLE_MANAGE, &own).is_err());
     }
 
     #[test]
     fn keystone_admin_role_in_the_operator_domain_reaches_every_domain() {
         let operator = principal(true, UserType::User, Role::None);
         let other = other_account();
-        let permit = keystone_admin(
-            &operator,
-            reach(&operator, true, false),
-            &USER_CREATE,
-            &other,
-        )
-        .unwrap();
+        let permit = keystone_admin(reach(&operator, true, false), &USER_CREATE, &other).unwrap();
         assert_eq!(permit.account(), other.id);
         let own = (*operator.account).clone();
-        assert!(
-            keystone_admin(
-                &operator,
-                reach(&operator, true, false),
-                &KS_CATALOG_MANAGE,
-                &own
-            )
-            .is_ok()
-        );
-        assert!(
-            keystone_admin(
-                &operator,
-                reach(&operator, false, false),
-                &USER_CREATE,
-                &other
-            )
-            .is_err()
-        );
+        assert!(keystone_admin(reach(&operator, true, false), &KS_CATALOG_MANAGE, &own).is_ok());
+        assert!(keystone_admin(reach(&operator, false, false), &USER_CREATE, &other).is_err());
     }
 
     #[test]
     fn keystone_admin_role_on_the_system_reaches_every_domain_from_any_domain() {
         let tenant = principal(false, UserType::User, Role::None);
         let other = other_account();
-        let permit =
-            keystone_admin(&tenant, reach(&tenant, true, true), &USER_CREATE, &other).unwrap();
+        let permit = keystone_admin(reach(&tenant, true, true), &USER_CREATE, &other).unwrap();
         assert_eq!(permit.account(), other.id);
-        assert!(
-            keystone_admin(&tenant, reach(&tenant, true, true), &KS_ROLE_MANAGE, &other).is_ok()
-        );
+        assert!(keystone_admin(reach(&tenant, true, true), &KS_ROLE_MANAGE, &other).is_ok());
         // A system scope without the role is nothing.
-        assert!(
-            keystone_admin(&tenant, reach(&tenant, false, true), &USER_CREATE, &other).is_err()
-        );
+        assert!(keystone_admin(reach(&tenant, false, true), &USER_CREATE, &other).is_err());
     }
 }

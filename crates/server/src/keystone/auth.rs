@@ -88,8 +88,16 @@ async fn subject(
         .validate_keystone_token(value, allow_expired)
         .await
         .map_err(|_| KsError::not_found("Could not find token"))?;
+    // The roles are those of the caller's scope: in the operator's domain or on the system.
+    let cloud_scope = caller.scope_account.operator
+        || matches!(
+            caller.claims.scope,
+            latchkey_core::keystone::token::TokenScope::Scoped(
+                latchkey_core::keystone::Target::System
+            )
+        );
     let privileged_service =
-        caller.account.operator && (caller.has_role("admin") || caller.has_role("service"));
+        cloud_scope && (caller.has_role("admin") || caller.has_role("service"));
     let same_account_allowed = caller.account.id == subject.account.id
         && directory
             .authorize(&caller.principal(), &KS_TOKEN_VALIDATE)

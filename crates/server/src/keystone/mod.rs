@@ -410,11 +410,11 @@ impl KsCaller {
         }
         let reads = action.name.ends_with("/get") && self.is_system_reader();
         Ok(latchkey_core::authz::keystone_admin(
-            &principal,
             latchkey_core::authz::KsReach {
                 admin: self.0.has_role("admin") || reads,
                 system: self.is_system_scoped(),
                 scope_account: self.0.scope_account.id,
+                scope_operator: self.0.scope_account.operator,
             },
             action,
             account,
@@ -500,10 +500,10 @@ impl KsCaller {
         }
     }
 
-    /// Whether the caller is Keystone's cloud administrator: `admin` in the operator's domain or
-    /// on the system.
+    /// Whether the caller is Keystone's cloud administrator: `admin` scoped in the operator's
+    /// domain or to the system.
     pub fn is_cloud_admin(&self) -> bool {
-        (self.0.account.operator || self.is_system_scoped()) && self.0.has_role("admin")
+        (self.0.scope_account.operator || self.is_system_scoped()) && self.0.has_role("admin")
     }
 
     fn is_system_scoped(&self) -> bool {

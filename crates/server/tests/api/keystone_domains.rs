@@ -14,6 +14,7 @@ on_both_backends!(
     domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passwords,
     users_join_groups_and_hold_roles_across_domains,
     a_keystone_membership_counts_for_iam_in_the_users_own_account,
+    admin_on_another_domain_administers_that_domain_only,
 );
 
 /// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
@@ -756,4 +757,81 @@ async fn a_keystone_membership_counts_for_iam_in_the_users_own_account(app: Test
     app.get("/1.0/me/identity/user", &erin)
         .await
         .expect_error(403, "Client::Forbidden");
+}
+
+async fn admin_on_another_domain_administers_that_domain_only(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let (x, x_token) = tenant(&app, "x@example.com", "tenant password 1").await;
+    // Carol, of the operator's domain, holds no role there; the cloud administrator makes her
+    // `admin` of the tenant's domain.
+    let carol = app
+        .ks(
+            Method::POST,
+            "/v3/users",
+            Some(&admin),
+            None,
+            Some(json!({ "user": { "name": "carol", "domain_id": "default",
+                "password": "carol password 1" } })),
+        )
+        .await
+        .expect(201);
+    let carol = id_of(&carol, "user");
+    let admin_role = role_id(&app, &admin, "admin").await;
+    app.ks(
+        Method::PUT,
+        &format!("/v3/domains/{x}/users/{carol}/roles/{admin_role}"),
+        Some(&admin),
+        None,
+        None,
+    )
+    .await
+    .expect(204);
+    let (reply, token) = app
+        .ks_issue(
+            json!({ "identity": { "methods": ["password"], "password": { "user": {
+            "name": "carol", "domain": { "id": "default" }, "password": "carol password 1" } } },
+            "scope": { "domain": { "id": x } } }),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let carol_on_x = token.unwrap();
+    // She administers the tenant's domain …
+    let users = app
+        .ks(
+            Method::GET,
+            &format!("/v3/users?domain_id={x}"),
+            Some(&carol_on_x),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(users["users"].as_array().unwrap().len(), 1);
+    // … and nothing else: not her own domain, not the shared roles, not other tokens.
+    for (method, path, body) in [
+        (Method::GET, "/v3/users?domain_id=default".to_owned(), None),
+        (
+            Method::POST,
+            "/v3/roles".to_owned(),
+            Some(json!({ "role": { "name": "escalated" } })),
+        ),
+        (
+            Method::POST,
+            "/v3/domains".to_owned(),
+            Some(json!({ "domain": { "name": "another" } })),
+        ),
+    ] {
+        let r = app.ks(method, &path, Some(&carol_on_x), None, body).await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text);
+    }
+    let r = app
+        .ks(
+            Method::GET,
+            "/v3/auth/tokens",
+            Some(&carol_on_x),
+            Some(&x_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 }
