@@ -56,8 +56,9 @@ impl Directory {
         if group.name != *name {
             self.policies_follow_group(permit.account(), name, &group.name)
                 .await?;
-            self.keystone_account_changed(permit.account()).await?;
         }
+        // The account's snapshot holds its groups' names and roles for their Keystone members.
+        self.keystone_account_changed(permit.account()).await?;
         self.cache.forget_group(permit.account(), name);
         self.announce(
             RevocationKind::Group,

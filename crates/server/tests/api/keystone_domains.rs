@@ -751,6 +751,29 @@ async fn a_keystone_membership_counts_for_iam_in_the_users_own_account(app: Test
         .expect(200);
     assert_eq!(seen["group"], "DEFAULT");
     app.get("/1.0/me/identity/user", &erin).await.expect(200);
+    // The group's role counts too: made ADMIN, it makes her an administrator of the account,
+    // and no longer once it is REGULAR again.
+    app.get("/1.0/me/identity/group", &erin)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    app.put(
+        "/1.0/me/identity/group/readers",
+        &pat,
+        json!({ "role": "ADMIN" }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me/identity/group", &erin).await.expect(200);
+    app.put(
+        "/1.0/me/identity/group/readers",
+        &pat,
+        json!({ "role": "REGULAR" }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me/identity/group", &erin)
+        .await
+        .expect_error(403, "Client::Forbidden");
     app.ks(Method::DELETE, &membership, Some(&admin), None, None)
         .await
         .expect(204);
