@@ -227,12 +227,10 @@ pub async fn remove_implied(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The actor named by `{users|groups}/{id}` in the permit's account. A service account is
-/// named as a user by its client id, the user id its tokens show.
-/// The actor `{users|groups}/{id}` names for a grant in the permit's account. A user may be
-/// another domain's, when the caller may read that domain's users (its id is the
-/// installation's); a group holds roles in its own domain only, because a grant names its
-/// group by name.
+/// The actor `{users|groups}/{id}` names for a grant in the permit's account. A service account
+/// is named as a user by its client id, the user id its tokens show. A user may be another
+/// domain's, when the caller may read that domain's users (its id is the installation's); a
+/// group holds roles in its own domain only, because a grant names its group by name.
 async fn actor(
     directory: &Directory,
     caller: &KsCaller,
@@ -577,8 +575,8 @@ pub async fn assignments(
 
 /// The accounts whose assignments a listing covers, each with whether the caller must be
 /// allowed to read it: the one the scope filter (project, domain) or group filter names; for a
-/// user filter alone, the user's and every other holding grants to it or its groups; else the
-/// caller's.
+/// user filter alone, the user's and every other holding grants to it or its groups; for the
+/// system scope alone, every domain the caller reads; else the caller's.
 async fn assignment_accounts(
     directory: &Directory,
     caller: &KsCaller,
@@ -597,6 +595,17 @@ async fn assignment_accounts(
         }
     }
     let Some(user) = q.user.as_deref() else {
+        // Grants on the system are kept in their holders' domains: a cloud administrator or
+        // system reader lists them from every domain.
+        if q.system && q.group.is_none() && caller.reads_every_domain() {
+            let mut out = vec![(Arc::clone(&caller.0.account), true)];
+            for account in directory.all_domains().await? {
+                if account.id != caller.0.account.id {
+                    out.push((Arc::new(account), false));
+                }
+            }
+            return Ok(out);
+        }
         return Ok(vec![(Arc::clone(&caller.0.account), true)]);
     };
     let Some(home) = directory.keystone_home(KeystoneKind::User, user).await? else {

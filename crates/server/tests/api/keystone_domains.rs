@@ -97,6 +97,25 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
     assert_eq!(listed["roles"][0]["id"], reader.as_str());
     let r = app.ks(Method::HEAD, &grant, Some(&admin), None, None).await;
     assert_eq!(r.status, 204);
+    // The cloud administrator's system listing covers every domain's holders.
+    let on_system = app
+        .ks(
+            Method::GET,
+            "/v3/role_assignments?scope.system=all",
+            Some(&admin),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert!(
+        on_system["role_assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["user"]["id"] == tenant_user.as_str() && a["role"]["id"] == reader.as_str()),
+        "{on_system}"
+    );
     // A system-scoped token of the tenant's user reads every domain, and changes none.
     let reading = tenant_token(&app, &nic, password, Some(system.clone())).await;
     let body = app
