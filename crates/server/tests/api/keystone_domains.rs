@@ -368,6 +368,28 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
     );
     let shown = app.ks(Method::GET, &config, Some(&admin), None, None).await;
     assert!(!shown.text.contains("bind secret"), "{}", shown.text);
+    // The sealed option is changed in place, and still not shown.
+    let changed = app
+        .ks(
+            Method::PATCH,
+            &format!("{config}/ldap/password"),
+            Some(&admin),
+            None,
+            Some(json!({ "config": { "password": "another bind secret" } })),
+        )
+        .await
+        .expect(200);
+    assert!(!changed.to_string().contains("bind secret"), "{changed}");
+    // What the store holds is sealed too.
+    let store = latchkey_store::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    let stored = store.documents("domain_config").await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].contains("ldap.example.com") && !stored[0].contains("bind secret"),
+        "{stored:?}"
+    );
     let r = app
         .ks(
             Method::GET,

@@ -327,21 +327,22 @@ impl Directory {
         check(&change)?;
         let mut config = stored.shown.clone();
         for (group, options) in change {
-            let current = config.get_mut(&group).and_then(Value::as_object_mut);
-            let Some(current) = current else {
-                if at.0.is_some() {
-                    return Err(not_found(&domain, Some((&group, None))));
-                }
-                config.insert(group, options);
-                continue;
-            };
+            // A group is set when it shows an option or keeps a sealed one.
+            let prefix = format!("{group}.");
+            let sealed_here = stored.sealed.keys().any(|k| k.starts_with(&prefix));
+            if at.0.is_some() && !config.contains_key(&group) && !sealed_here {
+                return Err(not_found(&domain, Some((&group, None))));
+            }
             if let Some(option) = at.1
-                && !current.contains_key(option)
-                && !stored.sealed.contains_key(&format!("{group}.{option}"))
+                && !config.get(&group).is_some_and(|g| g.get(option).is_some())
+                && !stored.sealed.contains_key(&format!("{prefix}{option}"))
             {
                 return Err(not_found(&domain, Some((&group, Some(option)))));
             }
-            if let Value::Object(options) = options {
+            let current = config
+                .entry(group)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let (Value::Object(current), Value::Object(options)) = (current, options) {
                 current.extend(options);
             }
         }
