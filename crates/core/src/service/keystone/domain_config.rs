@@ -334,7 +334,7 @@ impl Directory {
                 return Err(not_found(&domain, Some((&group, None))));
             }
             if let Some(option) = at.1
-                && !config.get(&group).is_some_and(|g| g.get(option).is_some())
+                && config.get(&group).is_none_or(|g| g.get(option).is_none())
                 && !stored.sealed.contains_key(&format!("{prefix}{option}"))
             {
                 return Err(not_found(&domain, Some((&group, Some(option)))));
