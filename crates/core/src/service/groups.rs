@@ -5,6 +5,7 @@ use crate::model::{Group, Role};
 use crate::names::{Description, GroupName};
 use crate::service::Ends;
 use crate::store::{GroupChanges, NewGroup, RevocationKind};
+use crate::urn::Urn;
 use crate::{Error, Result};
 
 use super::Directory;
@@ -53,9 +54,16 @@ impl Directory {
             .store
             .update_group(permit.account(), name, changes, self.clock.now())
             .await?;
-        if group.name != *name {
-            self.policies_follow_group(permit.account(), name, &group.name)
-                .await?;
+        if group.name != *name
+            && let Some(account) = self.cached_account(permit.account()).await?
+        {
+            let plate = &self.config.plate;
+            self.policies_follow(
+                permit.account(),
+                &Urn::group(plate, &account.nic, name),
+                &Urn::group(plate, &account.nic, &group.name),
+            )
+            .await?;
         }
         // The account's snapshot holds its groups' names and roles for their Keystone members.
         self.keystone_account_changed(permit.account()).await?;
@@ -94,36 +102,26 @@ impl Directory {
         .await
     }
 
-    /// After a rename: the account's IAM policies that name the group by its URN name it by its
-    /// new one, so its members keep what they were allowed and stay denied what they were
+    /// After a rename: the account's IAM policies that name the old URN exactly name the new
+    /// one, so the renamed identity keeps what it was allowed and stays denied what it was
     /// denied. Patterns with wildcards are left as their author wrote them.
-    async fn policies_follow_group(
+    pub(super) async fn policies_follow(
         &self,
         account: crate::model::AccountId,
-        old: &GroupName,
-        new: &GroupName,
+        old: &Urn,
+        new: &Urn,
     ) -> Result<()> {
-        let Some(nic) = self.cached_account(account).await?.map(|a| a.nic.clone()) else {
-            return Ok(());
-        };
-        let plate = &self.config.plate;
-        let old_urn = crate::urn::Urn::group(plate, &nic, old);
-        let new_urn = crate::urn::Urn::group(plate, &nic, new);
-        let new_pattern = crate::policy::UrnPattern::identity(new_urn.as_str())?;
+        let new_pattern = crate::policy::UrnPattern::identity(new.as_str())?;
         let mut changed = false;
         for policy in self.store.list_policies(account).await? {
-            if !policy
-                .identities
-                .iter()
-                .any(|p| p.as_str() == old_urn.as_str())
-            {
+            if !policy.identities.iter().any(|p| p.as_str() == old.as_str()) {
                 continue;
             }
             let identities = policy
                 .identities
                 .iter()
                 .map(|p| {
-                    if p.as_str() == old_urn.as_str() {
+                    if p.as_str() == old.as_str() {
                         new_pattern.clone()
                     } else {
                         p.clone()

@@ -205,6 +205,17 @@ impl Directory {
             .store
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
+        if user.login != current.login
+            && let Some(account) = self.cached_account(permit.account()).await?
+        {
+            let plate = &self.config.plate;
+            self.policies_follow(
+                permit.account(),
+                &crate::urn::Urn::user(plate, &account.nic, &current.login),
+                &crate::urn::Urn::user(plate, &account.nic, &user.login),
+            )
+            .await?;
+        }
         self.user_changed(permit, &user).await;
         Ok(user)
     }

@@ -290,6 +290,41 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(group["group"]["name"], "builders");
+    // A renamed user keeps the policies naming it as well.
+    let user_policy = app
+        .post(
+            "/v2/iam/policy",
+            &pat,
+            json!({ "name": "dave-reads-groups", "description": "",
+                "identities": ["urn:v1:eu:identity:user:lk0001-lk/dave"],
+                "resources": [{ "urn": "urn:v1:eu:resource:account:lk0001-lk" }],
+                "permissions": { "allow": [{ "action": "account:apiovh:me/identity/group/get" }] } }),
+        )
+        .await
+        .expect(200);
+    app.get("/1.0/me/identity/group", &dave).await.expect(200);
+    let dave_id = app
+        .ks(Method::GET, "/v3/users?name=dave", Some(&admin), None, None)
+        .await
+        .expect(200)["users"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ks(
+        Method::PATCH,
+        &format!("/v3/users/{dave_id}"),
+        Some(&admin),
+        None,
+        Some(json!({ "user": { "name": "david" } })),
+    )
+    .await
+    .expect(200);
+    let path = format!("/v2/iam/policy/{}", user_policy["id"].as_str().unwrap());
+    assert_eq!(
+        app.get(&path, &pat).await.expect(200)["identities"],
+        json!(["urn:v1:eu:identity:user:lk0001-lk/david"])
+    );
+    app.get("/1.0/me/identity/group", &dave).await.expect(200);
 }
 
 async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passwords(app: TestApp) {
