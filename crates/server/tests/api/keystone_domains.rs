@@ -37,6 +37,12 @@ async fn tenant_by(app: &TestApp, op: &Auth, email: &str, password: &str) -> (St
     (nic, token)
 }
 
+/// `GET /v3/auth/tokens` of `token`, asked by `by`.
+async fn validated(app: &TestApp, by: &str, token: &str) -> crate::helpers::Reply {
+    app.ks(Method::GET, "/v3/auth/tokens", Some(by), Some(token), None)
+        .await
+}
+
 async fn tenant_token(app: &TestApp, nic: &str, password: &str, scope: Option<Value>) -> String {
     let mut auth = json!({ "identity": { "methods": ["password"], "password": { "user": {
         "name": "admin", "domain": { "name": nic }, "password": password } } } });
@@ -118,16 +124,7 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
     );
     // A system-scoped token of the tenant's user reads every domain, and changes none.
     let reading = tenant_token(&app, &nic, password, Some(system.clone())).await;
-    let body = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&reading),
-            Some(&reading),
-            None,
-        )
-        .await
-        .expect(200);
+    let body = validated(&app, &reading, &reading).await.expect(200);
     assert_eq!(body["token"]["system"], json!({ "all": true }));
     let domains = app
         .ks(Method::GET, "/v3/domains", Some(&reading), None, None)
@@ -157,15 +154,7 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
     app.ks(Method::DELETE, &grant, Some(&admin), None, None)
         .await
         .expect(204);
-    let r = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&admin),
-            Some(&reading),
-            None,
-        )
-        .await;
+    let r = validated(&app, &admin, &reading).await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
@@ -613,16 +602,7 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
         Some(json!({ "project": { "id": project } })),
     )
     .await;
-    let body = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&admin),
-            Some(&scoped),
-            None,
-        )
-        .await
-        .expect(200);
+    let body = validated(&app, &admin, &scoped).await.expect(200);
     assert_eq!(body["token"]["project"]["id"], project.as_str());
     assert_eq!(body["token"]["project"]["domain"]["id"], "default");
     assert_eq!(body["token"]["user"]["domain"]["id"], x.as_str());
@@ -648,15 +628,7 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     ks(Method::DELETE, membership.clone(), &admin)
         .await
         .expect(204);
-    let r = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&admin),
-            Some(&scoped),
-            None,
-        )
-        .await;
+    let r = validated(&app, &admin, &scoped).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // A role on another tenant's domain, granted by the cloud administrator, is listed and
     // scoped to; the tenant's own administrator cannot grant it.
@@ -721,16 +693,7 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     assert_eq!(on_domain_y["role"]["id"], member.as_str());
     assert_eq!(on_domain_y["user"]["domain"]["id"], x.as_str());
     let on_y = tenant_token(&app, &x, password, Some(json!({ "domain": { "id": y } }))).await;
-    let body = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&admin),
-            Some(&on_y),
-            None,
-        )
-        .await
-        .expect(200);
+    let body = validated(&app, &admin, &on_y).await.expect(200);
     assert_eq!(body["token"]["domain"]["id"], y.as_str());
     // A group holds roles in its own domain only.
     let r = ks(
@@ -923,14 +886,6 @@ async fn admin_on_another_domain_administers_that_domain_only(app: TestApp) {
         let r = app.ks(method, &path, Some(&carol_on_x), None, body).await;
         assert_eq!(r.status, 403, "{path}: {}", r.text);
     }
-    let r = app
-        .ks(
-            Method::GET,
-            "/v3/auth/tokens",
-            Some(&carol_on_x),
-            Some(&x_token),
-            None,
-        )
-        .await;
+    let r = validated(&app, &carol_on_x, &x_token).await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
