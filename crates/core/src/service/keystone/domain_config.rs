@@ -176,6 +176,13 @@ impl Directory {
         }))
     }
 
+    /// The domain's stored configuration; 404 when it has none.
+    async fn existing_domain_config(&self, domain: &str) -> Result<Stored> {
+        self.stored_domain_config(domain)
+            .await?
+            .ok_or_else(|| not_found(domain, None))
+    }
+
     /// Writes `config` (sensitive options sealed), or removes the configuration once it holds
     /// nothing.
     async fn write_domain_config(
@@ -233,11 +240,10 @@ impl Directory {
     ) -> Result<Map<String, Value>> {
         require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
-        let stored = self
-            .stored_domain_config(&domain)
-            .await?
-            .filter(|s| !s.shown.is_empty())
-            .ok_or_else(|| not_found(&domain, None))?;
+        let stored = self.existing_domain_config(&domain).await?;
+        if stored.shown.is_empty() {
+            return Err(not_found(&domain, None));
+        }
         let Some(group) = group else {
             return Ok(stored.shown);
         };
@@ -299,10 +305,7 @@ impl Directory {
     ) -> Result<Map<String, Value>> {
         require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
-        let stored = self
-            .stored_domain_config(&domain)
-            .await?
-            .ok_or_else(|| not_found(&domain, None))?;
+        let stored = self.existing_domain_config(&domain).await?;
         let change = match at {
             (None, _) => change,
             (Some(group), None) => {
@@ -362,10 +365,7 @@ impl Directory {
     ) -> Result<()> {
         require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
-        let stored = self
-            .stored_domain_config(&domain)
-            .await?
-            .ok_or_else(|| not_found(&domain, None))?;
+        let stored = self.existing_domain_config(&domain).await?;
         let Some(group) = group else {
             self.store.delete_document(KIND, &domain).await?;
             return Ok(());
