@@ -21,7 +21,7 @@ pub(crate) fn time(us: i64) -> Result<DateTime<Utc>> {
         .ok_or_else(|| Error::internal(format!("stored time {us} is out of range")))
 }
 
-fn corrupt(what: &str, e: Error) -> Error {
+pub(crate) fn corrupt(what: &str, e: Error) -> Error {
     Error::internal(format!("stored {what} is invalid: {e}"))
 }
 

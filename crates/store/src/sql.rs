@@ -49,7 +49,7 @@ macro_rules! impl_store {
         };
         use latchkey_core::model::{DomainFields, GroupId};
         use latchkey_core::names::DisplayName;
-        use crate::rows::{AppCredentialRow, ProjectRow, RoleRow, affected, description_of};
+        use crate::rows::{AppCredentialRow, ProjectRow, RoleRow, affected, corrupt, description_of};
 
         use crate::rows::{
             AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, db_error, internal,
@@ -1442,11 +1442,8 @@ macro_rules! impl_store {
                 .map(|(user, group, role)| {
                     Ok(Membership {
                         user: UserId(user),
-                        group: GroupName::parse(&group)
-                            .map_err(|e| Error::internal(format!("a stored group name: {e}")))?,
-                        role: role
-                            .parse()
-                            .map_err(|e| Error::internal(format!("a stored group role: {e}")))?,
+                        group: GroupName::parse(&group).map_err(|e| corrupt("group name", e))?,
+                        role: role.parse().map_err(|e| corrupt("role", e))?,
                     })
                 })
                 .collect()

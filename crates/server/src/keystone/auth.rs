@@ -89,15 +89,8 @@ async fn subject(
         .await
         .map_err(|_| KsError::not_found("Could not find token"))?;
     // The roles are those of the caller's scope: in the operator's domain or on the system.
-    let cloud_scope = caller.scope_account.operator
-        || matches!(
-            caller.claims.scope,
-            latchkey_core::keystone::token::TokenScope::Scoped(
-                latchkey_core::keystone::Target::System
-            )
-        );
     let privileged_service =
-        cloud_scope && (caller.has_role("admin") || caller.has_role("service"));
+        caller.in_cloud_scope() && (caller.has_role("admin") || caller.has_role("service"));
     let same_account_allowed = caller.account.id == subject.account.id
         && directory
             .authorize(&caller.principal(), &KS_TOKEN_VALIDATE)

@@ -28,8 +28,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use latchkey_core::Error;
 use latchkey_core::authz::{Action, Permit};
-use latchkey_core::keystone::Target;
-use latchkey_core::keystone::token::TokenScope;
 use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
@@ -412,7 +410,7 @@ impl KsCaller {
         Ok(latchkey_core::authz::keystone_admin(
             latchkey_core::authz::KsReach {
                 admin: self.0.has_role("admin") || reads,
-                system: self.is_system_scoped(),
+                system: self.0.is_system_scoped(),
                 scope_account: self.0.scope_account.id,
                 scope_operator: self.0.scope_account.operator,
             },
@@ -503,17 +501,13 @@ impl KsCaller {
     /// Whether the caller is Keystone's cloud administrator: `admin` scoped in the operator's
     /// domain or to the system.
     pub fn is_cloud_admin(&self) -> bool {
-        (self.0.scope_account.operator || self.is_system_scoped()) && self.0.has_role("admin")
-    }
-
-    fn is_system_scoped(&self) -> bool {
-        matches!(&self.0.claims.scope, TokenScope::Scoped(Target::System))
+        self.0.in_cloud_scope() && self.0.has_role("admin")
     }
 
     /// Whether the token is scoped to the system and carries `reader` (or a role implying it):
     /// Keystone's system reader, who reads what the administrator may change.
     fn is_system_reader(&self) -> bool {
-        self.is_system_scoped() && self.0.has_role("reader")
+        self.0.is_system_scoped() && self.0.has_role("reader")
     }
 
     /// Whether the caller reads every domain: cloud administrators and system readers.

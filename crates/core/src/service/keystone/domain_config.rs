@@ -157,10 +157,6 @@ struct Stored {
 }
 
 impl Directory {
-    fn sealing_label(domain: &str) -> String {
-        format!("domain config {domain}")
-    }
-
     async fn stored_domain_config(&self, domain: &str) -> Result<Option<Stored>> {
         let Some(text) = self.store.document(KIND, domain).await? else {
             return Ok(None);
@@ -202,7 +198,7 @@ impl Directory {
                 if sensitive(&group, &option) {
                     let clear = value.to_string();
                     let key = format!("{group}.{option}");
-                    let label = format!("{} {key}", Self::sealing_label(domain));
+                    let label = format!("domain config {domain} {key}");
                     sealed.insert(key, Value::String(self.seal(&label, &clear)?));
                 } else {
                     kept.insert(option, value);

@@ -100,6 +100,16 @@ impl KsToken {
         }
     }
 
+    /// Whether the token is scoped to the system.
+    pub fn is_system_scoped(&self) -> bool {
+        matches!(self.claims.scope, TokenScope::Scoped(Target::System))
+    }
+
+    /// Whether its roles are the cloud's: scoped in the operator's domain or to the system.
+    pub fn in_cloud_scope(&self) -> bool {
+        self.scope_account.operator || self.is_system_scoped()
+    }
+
     pub fn has_role(&self, name: &str) -> bool {
         self.roles.iter().any(|r| r.name.as_str() == name)
     }
