@@ -45,6 +45,12 @@ impl Error {
     pub fn conflict(msg: impl Into<String>) -> Self {
         Self::Conflict(msg.into())
     }
+    /// Refused, naming the one IAM action the caller lacks.
+    pub fn forbidden(action: &str) -> Self {
+        Self::Forbidden {
+            actions: vec![action.to_owned()],
+        }
+    }
     pub fn unauthenticated(msg: impl Into<String>) -> Self {
         Self::Unauthenticated(msg.into())
     }

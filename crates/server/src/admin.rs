@@ -34,7 +34,7 @@ pub struct CreateAccount {
 async fn list(State(app): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Vec<Nic>>> {
     let permit = app
         .directory
-        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+        .authorize_operator(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
     let accounts = app.directory.list_accounts(&permit).await?;
     Ok(Json(accounts.into_iter().map(|a| a.nic).collect()))
 }
@@ -46,7 +46,7 @@ async fn create(
 ) -> ApiResult<Json<CreatedAccountView>> {
     let permit = app
         .directory
-        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+        .authorize_operator(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
     let nic = body.nichandle.as_deref().map(Nic::parse).transpose()?;
     let request = AccountRequest {
         nic,
@@ -70,7 +70,7 @@ async fn show(
 ) -> ApiResult<Json<AccountView>> {
     let permit = app
         .directory
-        .authorize(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
+        .authorize_operator(&who, &authz::ADMIN_ACCOUNT_MANAGE)?;
     let account = app
         .directory
         .account_by_nic(&permit, &name(&nic, Nic::parse)?)
@@ -85,7 +85,9 @@ async fn rotate_keys(
     State(app): State<AppState>,
     Caller(who): Caller,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let permit = app.directory.authorize(&who, &authz::ADMIN_KEYS_ROTATE)?;
+    let permit = app
+        .directory
+        .authorize_operator(&who, &authz::ADMIN_KEYS_ROTATE)?;
     let keys = app.directory.rotate_keys(&permit).await?;
     tracing::info!(by = %who.urn(&app.plate), "signing keys rotated");
     let keys: Vec<_> = keys

@@ -8,6 +8,7 @@
 //! method. Everything here is plain data; [`snapshot`] holds the in-memory indexes that token
 //! issue and validation read.
 
+pub mod access;
 pub mod snapshot;
 pub mod token;
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::authz::{ADMIN_ACCOUNT_MANAGE, Permit};
+use crate::authz::{ADMIN_ACCOUNT_MANAGE, OperatorPermit, Permit};
 use crate::model::{Account, AccountId, DomainFields};
 use crate::names::{Email, Login, Nic};
 use crate::password;
@@ -69,10 +69,9 @@ impl Directory {
     /// Creates a tenant account with its default groups and ROOT user `admin`.
     pub async fn create_account(
         &self,
-        permit: &Permit,
+        _operator: &OperatorPermit,
         request: AccountRequest,
     ) -> Result<CreatedAccount> {
-        require_operator(permit)?;
         if request.nic.is_some() {
             return self.insert_account(request, false).await;
         }
@@ -111,13 +110,11 @@ impl Directory {
             .any(|a| a.domain.name.as_ref() == Some(name)))
     }
 
-    pub async fn list_accounts(&self, permit: &Permit) -> Result<Vec<Account>> {
-        require_operator(permit)?;
+    pub async fn list_accounts(&self, _operator: &OperatorPermit) -> Result<Vec<Account>> {
         self.store.list_accounts().await
     }
 
-    pub async fn account_by_nic(&self, permit: &Permit, nic: &Nic) -> Result<Account> {
-        require_operator(permit)?;
+    pub async fn account_by_nic(&self, _operator: &OperatorPermit, nic: &Nic) -> Result<Account> {
         self.store
             .account_by_nic(nic)
             .await?
@@ -136,8 +133,11 @@ impl Directory {
     }
 
     /// An account by id, for the operator.
-    pub async fn account_by_id(&self, permit: &Permit, id: AccountId) -> Result<Arc<Account>> {
-        require_operator(permit)?;
+    pub async fn account_by_id(
+        &self,
+        _operator: &OperatorPermit,
+        id: AccountId,
+    ) -> Result<Arc<Account>> {
         self.cached_account(id)
             .await?
             .ok_or_else(|| Error::not_found(format!("account {} does not exist", id.0)))
@@ -146,12 +146,11 @@ impl Directory {
     /// Sets what Keystone shows of an account (a domain). The operator's domain stays enabled.
     pub async fn update_domain(
         &self,
-        permit: &Permit,
+        operator: &OperatorPermit,
         id: AccountId,
         domain: DomainFields,
     ) -> Result<Account> {
-        require_operator(permit)?;
-        let current = self.account_by_id(permit, id).await?;
+        let current = self.account_by_id(operator, id).await?;
         if current.operator && !domain.enabled {
             return Err(Error::invalid("the operator's domain cannot be disabled"));
         }
@@ -162,13 +161,10 @@ impl Directory {
 
     /// Deletes a tenant account and everything in it. Keystone's rule: only a disabled domain
     /// can be deleted, so its identities were already refused.
-    pub async fn delete_domain(&self, permit: &Permit, id: AccountId) -> Result<()> {
-        require_operator(permit)?;
-        let current = self.account_by_id(permit, id).await?;
+    pub async fn delete_domain(&self, operator: &OperatorPermit, id: AccountId) -> Result<()> {
+        let current = self.account_by_id(operator, id).await?;
         if current.operator || current.domain.enabled {
-            return Err(Error::Forbidden {
-                actions: vec![ADMIN_ACCOUNT_MANAGE.name.to_owned()],
-            });
+            return Err(Error::forbidden(ADMIN_ACCOUNT_MANAGE.name()));
         }
         self.store.delete_account(id).await?;
         self.forget_domain_config(&current).await?;
@@ -224,21 +220,6 @@ impl Directory {
             account,
             root_login,
             generated_password: generated.then_some(password),
-        })
-    }
-}
-
-fn require_operator(permit: &Permit) -> Result<()> {
-    require_action(permit, &ADMIN_ACCOUNT_MANAGE)
-}
-
-/// Checks that a permit was made for `action` (operator operations take no other).
-pub(crate) fn require_action(permit: &Permit, action: &crate::authz::Action) -> Result<()> {
-    if permit.action() == action.name {
-        Ok(())
-    } else {
-        Err(Error::Forbidden {
-            actions: vec![action.name.to_owned()],
         })
     }
 }

@@ -176,6 +176,15 @@ impl Directory {
         )
     }
 
+    /// Decides an operator-only action: the operator account's ROOT user only.
+    pub fn authorize_operator(
+        &self,
+        who: &Principal,
+        action: &authz::OperatorAction,
+    ) -> Result<authz::OperatorPermit> {
+        authz::authorize_operator(who, action)
+    }
+
     /// Writes the in-memory `lastUsed` times of tokens to the store.
     pub async fn flush_usage(&self) -> Result<()> {
         let pending = self.cache.pending_usage();

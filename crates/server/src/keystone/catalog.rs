@@ -50,7 +50,7 @@ async fn insert_region(
     r: &Map<String, Value>,
     id: String,
 ) -> KsResult<Response> {
-    let permit = caller.permit(directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(directory, &KS_CATALOG_MANAGE)?;
     let region = Region {
         id,
         description: Description::parse(opt_str(r, "description")?.unwrap_or_default())?,
@@ -93,7 +93,7 @@ pub async fn update_region(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let r = wrapped(&body, "region")?;
     let parent = match r.get("parent_region_id") {
         None => None,
@@ -119,7 +119,7 @@ pub async fn delete_region(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     directory.delete_region(&permit, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -157,7 +157,7 @@ pub async fn create_service(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let s = wrapped(&body, "service")?;
     let kind = opt_str(&s, "type")?
         .ok_or_else(|| KsError::bad_request("'type' is a required property"))?;
@@ -180,7 +180,7 @@ pub async fn update_service(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let s = wrapped(&body, "service")?;
     let mut service = directory.service(&id)?;
     if let Some(kind) = opt_str(&s, "type")? {
@@ -204,7 +204,7 @@ pub async fn delete_service(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     directory.delete_service(&permit, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -262,7 +262,7 @@ pub async fn create_endpoint(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let e = wrapped(&body, "endpoint")?;
     let required = |key: &str| -> KsResult<String> {
         opt_str(&e, key)?
@@ -289,7 +289,7 @@ pub async fn update_endpoint(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let e = wrapped(&body, "endpoint")?;
     let changes = EndpointChanges {
         service_id: opt_str(&e, "service_id")?.map(str::to_owned),
@@ -309,7 +309,7 @@ pub async fn delete_endpoint(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     directory.delete_endpoint(&permit, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -127,7 +127,7 @@ fn may_read(directory: &Directory, caller: &KsCaller) -> KsResult<()> {
     if caller.reads_every_domain() {
         return Ok(());
     }
-    caller.permit(directory, &KS_CATALOG_MANAGE).map(|_| ())
+    caller.operator(directory, &KS_CATALOG_MANAGE).map(|_| ())
 }
 
 async fn list(
@@ -151,7 +151,7 @@ async fn create(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let fields = checked(spec, wrapped(&body, spec.one)?, true)?;
     let doc = directory
         .create_document(&permit, spec.kind, fields)
@@ -183,7 +183,7 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     let changes = checked(spec, wrapped(&body, spec.one)?, false)?;
     let doc = directory
         .update_document(&permit, spec.kind, &id, changes)
@@ -197,7 +197,7 @@ async fn delete(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_CATALOG_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
     directory.delete_document(&permit, spec.kind, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -111,7 +111,7 @@ async fn on_config(
     at: (Option<&str>, Option<&str>),
     body: &[u8],
 ) -> KsResult<Response> {
-    let operator = caller.permit(directory, &KS_CATALOG_MANAGE)?;
+    let operator = caller.operator(directory, &KS_CATALOG_MANAGE)?;
     let account = caller.domain(directory, domain).await?;
     match method {
         Method::GET | Method::HEAD => Ok(answer(

@@ -35,7 +35,7 @@ pub async fn list_domains(
     let filters = Filters::parse(query.as_deref());
     // The operator and Keystone's cloud administrators and system readers see every domain;
     // anyone else, their own.
-    let accounts = match directory.authorize(&caller.0.principal(), &ADMIN_ACCOUNT_MANAGE) {
+    let accounts = match caller.operator(&directory, &ADMIN_ACCOUNT_MANAGE) {
         Ok(permit) => directory.list_accounts(&permit).await?,
         Err(_) if caller.reads_every_domain() => directory.all_domains().await?,
         Err(_) => vec![(*caller.0.account).clone()],
@@ -61,7 +61,7 @@ pub async fn get_domain(
 ) -> KsResult<Response> {
     // Another domain: for the operator, cloud administrators and system readers.
     if !keystone::names_domain(&caller.0.account, &id) && !caller.reads_every_domain() {
-        caller.permit(&directory, &ADMIN_ACCOUNT_MANAGE)?;
+        caller.operator(&directory, &ADMIN_ACCOUNT_MANAGE)?;
     }
     let account = caller.domain(&directory, &id).await?;
     Ok(axum::Json(json!({ "domain": views::domain(&directory, &account) })).into_response())
@@ -118,7 +118,7 @@ pub(crate) async fn create_domain_from(
     d: &serde_json::Map<String, Value>,
     key: &str,
 ) -> KsResult<Response> {
-    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let permit = caller.operator(directory, &ADMIN_ACCOUNT_MANAGE)?;
     let name =
         opt_str(d, "name")?.ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
     let name = domain_name_field(name)?;
@@ -163,7 +163,7 @@ pub(crate) async fn update_domain_from(
     d: &serde_json::Map<String, Value>,
     key: &str,
 ) -> KsResult<Response> {
-    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let permit = caller.operator(directory, &ADMIN_ACCOUNT_MANAGE)?;
     let account = caller.domain(directory, id).await?;
     let mut domain = account.domain.clone();
     if let Some(name) = opt_str(d, "name")? {
@@ -197,7 +197,7 @@ pub(crate) async fn delete_domain_by_id(
     caller: &KsCaller,
     id: &str,
 ) -> KsResult<StatusCode> {
-    let permit = caller.permit(directory, &ADMIN_ACCOUNT_MANAGE)?;
+    let permit = caller.operator(directory, &ADMIN_ACCOUNT_MANAGE)?;
     let account = caller.domain(directory, id).await?;
     if account.operator {
         return Err(KsError::forbidden("The default domain cannot be deleted."));

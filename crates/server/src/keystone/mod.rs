@@ -27,7 +27,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use latchkey_core::Error;
-use latchkey_core::authz::{Action, Permit};
+use latchkey_core::authz::{Action, OperatorAction, OperatorPermit, Permit};
 use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
@@ -388,39 +388,30 @@ where
 impl KsCaller {
     /// An IAM permit for the caller's own account.
     pub fn permit(&self, directory: &Directory, action: &Action) -> KsResult<Permit> {
-        self.permit_in(directory, action, &self.0.account)
+        Ok(directory.keystone_permit(&self.0, action, &self.0.account)?)
     }
 
-    /// A permit for `account`: IAM decides in the caller's own account; Keystone's `admin` role
-    /// on the token also grants it, and reaches other accounts from the operator's
-    /// ([`latchkey_core::authz::keystone_admin`]).
+    /// A permit for `account` ([`Directory::keystone_permit`]).
     pub fn permit_in(
         &self,
         directory: &Directory,
         action: &Action,
         account: &Account,
     ) -> KsResult<Permit> {
-        let principal = self.0.principal();
-        if account.id == self.0.account.id
-            && let Ok(permit) = directory.authorize(&principal, action)
-        {
-            return Ok(permit);
-        }
-        let reads = action.name.ends_with("/get") && self.is_system_reader();
-        Ok(latchkey_core::authz::keystone_admin(
-            latchkey_core::authz::KsReach {
-                admin: self.0.has_role("admin") || reads,
-                system: self.0.is_system_scoped(),
-                scope_account: self.0.scope_account.id,
-                scope_operator: self.0.scope_account.operator,
-            },
-            action,
-            account,
-        )?)
+        Ok(directory.keystone_permit(&self.0, action, account)?)
     }
 
-    /// A permit in the account holding the user, group, project or domain `id` names (the
-    /// caller's own when nothing has that id, so that the lookup that follows answers 404).
+    /// An operator permit ([`Directory::keystone_operator`]).
+    pub fn operator(
+        &self,
+        directory: &Directory,
+        action: &OperatorAction,
+    ) -> KsResult<OperatorPermit> {
+        Ok(directory.keystone_operator(&self.0, action)?)
+    }
+
+    /// A permit in the account holding the user, group, project or domain `id` names
+    /// ([`Directory::keystone_permit_at`]).
     pub async fn permit_at(
         &self,
         directory: &Directory,
@@ -428,91 +419,52 @@ impl KsCaller {
         kind: KeystoneKind,
         id: &str,
     ) -> KsResult<(Permit, Arc<Account>)> {
-        let account = directory
-            .keystone_home(kind, id)
-            .await?
-            .unwrap_or_else(|| Arc::clone(&self.0.account));
-        Ok((self.permit_in(directory, action, &account)?, account))
+        Ok(directory
+            .keystone_permit_at(&self.0, action, kind, id)
+            .await?)
     }
 
-    /// The account of the domain `id` names: the caller's own (by its id or name), else the one
-    /// with that id; 404 when there is none. The caller checks the rights.
+    /// The account of the domain `id` names ([`Directory::keystone_domain`]).
     pub async fn domain(&self, directory: &Directory, id: &str) -> KsResult<Arc<Account>> {
-        if latchkey_core::keystone::names_domain(&self.0.account, id) {
-            return Ok(Arc::clone(&self.0.account));
-        }
-        directory
-            .keystone_home(KeystoneKind::Domain, id)
-            .await?
-            .ok_or_else(|| KsError::not_found(format!("Could not find domain: {id}.")))
+        Ok(directory.keystone_domain(&self.0, id).await?)
     }
 
-    /// A permit in the domain a request names (`domain_id`), or the caller's own when it names
-    /// none; 404 for a domain that does not exist.
+    /// A permit in the domain a request names, or the caller's own
+    /// ([`Directory::keystone_permit_in_domain`]).
     pub async fn permit_in_domain(
         &self,
         directory: &Directory,
         action: &Action,
         domain: Option<&str>,
     ) -> KsResult<(Permit, Arc<Account>)> {
-        let account = match domain {
-            None => Arc::clone(&self.0.account),
-            Some(d) => self.domain(directory, d).await?,
-        };
-        Ok((self.permit_in(directory, action, &account)?, account))
+        Ok(directory
+            .keystone_permit_in_domain(&self.0, action, domain)
+            .await?)
     }
 
-    /// The accounts a listing covers, each with its permit: the domain the `domain_id` filter
-    /// names (none when it names no domain), else every domain for a cloud administrator or
-    /// system reader, else the caller's own.
+    /// The accounts a listing covers, each with its permit ([`Directory::keystone_listing`]).
     pub async fn listing(
         &self,
         directory: &Directory,
         action: &Action,
         domain: Option<&str>,
     ) -> KsResult<Vec<(Permit, Arc<Account>)>> {
-        if domain.is_some() {
-            return match self.permit_in_domain(directory, action, domain).await {
-                Ok(one) => Ok(vec![one]),
-                Err(e) if e.status == StatusCode::NOT_FOUND => Ok(vec![]),
-                Err(e) => Err(e),
-            };
-        }
-        if !self.reads_every_domain() {
-            let permit = self.permit(directory, action)?;
-            return Ok(vec![(permit, Arc::clone(&self.0.account))]);
-        }
-        let mut all = Vec::new();
-        for account in directory.all_domains().await? {
-            let account = Arc::new(account);
-            all.push((self.permit_in(directory, action, &account)?, account));
-        }
-        Ok(all)
+        Ok(directory.keystone_listing(&self.0, action, domain).await?)
     }
 
     /// The caller's own user, when it is one.
     pub fn own_user(&self) -> Option<latchkey_core::model::UserId> {
-        match &self.0.subject {
-            latchkey_core::authz::Subject::User(u) => Some(u.id),
-            latchkey_core::authz::Subject::ServiceAccount(_) => None,
-        }
+        self.0.own_user()
     }
 
-    /// Whether the caller is Keystone's cloud administrator: `admin` scoped in the operator's
-    /// domain or to the system.
+    /// Whether the caller is Keystone's cloud administrator.
     pub fn is_cloud_admin(&self) -> bool {
-        self.0.in_cloud_scope() && self.0.has_role("admin")
-    }
-
-    /// Whether the token is scoped to the system and carries `reader` (or a role implying it):
-    /// Keystone's system reader, who reads what the administrator may change.
-    fn is_system_reader(&self) -> bool {
-        self.0.is_system_scoped() && self.0.has_role("reader")
+        self.0.reach().cloud_admin()
     }
 
     /// Whether the caller reads every domain: cloud administrators and system readers.
     pub fn reads_every_domain(&self) -> bool {
-        self.is_cloud_admin() || self.is_system_reader()
+        self.0.reach().reads_every_domain()
     }
 }
 

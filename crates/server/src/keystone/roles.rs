@@ -52,7 +52,7 @@ pub async fn create(
     caller: KsCaller,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
     let r = wrapped(&body, "role")?;
     // A domain-specific role belongs to an existing domain, named by its canonical id.
     let domain = match opt_str(&r, "domain_id")? {
@@ -85,7 +85,7 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
     let r = wrapped(&body, "role")?;
     let role = directory
         .update_keystone_role(
@@ -105,7 +105,7 @@ pub async fn delete(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
     directory.delete_keystone_role(&permit, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -168,7 +168,7 @@ pub async fn add_implied(
     caller: KsCaller,
     Path((prior, implied)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
     directory
         .create_implied_role(&permit, &prior, &implied)
         .await?;
@@ -220,7 +220,7 @@ pub async fn remove_implied(
     caller: KsCaller,
     Path((prior, implied)): Path<(String, String)>,
 ) -> KsResult<Response> {
-    let permit = caller.permit(&directory, &KS_ROLE_MANAGE)?;
+    let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
     directory
         .delete_implied_role(&permit, &prior, &implied)
         .await?;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::authz::Permit;
+use crate::authz::{OperatorPermit, Permit};
 use crate::keystone::{
     self, Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
 };
@@ -185,7 +185,7 @@ impl Directory {
 
     pub async fn create_keystone_role(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         name: DisplayName,
         description: Description,
         domain_id: Option<String>,
@@ -203,7 +203,7 @@ impl Directory {
 
     pub async fn update_keystone_role(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         id: &str,
         name: Option<DisplayName>,
         description: Option<Description>,
@@ -220,14 +220,14 @@ impl Directory {
         Ok(Arc::new(role))
     }
 
-    pub async fn delete_keystone_role(&self, _operator: &Permit, id: &str) -> Result<()> {
+    pub async fn delete_keystone_role(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
         self.store.delete_role(id).await?;
         self.keystone_catalog_changed().await
     }
 
     pub async fn create_implied_role(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         prior: &str,
         implied: &str,
     ) -> Result<()> {
@@ -248,7 +248,7 @@ impl Directory {
 
     pub async fn delete_implied_role(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         prior: &str,
         implied: &str,
     ) -> Result<()> {
@@ -256,7 +256,11 @@ impl Directory {
         self.keystone_catalog_changed().await
     }
 
-    pub async fn create_region(&self, _operator: &Permit, region: Region) -> Result<Region> {
+    pub async fn create_region(
+        &self,
+        _operator: &OperatorPermit,
+        region: Region,
+    ) -> Result<Region> {
         keystone::check_id("region id", &region.id)?;
         if let Some(parent) = &region.parent_region_id {
             self.region(parent)?;
@@ -277,7 +281,7 @@ impl Directory {
 
     pub async fn update_region(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         id: &str,
         description: Option<Description>,
         parent_region_id: Option<Option<String>>,
@@ -300,7 +304,7 @@ impl Directory {
         Ok(region)
     }
 
-    pub async fn delete_region(&self, _operator: &Permit, id: &str) -> Result<()> {
+    pub async fn delete_region(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
         self.store.delete_region(id).await?;
         self.keystone_catalog_changed().await
     }
@@ -316,7 +320,7 @@ impl Directory {
 
     pub async fn create_service(
         &self,
-        _operator: &Permit,
+        _operator: &OperatorPermit,
         kind: String,
         name: String,
         description: Description,
@@ -338,14 +342,18 @@ impl Directory {
         Ok(service)
     }
 
-    pub async fn update_service(&self, _operator: &Permit, service: Service) -> Result<Service> {
+    pub async fn update_service(
+        &self,
+        _operator: &OperatorPermit,
+        service: Service,
+    ) -> Result<Service> {
         keystone::check_label("type", &service.kind)?;
         self.store.update_service(&service).await?;
         self.keystone_catalog_changed().await?;
         Ok(service)
     }
 
-    pub async fn delete_service(&self, _operator: &Permit, id: &str) -> Result<()> {
+    pub async fn delete_service(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
         self.store.delete_service(id).await?;
         self.keystone_catalog_changed().await
     }
@@ -361,7 +369,7 @@ impl Directory {
 
     pub async fn create_endpoint(
         &self,
-        operator: &Permit,
+        operator: &OperatorPermit,
         service_id: String,
         region_id: Option<String>,
         interface: Interface,
@@ -384,7 +392,7 @@ impl Directory {
 
     pub async fn update_endpoint(
         &self,
-        operator: &Permit,
+        operator: &OperatorPermit,
         id: &str,
         changes: EndpointChanges,
     ) -> Result<Endpoint> {
@@ -412,7 +420,7 @@ impl Directory {
 
     /// Checks the URL and the service. A region the endpoint names that does not exist yet is
     /// created, as Keystone does.
-    async fn check_endpoint(&self, operator: &Permit, endpoint: &Endpoint) -> Result<()> {
+    async fn check_endpoint(&self, operator: &OperatorPermit, endpoint: &Endpoint) -> Result<()> {
         keystone::check_url(&endpoint.url)?;
         self.service(&endpoint.service_id).map_err(|_| {
             Error::invalid(format!("service {} does not exist", endpoint.service_id))
@@ -433,7 +441,7 @@ impl Directory {
         Ok(())
     }
 
-    pub async fn delete_endpoint(&self, _operator: &Permit, id: &str) -> Result<()> {
+    pub async fn delete_endpoint(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
         self.store.delete_endpoint(id).await?;
         self.keystone_catalog_changed().await
     }

@@ -8,12 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::authz::{KS_CATALOG_MANAGE, Permit};
+use crate::authz::OperatorPermit;
 use crate::model::Account;
 use crate::{Error, Result, keystone};
 
 use super::super::Directory;
-use super::super::accounts::require_action;
 
 const KIND: &str = "domain_config";
 
@@ -229,12 +228,11 @@ impl Directory {
     /// (`{option: value}`); sensitive options are never shown.
     pub async fn domain_config(
         &self,
-        operator: &Permit,
+        _operator: &OperatorPermit,
         account: &Account,
         group: Option<&str>,
         option: Option<&str>,
     ) -> Result<Map<String, Value>> {
-        require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
         let stored = self.existing_domain_config(&domain).await?;
         if stored.shown.is_empty() {
@@ -271,11 +269,10 @@ impl Directory {
     /// the domain had none before.
     pub async fn set_domain_config(
         &self,
-        operator: &Permit,
+        _operator: &OperatorPermit,
         account: &Account,
         config: Map<String, Value>,
     ) -> Result<(Map<String, Value>, bool)> {
-        require_action(operator, &KS_CATALOG_MANAGE)?;
         check(&config)?;
         if config.is_empty() {
             return Err(Error::invalid(
@@ -294,12 +291,11 @@ impl Directory {
     /// one option (`{option: value}`). What it changes must already be set (404 otherwise).
     pub async fn update_domain_config(
         &self,
-        operator: &Permit,
+        _operator: &OperatorPermit,
         account: &Account,
         at: (Option<&str>, Option<&str>),
         change: Map<String, Value>,
     ) -> Result<Map<String, Value>> {
-        require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
         let stored = self.existing_domain_config(&domain).await?;
         let change = match at {
@@ -354,12 +350,11 @@ impl Directory {
     /// `DELETE`: the whole configuration, one group, or one option.
     pub async fn delete_domain_config(
         &self,
-        operator: &Permit,
+        _operator: &OperatorPermit,
         account: &Account,
         group: Option<&str>,
         option: Option<&str>,
     ) -> Result<()> {
-        require_action(operator, &KS_CATALOG_MANAGE)?;
         let domain = keystone::domain_id(account);
         let stored = self.existing_domain_config(&domain).await?;
         let Some(group) = group else {

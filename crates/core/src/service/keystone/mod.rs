@@ -11,6 +11,7 @@
 //! never replaces a newer one) before it is answered, and announces a `keystone` revocation event
 //! so other nodes reload theirs.
 
+pub mod access;
 pub mod admin;
 pub mod app_credentials;
 pub mod credentials;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::authz::{Principal, Subject, Via};
+use crate::keystone::access::KsReach;
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
 use crate::keystone::{self, Actor, KsRole, Project, Target};
 use crate::model::{Account, AccountId, UserId};
@@ -112,6 +113,25 @@ impl KsToken {
 
     pub fn has_role(&self, name: &str) -> bool {
         self.roles.iter().any(|r| r.name.as_str() == name)
+    }
+
+    /// What its roles let its holder do, by Keystone's rule.
+    pub fn reach(&self) -> KsReach {
+        KsReach {
+            admin: self.has_role("admin"),
+            reader: self.has_role("reader"),
+            system: self.is_system_scoped(),
+            scope_account: self.scope_account.id,
+            scope_operator: self.scope_account.operator,
+        }
+    }
+
+    /// The holder, when it is a local user.
+    pub fn own_user(&self) -> Option<UserId> {
+        match &self.subject {
+            Subject::User(u) => Some(u.id),
+            Subject::ServiceAccount(_) => None,
+        }
     }
 
     /// Whether both tokens were issued to the same identity.

@@ -1,0 +1,113 @@
+//! Keystone access decisions for a caller's token: IAM first in the caller's own account, then
+//! Keystone's own rule ([`crate::keystone::access`]), and the lookups that find the account an
+//! id names so that the decision is made where the target lives.
+
+use std::sync::Arc;
+
+use crate::authz::{Action, OperatorAction, OperatorPermit, Permit};
+use crate::model::Account;
+use crate::{Error, Result};
+
+use super::super::Directory;
+use super::KeystoneKind;
+use super::tokens::KsToken;
+
+impl Directory {
+    /// A permit for `action` in `account`: IAM decides in the caller's own account; Keystone's
+    /// `admin` (or, for reads, system `reader`) role on the token also grants it, and reaches
+    /// other accounts from the cloud scope.
+    pub fn keystone_permit(
+        &self,
+        token: &KsToken,
+        action: &Action,
+        account: &Account,
+    ) -> Result<Permit> {
+        if account.id == token.account.id
+            && let Ok(permit) = self.authorize(&token.principal(), action)
+        {
+            return Ok(permit);
+        }
+        token.reach().permit(action, account)
+    }
+
+    /// An operator permit: the operator's ROOT user through IAM, or Keystone's cloud
+    /// administrator.
+    pub fn keystone_operator(
+        &self,
+        token: &KsToken,
+        action: &OperatorAction,
+    ) -> Result<OperatorPermit> {
+        self.authorize_operator(&token.principal(), action)
+            .or_else(|_| token.reach().operator(action))
+    }
+
+    /// A permit in the account holding the user, group, project or domain `id` names (the
+    /// caller's own when nothing has that id, so that the lookup that follows answers 404).
+    pub async fn keystone_permit_at(
+        &self,
+        token: &KsToken,
+        action: &Action,
+        kind: KeystoneKind,
+        id: &str,
+    ) -> Result<(Permit, Arc<Account>)> {
+        let account = self
+            .keystone_home(kind, id)
+            .await?
+            .unwrap_or_else(|| Arc::clone(&token.account));
+        Ok((self.keystone_permit(token, action, &account)?, account))
+    }
+
+    /// The account of the domain `id` names: the caller's own (by its id or name), else the one
+    /// with that id; 404 when there is none. The caller checks the rights.
+    pub async fn keystone_domain(&self, token: &KsToken, id: &str) -> Result<Arc<Account>> {
+        if crate::keystone::names_domain(&token.account, id) {
+            return Ok(Arc::clone(&token.account));
+        }
+        self.keystone_home(KeystoneKind::Domain, id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Could not find domain: {id}.")))
+    }
+
+    /// A permit in the domain a request names (`domain_id`), or the caller's own when it names
+    /// none; 404 for a domain that does not exist.
+    pub async fn keystone_permit_in_domain(
+        &self,
+        token: &KsToken,
+        action: &Action,
+        domain: Option<&str>,
+    ) -> Result<(Permit, Arc<Account>)> {
+        let account = match domain {
+            None => Arc::clone(&token.account),
+            Some(d) => self.keystone_domain(token, d).await?,
+        };
+        Ok((self.keystone_permit(token, action, &account)?, account))
+    }
+
+    /// The accounts a listing covers, each with its permit: the domain the `domain_id` filter
+    /// names (none when it names no domain), else every domain for a cloud administrator or
+    /// system reader, else the caller's own.
+    pub async fn keystone_listing(
+        &self,
+        token: &KsToken,
+        action: &Action,
+        domain: Option<&str>,
+    ) -> Result<Vec<(Permit, Arc<Account>)>> {
+        if domain.is_some() {
+            return match self.keystone_permit_in_domain(token, action, domain).await {
+                Ok(one) => Ok(vec![one]),
+                Err(Error::NotFound(_)) => Ok(vec![]),
+                Err(e) => Err(e),
+            };
+        }
+        if !token.reach().reads_every_domain() {
+            let permit = self.keystone_permit(token, action, &token.account)?;
+            return Ok(vec![(permit, Arc::clone(&token.account))]);
+        }
+        let mut all = Vec::new();
+        for account in self.all_domains().await? {
+            let account = Arc::new(account);
+            all.push((self.keystone_permit(token, action, &account)?, account));
+        }
+        Ok(all)
+    }
+}
