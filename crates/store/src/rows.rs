@@ -204,14 +204,49 @@ impl ServiceAccountRow {
     }
 }
 
-/// Maps a database error to the domain: unique and foreign-key violations are conflicts the
-/// caller can act on; anything else is internal.
-pub(crate) fn db_error(conflict: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() => {
-            Error::Conflict(conflict())
+/// Which constraint a database error broke, if it broke one.
+enum Violation {
+    Unique,
+    ForeignKey,
+}
+
+fn violation(e: &sqlx::Error) -> Option<Violation> {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(Violation::Unique),
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => Some(Violation::ForeignKey),
+        _ => None,
+    }
+}
+
+/// For a write that makes a row with a unique name or id: a unique violation is a conflict,
+/// `taken` naming what is already there; a foreign-key violation means the row refers to
+/// something missing. Anything else is internal.
+pub(crate) fn taken(taken: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match violation(&e) {
+        Some(Violation::Unique) => Error::Conflict(taken()),
+        Some(Violation::ForeignKey) => {
+            Error::NotFound("the row refers to something that does not exist".to_owned())
         }
-        _ => Error::internal(e),
+        None => Error::internal(e),
+    }
+}
+
+/// For a write that refers to other rows: a foreign-key violation means one of them does not
+/// exist, `missing` naming it (404, not a conflict); a unique violation is a conflict.
+pub(crate) fn missing(missing: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match violation(&e) {
+        Some(Violation::ForeignKey) => Error::NotFound(missing()),
+        Some(Violation::Unique) => Error::Conflict("it already exists".to_owned()),
+        None => Error::internal(e),
+    }
+}
+
+/// For a delete of a row others refer to: a foreign-key violation is a conflict, `in_use`
+/// saying what still uses it.
+pub(crate) fn in_use(in_use: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match violation(&e) {
+        Some(_) => Error::Conflict(in_use()),
+        None => Error::internal(e),
     }
 }
 

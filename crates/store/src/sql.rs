@@ -52,7 +52,7 @@ macro_rules! impl_store {
         use crate::rows::{AppCredentialRow, ProjectRow, RoleRow, affected, corrupt, description_of};
 
         use crate::rows::{
-            AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, db_error, internal,
+            AccountRow, GroupRow, KeyRow, PatRow, PolicyRow, ServiceAccountRow, UserRow, in_use, internal, missing, taken,
             join_urls, micros,
         };
         use latchkey_core::keys::{KeyState, StoredKey};
@@ -103,7 +103,7 @@ macro_rules! impl_store {
             .bind(tags_json(&p.tags)?)
             .execute(ex)
             .await
-            .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
+            .map_err(taken(|| format!("a project named {} already exists", p.name.as_str())))?;
             Ok(())
         }
 
@@ -115,7 +115,7 @@ macro_rules! impl_store {
                 .bind(r.domain_id.as_deref())
                 .execute(ex)
                 .await
-                .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
+                .map_err(taken(|| format!("a role named {} already exists", r.name.as_str())))?;
             Ok(())
         }
 
@@ -132,7 +132,7 @@ macro_rules! impl_store {
             .bind(implied)
             .execute(ex)
             .await
-            .map_err(db_error(|| "no such role".to_owned()))?;
+            .map_err(missing(|| format!("role {prior} or role {implied} does not exist")))?;
             Ok(())
         }
 
@@ -151,7 +151,7 @@ macro_rules! impl_store {
             .bind(&a.role_id)
             .execute(ex)
             .await
-            .map_err(db_error(|| format!("role {} does not exist", a.role_id)))?;
+            .map_err(missing(|| format!("role {} does not exist", a.role_id)))?;
             Ok(())
         }
 
@@ -164,7 +164,7 @@ macro_rules! impl_store {
             .bind(r.parent_region_id.as_deref())
             .execute(ex)
             .await
-            .map_err(db_error(|| format!("region {} already exists", r.id)))?;
+            .map_err(taken(|| format!("region {} already exists", r.id)))?;
             Ok(())
         }
 
@@ -180,7 +180,7 @@ macro_rules! impl_store {
             .bind(v.enabled)
             .execute(ex)
             .await
-            .map_err(db_error(|| format!("service {} already exists", v.id)))?;
+            .map_err(taken(|| format!("service {} already exists", v.id)))?;
             Ok(())
         }
 
@@ -197,7 +197,7 @@ macro_rules! impl_store {
             .bind(e.enabled)
             .execute(ex)
             .await
-            .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
+            .map_err(missing(|| "the endpoint's service or region does not exist".to_owned()))?;
             Ok(())
         }
 
@@ -281,7 +281,7 @@ macro_rules! impl_store {
             .bind(key.verify_until.map(micros))
             .execute(&mut **tx)
             .await
-            .map_err(db_error(|| "signing keys changed concurrently".to_owned()))?;
+            .map_err(taken(|| "signing keys changed concurrently".to_owned()))?;
             Ok(())
         }
 
@@ -308,7 +308,7 @@ macro_rules! impl_store {
                 .bind(new.domain.description.as_str())
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db_error(|| {
+                .map_err(taken(|| {
                     if new.operator {
                         format!("account {nic} already exists, or the store is already bootstrapped")
                     } else if let Some(name) = &new.domain.name {
@@ -422,7 +422,7 @@ macro_rules! impl_store {
                 .bind(id.0)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| format!("a domain named {} already exists", name.unwrap_or_default())))?;
+                .map_err(taken(|| format!("a domain named {} already exists", name.unwrap_or_default())))?;
                 affected(done.rows_affected(), || format!("account {} does not exist", id.0))?;
                 self.account(id)
                     .await?
@@ -485,7 +485,7 @@ macro_rules! impl_store {
                 .bind(now)
                 .fetch_one(&self.pool)
                 .await
-                .map_err(db_error(|| format!("group {name} already exists")))
+                .map_err(taken(|| format!("group {name} already exists")))
                 .and_then(Group::try_from)
             }
 
@@ -538,7 +538,7 @@ macro_rules! impl_store {
                 .bind(group.id.0)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error(|| format!("group {renamed} already exists")))?;
+                .map_err(taken(|| format!("group {renamed} already exists")))?;
                 if group.name != old_name {
                     // Keystone grants name their group: they follow the rename.
                     sqlx::query(
@@ -576,7 +576,7 @@ macro_rules! impl_store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error(|| format!("group {name} still has members")))?;
+                    .map_err(in_use(|| format!("group {name} still has members")))?;
                 commit(tx).await
             }
 
@@ -605,7 +605,7 @@ macro_rules! impl_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error(|| format!("user {login} already exists")))?;
+                .map_err(taken(|| format!("user {login} already exists")))?;
                 let row = user_row(&mut *tx, account, &new.login)
                     .await?
                     .ok_or_else(|| Error::internal("inserted user not found"))?;
@@ -699,7 +699,7 @@ macro_rules! impl_store {
                 .bind(user.login.as_str())
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error(|| format!("a user named {} already exists", user.login)))?;
+                .map_err(taken(|| format!("a user named {} already exists", user.login)))?;
                 let row = user_row(&mut *tx, account, new_login.as_ref().unwrap_or(login))
                     .await?
                     .ok_or_else(|| Error::internal("updated user not found"))?;
@@ -745,7 +745,7 @@ macro_rules! impl_store {
                 .bind(new.expires_at.map(micros))
                 .fetch_one(&self.pool)
                 .await
-                .map_err(db_error(|| format!("a token named {name} already exists for this user")))?;
+                .map_err(taken(|| format!("a token named {name} already exists for this user")))?;
                 Ok(Pat {
                     id: PatId(id),
                     user_id: user,
@@ -865,7 +865,7 @@ macro_rules! impl_store {
                 .bind(micros(new.now))
                 .fetch_one(&self.pool)
                 .await
-                .map_err(db_error(|| format!("client id {client} is already taken")))?;
+                .map_err(taken(|| format!("client id {client} is already taken")))?;
                 Ok(row.into_parts()?.0)
             }
 
@@ -957,7 +957,7 @@ macro_rules! impl_store {
                 .bind(micros(new.now))
                 .fetch_one(&self.pool)
                 .await
-                .map_err(db_error(|| format!("a policy named {} already exists", d.name)))?;
+                .map_err(taken(|| format!("a policy named {} already exists", d.name)))?;
                 Policy::try_from(row)
             }
 
@@ -1019,7 +1019,7 @@ macro_rules! impl_store {
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(db_error(|| format!("a policy named {} already exists", draft.name)))?
+                .map_err(taken(|| format!("a policy named {} already exists", draft.name)))?
                 .ok_or_else(|| Error::not_found(format!("policy {id} does not exist")))?;
                 Policy::try_from(row)
             }
@@ -1257,7 +1257,7 @@ macro_rules! impl_store {
                 .bind(tags_json(&p.tags)?)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| format!("a project named {} already exists", p.name.as_str())))?;
+                .map_err(taken(|| format!("a project named {} already exists", p.name.as_str())))?;
                 affected(done.rows_affected(), || format!("project {} does not exist", p.id))
             }
 
@@ -1307,7 +1307,7 @@ macro_rules! impl_store {
                     .bind(&r.id)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error(|| format!("a role named {} already exists", r.name.as_str())))?;
+                    .map_err(taken(|| format!("a role named {} already exists", r.name.as_str())))?;
                 affected(done.rows_affected(), || format!("role {} does not exist", r.id))
             }
 
@@ -1412,7 +1412,7 @@ macro_rules! impl_store {
                 .bind(user.0)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| "the group or the user does not exist".to_owned()))?;
+                .map_err(missing(|| "the group or the user does not exist".to_owned()))?;
                 Ok(())
             }
 
@@ -1497,7 +1497,7 @@ macro_rules! impl_store {
                 .bind(&r.id)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| "the parent region does not exist".to_owned()))?;
+                .map_err(missing(|| "the parent region does not exist".to_owned()))?;
                 affected(done.rows_affected(), || format!("region {} does not exist", r.id))
             }
 
@@ -1506,7 +1506,7 @@ macro_rules! impl_store {
                     .bind(id)
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error(|| format!("region {id} is still used by endpoints or regions")))?;
+                    .map_err(in_use(|| format!("region {id} is still used by endpoints or regions")))?;
                 affected(done.rows_affected(), || format!("region {id} does not exist"))
             }
 
@@ -1594,7 +1594,7 @@ macro_rules! impl_store {
                 .bind(&e.id)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| "the endpoint's service or region does not exist".to_owned()))?;
+                .map_err(missing(|| "the endpoint's service or region does not exist".to_owned()))?;
                 affected(done.rows_affected(), || format!("endpoint {} does not exist", e.id))
             }
 
@@ -1686,7 +1686,7 @@ macro_rules! impl_store {
                 .bind(extra)
                 .execute(&self.pool)
                 .await
-                .map_err(db_error(|| format!("user {} does not exist", user.0)))?;
+                .map_err(missing(|| format!("user {} does not exist", user.0)))?;
                 Ok(())
             }
 
@@ -1708,7 +1708,7 @@ macro_rules! impl_store {
                     .bind(&r.method)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_error(|| "the access rule already exists".to_owned()))?;
+                    .map_err(taken(|| "the access rule already exists".to_owned()))?;
                 }
                 sqlx::query(
                     "INSERT INTO ks_app_credentials (id, user_id, name, secret_hash, body, created_at) \
@@ -1722,7 +1722,7 @@ macro_rules! impl_store {
                 .bind(micros(c.created_at))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_error(|| format!("an application credential named {} already exists", c.name)))?;
+                .map_err(taken(|| format!("an application credential named {} already exists", c.name)))?;
                 commit(tx).await
             }
 
@@ -1806,7 +1806,7 @@ macro_rules! impl_store {
                     .bind(micros(now))
                     .execute(&self.pool)
                     .await
-                    .map_err(db_error(|| format!("a {kind} with id {id} already exists")))?;
+                    .map_err(taken(|| format!("a {kind} with id {id} already exists")))?;
                 Ok(())
             }
 

@@ -78,6 +78,7 @@ contract!(
     revocation_events_are_read_in_order_and_per_account,
     domains_are_renamed_uniquely_and_deleted_with_their_content,
     keystone_documents_are_kept_by_kind_and_id,
+    a_missing_reference_is_not_found_and_a_taken_name_a_conflict,
     application_credentials_belong_to_their_user,
     a_renamed_group_keeps_its_members_and_keystone_grants,
     keystone_memberships_cross_accounts_and_go_with_their_group_or_user,
@@ -770,7 +771,7 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
     assert!(store.assignments(b.id).await.unwrap().is_empty());
     assert!(matches!(
         store.grant_role(a.id, &grant(Target::Domain, "nope")).await,
-        Err(Error::Conflict(_))
+        Err(Error::NotFound(_))
     ));
     assert!(matches!(
         store.revoke_role(b.id, &grant(Target::Domain, "r2")).await,
@@ -1363,4 +1364,54 @@ async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(sto
     store.delete_account(c.id).await.unwrap();
     assert!(store.assignments(b.id).await.unwrap().is_empty());
     assert!(store.memberships_in(b.id).await.unwrap().is_empty());
+}
+
+async fn a_missing_reference_is_not_found_and_a_taken_name_a_conflict(store: &dyn Store) {
+    use latchkey_core::keystone::{Actor, Assignment, KsRole, Target};
+    let a = store
+        .create_account(new_account("lk0001-lk", true))
+        .await
+        .unwrap();
+    let root = store.user(a.id, &login("admin")).await.unwrap().unwrap();
+    let not_found = |r: latchkey_core::Result<()>, named: &str| match r {
+        Err(Error::NotFound(m)) => assert!(m.contains(named), "{m:?} names {named}"),
+        other => panic!("expected NotFound naming {named}, got {other:?}"),
+    };
+    // Granting a role that does not exist.
+    let grant = Assignment {
+        actor: Actor::User(root.id),
+        target: Target::Domain,
+        role_id: "no-such-role".into(),
+    };
+    not_found(store.grant_role(a.id, &grant).await, "no-such-role");
+    // An implication naming a missing role.
+    let role = KsRole {
+        id: "r1".into(),
+        name: DisplayName::parse("member").unwrap(),
+        description: Description::default(),
+        domain_id: None,
+    };
+    store.create_role(&role).await.unwrap();
+    not_found(store.create_implied_role("r1", "r404").await, "r404");
+    // A member of a missing group.
+    not_found(
+        store
+            .add_membership(latchkey_core::model::GroupId(9999), root.id)
+            .await,
+        "group",
+    );
+    // A taken name is a conflict that says what is taken.
+    match store
+        .create_role(&KsRole {
+            id: "r2".into(),
+            ..role
+        })
+        .await
+    {
+        Err(Error::Conflict(m)) => assert!(m.contains("member"), "{m:?}"),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    // Nothing was recorded by the refused writes.
+    assert!(store.implied_roles().await.unwrap().is_empty());
+    assert!(store.memberships_of(root.id).await.unwrap().is_empty());
 }
