@@ -13,6 +13,29 @@ use crate::secret::TokenHash;
 use crate::urn::Urn;
 use crate::{Error, Result};
 
+/// The groups every account starts with, and the one new users join when none is named.
+pub const DEFAULT_GROUPS: &[(&str, Role, &str)] = &[
+    (
+        "ADMIN",
+        Role::Admin,
+        "Administrators: every right in the account",
+    ),
+    (
+        "DEFAULT",
+        Role::Regular,
+        "Regular users: rights come from policies",
+    ),
+    (
+        "UNPRIVILEGED",
+        Role::Unprivileged,
+        "Users with no rights beyond their policies",
+    ),
+];
+/// The group a new user joins when none is named; to Keystone, "no group".
+pub const DEFAULT_USER_GROUP: &str = "DEFAULT";
+/// The group of every account's ROOT user.
+pub const ROOT_GROUP: &str = "ADMIN";
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -201,7 +224,7 @@ impl User {
     /// The user's IAM group as Keystone sees it: none for `DEFAULT`, where users without a
     /// chosen group are.
     pub fn keystone_group(&self) -> Option<&GroupName> {
-        (self.group.as_str() != crate::store::DEFAULT_USER_GROUP).then_some(&self.group)
+        (self.group.as_str() != DEFAULT_USER_GROUP).then_some(&self.group)
     }
 }
 

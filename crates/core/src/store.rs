@@ -31,27 +31,6 @@ pub struct NewAccount {
     pub now: DateTime<Utc>,
 }
 
-/// The groups every account starts with, and the one new users join when none is named.
-pub const DEFAULT_GROUPS: &[(&str, Role, &str)] = &[
-    (
-        "ADMIN",
-        Role::Admin,
-        "Administrators: every right in the account",
-    ),
-    (
-        "DEFAULT",
-        Role::Regular,
-        "Regular users: rights come from policies",
-    ),
-    (
-        "UNPRIVILEGED",
-        Role::Unprivileged,
-        "Users with no rights beyond their policies",
-    ),
-];
-pub const DEFAULT_USER_GROUP: &str = "DEFAULT";
-pub const ROOT_GROUP: &str = "ADMIN";
-
 #[derive(Debug, Clone)]
 pub struct NewGroup {
     pub name: GroupName,
@@ -225,6 +204,10 @@ pub struct RevocationEvent {
 /// `Error::NotFound`; unique-constraint violations return `Error::Conflict`.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Whether several nodes may share this store (PostgreSQL), so that what must hold across
+    /// nodes (token-creation limits) is kept in it rather than in one node's memory.
+    fn shared(&self) -> bool;
+
     // Accounts.
     async fn create_account(&self, new: NewAccount) -> Result<Account>;
     async fn account(&self, id: AccountId) -> Result<Option<Account>>;

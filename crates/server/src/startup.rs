@@ -69,7 +69,9 @@ impl Application {
 
     /// Builds the server with an injected clock (tests drive expiry and throttling with it).
     pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Self, StartError> {
-        if config.database_url.starts_with("sqlite:") || !config.hash_key_file.is_absolute() {
+        if latchkey_store::is_local_file(&config.database_url)
+            || !config.hash_key_file.is_absolute()
+        {
             std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
                 path: config.data_dir.display().to_string(),
                 source,
@@ -79,6 +81,7 @@ impl Application {
         let store = latchkey_store::connect(&config.database_url)
             .await
             .map_err(StartError::Store)?;
+        let shared_issue_limit = store.shared();
         let directory = Arc::new(Directory::new(
             store,
             clock,
@@ -90,7 +93,7 @@ impl Application {
                     window: Duration::from_secs(60),
                 },
                 keystone_token_ttl: config.keystone_token_ttl,
-                shared_issue_limit: !config.database_url.starts_with("sqlite:"),
+                shared_issue_limit,
                 keystone_issue_limit: latchkey_core::throttle::Limit {
                     max_failures: config.keystone_tokens_per_minute,
                     window: Duration::from_secs(60),

@@ -19,9 +19,15 @@ use latchkey_core::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+/// Whether the store at `url` is a file on this machine (SQLite), whose directory must exist
+/// before it is opened.
+pub fn is_local_file(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
 /// Opens the store at `url`: `sqlite:<path>` or `postgres://…` (`postgresql://…`).
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
+    if is_local_file(url) {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::connect(url).await?))

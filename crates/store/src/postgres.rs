@@ -30,4 +30,4 @@ impl PostgresStore {
     }
 }
 
-crate::sql::impl_store!(PostgresStore, sqlx::Postgres, "BEGIN");
+crate::sql::impl_store!(PostgresStore, sqlx::Postgres, "BEGIN", shared: true);

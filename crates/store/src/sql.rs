@@ -26,7 +26,7 @@ pub(crate) const PAT_SELECT: &str = "SELECT p.id, p.user_id, u.account_id, p.nam
     FROM pats p JOIN users u ON u.id = p.user_id";
 
 macro_rules! impl_store {
-    ($store:ident, $db:ty, $begin:literal) => {
+    ($store:ident, $db:ty, $begin:literal, shared: $shared:literal) => {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use latchkey_core::model::{
@@ -36,8 +36,8 @@ macro_rules! impl_store {
         use latchkey_core::names::{ClientId, GroupName, Login, Nic, TokenName};
         use latchkey_core::secret::TokenHash;
         use latchkey_core::store::{
-            DEFAULT_GROUPS, GroupChanges, NewAccount, NewGroup, NewPat, NewRevocation,
-            NewServiceAccount, NewUser, PatChanges, ROOT_GROUP, RevocationEvent,
+            GroupChanges, NewAccount, NewGroup, NewPat, NewRevocation,
+            NewServiceAccount, NewUser, PatChanges, RevocationEvent,
             ServiceAccountChanges, Store, UserChanges, NewPolicy, KeystoneBootstrap,
         };
         use latchkey_core::policy::{Policy, PolicyDraft, PolicyId, RulesDocument};
@@ -47,7 +47,7 @@ macro_rules! impl_store {
             Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Membership, Project as KsProject,
             Region, Service as KsService, Target as KsTarget,
         };
-        use latchkey_core::model::{DomainFields, GroupId};
+        use latchkey_core::model::{DEFAULT_GROUPS, DomainFields, GroupId, ROOT_GROUP};
         use latchkey_core::names::DisplayName;
         use crate::rows::{AppCredentialRow, ProjectRow, RoleRow, affected, corrupt, description_of};
 
@@ -291,6 +291,10 @@ macro_rules! impl_store {
 
         #[async_trait]
         impl Store for $store {
+            fn shared(&self) -> bool {
+                $shared
+            }
+
             async fn create_account(&self, new: NewAccount) -> Result<Account> {
                 let mut tx = self.begin().await?;
                 let now = micros(new.now);

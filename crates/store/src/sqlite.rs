@@ -48,4 +48,4 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE", shared: false);

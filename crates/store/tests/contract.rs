@@ -1415,3 +1415,12 @@ async fn a_missing_reference_is_not_found_and_a_taken_name_a_conflict(store: &dy
     assert!(store.implied_roles().await.unwrap().is_empty());
     assert!(store.memberships_of(root.id).await.unwrap().is_empty());
 }
+
+/// Only PostgreSQL is shared between nodes: limits that must hold across nodes live in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_is_shared_between_nodes_and_sqlite_is_not() {
+    assert!(!sqlite().await.store.shared());
+    assert!(postgres().await.store.shared());
+    assert!(latchkey_store::is_local_file("sqlite:/tmp/x.db"));
+    assert!(!latchkey_store::is_local_file("postgres://127.0.0.1/test"));
+}

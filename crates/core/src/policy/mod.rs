@@ -25,8 +25,9 @@ use crate::model::AccountId;
 use crate::names::{Description, PolicyName};
 use crate::{Error, Result};
 
+pub use crate::urn::{UrnKind, UrnPattern};
 pub use index::PolicySet;
-pub use pattern::{ActionPattern, UrnKind, UrnPattern};
+pub use pattern::ActionPattern;
 
 /// A policy's identifier, a random UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,12 +1,13 @@
 //! Local users: create, read, edit (including the password), enable, disable, delete.
 
 use crate::authz::Permit;
+use crate::model::DEFAULT_USER_GROUP;
 use crate::model::{User, UserStatus, UserType};
 use crate::names::{Description, Email, GroupName, Login};
 use crate::password;
 use crate::secret::Secret;
 use crate::service::Ends;
-use crate::store::{DEFAULT_USER_GROUP, NewUser, RevocationKind, UserChanges};
+use crate::store::{NewUser, RevocationKind, UserChanges};
 use crate::{Error, Result};
 
 use super::{Directory, blocking};

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::KS_TOKEN_VALIDATE;
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
+use latchkey_core::service::keystone::ks_token::KsToken;
 use latchkey_core::service::keystone::tokens::{
-    DomainRef, KsToken, Method, ProjectRef, ScopeRequest, UserRef,
+    DomainRef, Method, ProjectRef, ScopeRequest, UserRef,
 };
 use serde_json::{Map, Value, json};
 

@@ -13,13 +13,14 @@ use latchkey_core::authz::{
     USER_CREATE, USER_DELETE, USER_DISABLE, USER_EDIT, USER_ENABLE, USER_GET,
 };
 use latchkey_core::keystone;
+use latchkey_core::model::DEFAULT_USER_GROUP;
 use latchkey_core::model::{Account, DomainFields, Group, Role, User, UserStatus};
 use latchkey_core::names::{Description, DisplayName, Email, GroupName, Login, Nic};
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
 use latchkey_core::service::accounts::AccountRequest;
 use latchkey_core::service::users::{UserRequest, UserUpdate};
-use latchkey_core::store::{DEFAULT_USER_GROUP, GroupChanges};
+use latchkey_core::store::GroupChanges;
 use serde_json::{Value, json};
 
 use super::projects::Filters;

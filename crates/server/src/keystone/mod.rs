@@ -31,7 +31,7 @@ use latchkey_core::authz::{Action, OperatorAction, OperatorPermit, Permit};
 use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
-use latchkey_core::service::keystone::tokens::KsToken;
+use latchkey_core::service::keystone::ks_token::KsToken;
 use serde_json::{Value, json};
 
 use crate::state::AppState;

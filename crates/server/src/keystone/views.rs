@@ -8,7 +8,7 @@ use latchkey_core::keystone::{
 };
 use latchkey_core::model::{Account, Group, User, UserStatus};
 use latchkey_core::service::Directory;
-use latchkey_core::service::keystone::tokens::KsToken;
+use latchkey_core::service::keystone::ks_token::KsToken;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};

@@ -10,7 +10,7 @@ use crate::{Error, Result};
 
 use super::super::Directory;
 use super::KeystoneKind;
-use super::tokens::KsToken;
+use super::ks_token::KsToken;
 
 impl Directory {
     /// A permit for `action` in `account`: IAM decides in the caller's own account; Keystone's

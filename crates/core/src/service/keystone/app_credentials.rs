@@ -18,7 +18,7 @@ use crate::store::RevocationKind;
 use crate::{Error, Result};
 
 use super::super::{Directory, Ends};
-use super::tokens::KsToken;
+use super::ks_token::KsToken;
 
 /// What is stored of a credential beside its id, owner, name and secret hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]

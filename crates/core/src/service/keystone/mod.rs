@@ -17,6 +17,7 @@ pub mod app_credentials;
 pub mod credentials;
 pub mod documents;
 pub mod domain_config;
+pub mod ks_token;
 pub mod memberships;
 pub mod tokens;
 pub mod trusts;

@@ -14,7 +14,7 @@ use crate::store::RevocationKind;
 use crate::{Error, Result};
 
 use super::super::{Directory, Ends};
-use super::tokens::KsToken;
+use super::ks_token::KsToken;
 
 const KIND: &str = "trust";
 

@@ -7,6 +7,10 @@ use serde::{Serialize, Serializer};
 
 use crate::names::{ClientId, GroupName, Login, Nic, Plate};
 
+mod pattern;
+
+pub use pattern::{UrnKind, UrnPattern};
+
 /// A URN naming an identity or a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Urn(String);
@@ -38,7 +42,7 @@ impl Urn {
 
     /// A resource URN as a caller names it: `urn:v1:{plate}:resource:{type}:{id}`, no wildcard.
     pub fn resource(s: &str) -> crate::Result<Self> {
-        let pattern = crate::policy::UrnPattern::resource(s)?;
+        let pattern = UrnPattern::resource(s)?;
         if !pattern.is_exact() {
             return Err(crate::Error::invalid(format!(
                 "{s:?} is a pattern; name one resource"
