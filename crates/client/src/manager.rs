@@ -42,7 +42,7 @@ impl Token {
         let value = self.value.expose();
         match self.presentation {
             Presentation::Bearer => req.bearer_auth(value),
-            Presentation::XAuthToken => req.header("X-Auth-Token", value),
+            Presentation::XAuthToken => req.header(latchkey_wire::headers::X_AUTH_TOKEN, value),
             Presentation::Basic => {
                 let (user, password) = value.split_once(':').unwrap_or((value, ""));
                 req.basic_auth(user, Some(password))
@@ -252,7 +252,7 @@ impl TokenManager {
             .await?;
         let value = res
             .headers()
-            .get("x-subject-token")
+            .get(latchkey_wire::headers::X_SUBJECT_TOKEN)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let answer: Value = crate::client::read_json(res).await?;

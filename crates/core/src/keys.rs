@@ -189,7 +189,7 @@ pub struct AccessClaims {
 }
 
 /// The audience of every access token this server issues.
-pub const AUDIENCE: &str = "latchkey";
+pub const AUDIENCE: &str = latchkey_wire::claims::ACCESS_AUDIENCE;
 
 /// The keys ready for use: one to sign with, all that verify, and the JWKS that publishes them.
 pub struct KeyRing {
@@ -337,7 +337,7 @@ impl KeyRing {
 
 /// Whether a presented bearer value looks like a JWS compact serialisation.
 pub fn looks_like_jwt(value: &str) -> bool {
-    value.starts_with("eyJ") && value.bytes().filter(|b| *b == b'.').count() == 2
+    latchkey_wire::opaque::looks_signed(value)
 }
 
 #[cfg(test)]
@@ -360,6 +360,18 @@ mod tests {
 
     fn ring(keys: &[StoredKey], sealer: &KeySealer, now: DateTime<Utc>) -> KeyRing {
         KeyRing::new(keys, sealer, "http://issuer", now).unwrap()
+    }
+
+    #[test]
+    fn a_verifier_reading_the_wire_claims_reads_what_an_access_token_carries() {
+        let now = Utc::now();
+        let written = serde_json::to_value(claims(now, 60)).unwrap();
+        let read: latchkey_wire::claims::SignedClaims = serde_json::from_value(written).unwrap();
+        assert!(!read.is_keystone());
+        assert_eq!(read.sub, claims(now, 60).sub);
+        assert_eq!(read.token_id(), Some("t1"));
+        assert_eq!(read.issued_us(), now.timestamp() * 1_000_000);
+        assert_eq!(read.keystone_project(), None);
     }
 
     #[test]

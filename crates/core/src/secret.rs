@@ -1,7 +1,8 @@
 //! Opaque long-lived secrets and what is kept of them at rest.
 //!
 //! A token reads `lkpat_` + 30 base62 characters of randomness (≈178 bits) + 6 base62 characters of
-//! CRC32 over everything before them. The prefix tells secret scanners what it is; the checksum lets
+//! CRC32 over everything before them (the format is written once, in `latchkey_wire::opaque`, which
+//! the SDK and the guard read too). The prefix tells secret scanners what it is; the checksum lets
 //! the server refuse garbage before any lookup. Only an HMAC-SHA256 of the whole value under a
 //! server key ([`HashKey`]) is stored, and lookups are by that hash.
 
@@ -10,13 +11,10 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use crate::{Error, Result};
 
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const RANDOM_LEN: usize = 30;
-const CHECKSUM_LEN: usize = 6;
+use latchkey_wire::opaque::{self, BASE62, RANDOM_LEN};
 
 /// A string that must not be printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,35 +50,7 @@ impl fmt::Display for Secret {
 }
 
 /// The kinds of opaque token, each with its own prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    /// A personal access token.
-    Pat,
-    /// An OAuth2 client secret.
-    ClientSecret,
-}
-
-impl TokenKind {
-    pub fn prefix(self) -> &'static str {
-        match self {
-            TokenKind::Pat => "lkpat_",
-            TokenKind::ClientSecret => "lksec_",
-        }
-    }
-}
-
-fn base62_fixed(mut n: u64, width: usize) -> String {
-    let mut out = vec![b'0'; width];
-    for slot in out.iter_mut().rev() {
-        *slot = BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8(out).unwrap_or_default()
-}
-
-fn checksum(body: &str) -> String {
-    base62_fixed(u64::from(crc32fast::hash(body.as_bytes())), CHECKSUM_LEN)
-}
+pub use latchkey_wire::opaque::Kind as TokenKind;
 
 /// `len` characters of base62 drawn uniformly from the operating system's random source.
 pub fn random_base62(len: usize) -> String {
@@ -97,29 +67,13 @@ pub fn random_password() -> Secret {
 
 /// Makes a new token of the given kind from the operating system's random source.
 pub fn generate(kind: TokenKind) -> Secret {
-    let mut body = String::with_capacity(kind.prefix().len() + RANDOM_LEN + CHECKSUM_LEN);
-    body.push_str(kind.prefix());
-    body.push_str(&random_base62(RANDOM_LEN));
-    let sum = checksum(&body);
-    body.push_str(&sum);
-    Secret(body)
+    Secret(opaque::compose(kind, &random_base62(RANDOM_LEN)))
 }
 
 /// Checks that `value` is a well-formed token of `kind`: prefix, length, alphabet and checksum.
 /// Nothing is looked up; a refusal here costs no database access.
 pub fn check_format(kind: TokenKind, value: &str) -> Result<()> {
-    let rest = value
-        .strip_prefix(kind.prefix())
-        .ok_or_else(|| Error::unauthenticated("token has an unknown prefix"))?;
-    if rest.len() != RANDOM_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::unauthenticated("token is malformed"));
-    }
-    let (body, sum) = value.split_at(value.len() - CHECKSUM_LEN);
-    if checksum(body).as_bytes().ct_eq(sum.as_bytes()).into() {
-        Ok(())
-    } else {
-        Err(Error::unauthenticated("token checksum does not match"))
-    }
+    opaque::check(kind, value).map_err(|m| Error::unauthenticated(m.message()))
 }
 
 /// The keyed hash of a token: what the store keeps and looks up.
@@ -202,7 +156,10 @@ mod tests {
         let token = generate(TokenKind::Pat);
         let value = token.expose();
         assert!(value.starts_with("lkpat_"));
-        assert_eq!(value.len(), 6 + RANDOM_LEN + CHECKSUM_LEN);
+        assert_eq!(
+            value.len(),
+            6 + RANDOM_LEN + latchkey_wire::opaque::CHECKSUM_LEN
+        );
         check_format(TokenKind::Pat, value).unwrap();
     }
 

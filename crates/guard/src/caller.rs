@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::GuardError;
 use crate::credential::Carrier;
-use crate::guard::{Guard, TokenKey};
 use crate::identity::Identity;
+use crate::state::{Inner, TokenKey};
 
 /// An authenticated caller. As an axum extractor it reads what the [`crate::GuardLayer`] put in
 /// the request (a route without the layer answers 401).
@@ -21,7 +21,7 @@ pub struct Caller {
     /// The token's cache key (its SHA-256), computed once.
     pub(crate) key: TokenKey,
     pub(crate) carrier: Carrier,
-    pub(crate) guard: Guard,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl Caller {
@@ -31,21 +31,25 @@ impl Caller {
     /// rights; answers are reused for a few seconds and forgotten when policies change. Asking
     /// needs `account:apiovh:iam/resource/authorization/check`, which ROOT and ADMIN users hold.
     pub async fn allowed(&self, action: &str, urn: &str) -> Result<bool, GuardError> {
-        let inner = &self.guard.inner;
+        let inner = &self.inner;
         let cache_key = (self.key, urn.to_owned(), action.to_owned());
         let now = inner.clock.now();
         if inner.caches_trusted()
-            && let Some(hit) = inner.checks.get(&cache_key)
-            && now - hit.1 < inner.check_ttl
+            && let Some(hit) = inner.caches.checks.get(&cache_key)
+            && now - hit.1 < inner.caches.check_ttl
         {
             return Ok(hit.0);
         }
         let encoded = latchkey_client::path_segment(urn);
         let url = format!(
             "{}/v2/iam/resource/{encoded}/authorization/check",
-            inner.base
+            inner.server.base
         );
-        let req = inner.http.post(url).json(&json!({ "actions": [action] }));
+        let req = inner
+            .server
+            .http
+            .post(url)
+            .json(&json!({ "actions": [action] }));
         let req = match self.carrier {
             Carrier::Authorization => req.bearer_auth(self.token.expose()),
             Carrier::XAuthToken => req.header("X-Auth-Token", self.token.expose()),
@@ -69,7 +73,7 @@ impl Caller {
                 )));
             }
         };
-        inner.checks.insert(cache_key, (allowed, now));
+        inner.caches.checks.insert(cache_key, (allowed, now));
         Ok(allowed)
     }
 }

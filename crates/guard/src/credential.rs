@@ -5,6 +5,8 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use latchkey_wire::headers::{PAT_BASIC_PREFIX, X_AUTH_TOKEN};
+use latchkey_wire::opaque;
 
 /// What kind of value was presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +37,6 @@ pub enum Missing {
     Unknown,
 }
 
-const PAT_PREFIX: &str = "lkpat_";
-const PAT_RANDOM: usize = 30;
-const PAT_CHECKSUM: usize = 6;
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /// The presented value, its form and its carrier.
 pub fn presented(headers: &HeaderMap) -> Result<(String, Form, Carrier), Missing> {
     let (value, carrier) = if let Some(auth) = headers.get(AUTHORIZATION) {
@@ -52,14 +49,14 @@ pub fn presented(headers: &HeaderMap) -> Result<(String, Form, Carrier), Missing
             let decoded = STANDARD.decode(rest).map_err(|_| Missing::Malformed)?;
             let decoded = String::from_utf8(decoded).map_err(|_| Missing::Malformed)?;
             match decoded.split_once(':') {
-                Some((user, password)) if user.starts_with("pat_jwt_") => password.to_owned(),
+                Some((user, password)) if user.starts_with(PAT_BASIC_PREFIX) => password.to_owned(),
                 _ => return Err(Missing::Unknown),
             }
         } else {
             return Err(Missing::Malformed);
         };
         (value, Carrier::Authorization)
-    } else if let Some(token) = headers.get("x-auth-token") {
+    } else if let Some(token) = headers.get(X_AUTH_TOKEN) {
         let token = token.to_str().map_err(|_| Missing::Malformed)?;
         (token.trim().to_owned(), Carrier::XAuthToken)
     } else {
@@ -72,25 +69,12 @@ pub fn presented(headers: &HeaderMap) -> Result<(String, Form, Carrier), Missing
 /// A signed token (three base64url parts, a JSON header) or a well-formed PAT (prefix, length,
 /// alphabet and CRC32 checksum); anything else is not ours.
 pub fn form_of(value: &str) -> Option<Form> {
-    if value.starts_with("eyJ") && value.bytes().filter(|b| *b == b'.').count() == 2 {
+    if opaque::looks_signed(value) {
         return Some(Form::Signed);
     }
-    let rest = value.strip_prefix(PAT_PREFIX)?;
-    if rest.len() != PAT_RANDOM + PAT_CHECKSUM || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let (body, sum) = value.split_at(value.len() - PAT_CHECKSUM);
-    (checksum(body).as_bytes() == sum.as_bytes()).then_some(Form::Pat)
-}
-
-fn checksum(body: &str) -> String {
-    let mut n = u64::from(crc32fast::hash(body.as_bytes()));
-    let mut out = vec![b'0'; PAT_CHECKSUM];
-    for slot in out.iter_mut().rev() {
-        *slot = BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8(out).unwrap_or_default()
+    opaque::check(opaque::Kind::Pat, value)
+        .ok()
+        .map(|()| Form::Pat)
 }
 
 #[cfg(test)]
@@ -110,9 +94,7 @@ mod tests {
     }
 
     fn pat() -> String {
-        let body = format!("{PAT_PREFIX}{}", "a1B2c3D4e5".repeat(3));
-        let sum = checksum(&body);
-        format!("{body}{sum}")
+        opaque::compose(opaque::Kind::Pat, &"a1B2c3D4e5".repeat(3))
     }
 
     #[test]

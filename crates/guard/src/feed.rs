@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use latchkey_client::model::RevocationEvent;
 
 use crate::GuardError;
-use crate::guard::Inner;
+use crate::state::Inner;
 
 /// Pause between a broken stream and the next attempt.
 const RECONNECT: Duration = Duration::from_millis(250);
@@ -19,9 +19,9 @@ const STREAM_SILENCE: Duration = Duration::from_secs(12);
 
 /// Reads the current cursor (a starting guard has nothing cached to revoke) and starts the task.
 pub(crate) async fn subscribe(inner: &Arc<Inner>) -> Result<(), GuardError> {
-    let start = inner.client.revocations(None).await?;
-    inner.feed_cursor.store(start.cursor, Ordering::SeqCst);
-    *inner.feed_contact.lock() = Some(Instant::now());
+    let start = inner.server.client.revocations(None).await?;
+    inner.feed.cursor.store(start.cursor, Ordering::SeqCst);
+    *inner.feed.contact.lock() = Some(Instant::now());
     let weak = Arc::downgrade(inner);
     inner.tasks.lock().push(tokio::spawn(run(weak)));
     Ok(())
@@ -36,7 +36,7 @@ async fn run(weak: Weak<Inner>) {
         let Some(inner) = weak.upgrade() else {
             return;
         };
-        inner.feed_connected.store(false, Ordering::Release);
+        inner.feed.connected.store(false, Ordering::Release);
         if let Err(e) = poll_once(&inner).await {
             tracing::warn!(error = %e, "cannot read the revocation feed");
         }
@@ -48,13 +48,13 @@ async fn run(weak: Weak<Inner>) {
 /// Catches up with the polling form.
 async fn poll_once(inner: &Inner) -> Result<(), GuardError> {
     loop {
-        let since = inner.feed_cursor.load(Ordering::SeqCst);
-        let page = inner.client.revocations(Some(since)).await?;
+        let since = inner.feed.cursor.load(Ordering::SeqCst);
+        let page = inner.server.client.revocations(Some(since)).await?;
         for event in &page.events {
             inner.apply(event);
         }
-        inner.feed_cursor.fetch_max(page.cursor, Ordering::SeqCst);
-        *inner.feed_contact.lock() = Some(Instant::now());
+        inner.feed.cursor.fetch_max(page.cursor, Ordering::SeqCst);
+        *inner.feed.contact.lock() = Some(Instant::now());
         if page.events.is_empty() {
             return Ok(());
         }
@@ -67,23 +67,23 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         let Some(inner) = weak.upgrade() else {
             return Ok(());
         };
-        let token = inner.client.token().await?;
-        let since = inner.feed_cursor.load(Ordering::SeqCst);
-        let url = format!("{}/v1/revocations/stream?since={since}", inner.base);
+        let token = inner.server.client.token().await?;
+        let since = inner.feed.cursor.load(Ordering::SeqCst);
+        let url = format!("{}/v1/revocations/stream?since={since}", inner.server.base);
         let req = http.get(url).header("Accept", "text/event-stream");
         let req = token.present(req);
         let res = req.send().await.map_err(latchkey_client::Error::from)?;
         if !res.status().is_success() {
             if res.status() == reqwest::StatusCode::UNAUTHORIZED {
-                inner.client.token_manager().invalidate(&token);
+                inner.server.client.token_manager().invalidate(&token);
             }
             return Err(GuardError::Server(format!(
                 "the revocation stream answered {}",
                 res.status()
             )));
         }
-        inner.feed_connected.store(true, Ordering::Release);
-        *inner.feed_contact.lock() = Some(Instant::now());
+        inner.feed.connected.store(true, Ordering::Release);
+        *inner.feed.contact.lock() = Some(Instant::now());
         // Events recorded between the cursor read and the connection are in the stream: it
         // starts from `since`.
         res
@@ -111,7 +111,7 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
                 inner.apply(&event);
             }
         }
-        *inner.feed_contact.lock() = Some(Instant::now());
+        *inner.feed.contact.lock() = Some(Instant::now());
     }
 }
 
@@ -141,16 +141,19 @@ impl Inner {
             // A PAT deleted or changed: ask the server next time.
             "pat" => {
                 if let Some(id) = token {
-                    self.introspected
+                    self.caches
+                        .introspected
                         .retain(|_, hit| hit.identity.token_id != id);
                 }
             }
             // An access token or a Keystone token (and its rescoped descendants) revoked.
             "token" => {
                 if let Some(id) = token {
-                    self.revoked
+                    self.caches
+                        .revoked
                         .insert(id.to_owned(), event.at.timestamp_micros());
-                    self.introspected
+                    self.caches
+                        .introspected
                         .retain(|_, hit| hit.identity.token_id != id);
                 }
             }
@@ -158,25 +161,30 @@ impl Inner {
             // before now are confirmed with the server.
             "user" | "client" => {
                 if let Some(urn) = identity {
-                    self.changed
+                    self.caches
+                        .changed
                         .insert(urn.to_owned(), event.at.timestamp_micros());
-                    self.introspected.retain(|_, hit| hit.identity.urn != urn);
+                    self.caches
+                        .introspected
+                        .retain(|_, hit| hit.identity.urn != urn);
                 }
             }
             // Projects, grants or roles changed: Keystone tokens issued before are confirmed.
             "keystone" => {
-                self.keystone_changed
+                self.caches
+                    .keystone_changed
                     .fetch_max(event.at.timestamp_micros(), Ordering::AcqRel);
-                self.introspected
+                self.caches
+                    .introspected
                     .retain(|_, hit| hit.identity.kind != crate::TokenKind::Keystone);
             }
             _ => {}
         }
         // Rights may have changed: checks are asked again.
         if !matches!(event.kind.as_str(), "pat" | "token") {
-            self.checks.clear();
+            self.caches.checks.clear();
         }
-        self.feed_cursor.fetch_max(event.id, Ordering::SeqCst);
+        self.feed.cursor.fetch_max(event.id, Ordering::SeqCst);
         tracing::debug!(id = event.id, kind = %event.kind, "applied a revocation event");
     }
 }

@@ -3,38 +3,27 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::HeaderMap;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta};
 use dashmap::DashMap;
 use jsonwebtoken::{Algorithm, Validation};
 use latchkey_client::clock::{SharedClock, SystemClock};
 use latchkey_client::{Client, Credentials, Secret};
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use latchkey_wire::claims::{ACCESS_AUDIENCE, KEYSTONE_AUDIENCE, SignedClaims};
 
 use crate::GuardError;
 use crate::caller::Caller;
 use crate::credential::{Form, presented};
 use crate::identity::{Identity, TokenKind};
 use crate::keys::KeySet;
+use crate::state::{Caches, FeedState, Inner, Introspected, Server, TokenKey, Verified, key_of};
 
 /// How often the caches are pruned; the JWKS is read again every fifth time (a staged key is
 /// published long before it signs).
 const MAINTENANCE: Duration = Duration::from_secs(60);
 const KEY_REFRESH_EVERY: u32 = 5;
-/// Revocations and identity changes older than this concern only expired tokens (the longest
-/// lived, Keystone's, last 24 h, and 48 h more with `allow_expired`).
-const FORGET_AFTER: TimeDelta = TimeDelta::days(3);
-
-/// The key caches use for a token: its SHA-256, so no cache holds a token value.
-pub(crate) type TokenKey = [u8; 32];
-
-pub(crate) fn key_of(value: &str) -> TokenKey {
-    Sha256::digest(value.as_bytes()).into()
-}
-
 /// A guard in front of a product back end. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Guard {
@@ -98,32 +87,38 @@ impl GuardBuilder {
             .ok_or_else(|| GuardError::Server("the server's metadata has no issuer".into()))?
             .to_owned();
         let inner = Arc::new(Inner {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .map_err(latchkey_client::Error::from)?,
-            base: client.base_url().to_owned(),
-            client,
-            issuer,
+            server: Server {
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(latchkey_client::Error::from)?,
+                base: client.base_url().to_owned(),
+                client,
+                issuer,
+                keys: KeySet::default(),
+            },
             clock: self.clock,
-            keys: KeySet::default(),
-            signed: DashMap::new(),
-            introspected: DashMap::new(),
-            revoked: DashMap::new(),
-            changed: DashMap::new(),
-            keystone_changed: AtomicI64::new(i64::MIN),
-            checks: DashMap::new(),
-            introspection_ttl: TimeDelta::from_std(self.introspection_ttl)
-                .unwrap_or(TimeDelta::MAX),
-            check_ttl: TimeDelta::from_std(self.check_ttl).unwrap_or(TimeDelta::MAX),
-            feed_enabled: self.feed,
-            feed_connected: AtomicBool::new(false),
-            feed_contact: parking_lot::Mutex::new(None),
-            max_feed_silence: self.max_feed_silence,
-            feed_cursor: AtomicI64::new(0),
+            caches: Caches {
+                signed: DashMap::new(),
+                introspected: DashMap::new(),
+                revoked: DashMap::new(),
+                changed: DashMap::new(),
+                keystone_changed: AtomicI64::new(i64::MIN),
+                checks: DashMap::new(),
+                introspection_ttl: TimeDelta::from_std(self.introspection_ttl)
+                    .unwrap_or(TimeDelta::MAX),
+                check_ttl: TimeDelta::from_std(self.check_ttl).unwrap_or(TimeDelta::MAX),
+            },
+            feed: FeedState {
+                enabled: self.feed,
+                connected: AtomicBool::new(false),
+                contact: parking_lot::Mutex::new(None),
+                max_silence: self.max_feed_silence,
+                cursor: AtomicI64::new(0),
+            },
             tasks: parking_lot::Mutex::new(Vec::new()),
         });
-        inner.keys.refresh(&inner.client).await?;
+        inner.server.keys.refresh(&inner.server.client).await?;
         let weak = Arc::downgrade(&inner);
         inner.tasks.lock().push(tokio::spawn(async move {
             for round in 1u32.. {
@@ -133,7 +128,7 @@ impl GuardBuilder {
                 };
                 inner.prune();
                 if round % KEY_REFRESH_EVERY == 0
-                    && let Err(e) = inner.keys.refresh(&inner.client).await
+                    && let Err(e) = inner.server.keys.refresh(&inner.server.client).await
                 {
                     tracing::warn!(error = %e, "cannot refresh the server's signing keys");
                 }
@@ -144,76 +139,6 @@ impl GuardBuilder {
         }
         Ok(Guard { inner })
     }
-}
-
-/// A signed token, verified once.
-#[derive(Debug)]
-pub(crate) struct Verified {
-    pub identity: Arc<Identity>,
-    pub issued_us: i64,
-    pub expires: DateTime<Utc>,
-    /// The ids a revocation may name: the `jti`, or the Keystone audit chain.
-    pub ids: Vec<String>,
-}
-
-/// An answer of the server's introspection.
-#[derive(Debug)]
-pub(crate) struct Introspected {
-    pub identity: Arc<Identity>,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub http: reqwest::Client,
-    pub base: String,
-    pub client: Client,
-    issuer: String,
-    pub clock: SharedClock,
-    keys: KeySet,
-    signed: DashMap<TokenKey, Arc<Verified>>,
-    pub introspected: DashMap<TokenKey, Introspected>,
-    /// Token ids (`jti`s, Keystone audit ids) revoked, with when (µs).
-    pub revoked: DashMap<String, i64>,
-    /// Identities whose credentials changed, with when (µs): their tokens issued before are
-    /// confirmed with the server.
-    pub changed: DashMap<String, i64>,
-    /// When Keystone data (projects, grants, roles) last changed (µs): Keystone tokens issued
-    /// before are confirmed with the server, which re-resolves their scope.
-    pub keystone_changed: AtomicI64,
-    pub checks: DashMap<(TokenKey, String, String), (bool, DateTime<Utc>)>,
-    introspection_ttl: TimeDelta,
-    pub check_ttl: TimeDelta,
-    feed_enabled: bool,
-    pub feed_connected: AtomicBool,
-    pub feed_contact: parking_lot::Mutex<Option<Instant>>,
-    max_feed_silence: Duration,
-    pub feed_cursor: AtomicI64,
-    /// The feed and key-refresh tasks, stopped with the guard.
-    pub tasks: parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        for task in self.tasks.lock().drain(..) {
-            task.abort();
-        }
-    }
-}
-
-/// The claims the guard reads from either kind of signed token.
-#[derive(Debug, Deserialize)]
-struct SignedClaims {
-    sub: String,
-    aud: String,
-    exp: i64,
-    /// Access tokens.
-    iat: Option<i64>,
-    jti: Option<String>,
-    /// Keystone tokens.
-    iat_us: Option<i64>,
-    audit: Option<Vec<String>>,
-    scope: Option<serde_json::Value>,
 }
 
 impl Guard {
@@ -242,7 +167,7 @@ impl Guard {
             token: Secret::new(value),
             key,
             carrier,
-            guard: self.clone(),
+            inner: Arc::clone(&self.inner),
         })
     }
 
@@ -265,40 +190,45 @@ impl Guard {
         let trusted = inner.caches_trusted();
         if form == Form::Pat {
             if trusted
-                && let Some(hit) = inner.introspected.get(&key)
-                && now - hit.at < inner.introspection_ttl
-                && !inner.revoked.contains_key(&hit.identity.token_id)
+                && let Some(hit) = inner.caches.introspected.get(&key)
+                && now - hit.at < inner.caches.introspection_ttl
+                && !inner.caches.revoked.contains_key(&hit.identity.token_id)
             {
                 return Ok(hit.identity.clone());
             }
             return self.introspect(value, key, trusted).await;
         }
-        let verified = match inner.signed.get(&key) {
+        let verified = match inner.caches.signed.get(&key) {
             Some(hit) => hit.clone(),
             None => {
                 let verified = Arc::new(self.verify_signature(value).await?);
-                inner.signed.insert(key, verified.clone());
+                inner.caches.signed.insert(key, verified.clone());
                 verified
             }
         };
         if verified.expires <= now {
             return Err(GuardError::Refused("the token has expired".into()));
         }
-        if verified.ids.iter().any(|id| inner.revoked.contains_key(id)) {
+        if verified
+            .ids
+            .iter()
+            .any(|id| inner.caches.revoked.contains_key(id))
+        {
             return Err(GuardError::Refused("the token was revoked".into()));
         }
         let changed_since = inner
+            .caches
             .changed
             .get(&verified.identity.urn)
             .is_some_and(|at| *at >= verified.issued_us)
             || (verified.identity.kind == TokenKind::Keystone
-                && inner.keystone_changed.load(Ordering::Acquire) >= verified.issued_us);
+                && inner.caches.keystone_changed.load(Ordering::Acquire) >= verified.issued_us);
         if !trusted || changed_since {
             // The identity changed after the token was issued (disabled, deleted, edited), or
             // the feed is silent: the server decides.
             if trusted
-                && let Some(hit) = inner.introspected.get(&key)
-                && now - hit.at < inner.introspection_ttl
+                && let Some(hit) = inner.caches.introspected.get(&key)
+                && now - hit.at < inner.caches.introspection_ttl
             {
                 return Ok(hit.identity.clone());
             }
@@ -315,11 +245,16 @@ impl Guard {
             return Err(refused("is not signed with EdDSA"));
         }
         let kid = header.kid.ok_or_else(|| refused("has no key id"))?;
-        let key = match inner.keys.get(&kid) {
+        let key = match inner.server.keys.get(&kid) {
             Some(key) => key,
             None => {
-                inner.keys.refresh_for(&inner.client, &kid).await?;
                 inner
+                    .server
+                    .keys
+                    .refresh_for(&inner.server.client, &kid)
+                    .await?;
+                inner
+                    .server
                     .keys
                     .get(&kid)
                     .ok_or_else(|| refused("is signed by an unknown key"))?
@@ -327,31 +262,25 @@ impl Guard {
         };
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.validate_exp = false; // against the injected clock, on every request
-        validation.set_audience(&["latchkey", "keystone"]);
-        validation.set_issuer(&[&inner.issuer]);
+        validation.set_audience(&[ACCESS_AUDIENCE, KEYSTONE_AUDIENCE]);
+        validation.set_issuer(&[&inner.server.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let claims = jsonwebtoken::decode::<SignedClaims>(value, &key, &validation)
             .map_err(|_| refused("has an invalid signature or claims"))?
             .claims;
         let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
-        let (kind, ids, issued_us, project) = if claims.aud == "keystone" {
-            let ids = claims.audit.unwrap_or_default();
-            let project = claims
-                .scope
-                .as_ref()
-                .and_then(|s| s["t"]["p"].as_str())
-                .map(str::to_owned);
-            (
-                TokenKind::Keystone,
-                ids,
-                claims.iat_us.unwrap_or(0),
-                project,
-            )
+        let (kind, ids, project) = if claims.is_keystone() {
+            let project = claims.keystone_project().map(str::to_owned);
+            let ids = claims.audit.clone().unwrap_or_default();
+            (TokenKind::Keystone, ids, project)
         } else {
-            let ids = claims.jti.into_iter().collect();
-            let issued = claims.iat.unwrap_or(0).saturating_mul(1_000_000);
-            (TokenKind::AccessToken, ids, issued, None)
+            (
+                TokenKind::AccessToken,
+                claims.jti.clone().into_iter().collect(),
+                None,
+            )
         };
+        let issued_us = claims.issued_us();
         let token_id = ids.first().cloned().ok_or_else(|| refused("has no id"))?;
         let identity = Identity::from_urn(claims.sub, kind, token_id, project, Some(expires))
             .ok_or_else(|| refused("names no identity"))?;
@@ -371,7 +300,7 @@ impl Guard {
         cache: bool,
     ) -> Result<Arc<Identity>, GuardError> {
         let inner = &self.inner;
-        let answer = inner.client.introspect(value).await?;
+        let answer = inner.server.client.introspect(value).await?;
         if answer["active"] != true {
             return Err(GuardError::Refused(
                 "the token is unknown, expired or revoked".into(),
@@ -396,7 +325,7 @@ impl Guard {
         .ok_or_else(|| GuardError::Server("introspection named no identity".into()))?;
         let identity = Arc::new(identity);
         if cache {
-            inner.introspected.insert(
+            inner.caches.introspected.insert(
                 key,
                 Introspected {
                     identity: identity.clone(),
@@ -409,39 +338,11 @@ impl Guard {
 
     /// The revocation feed's cursor (the last event applied); 0 before the first.
     pub fn feed_cursor(&self) -> i64 {
-        self.inner.feed_cursor.load(Ordering::SeqCst)
+        self.inner.feed.cursor.load(Ordering::SeqCst)
     }
 
     /// The server's base URL.
     pub fn server(&self) -> &str {
-        &self.inner.base
-    }
-}
-
-impl Inner {
-    /// Drops what can no longer matter: expired verified tokens, stale introspections and
-    /// checks, revocations and changes older than any live token.
-    fn prune(&self) {
-        let now = self.clock.now();
-        self.signed.retain(|_, v| v.expires > now);
-        self.introspected
-            .retain(|_, hit| now - hit.at < self.introspection_ttl);
-        self.checks.retain(|_, (_, at)| now - *at < self.check_ttl);
-        let horizon = (now - FORGET_AFTER).timestamp_micros();
-        self.revoked.retain(|_, at| *at > horizon);
-        self.changed.retain(|_, at| *at > horizon);
-    }
-
-    /// Whether the feed is live, so that cached answers can be trusted.
-    pub(crate) fn caches_trusted(&self) -> bool {
-        if !self.feed_enabled {
-            return false;
-        }
-        if self.feed_connected.load(Ordering::Acquire) {
-            return true;
-        }
-        self.feed_contact
-            .lock()
-            .is_some_and(|at| at.elapsed() < self.max_feed_silence)
+        &self.inner.server.base
     }
 }

@@ -39,6 +39,7 @@ mod guard;
 mod identity;
 mod keys;
 mod layer;
+mod state;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -54,7 +54,7 @@ pub async fn authenticate_headers(
     let Some(header) = headers.get(AUTHORIZATION) else {
         // A Keystone token is a credential too (DESIGN: `X-Auth-Token`).
         if let Some(token) = headers
-            .get(crate::keystone::X_AUTH_TOKEN)
+            .get(latchkey_wire::headers::X_AUTH_TOKEN)
             .and_then(|v| v.to_str().ok())
         {
             let token = directory.keystone_caller(token).await?;

@@ -174,7 +174,7 @@ async fn token_of(res: reqwest::Response) -> Result<KeystoneToken> {
     let res = check(res).await?;
     let value = res
         .headers()
-        .get("x-subject-token")
+        .get(latchkey_wire::headers::X_SUBJECT_TOKEN)
         .and_then(|v| v.to_str().ok())
         .map(Secret::new)
         .ok_or_else(|| Error::Protocol("no X-Subject-Token".into()))?;

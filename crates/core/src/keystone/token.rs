@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Target;
 
 /// The `aud` of every Keystone token.
-pub const AUDIENCE: &str = "keystone";
+pub const AUDIENCE: &str = latchkey_wire::claims::KEYSTONE_AUDIENCE;
 
 /// The longest audit chain a token carries: a token rescoped from a token rescoped from … more
 /// than this many times is refused, so a token stays small.
@@ -108,4 +108,47 @@ impl KeystoneClaims {
 pub fn new_audit_id() -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(scope: TokenScope) -> KeystoneClaims {
+        KeystoneClaims {
+            iss: "http://issuer".into(),
+            sub: "urn:v1:eu:identity:user:lk0001-lk/admin".into(),
+            aud: AUDIENCE.into(),
+            exp: 100,
+            iat_us: 1_000_001,
+            acct: 1,
+            who: Holder::User(1),
+            methods: vec!["password".into()],
+            scope,
+            sacct: None,
+            audit: vec!["own".into(), "parent".into()],
+            app: None,
+            trust: None,
+        }
+    }
+
+    /// The guard reads these claims with `latchkey_wire::claims`: it must find what is written.
+    #[test]
+    fn a_verifier_reading_the_wire_claims_reads_what_a_keystone_token_carries() {
+        let read = |scope| -> latchkey_wire::claims::SignedClaims {
+            serde_json::from_value(serde_json::to_value(claims(scope)).unwrap()).unwrap()
+        };
+        let project = read(TokenScope::Scoped(Target::Project("p1".into())));
+        assert!(project.is_keystone());
+        assert_eq!(project.keystone_project(), Some("p1"));
+        assert_eq!(project.token_id(), Some("own"));
+        assert_eq!(project.issued_us(), 1_000_001);
+        for other in [
+            TokenScope::Unscoped,
+            TokenScope::Scoped(Target::Domain),
+            TokenScope::Scoped(Target::System),
+        ] {
+            assert_eq!(read(other).keystone_project(), None);
+        }
+    }
 }

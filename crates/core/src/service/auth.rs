@@ -18,7 +18,7 @@ use super::cache::CachedPat;
 use super::{Directory, blocking};
 
 /// The Basic-auth user name prefix that marks the password as a PAT.
-pub const PAT_BASIC_PREFIX: &str = "pat_jwt_";
+pub const PAT_BASIC_PREFIX: &str = latchkey_wire::headers::PAT_BASIC_PREFIX;
 
 /// A credential as the client presented it.
 #[derive(Debug)]

@@ -36,10 +36,7 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// The header carrying the caller's token.
-pub const X_AUTH_TOKEN: &str = "x-auth-token";
-/// The header carrying the token being issued or inspected.
-pub const X_SUBJECT_TOKEN: &str = "x-subject-token";
+pub use latchkey_wire::headers::{X_AUTH_TOKEN, X_SUBJECT_TOKEN};
 
 pub fn router(state: AppState) -> Router<AppState> {
     routes().layer(axum::middleware::map_response_with_state(
