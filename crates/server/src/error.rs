@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::Error;
 use serde_json::json;
 
-use crate::request_id;
+use crate::middleware::request_id;
 
 /// An error on its way to becoming an HTTP response.
 #[derive(Debug)]

@@ -19,6 +19,7 @@ use latchkey_core::service::auth::Presented;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ovh_error};
+use crate::middleware::MAX_BODY_BYTES;
 
 /// The authenticated identity making the request.
 #[derive(Debug)]
@@ -142,9 +143,6 @@ pub(crate) fn parse_authorization(header: &HeaderValue) -> Result<Authorization,
         password: Secret::new(password),
     })
 }
-
-/// Largest accepted request body, in bytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 fn too_large() -> Response {
     ovh_error(

@@ -11,7 +11,10 @@
 //! - [`admin`]: `/v2/admin/account` and `/v2/admin/keys/rotate`, the operator's operations.
 //! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
 //! - [`error`]: the one table from domain errors to HTTP responses.
-//! - [`request_id`]: `X-Request-Id` on every response.
+//! - [`middleware`]: what every request goes through (request ids, the body limit, panics, the
+//!   Keystone challenge).
+//! - [`query`]: query strings with repeated keys and the cursor pagination of listings, shared
+//!   by every API family.
 //!
 //! Handlers hold no SQL: each names its IAM action, obtains a permit from the directory, and
 //! calls the directory with it.
@@ -22,9 +25,10 @@ pub mod error;
 pub mod extract;
 pub mod iam;
 pub mod keystone;
+pub mod middleware;
 pub mod oauth2;
 pub mod ovh;
-pub mod request_id;
+pub mod query;
 pub mod revocations;
 pub mod startup;
 pub mod state;

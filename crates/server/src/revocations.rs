@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, authenticate_headers};
-use crate::iam::query::Query;
+use crate::query::Query;
 use crate::state::AppState;
 
 /// A comment line this often keeps idle streams open and lets guards notice a dead one.

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,12 +16,11 @@ use latchkey_core::clock::{SharedClock, SystemClock};
 use latchkey_core::secret::{HashKey, Secret};
 use latchkey_core::service::{Directory, DirectoryConfig};
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::Config;
-use crate::error::{internal_error_response, ovh_error};
+use crate::error::ovh_error;
 use crate::state::AppState;
-use crate::{admin, iam, keystone, oauth2, ovh, request_id};
+use crate::{admin, iam, keystone, oauth2, ovh};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -240,7 +238,7 @@ impl Application {
 
 /// Every route of the server, with the layers every response goes through.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .merge(ovh::router("/1.0"))
@@ -252,15 +250,8 @@ pub fn router(state: AppState) -> Router {
         .merge(keystone::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(crate::extract::MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("handler panicked");
-                internal_error_response()
-            },
-        ))
-        .layer(axum::middleware::from_fn(request_id::assign))
+        .with_state(state);
+    crate::middleware::around(routes)
 }
 
 async fn healthz() -> Response {

@@ -3,7 +3,6 @@
 //! handlers do.
 
 mod policies;
-pub(crate) mod query;
 mod reference;
 mod resources;
 mod views;

@@ -11,10 +11,10 @@ use latchkey_core::policy::{ActionPattern, Permissions, PolicyDraft, PolicyId, U
 use latchkey_core::service::policies::PolicyFilter;
 use serde::{Deserialize, Deserializer};
 
-use super::query::{self, Page, Query};
 use super::views::PolicyView;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Caller, PathParams, name};
+use crate::query::{self, Page, Query};
 use crate::state::AppState;
 
 /// An identity URN (pattern) in a request.

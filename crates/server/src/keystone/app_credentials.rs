@@ -159,7 +159,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
     let owner = user_for(&directory, &caller, &user, &USER_GET).await?;
-    let query = crate::iam::query::Query::parse(query.as_deref());
+    let query = crate::query::Query::parse(query.as_deref());
     let name = query.last("name");
     let items: Vec<Value> = directory
         .app_credentials(owner.id)

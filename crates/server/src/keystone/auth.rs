@@ -56,7 +56,7 @@ pub async fn issue(
     request: axum::extract::Request,
 ) -> KsResult<Response> {
     let client = super::client_ip(request.extensions());
-    let body = axum::body::to_bytes(request.into_body(), crate::extract::MAX_BODY_BYTES)
+    let body = axum::body::to_bytes(request.into_body(), crate::middleware::MAX_BODY_BYTES)
         .await
         .map_err(|_| KsError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large."))?;
     let (method, scope) = parse_auth(&body)?;

@@ -14,7 +14,7 @@ use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::admin::EndpointChanges;
 use serde_json::{Map, Value, json};
 
-use crate::iam::query::Query;
+use crate::query::Query;
 
 use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
 

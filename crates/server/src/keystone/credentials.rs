@@ -93,7 +93,7 @@ pub async fn list(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let query = crate::iam::query::Query::parse(query.as_deref());
+    let query = crate::query::Query::parse(query.as_deref());
     let user = query.last("user_id").map(str::to_owned);
     let kind = query.last("type").map(str::to_owned);
     let items: Vec<Value> = directory

@@ -41,18 +41,8 @@ pub use latchkey_wire::headers::{X_AUTH_TOKEN, X_SUBJECT_TOKEN};
 pub fn router(state: AppState) -> Router<AppState> {
     routes().layer(axum::middleware::map_response_with_state(
         state,
-        add_challenge,
+        crate::middleware::keystone_challenge,
     ))
-}
-
-/// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.
-async fn add_challenge(State(directory): State<Arc<Directory>>, mut res: Response) -> Response {
-    if res.status() == StatusCode::UNAUTHORIZED
-        && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", directory.issuer()))
-    {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    res
 }
 
 fn routes() -> Router<AppState> {
@@ -324,7 +314,7 @@ impl From<Error> for KsError {
             },
             Error::Internal(cause) => {
                 crate::error::log_internal(cause.as_ref());
-                let id = crate::request_id::current().unwrap_or_default();
+                let id = crate::middleware::request_id::current().unwrap_or_default();
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     format!(

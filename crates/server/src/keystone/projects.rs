@@ -19,7 +19,7 @@ use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::admin::{NewProject, ProjectChanges};
 use serde_json::{Value, json};
 
-use crate::iam::query::Query;
+use crate::query::Query;
 
 use super::{KsCaller, KsError, KsResult, collection, identity, opt_bool, opt_str, views, wrapped};
 

@@ -99,7 +99,7 @@ pub async fn list(
     caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let query = crate::iam::query::Query::parse(query.as_deref());
+    let query = crate::query::Query::parse(query.as_deref());
     let trustor = query.last("trustor_user_id").map(str::to_owned);
     let trustee = query.last("trustee_user_id").map(str::to_owned);
     let everything = caller.reads_every_domain();

@@ -10,7 +10,7 @@ use latchkey_core::service::keystone::admin::OpenRc;
 use super::login_param;
 use crate::error::ApiResult;
 use crate::extract::{Caller, PathParams};
-use crate::iam::query::Query;
+use crate::query::Query;
 use crate::state::AppState;
 
 /// `account:apiovh:me/identity/user/get`.

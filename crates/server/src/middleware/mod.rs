@@ -1,0 +1,45 @@
+//! What every request goes through, in one place: the request id (`X-Request-Id`, also the id
+//! a 500 body carries), the body limit (64 KiB, then 413), a panic turned into a 500 in the
+//! API's format; and the Keystone API's `WWW-Authenticate` challenge on every 401. Tracing and
+//! metrics layers belong here too.
+
+pub mod request_id;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use latchkey_core::service::Directory;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// Largest accepted request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The layers every route of the server runs inside, outermost last: the request id first, so
+/// that everything below (a panic's 500 included) carries it.
+pub fn around(routes: Router) -> Router {
+    routes
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("handler panicked");
+                crate::error::internal_error_response()
+            },
+        ))
+        .layer(axum::middleware::from_fn(request_id::assign))
+}
+
+/// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.
+pub async fn keystone_challenge(
+    State(directory): State<Arc<Directory>>,
+    mut res: Response,
+) -> Response {
+    if res.status() == StatusCode::UNAUTHORIZED
+        && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", directory.issuer()))
+    {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    res
+}
