@@ -9,6 +9,7 @@
 //! issue and validation read.
 
 pub mod access;
+pub mod assignments;
 pub mod snapshot;
 pub mod token;
 

@@ -1,7 +1,6 @@
 //! `/v3/roles` (global; changes are the operator's), implied roles, grants on projects, the
 //! domain and the system, and `/v3/role_assignments`.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -11,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::{
     KS_GRANT_CREATE, KS_GRANT_DELETE, KS_GRANT_GET, KS_ROLE_MANAGE, Permit, USER_GET,
 };
+use latchkey_core::keystone::assignments::{AssignmentFilter, AssignmentRow};
 use latchkey_core::keystone::{self, Actor, Assignment, KsRole, Target, domain_id};
 use latchkey_core::model::Account;
 use latchkey_core::names::{ClientId, Description, DisplayName};
@@ -544,10 +544,6 @@ impl AssignmentQuery {
     }
 }
 
-/// One listed assignment: actor, target, role, the prior role it is implied by, the group it
-/// is held through.
-type Row = (Actor, Target, String, Option<String>, Option<String>);
-
 /// `GET /v3/role_assignments`, with Keystone's filters, `effective` (group grants expanded to
 /// their members, implied roles added) and `include_names`.
 pub async fn assignments(
@@ -655,74 +651,40 @@ async fn assignments_in(
             users.push(user);
         }
     }
-    let mut rows: BTreeSet<Row> = BTreeSet::new();
-    for a in &tenancy.assignments {
-        if q.inherited && !a.target.inherited() {
-            continue;
-        }
-        // Effective: an inherited grant is held on each project below its target.
-        let targets: Vec<Target> = match &a.target {
-            Target::DomainProjects if q.effective => tenancy
-                .projects
-                .iter()
-                .map(|p| Target::Project(p.id.clone()))
-                .collect(),
-            Target::ProjectsBelow(top) if q.effective => tenancy
-                .projects
-                .iter()
-                .filter(|p| tenancy.ancestors(&p.id).contains(&top.as_str()))
-                .map(|p| Target::Project(p.id.clone()))
-                .collect(),
-            other => vec![other.clone()],
-        };
-        for target in targets {
-            let mut holders = vec![(a.actor.clone(), None)];
-            if q.effective
-                && let Actor::Group(name) = &a.actor
-            {
-                let keystone_members = tenancy.members_of(name);
-                holders = users
-                    .iter()
-                    .filter(|u| {
-                        (u.account_id == account.id && u.keystone_group() == Some(name))
-                            || keystone_members.contains(&u.id)
-                    })
-                    .map(|u| (Actor::User(u.id), Some(name.to_string())))
-                    .collect();
-            }
-            // Effective assignments are what tokens hold: no domain-specific role.
-            let global = |id: &str| catalog.role(id).is_some_and(|r| r.domain_id.is_none());
-            for (actor, via) in holders {
-                if !q.effective || global(&a.role_id) {
-                    rows.insert((
-                        actor.clone(),
-                        target.clone(),
-                        a.role_id.clone(),
-                        None,
-                        via.clone(),
-                    ));
-                }
-                if q.effective {
-                    for implied in catalog.expand([a.role_id.as_str()]) {
-                        if implied.id != a.role_id && implied.domain_id.is_none() {
-                            rows.insert((
-                                actor.clone(),
-                                target.clone(),
-                                implied.id.clone(),
-                                Some(a.role_id.clone()),
-                                via.clone(),
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
     let user_hex = |id: latchkey_core::model::UserId| keystone::user_id(id);
     let group_of = |name: &str| groups.iter().find(|g| g.name.as_str() == name);
+    let group = match q.group.as_deref() {
+        None => None,
+        Some(id) => match groups.iter().find(|g| keystone::group_id(g.id) == id) {
+            Some(g) => Some(g.name.clone()),
+            // No group of this domain has that id: nothing here is held through it.
+            None => return Ok(Vec::new()),
+        },
+    };
+    let filter = AssignmentFilter {
+        user: q.user.clone(),
+        group,
+        role: q.role.clone(),
+        project: q.project.clone(),
+        domain: q
+            .domain
+            .as_deref()
+            .map(|d| keystone::names_domain(&account, d)),
+        system: q.system,
+        inherited: q.inherited,
+        effective: q.effective,
+    };
+    let rows = tenancy.assignments(&catalog, account.id, &users, &filter);
     let domain = domain_id(&account);
     let mut list = Vec::new();
-    for (actor, target, role_id, prior, via) in rows {
+    for row in rows {
+        let AssignmentRow {
+            actor,
+            target,
+            role_id,
+            prior,
+            via,
+        } = row;
         let (actor_key, actor_id, actor_name) = match &actor {
             Actor::User(id) => (
                 "user",
@@ -739,21 +701,8 @@ async fn assignments_in(
             ),
             Actor::Client(id) => ("user", id.to_string(), None),
         };
-        if q.user
-            .as_deref()
-            .is_some_and(|u| actor_key != "user" || u != actor_id)
-            || q.group
-                .as_deref()
-                .is_some_and(|g| actor_key != "group" || g != actor_id)
-            || q.role.as_deref().is_some_and(|r| r != role_id)
-        {
-            continue;
-        }
         let mut scope = match &target {
             Target::Project(id) | Target::ProjectsBelow(id) => {
-                if q.domain.is_some() || q.system || q.project.as_deref().is_some_and(|p| p != id) {
-                    continue;
-                }
                 let mut project = json!({ "id": id });
                 if q.include_names
                     && let Some(p) = tenancy.project(id)
@@ -765,26 +714,13 @@ async fn assignments_in(
                 json!({ "project": project })
             }
             Target::Domain | Target::DomainProjects => {
-                if q.project.is_some()
-                    || q.system
-                    || q.domain
-                        .as_deref()
-                        .is_some_and(|d| !keystone::names_domain(&account, d))
-                {
-                    continue;
-                }
                 let mut d = json!({ "id": domain });
                 if q.include_names {
                     d["name"] = json!(keystone::domain_name(&account));
                 }
                 json!({ "domain": d })
             }
-            Target::System => {
-                if q.project.is_some() || q.domain.is_some() {
-                    continue;
-                }
-                json!({ "system": { "all": true } })
-            }
+            Target::System => json!({ "system": { "all": true } }),
         };
         if target.inherited() {
             scope["OS-INHERIT:inherited_to"] = json!("projects");
@@ -816,7 +752,7 @@ async fn assignments_in(
         }
         let mut links =
             json!({ "assignment": format!("{}/v3/role_assignments", directory.issuer()) });
-        if let Some(group) = via.as_deref().and_then(group_of) {
+        if let Some(group) = via.as_ref().and_then(|g| group_of(g.as_str())) {
             links["membership"] = json!(format!(
                 "{}/v3/groups/{}/users/{}",
                 directory.issuer(),
