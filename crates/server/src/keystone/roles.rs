@@ -16,6 +16,7 @@ use latchkey_core::model::Account;
 use latchkey_core::names::{ClientId, Description, DisplayName};
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
+use latchkey_core::service::keystone::access::AssignmentTargets;
 use serde_json::{Value, json};
 
 use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, views, wrapped};
@@ -553,7 +554,17 @@ pub async fn assignments(
 ) -> KsResult<Response> {
     let q = AssignmentQuery::parse(query.as_deref())?;
     let mut list = Vec::new();
-    for (account, required) in assignment_accounts(&directory, &caller, &q).await? {
+    let named = AssignmentTargets {
+        project: q.project.as_deref(),
+        domain: q.domain.as_deref(),
+        group: q.group.as_deref(),
+        user: q.user.as_deref(),
+        system: q.system,
+    };
+    for (account, required) in directory
+        .keystone_assignment_accounts(&caller.0, &named)
+        .await?
+    {
         match caller.permit_in(&directory, &KS_GRANT_GET, &account) {
             Ok(permit) => list.extend(assignments_in(&directory, &permit, &account, &q).await?),
             Err(e) if required => return Err(e),
@@ -567,55 +578,6 @@ pub async fn assignments(
         "role_assignments",
         json!(list),
     ))
-}
-
-/// The accounts whose assignments a listing covers, each with whether the caller must be
-/// allowed to read it: the one the scope filter (project, domain) or group filter names; for a
-/// user filter alone, the user's and every other holding grants to it or its groups; for the
-/// system scope alone, every domain the caller reads; else the caller's.
-async fn assignment_accounts(
-    directory: &Directory,
-    caller: &KsCaller,
-    q: &AssignmentQuery,
-) -> KsResult<Vec<(Arc<Account>, bool)>> {
-    let named = [
-        (KeystoneKind::Project, &q.project),
-        (KeystoneKind::Domain, &q.domain),
-        (KeystoneKind::Group, &q.group),
-    ];
-    for (kind, id) in named {
-        if let Some(id) = id
-            && let Some(home) = directory.keystone_home(kind, id).await?
-        {
-            return Ok(vec![(home, true)]);
-        }
-    }
-    let Some(user) = q.user.as_deref() else {
-        // Grants on the system are kept in their holders' domains: a cloud administrator or
-        // system reader lists them from every domain.
-        if q.system && q.group.is_none() && caller.reads_every_domain() {
-            let mut out = vec![(Arc::clone(&caller.0.account), true)];
-            for account in directory.all_domains().await? {
-                if account.id != caller.0.account.id {
-                    out.push((Arc::new(account), false));
-                }
-            }
-            return Ok(out);
-        }
-        return Ok(vec![(Arc::clone(&caller.0.account), true)]);
-    };
-    let Some(home) = directory.keystone_home(KeystoneKind::User, user).await? else {
-        return Ok(vec![(Arc::clone(&caller.0.account), true)]);
-    };
-    let mut out = vec![(Arc::clone(&home), true)];
-    if let Some(found) = directory.user_by_keystone_id(home.id, user).await? {
-        for other in directory.accounts_of_user(&found).await? {
-            if other.id != home.id {
-                out.push((other, false));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The assignments of one account that the query selects, rendered.

@@ -110,4 +110,64 @@ impl Directory {
         }
         Ok(all)
     }
+
+    /// The accounts whose assignments a `role_assignments` listing covers, each with whether
+    /// the caller must be allowed to read it: the one the scope filter (project, domain) or
+    /// group filter names; for a user filter alone, the user's and every other holding grants
+    /// to it or its groups; for the system scope alone, every domain a cloud administrator or
+    /// system reader reads; else the caller's.
+    pub async fn keystone_assignment_accounts(
+        &self,
+        token: &KsToken,
+        named: &AssignmentTargets<'_>,
+    ) -> Result<Vec<(Arc<Account>, bool)>> {
+        let by_id = [
+            (KeystoneKind::Project, named.project),
+            (KeystoneKind::Domain, named.domain),
+            (KeystoneKind::Group, named.group),
+        ];
+        for (kind, id) in by_id {
+            if let Some(id) = id
+                && let Some(home) = self.keystone_home(kind, id).await?
+            {
+                return Ok(vec![(home, true)]);
+            }
+        }
+        let own = || vec![(Arc::clone(&token.account), true)];
+        let Some(user) = named.user else {
+            // Grants on the system are kept in their holders' domains.
+            if named.system && named.group.is_none() && token.reach().reads_every_domain() {
+                let mut out = own();
+                for account in self.all_domains().await? {
+                    if account.id != token.account.id {
+                        out.push((Arc::new(account), false));
+                    }
+                }
+                return Ok(out);
+            }
+            return Ok(own());
+        };
+        let Some(home) = self.keystone_home(KeystoneKind::User, user).await? else {
+            return Ok(own());
+        };
+        let mut out = vec![(Arc::clone(&home), true)];
+        if let Some(found) = self.user_by_keystone_id(home.id, user).await? {
+            for other in self.accounts_of_user(&found).await? {
+                if other.id != home.id {
+                    out.push((other, false));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What a `role_assignments` query names, by Keystone id.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssignmentTargets<'a> {
+    pub project: Option<&'a str>,
+    pub domain: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub system: bool,
 }
