@@ -242,6 +242,11 @@ impl Principal {
         }
     }
 
+    /// Whether the caller is the installation's operator: the operator account's ROOT user.
+    pub fn is_operator(&self) -> bool {
+        self.account.operator && self.user().is_some_and(|u| u.kind == UserType::Root)
+    }
+
     /// Whether the caller is a member of an `ADMIN`-role group of its account.
     fn in_admin_group(&self) -> bool {
         self.user().is_some_and(|u| u.group_role == Role::Admin)
@@ -267,7 +272,7 @@ pub fn allows(
 ) -> bool {
     let user = who.user();
     if operator_only {
-        return who.account.operator && user.is_some_and(|u| u.kind == UserType::Root);
+        return who.is_operator();
     }
     let own_account = resource.is_account_resource(plate, &who.account.nic);
     // Another account is out of reach, whatever this account's policies say.
@@ -338,8 +343,7 @@ impl OperatorPermit {
 /// Decides an operator-only action: the operator account's ROOT user only, whatever the
 /// policies say.
 pub fn authorize_operator(who: &Principal, action: &OperatorAction) -> Result<OperatorPermit> {
-    let root = who.user().is_some_and(|u| u.kind == UserType::Root);
-    if who.account.operator && root {
+    if who.is_operator() {
         Ok(OperatorPermit::granted(action))
     } else {
         Err(Error::forbidden(action.name()))
@@ -364,14 +368,9 @@ pub fn authorize(
         resource,
         now,
     ) {
-        Ok(Permit {
-            account: who.account.id,
-            action: action.name,
-        })
+        Ok(Permit::granted(who.account.id, action))
     } else {
-        Err(Error::Forbidden {
-            actions: vec![action.name.to_owned()],
-        })
+        Err(Error::forbidden(action.name))
     }
 }
 

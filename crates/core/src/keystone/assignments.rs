@@ -56,6 +56,8 @@ impl Tenancy {
         users: &[Arc<User>],
         filter: &AssignmentFilter,
     ) -> Vec<AssignmentRow> {
+        // Effective assignments are what tokens hold: no domain-specific role.
+        let global = |id: &str| catalog.role(id).is_some_and(|r| r.domain_id.is_none());
         let mut rows = BTreeSet::new();
         for a in &self.assignments {
             if filter.inherited && !a.target.inherited() {
@@ -63,7 +65,6 @@ impl Tenancy {
             }
             for target in self.expanded_targets(&a.target, filter.effective) {
                 for (actor, via) in self.holders(&a.actor, account, users, filter.effective) {
-                    let global = |id: &str| catalog.role(id).is_some_and(|r| r.domain_id.is_none());
                     if !filter.effective || global(&a.role_id) {
                         rows.insert(AssignmentRow {
                             actor: actor.clone(),
@@ -119,12 +120,9 @@ impl Tenancy {
         users: &[Arc<User>],
         effective: bool,
     ) -> Vec<(Actor, Option<GroupName>)> {
-        let Actor::Group(name) = actor else {
+        let (Actor::Group(name), true) = (actor, effective) else {
             return vec![(actor.clone(), None)];
         };
-        if !effective {
-            return vec![(actor.clone(), None)];
-        }
         let keystone_members = self.members_of(name);
         users
             .iter()

@@ -161,9 +161,7 @@ impl Directory {
 
     async fn refuse_read_only(&self, permit: &Permit, id: PolicyId) -> Result<()> {
         if self.policy(permit, id).await?.read_only {
-            return Err(Error::Forbidden {
-                actions: vec![permit.action().to_owned()],
-            });
+            return Err(Error::forbidden(permit.action()));
         }
         Ok(())
     }

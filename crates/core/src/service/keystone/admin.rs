@@ -109,9 +109,7 @@ impl Directory {
             .iter()
             .any(|p| p.parent_id.as_deref() == Some(id))
         {
-            return Err(Error::Forbidden {
-                actions: vec![permit.action().to_owned()],
-            });
+            return Err(Error::forbidden(permit.action()));
         }
         self.store.delete_project(permit.account(), id).await?;
         self.keystone_account_changed(permit.account()).await
@@ -147,9 +145,7 @@ impl Directory {
                 .await?
                 .ok_or_else(|| Error::not_found("the account no longer exists"))?;
             if *domain != keystone::domain_id(&account) {
-                return Err(Error::Forbidden {
-                    actions: vec![permit.action().to_owned()],
-                });
+                return Err(Error::forbidden(permit.action()));
             }
         }
         match &a.target {
@@ -238,9 +234,7 @@ impl Directory {
         }
         // As in Keystone: a global role never implies a domain-specific one.
         if prior_role.domain_id.is_none() && implied_role.domain_id.is_some() {
-            return Err(Error::Forbidden {
-                actions: vec!["identity:create_implied_role".into()],
-            });
+            return Err(Error::forbidden("identity:create_implied_role"));
         }
         self.store.create_implied_role(prior, implied).await?;
         self.keystone_catalog_changed().await

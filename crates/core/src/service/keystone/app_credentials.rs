@@ -98,9 +98,7 @@ impl Directory {
     /// The user a token names, when the token is that user's own and may make credentials: a
     /// credential cannot make another unless it was made unrestricted.
     fn own_user<'a>(&self, token: &'a KsToken, user: UserId) -> Result<&'a User> {
-        let forbidden = || Error::Forbidden {
-            actions: vec!["identity:create_application_credential".into()],
-        };
+        let forbidden = || Error::forbidden("identity:create_application_credential");
         match &token.subject {
             crate::authz::Subject::User(u) if u.id == user => {
                 if token.claims.app.as_ref().is_some_and(|a| !a.unrestricted) {
@@ -274,9 +272,7 @@ impl Directory {
             .iter()
             .any(|c| c.access_rules.iter().any(|r| r.id == id));
         if in_use {
-            return Err(Error::Forbidden {
-                actions: vec!["identity:delete_access_rule".into()],
-            });
+            return Err(Error::forbidden("identity:delete_access_rule"));
         }
         self.store
             .delete_access_rule(user, id)

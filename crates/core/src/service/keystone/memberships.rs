@@ -113,8 +113,6 @@ fn in_account(permit: &Permit, group: &Group) -> Result<()> {
     if permit.account() == group.account_id {
         Ok(())
     } else {
-        Err(Error::Forbidden {
-            actions: vec![permit.action().to_owned()],
-        })
+        Err(Error::forbidden(permit.action()))
     }
 }

@@ -121,9 +121,7 @@ impl Directory {
         let (chain, exp) = match who.parent {
             Some((mut chain, exp)) => {
                 if chain.len() >= MAX_CHAIN {
-                    return Err(Error::Forbidden {
-                        actions: vec!["identity:rescope_token".into()],
-                    });
+                    return Err(Error::forbidden("identity:rescope_token"));
                 }
                 chain.insert(0, token::new_audit_id());
                 (chain, exp)
@@ -186,9 +184,7 @@ impl Directory {
     /// The trust a token request names, for its trustee (with a credential of its own, not one
     /// made from a trust or an application credential); spends one of its uses.
     async fn trust_for(&self, who: &Authenticated, id: &str) -> Result<super::trusts::Trust> {
-        let refused = || Error::Forbidden {
-            actions: vec!["identity:trust_scoped_token".into()],
-        };
+        let refused = || Error::forbidden("identity:trust_scoped_token");
         let trust = self
             .trust(id)
             .await
@@ -386,9 +382,7 @@ impl Directory {
                 if token.claims.app.is_some() || token.claims.trust.is_some() {
                     // As in Keystone: a token from an application credential or a trust is not
                     // rescoped.
-                    return Err(Error::Forbidden {
-                        actions: vec!["identity:rescope_token".into()],
-                    });
+                    return Err(Error::forbidden("identity:rescope_token"));
                 }
                 let mut methods = token.claims.methods.clone();
                 if !methods.iter().any(|m| m == "token") {

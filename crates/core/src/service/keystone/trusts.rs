@@ -57,9 +57,7 @@ impl Directory {
     /// The trustor makes a trust with a token of its own scoped to the trust's project, for roles
     /// it holds there.
     pub async fn create_trust(&self, token: &KsToken, new: NewTrust) -> Result<Trust> {
-        let forbidden = || Error::Forbidden {
-            actions: vec!["identity:create_trust".into()],
-        };
+        let forbidden = || Error::forbidden("identity:create_trust");
         let Subject::User(trustor) = &token.subject else {
             return Err(forbidden());
         };
