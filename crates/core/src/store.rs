@@ -417,14 +417,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
-    /// What Keystone keeps of a user beyond the local user: its default project and extra
-    /// attributes (JSON object text); `None` when nothing was set.
-    async fn user_attributes(&self, user: UserId) -> Result<Option<(Option<String>, String)>>;
+    /// What Keystone keeps of a user beyond the local user; empty when nothing was set.
+    async fn user_attributes(&self, user: UserId) -> Result<crate::keystone::UserAttributes>;
     async fn set_user_attributes(
         &self,
         user: UserId,
-        default_project: Option<&str>,
-        extra: &str,
+        attributes: &crate::keystone::UserAttributes,
     ) -> Result<()>;
     /// Stores a user's application credential with the access rules it adds (in one
     /// transaction). `Conflict` when the user has one of that name.

@@ -1664,29 +1664,44 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn user_attributes(&self, user: UserId) -> Result<Option<(Option<String>, String)>> {
-                sqlx::query_as::<_, (Option<String>, String)>(
+            async fn user_attributes(
+                &self,
+                user: UserId,
+            ) -> Result<latchkey_core::keystone::UserAttributes> {
+                let row = sqlx::query_as::<_, (Option<String>, String)>(
                     "SELECT default_project_id, extra FROM ks_user_attributes WHERE user_id = $1",
                 )
                 .bind(user.0)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(internal)
+                .map_err(internal)?;
+                let Some((default_project, extra)) = row else {
+                    return Ok(latchkey_core::keystone::UserAttributes::default());
+                };
+                match serde_json::from_str(&extra) {
+                    Ok(serde_json::Value::Object(extra)) => {
+                        Ok(latchkey_core::keystone::UserAttributes {
+                            default_project,
+                            extra,
+                        })
+                    }
+                    _ => Err(Error::internal("stored user attributes are not an object")),
+                }
             }
 
             async fn set_user_attributes(
                 &self,
                 user: UserId,
-                default_project: Option<&str>,
-                extra: &str,
+                attributes: &latchkey_core::keystone::UserAttributes,
             ) -> Result<()> {
+                let extra = serde_json::Value::Object(attributes.extra.clone()).to_string();
                 sqlx::query(
                     "INSERT INTO ks_user_attributes (user_id, default_project_id, extra) \
                      VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE \
                      SET default_project_id = $2, extra = $3",
                 )
                 .bind(user.0)
-                .bind(default_project)
+                .bind(attributes.default_project.as_deref())
                 .bind(extra)
                 .execute(&self.pool)
                 .await

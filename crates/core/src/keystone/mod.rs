@@ -122,6 +122,14 @@ pub struct Project {
     pub tags: Vec<String>,
 }
 
+/// What Keystone keeps of a user beyond the local user: its default project and the
+/// attributes Keystone does not define, kept and returned as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserAttributes {
+    pub default_project: Option<String>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// An access rule of an application credential: which requests to which service it allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRule {

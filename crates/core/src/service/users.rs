@@ -1,6 +1,7 @@
 //! Local users: create, read, edit (including the password), enable, disable, delete.
 
 use crate::authz::Permit;
+use crate::keystone::UserAttributes;
 use crate::model::DEFAULT_USER_GROUP;
 use crate::model::{User, UserStatus, UserType};
 use crate::names::{Description, Email, GroupName, Login};
@@ -53,19 +54,10 @@ impl Directory {
         .await;
     }
 
-    /// What Keystone keeps of a user of the permit's account beyond the local user: its default
-    /// project and extra attributes.
-    pub async fn user_attributes(
-        &self,
-        user: &User,
-    ) -> Result<(Option<String>, serde_json::Map<String, serde_json::Value>)> {
-        match self.store.user_attributes(user.id).await? {
-            None => Ok((None, serde_json::Map::new())),
-            Some((project, extra)) => match serde_json::from_str(&extra) {
-                Ok(serde_json::Value::Object(map)) => Ok((project, map)),
-                _ => Err(Error::internal("stored user attributes are not an object")),
-            },
-        }
+    /// What Keystone keeps of a user beyond the local user: its default project and extra
+    /// attributes.
+    pub async fn user_attributes(&self, user: &User) -> Result<UserAttributes> {
+        self.store.user_attributes(user.id).await
     }
 
     /// Sets a user's default project (a project of its account) and extra attributes.
@@ -73,8 +65,7 @@ impl Directory {
         &self,
         permit: &Permit,
         user: &User,
-        default_project: Option<String>,
-        extra: serde_json::Map<String, serde_json::Value>,
+        attributes: &UserAttributes,
     ) -> Result<()> {
         if user.account_id != permit.account() {
             return Err(Error::not_found(format!(
@@ -82,7 +73,7 @@ impl Directory {
                 user.login
             )));
         }
-        if let Some(project) = &default_project
+        if let Some(project) = &attributes.default_project
             && self
                 .tenancy(user.account_id)
                 .await?
@@ -93,10 +84,7 @@ impl Directory {
                 "default_project_id {project} is not a project of the user's domain"
             )));
         }
-        let extra = serde_json::Value::Object(extra).to_string();
-        self.store
-            .set_user_attributes(user.id, default_project.as_deref(), &extra)
-            .await
+        self.store.set_user_attributes(user.id, attributes).await
     }
 
     /// A user changes its own password, proving it with the current one (Keystone's

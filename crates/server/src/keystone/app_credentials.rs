@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,12 +18,54 @@ use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::app_credentials::{
     AppCredential, NewAppCredential, RuleRequest,
 };
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::{Value, json};
 
-use super::{
-    KsCaller, KsError, KsResult, collection, opt_bool, opt_str, parse_time, role_refs, self_link,
-    wrapped,
-};
+use super::body::{KsBody, RoleRef, Wrapped, required, role_refs};
+use super::{KsCaller, KsError, KsResult, collection, parse_time, self_link};
+
+/// The body of `POST /v3/users/{id}/application_credentials`.
+#[derive(Debug, Deserialize)]
+pub struct AppCredentialBody {
+    name: Option<String>,
+    description: Option<String>,
+    secret: Option<Secret>,
+    expires_at: Option<String>,
+    roles: Option<Vec<RoleRef>>,
+    unrestricted: Option<bool>,
+    access_rules: Option<Vec<RuleRef>>,
+}
+
+impl Wrapped for AppCredentialBody {
+    const KEY: &'static str = "application_credential";
+}
+
+/// An access rule a request names: an existing one by `id`, or a new one.
+#[derive(Debug, Deserialize)]
+pub struct RuleRef {
+    id: Option<String>,
+    service: Option<String>,
+    path: Option<String>,
+    method: Option<String>,
+}
+
+impl RuleRef {
+    fn into_request(self) -> KsResult<RuleRequest> {
+        if let Some(id) = self.id {
+            return Ok(RuleRequest::Id(id));
+        }
+        match (self.service, self.path, self.method) {
+            (Some(service), Some(path), Some(method)) => Ok(RuleRequest::New {
+                service,
+                path,
+                method,
+            }),
+            _ => Err(KsError::bad_request(
+                "'access_rules' is a list of {\"id\"} or {\"service\", \"path\", \"method\"}",
+            )),
+        }
+    }
+}
 
 /// The user a path names, when the caller is that user or may act on it with `action`.
 async fn user_for(
@@ -83,42 +124,12 @@ fn view(directory: &Directory, c: &AppCredential) -> Value {
     })
 }
 
-fn rules_field(map: &Map<String, Value>) -> KsResult<Vec<RuleRequest>> {
-    let bad = || {
-        KsError::bad_request(
-            "'access_rules' is a list of {\"id\"} or {\"service\", \"path\", \"method\"}",
-        )
-    };
-    match map.get("access_rules") {
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
-                if let Some(id) = field("id") {
-                    return Ok(RuleRequest::Id(id));
-                }
-                match (field("service"), field("path"), field("method")) {
-                    (Some(service), Some(path), Some(method)) => Ok(RuleRequest::New {
-                        service,
-                        path,
-                        method,
-                    }),
-                    _ => Err(bad()),
-                }
-            })
-            .collect(),
-        Some(_) => Err(bad()),
-    }
-}
-
 pub async fn create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(user): Path<String>,
-    body: Bytes,
+    KsBody(a): KsBody<AppCredentialBody>,
 ) -> KsResult<Response> {
-    let a = wrapped(&body, "application_credential")?;
     let Subject::User(me) = &caller.0.subject else {
         return Err(KsError::forbidden(
             "Only a user makes application credentials, for itself.",
@@ -130,15 +141,18 @@ pub async fn create(
         ));
     }
     let new = NewAppCredential {
-        name: opt_str(&a, "name")?
-            .ok_or_else(|| KsError::bad_request("'name' is a required property"))?
-            .to_owned(),
-        description: opt_str(&a, "description")?.unwrap_or_default().to_owned(),
-        secret: opt_str(&a, "secret")?.map(Secret::new),
-        expires_at: opt_str(&a, "expires_at")?.map(parse_time).transpose()?,
-        roles: role_refs(&a)?,
-        unrestricted: opt_bool(&a, "unrestricted")?.unwrap_or(false),
-        access_rules: rules_field(&a)?,
+        name: required(a.name, "name")?,
+        description: a.description.unwrap_or_default(),
+        secret: a.secret,
+        expires_at: a.expires_at.as_deref().map(parse_time).transpose()?,
+        roles: role_refs(a.roles)?,
+        unrestricted: a.unrestricted.unwrap_or(false),
+        access_rules: a
+            .access_rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(RuleRef::into_request)
+            .collect::<KsResult<_>>()?,
     };
     let (credential, secret) = directory
         .create_app_credential(&caller.0, me.id, new)

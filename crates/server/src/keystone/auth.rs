@@ -2,21 +2,18 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::KS_TOKEN_VALIDATE;
-use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::ks_token::KsToken;
-use latchkey_core::service::keystone::tokens::{
-    DomainRef, Method, ProjectRef, ScopeRequest, UserRef,
-};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::{KsCaller, KsError, KsResult, X_SUBJECT_TOKEN, collection, opt_str, views};
+use super::auth_body::AuthBody;
+use super::body::KsBody;
+use super::{KsCaller, KsError, KsResult, X_SUBJECT_TOKEN, collection, views};
 
 /// Whether a query string holds `key` (as a flag or with a true value).
 fn flag(query: Option<&str>, key: &str) -> bool {
@@ -53,13 +50,11 @@ fn token_response(
 pub async fn issue(
     State(directory): State<Arc<Directory>>,
     RawQuery(query): RawQuery,
-    request: axum::extract::Request,
+    extensions: axum::http::Extensions,
+    KsBody(auth): KsBody<AuthBody>,
 ) -> KsResult<Response> {
-    let client = super::client_ip(request.extensions());
-    let body = axum::body::to_bytes(request.into_body(), crate::middleware::MAX_BODY_BYTES)
-        .await
-        .map_err(|_| KsError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large."))?;
-    let (method, scope) = parse_auth(&body)?;
+    let client = super::client_ip(&extensions);
+    let (method, scope) = auth.into_request()?;
     let issued = directory
         .issue_keystone_token(method, scope, client)
         .await?;
@@ -207,178 +202,4 @@ pub async fn system(
         list.push(json!({ "all": true }));
     }
     Ok(collection(&directory, "system", "auth/system", json!(list)))
-}
-
-/// The methods this server implements.
-const METHODS: &[&str] = &["password", "token", "application_credential"];
-
-/// Reads a `POST /v3/auth/tokens` body with Keystone's errors: a malformed shape is 400, an
-/// unsupported method 401.
-fn parse_auth(body: &Bytes) -> KsResult<(Method, ScopeRequest)> {
-    let auth = super::wrapped(body, "auth")?;
-    let identity = match auth.get("identity") {
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(KsError::bad_request("'identity' must be an object")),
-        None => return Err(KsError::bad_request("'identity' is a required property")),
-    };
-    let methods: Vec<&str> = match identity.get("methods") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|m| {
-                m.as_str()
-                    .ok_or_else(|| KsError::bad_request("'methods' must be a list of strings"))
-            })
-            .collect::<KsResult<_>>()?,
-        Some(_) => return Err(KsError::bad_request("'methods' must be a list of strings")),
-        None => return Err(KsError::bad_request("'methods' is a required property")),
-    };
-    let [name] = methods.as_slice() else {
-        if methods.is_empty() {
-            return Err(KsError::bad_request("'methods' must name one method"));
-        }
-        return Err(KsError::unauthorized(
-            "Attempted to authenticate with an unsupported method: one method at a time is \
-             supported.",
-        ));
-    };
-    if !METHODS.contains(name) {
-        return Err(KsError::unauthorized(format!(
-            "Attempted to authenticate with an unsupported method: {name}."
-        )));
-    }
-    let payload = match identity.get(*name) {
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(KsError::bad_request(format!("'{name}' must be an object"))),
-        None => {
-            return Err(KsError::bad_request(format!(
-                "Expecting to find {name} in identity."
-            )));
-        }
-    };
-    let method = match *name {
-        "password" => password_method(payload)?,
-        "token" => {
-            let id = opt_str(payload, "id")?
-                .ok_or_else(|| KsError::bad_request("Expecting to find id in token."))?;
-            Method::Token(Secret::new(id))
-        }
-        _ => {
-            let secret = opt_str(payload, "secret")?.ok_or_else(|| {
-                KsError::bad_request("Expecting to find secret in application_credential.")
-            })?;
-            let id = opt_str(payload, "id")?.ok_or_else(|| {
-                KsError::unauthorized(
-                    "Identify the application credential by its id (a service account's clientId).",
-                )
-            })?;
-            Method::ApplicationCredential {
-                id: id.to_owned(),
-                secret: Secret::new(secret),
-            }
-        }
-    };
-    let scope = match auth.get("scope") {
-        None | Some(Value::Null) => ScopeRequest::Default,
-        Some(Value::String(s)) if s == "unscoped" => ScopeRequest::Default,
-        Some(Value::Object(scope)) => parse_scope(scope)?,
-        Some(_) => return Err(KsError::bad_request("'scope' must be an object")),
-    };
-    Ok((method, scope))
-}
-
-fn password_method(payload: &Map<String, Value>) -> KsResult<Method> {
-    let user = match payload.get("user") {
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(KsError::bad_request("'user' must be an object")),
-        None => return Err(KsError::bad_request("Expecting to find user in password.")),
-    };
-    let password = match user.get("password") {
-        Some(Value::String(p)) => Secret::new(p.as_str()),
-        None | Some(Value::Null) => Secret::new(""),
-        Some(_) => return Err(KsError::bad_request("'password' must be a string")),
-    };
-    // As in Keystone, a name (with its domain) wins over an id.
-    let user = match (opt_str(user, "name")?, opt_str(user, "id")?) {
-        (Some(name), _) => UserRef::Name {
-            name: name.to_owned(),
-            domain: domain_ref(user.get("domain"), "user")?,
-        },
-        (None, Some(id)) => UserRef::Id(id.to_owned()),
-        (None, None) => {
-            return Err(KsError::bad_request(
-                "Expecting to find id or name in user.",
-            ));
-        }
-    };
-    Ok(Method::Password { user, password })
-}
-
-/// `{"id": …}` or `{"name": …}`; required.
-fn domain_ref(value: Option<&Value>, of: &str) -> KsResult<DomainRef> {
-    let domain = match value {
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(KsError::bad_request("'domain' must be an object")),
-        None => {
-            return Err(KsError::bad_request(format!(
-                "Expecting to find domain in {of}."
-            )));
-        }
-    };
-    match (opt_str(domain, "id")?, opt_str(domain, "name")?) {
-        (Some(id), _) => Ok(DomainRef::Id(id.to_owned())),
-        (None, Some(name)) => Ok(DomainRef::Name(name.to_owned())),
-        (None, None) => Err(KsError::bad_request(
-            "Expecting to find id or name in domain.",
-        )),
-    }
-}
-
-fn parse_scope(scope: &Map<String, Value>) -> KsResult<ScopeRequest> {
-    let kinds: Vec<&String> = scope.keys().collect();
-    if kinds.len() > 1 {
-        return Err(KsError::bad_request(
-            "Only one of project, domain or system may be given as the scope.",
-        ));
-    }
-    match kinds.first().map(|k| k.as_str()) {
-        None => Ok(ScopeRequest::Default),
-        Some("project") => {
-            let project = match scope.get("project") {
-                Some(Value::Object(m)) => m,
-                _ => return Err(KsError::bad_request("'project' must be an object")),
-            };
-            match (opt_str(project, "id")?, opt_str(project, "name")?) {
-                (Some(id), _) => Ok(ScopeRequest::Project(ProjectRef::Id(id.to_owned()))),
-                (None, Some(name)) => Ok(ScopeRequest::Project(ProjectRef::Name {
-                    name: name.to_owned(),
-                    domain: domain_ref(project.get("domain"), "project")?,
-                })),
-                (None, None) => Err(KsError::bad_request(
-                    "Expecting to find id or name in project.",
-                )),
-            }
-        }
-        Some("domain") => Ok(ScopeRequest::Domain(domain_ref(
-            scope.get("domain"),
-            "scope",
-        )?)),
-        Some("system") => match scope.get("system") {
-            Some(Value::Object(m)) if m.get("all") == Some(&Value::Bool(true)) => {
-                Ok(ScopeRequest::System)
-            }
-            _ => Err(KsError::bad_request("'system' must be {\"all\": true}")),
-        },
-        Some("OS-TRUST:trust") => match scope.get("OS-TRUST:trust") {
-            Some(Value::Object(m)) => match opt_str(m, "id")? {
-                Some(id) => Ok(ScopeRequest::Trust(id.to_owned())),
-                None => Err(KsError::bad_request(
-                    "Expecting to find id in OS-TRUST:trust.",
-                )),
-            },
-            _ => Err(KsError::bad_request("'OS-TRUST:trust' must be an object")),
-        },
-        Some(other) => Err(KsError::bad_request(format!(
-            "Unknown scope {other:?}; expected project, domain or system."
-        ))),
-    }
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,11 +11,66 @@ use latchkey_core::keystone::{Interface, Region};
 use latchkey_core::names::Description;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::admin::EndpointChanges;
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::query::Query;
 
-use super::{KsCaller, KsError, KsResult, collection, opt_bool, opt_str, views, wrapped};
+use super::body::{KsBody, Wrapped, present, required};
+use super::{KsCaller, KsError, KsResult, collection, views};
+
+/// The body of `POST`, `PUT` and `PATCH /v3/regions[/{id}]`.
+#[derive(Debug, Deserialize)]
+pub struct RegionBody {
+    id: Option<String>,
+    description: Option<String>,
+    /// Absent: unchanged; null: the region has no parent.
+    #[serde(default, deserialize_with = "present")]
+    parent_region_id: Option<Option<String>>,
+}
+
+impl Wrapped for RegionBody {
+    const KEY: &'static str = "region";
+}
+
+/// The body of `POST` and `PATCH /v3/services[/{id}]`.
+#[derive(Debug, Deserialize)]
+pub struct ServiceBody {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+impl Wrapped for ServiceBody {
+    const KEY: &'static str = "service";
+}
+
+/// The body of `POST` and `PATCH /v3/endpoints[/{id}]`; `region` is the older name of
+/// `region_id`.
+#[derive(Debug, Deserialize)]
+pub struct EndpointBody {
+    service_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    region_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    region: Option<Option<String>>,
+    interface: Option<String>,
+    url: Option<String>,
+    enabled: Option<bool>,
+}
+
+impl Wrapped for EndpointBody {
+    const KEY: &'static str = "endpoint";
+}
+
+impl EndpointBody {
+    /// The region the request names: absent, none (null) or one.
+    fn region(&self) -> Option<Option<String>> {
+        self.region_id.clone().or_else(|| self.region.clone())
+    }
+}
 
 pub async fn list_regions(
     State(directory): State<Arc<Directory>>,
@@ -47,14 +101,14 @@ pub async fn get_region(
 async fn insert_region(
     directory: &Directory,
     caller: &KsCaller,
-    r: &Map<String, Value>,
+    r: RegionBody,
     id: String,
 ) -> KsResult<Response> {
     let permit = caller.operator(directory, &KS_CATALOG_MANAGE)?;
     let region = Region {
         id,
-        description: Description::parse(opt_str(r, "description")?.unwrap_or_default())?,
-        parent_region_id: opt_str(r, "parent_region_id")?.map(str::to_owned),
+        description: Description::parse(r.description.as_deref().unwrap_or_default())?,
+        parent_region_id: r.parent_region_id.flatten(),
     };
     let region = directory.create_region(&permit, region).await?;
     let body = json!({ "region": views::region(directory, &region) });
@@ -64,11 +118,10 @@ async fn insert_region(
 pub async fn create_region(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(r): KsBody<RegionBody>,
 ) -> KsResult<Response> {
-    let r = wrapped(&body, "region")?;
-    let id = opt_str(&r, "id")?.map_or_else(latchkey_core::keystone::new_id, str::to_owned);
-    insert_region(&directory, &caller, &r, id).await
+    let id = r.id.clone().unwrap_or_else(latchkey_core::keystone::new_id);
+    insert_region(&directory, &caller, r, id).await
 }
 
 /// `PUT /v3/regions/{id}`: creates a region with the id given in the path.
@@ -76,40 +129,30 @@ pub async fn put_region(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(r): KsBody<RegionBody>,
 ) -> KsResult<Response> {
-    let r = wrapped(&body, "region")?;
-    if opt_str(&r, "id")?.is_some_and(|given| given != id) {
+    if r.id.as_ref().is_some_and(|given| *given != id) {
         return Err(KsError::bad_request(
             "The region id in the body differs from the path.",
         ));
     }
-    insert_region(&directory, &caller, &r, id).await
+    insert_region(&directory, &caller, r, id).await
 }
 
 pub async fn update_region(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(r): KsBody<RegionBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let r = wrapped(&body, "region")?;
-    let parent = match r.get("parent_region_id") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(p)) => Some(Some(p.clone())),
-        Some(_) => return Err(KsError::bad_request("'parent_region_id' must be a string")),
-    };
+    let description = r
+        .description
+        .as_deref()
+        .map(Description::parse)
+        .transpose()?;
     let region = directory
-        .update_region(
-            &permit,
-            &id,
-            opt_str(&r, "description")?
-                .map(Description::parse)
-                .transpose()?,
-            parent,
-        )
+        .update_region(&permit, &id, description, r.parent_region_id)
         .await?;
     Ok(axum::Json(json!({ "region": views::region(&directory, &region) })).into_response())
 }
@@ -155,19 +198,16 @@ pub async fn get_service(
 pub async fn create_service(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(s): KsBody<ServiceBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let s = wrapped(&body, "service")?;
-    let kind = opt_str(&s, "type")?
-        .ok_or_else(|| KsError::bad_request("'type' is a required property"))?;
     let service = directory
         .create_service(
             &permit,
-            kind.to_owned(),
-            opt_str(&s, "name")?.unwrap_or_default().to_owned(),
-            Description::parse(opt_str(&s, "description")?.unwrap_or_default())?,
-            opt_bool(&s, "enabled")?.unwrap_or(true),
+            required(s.kind, "type")?,
+            s.name.unwrap_or_default(),
+            Description::parse(s.description.as_deref().unwrap_or_default())?,
+            s.enabled.unwrap_or(true),
         )
         .await?;
     let body = json!({ "service": views::service(&directory, &service) });
@@ -178,21 +218,20 @@ pub async fn update_service(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(s): KsBody<ServiceBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let s = wrapped(&body, "service")?;
     let mut service = directory.service(&id)?;
-    if let Some(kind) = opt_str(&s, "type")? {
-        service.kind = kind.to_owned();
+    if let Some(kind) = s.kind {
+        service.kind = kind;
     }
-    if let Some(name) = opt_str(&s, "name")? {
-        service.name = name.to_owned();
+    if let Some(name) = s.name {
+        service.name = name;
     }
-    if let Some(d) = opt_str(&s, "description")? {
-        service.description = Description::parse(d)?;
+    if let Some(d) = s.description {
+        service.description = Description::parse(&d)?;
     }
-    if let Some(enabled) = opt_bool(&s, "enabled")? {
+    if let Some(enabled) = s.enabled {
         service.enabled = enabled;
     }
     let service = directory.update_service(&permit, service).await?;
@@ -244,39 +283,21 @@ pub async fn get_endpoint(
     Ok(axum::Json(json!({ "endpoint": views::endpoint(&directory, &endpoint) })).into_response())
 }
 
-/// `region_id` (or the older `region`) of an endpoint body.
-fn region_of(e: &Map<String, Value>) -> KsResult<Option<Option<String>>> {
-    for key in ["region_id", "region"] {
-        match e.get(key) {
-            None => continue,
-            Some(Value::Null) => return Ok(Some(None)),
-            Some(Value::String(r)) => return Ok(Some(Some(r.clone()))),
-            Some(_) => return Err(KsError::bad_request(format!("'{key}' must be a string"))),
-        }
-    }
-    Ok(None)
-}
-
 pub async fn create_endpoint(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(e): KsBody<EndpointBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let e = wrapped(&body, "endpoint")?;
-    let required = |key: &str| -> KsResult<String> {
-        opt_str(&e, key)?
-            .map(str::to_owned)
-            .ok_or_else(|| KsError::bad_request(format!("'{key}' is a required property")))
-    };
+    let region = e.region().flatten();
     let endpoint = directory
         .create_endpoint(
             &permit,
-            required("service_id")?,
-            region_of(&e)?.flatten(),
-            Interface::parse(&required("interface")?)?,
-            required("url")?,
-            opt_bool(&e, "enabled")?.unwrap_or(true),
+            required(e.service_id, "service_id")?,
+            region,
+            Interface::parse(&required(e.interface, "interface")?)?,
+            required(e.url, "url")?,
+            e.enabled.unwrap_or(true),
         )
         .await?;
     let body = json!({ "endpoint": views::endpoint(&directory, &endpoint) });
@@ -287,18 +308,15 @@ pub async fn update_endpoint(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(e): KsBody<EndpointBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let e = wrapped(&body, "endpoint")?;
     let changes = EndpointChanges {
-        service_id: opt_str(&e, "service_id")?.map(str::to_owned),
-        region_id: region_of(&e)?,
-        interface: opt_str(&e, "interface")?
-            .map(Interface::parse)
-            .transpose()?,
-        url: opt_str(&e, "url")?.map(str::to_owned),
-        enabled: opt_bool(&e, "enabled")?,
+        region_id: e.region(),
+        service_id: e.service_id,
+        interface: e.interface.as_deref().map(Interface::parse).transpose()?,
+        url: e.url,
+        enabled: e.enabled,
     };
     let endpoint = directory.update_endpoint(&permit, &id, changes).await?;
     Ok(axum::Json(json!({ "endpoint": views::endpoint(&directory, &endpoint) })).into_response())

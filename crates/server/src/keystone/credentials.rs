@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,9 +12,31 @@ use latchkey_core::model::UserId;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::credentials::{Credential, ec2_id};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, wrapped};
+use super::body::{KsBody, KsJson, Wrapped, required};
+use super::{KsCaller, KsError, KsResult, collection, self_link};
+
+/// The body of `POST` and `PATCH /v3/credentials[/{id}]`.
+#[derive(Debug, Deserialize)]
+pub struct CredentialBody {
+    user_id: Option<String>,
+    project_id: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    blob: Option<String>,
+}
+
+impl Wrapped for CredentialBody {
+    const KEY: &'static str = "credential";
+}
+
+/// The body of `POST /v3/users/{id}/credentials/OS-EC2`.
+#[derive(Debug, Deserialize)]
+pub struct Ec2Body {
+    tenant_id: Option<String>,
+}
 
 /// Whether the caller may change `user`'s credentials: the user itself, or a cloud
 /// administrator.
@@ -52,15 +73,9 @@ fn view(directory: &Directory, c: &Credential) -> Value {
 pub async fn create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(c): KsBody<CredentialBody>,
 ) -> KsResult<Response> {
-    let c = wrapped(&body, "credential")?;
-    let field = |key: &str| -> KsResult<String> {
-        opt_str(&c, key)?
-            .map(str::to_owned)
-            .ok_or_else(|| KsError::bad_request(format!("'{key}' is a required property")))
-    };
-    let user_hex = field("user_id")?;
+    let user_hex = required(c.user_id, "user_id")?;
     let user = user_key(&user_hex)?;
     if !may_change(&caller, user) {
         return Err(KsError::forbidden(
@@ -79,9 +94,9 @@ pub async fn create(
     let credential = directory
         .create_credential(
             user,
-            opt_str(&c, "project_id")?.map(str::to_owned),
-            field("type")?,
-            field("blob")?,
+            c.project_id,
+            required(c.kind, "type")?,
+            required(c.blob, "blob")?,
         )
         .await?;
     let body = json!({ "credential": view(&directory, &credential) });
@@ -138,28 +153,27 @@ pub async fn update(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(c): KsBody<CredentialBody>,
 ) -> KsResult<Response> {
-    let c = wrapped(&body, "credential")?;
     let mut credential = readable(&directory, &caller, &id).await?;
     if !may_change(&caller, credential.user_id) {
         return Err(KsError::forbidden("Only the owner changes a credential."));
     }
-    if let Some(user) = opt_str(&c, "user_id")?
+    if let Some(user) = c.user_id
         && user != keystone::user_id(credential.user_id)
     {
         return Err(KsError::bad_request(
             "A credential's user_id cannot change.",
         ));
     }
-    if let Some(blob) = opt_str(&c, "blob")? {
-        credential.blob = blob.to_owned();
+    if let Some(blob) = c.blob {
+        credential.blob = blob;
     }
-    if let Some(project) = opt_str(&c, "project_id")? {
-        credential.project_id = Some(project.to_owned());
+    if let Some(project) = c.project_id {
+        credential.project_id = Some(project);
     }
-    if let Some(kind) = opt_str(&c, "type")? {
-        credential.kind = kind.to_owned();
+    if let Some(kind) = c.kind {
+        credential.kind = kind;
     }
     let credential = directory.update_credential(credential).await?;
     Ok(axum::Json(json!({ "credential": view(&directory, &credential) })).into_response())
@@ -200,16 +214,9 @@ pub async fn ec2_create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(user): Path<String>,
-    body: Bytes,
+    KsJson(body): KsJson<Ec2Body>,
 ) -> KsResult<Response> {
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
-    })?;
-    let project = value
-        .get("tenant_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| KsError::bad_request("'tenant_id' is a required property"))?
-        .to_owned();
+    let project = required(body.tenant_id, "tenant_id")?;
     let owner = user_key(&user)?;
     if !may_change(&caller, owner) {
         return Err(KsError::forbidden("A user makes its own EC2 credentials."));

@@ -17,7 +17,8 @@ use serde_json::{Map, Value, json};
 
 use crate::state::AppState;
 
-use super::{KsCaller, KsError, KsResult, collection, self_link, wrapped};
+use super::body::free_form;
+use super::{KsCaller, KsError, KsResult, collection, self_link};
 
 /// How one kind of document is named and checked on the wire.
 struct Spec {
@@ -152,7 +153,7 @@ async fn create(
     body: Bytes,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let fields = checked(spec, wrapped(&body, spec.one)?, true)?;
+    let fields = checked(spec, free_form(&body, spec.one)?, true)?;
     let doc = directory
         .create_document(&permit, spec.kind, fields)
         .await?;
@@ -184,7 +185,7 @@ async fn update(
     body: Bytes,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_CATALOG_MANAGE)?;
-    let changes = checked(spec, wrapped(&body, spec.one)?, false)?;
+    let changes = checked(spec, free_form(&body, spec.one)?, false)?;
     let doc = directory
         .update_document(&permit, spec.kind, &id, changes)
         .await?;

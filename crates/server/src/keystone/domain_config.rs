@@ -17,7 +17,8 @@ use serde_json::{Map, Value, json};
 
 use crate::state::AppState;
 
-use super::{KsCaller, KsError, KsResult, wrapped};
+use super::body::free_form;
+use super::{KsCaller, KsError, KsResult};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -121,7 +122,7 @@ async fn on_config(
                 .await?,
         )),
         Method::PUT => {
-            let config = wrapped(body, "config")?;
+            let config = free_form(body, "config")?;
             let (config, created) = directory
                 .set_domain_config(&operator, &account, config)
                 .await?;
@@ -133,7 +134,7 @@ async fn on_config(
             Ok(answer(status, config))
         }
         Method::PATCH => {
-            let change = wrapped(body, "config")?;
+            let change = free_form(body, "config")?;
             let config = directory
                 .update_domain_config(&operator, &account, at, change)
                 .await?;

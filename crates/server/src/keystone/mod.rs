@@ -7,14 +7,18 @@
 
 mod app_credentials;
 mod auth;
+mod auth_body;
+mod body;
 mod catalog;
 mod credentials;
 mod documents;
 mod domain_config;
-mod identity;
+mod domains;
+mod groups;
 mod projects;
 mod roles;
 mod trusts;
+mod users;
 mod views;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -64,23 +68,23 @@ fn routes() -> Router<AppState> {
         .route("/v3/auth/system", get(auth::system))
         .route(
             "/v3/domains",
-            get(identity::list_domains).post(identity::create_domain),
+            get(domains::list_domains).post(domains::create_domain),
         )
         .route(
             "/v3/domains/{domain}",
-            get(identity::get_domain)
-                .patch(identity::update_domain)
-                .delete(identity::delete_domain),
+            get(domains::get_domain)
+                .patch(domains::update_domain)
+                .delete(domains::delete_domain),
         )
         .route(
             "/v3/users",
-            get(identity::list_users).post(identity::create_user),
+            get(users::list_users).post(users::create_user),
         )
         .route(
             "/v3/users/{user}",
-            get(identity::get_user)
-                .patch(identity::update_user)
-                .delete(identity::delete_user),
+            get(users::get_user)
+                .patch(users::update_user)
+                .delete(users::delete_user),
         )
         .route("/v3/users/{user}/projects", get(projects::of_user))
         .route(
@@ -101,34 +105,34 @@ fn routes() -> Router<AppState> {
         )
         .route(
             "/v3/users/{user}/password",
-            axum::routing::post(identity::change_password),
+            axum::routing::post(users::change_password),
         )
-        .route("/v3/users/{user}/groups", get(identity::groups_of_user))
+        .route("/v3/users/{user}/groups", get(groups::groups_of_user))
         .route(
             "/v3/groups",
-            get(identity::list_groups).post(identity::create_group),
+            get(groups::list_groups).post(groups::create_group),
         )
         .route(
             "/v3/groups/{group}",
-            get(identity::get_group)
-                .patch(identity::update_group)
-                .delete(identity::delete_group),
+            get(groups::get_group)
+                .patch(groups::update_group)
+                .delete(groups::delete_group),
         )
-        .route("/v3/groups/{group}/users", get(identity::group_members))
+        .route("/v3/groups/{group}/users", get(groups::group_members))
         .route(
             "/v3/groups/{group}/users/{user}",
-            put(identity::add_member)
-                .head(identity::check_member)
-                .get(identity::check_member)
-                .delete(identity::remove_member),
+            put(groups::add_member)
+                .head(groups::check_member)
+                .get(groups::check_member)
+                .delete(groups::remove_member),
         )
         .route("/v3/projects", get(projects::list).post(projects::create))
         .route(
             "/v3/projects/{project}/tags",
             get(projects::tags)
                 .head(projects::tags)
-                .put(projects::tags)
-                .delete(projects::tags),
+                .put(projects::replace_tags)
+                .delete(projects::clear_tags),
         )
         .route(
             "/v3/projects/{project}/tags/{tag}",
@@ -462,41 +466,6 @@ pub(crate) fn client_ip(parts: &axum::http::Extensions) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-/// Parses a JSON body and returns the object under `key` (`{"project": {…}}`).
-pub(crate) fn wrapped(body: &[u8], key: &str) -> KsResult<serde_json::Map<String, Value>> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
-    })?;
-    match value.get(key) {
-        Some(Value::Object(map)) => Ok(map.clone()),
-        Some(_) => Err(KsError::bad_request(format!("'{key}' must be an object"))),
-        None => Err(KsError::bad_request(format!(
-            "'{key}' is a required property"
-        ))),
-    }
-}
-
-/// A string field of a request object: `Ok(None)` when absent.
-pub(crate) fn opt_str<'a>(
-    map: &'a serde_json::Map<String, Value>,
-    key: &str,
-) -> KsResult<Option<&'a str>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(KsError::bad_request(format!("'{key}' must be a string"))),
-    }
-}
-
-/// A boolean field of a request object: `Ok(None)` when absent.
-pub(crate) fn opt_bool(map: &serde_json::Map<String, Value>, key: &str) -> KsResult<Option<bool>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(KsError::bad_request(format!("'{key}' must be a boolean"))),
-    }
-}
-
 /// The version document of v3, as keystoneauth's discovery reads it.
 fn v3_document(base: &str) -> Value {
     json!({
@@ -545,24 +514,4 @@ pub(crate) fn parse_time(s: &str) -> KsResult<chrono::DateTime<chrono::Utc>> {
     chrono::NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
         .map(|t| t.and_utc())
         .map_err(|_| KsError::bad_request(format!("Invalid input for field 'expires_at': {s:?}.")))
-}
-
-/// The `roles` of a request: a list of `{"id"}` or `{"name"}`, as ids or names (empty when
-/// absent).
-pub(crate) fn role_refs(map: &serde_json::Map<String, Value>) -> KsResult<Vec<String>> {
-    let bad = || KsError::bad_request("'roles' is a list of {\"id\"} or {\"name\"}");
-    match map.get("roles") {
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                r.get("id")
-                    .or_else(|| r.get("name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(bad)
-            })
-            .collect(),
-        Some(_) => Err(bad()),
-    }
 }

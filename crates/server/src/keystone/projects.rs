@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,11 +16,47 @@ use latchkey_core::names::{Description, DisplayName};
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::admin::{NewProject, ProjectChanges};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::query::Query;
 
-use super::{KsCaller, KsError, KsResult, collection, identity, opt_bool, opt_str, views, wrapped};
+use super::body::{KsBody, KsJson, Wrapped, required};
+use super::domains::{self, DomainBody};
+use super::{KsCaller, KsError, KsResult, collection, views};
+
+/// The body of `POST` and `PATCH /v3/projects[/{id}]`.
+#[derive(Debug, Deserialize)]
+pub struct ProjectBody {
+    name: Option<String>,
+    description: Option<String>,
+    enabled: Option<bool>,
+    domain_id: Option<String>,
+    parent_id: Option<String>,
+    is_domain: Option<bool>,
+    tags: Option<Vec<String>>,
+}
+
+impl Wrapped for ProjectBody {
+    const KEY: &'static str = "project";
+}
+
+impl ProjectBody {
+    /// The project acting as a domain, as the domain it is.
+    fn into_domain(self) -> DomainBody {
+        DomainBody {
+            name: self.name,
+            description: self.description,
+            enabled: self.enabled,
+        }
+    }
+}
+
+/// The body of `PUT /v3/projects/{id}/tags`.
+#[derive(Debug, Deserialize)]
+pub struct TagList {
+    tags: Option<Vec<String>>,
+}
 
 /// Query filters Keystone's list calls accept: `name`, `domain_id`, `enabled`, and for projects
 /// `parent_id`, `is_domain` and the tag filters.
@@ -129,42 +164,22 @@ fn project_name(name: &str) -> KsResult<DisplayName> {
     Ok(DisplayName::parse(name)?)
 }
 
-/// The `tags` of a request: an array of strings.
-fn tags_field(map: &serde_json::Map<String, Value>) -> KsResult<Option<Vec<String>>> {
-    match map.get("tags") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|t| {
-                t.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| KsError::bad_request("'tags' must be an array of strings"))
-            })
-            .collect::<KsResult<Vec<_>>>()
-            .map(Some),
-        Some(_) => Err(KsError::bad_request("'tags' must be an array of strings")),
-    }
-}
-
 pub async fn create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(p): KsBody<ProjectBody>,
 ) -> KsResult<Response> {
-    let p = wrapped(&body, "project")?;
-    if opt_bool(&p, "is_domain")? == Some(true) {
+    if p.is_domain == Some(true) {
         // A project that acts as a domain is a domain: a new account.
-        return identity::create_domain_from(&directory, &caller, &p, "project").await;
+        return domains::create_domain_from(&directory, &caller, p.into_domain(), "project").await;
     }
-    let name = opt_str(&p, "name")?
-        .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
-    let name = project_name(name)?;
+    let name = project_name(&required(p.name, "name")?)?;
     // The parent names the domain when it is a project; a domain id as parent means the top.
-    let mut domain = opt_str(&p, "domain_id")?.map(str::to_owned);
+    let mut domain = p.domain_id;
     let mut parent_id = None;
-    if let Some(parent) = opt_str(&p, "parent_id")? {
+    if let Some(parent) = p.parent_id {
         if let Some(account) = directory
-            .keystone_home(KeystoneKind::Project, parent)
+            .keystone_home(KeystoneKind::Project, &parent)
             .await?
         {
             if domain.as_deref().is_some_and(|d| d != domain_id(&account)) {
@@ -173,9 +188,9 @@ pub async fn create(
                 ));
             }
             domain = Some(domain_id(&account));
-            parent_id = Some(parent.to_owned());
+            parent_id = Some(parent);
         } else if domain.as_deref().is_none_or(|d| d == parent) {
-            domain = Some(parent.to_owned());
+            domain = Some(parent);
         } else {
             return Err(KsError::not_found(format!(
                 "Could not find project: {parent}."
@@ -187,10 +202,10 @@ pub async fn create(
         .await?;
     let new = NewProject {
         name,
-        description: Description::parse(opt_str(&p, "description")?.unwrap_or_default())?,
-        enabled: opt_bool(&p, "enabled")?.unwrap_or(true),
+        description: Description::parse(p.description.as_deref().unwrap_or_default())?,
+        enabled: p.enabled.unwrap_or(true),
         parent_id,
-        tags: tags_field(&p)?.unwrap_or_default(),
+        tags: p.tags.unwrap_or_default(),
     };
     let project = directory.create_project(&permit, new).await?;
     let body = json!({ "project": views::project(&directory, &account, &project) });
@@ -243,33 +258,50 @@ pub async fn update(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(p): KsBody<ProjectBody>,
 ) -> KsResult<Response> {
-    let p = wrapped(&body, "project")?;
     if as_domain(&directory, &caller, &id).await?.is_some() {
-        return identity::update_domain_from(&directory, &caller, &id, &p, "project").await;
+        return domains::update_domain_from(&directory, &caller, &id, p.into_domain(), "project")
+            .await;
     }
     let (permit, account) = caller
         .permit_at(&directory, &KS_PROJECT_EDIT, KeystoneKind::Project, &id)
         .await?;
-    for key in ["domain_id", "parent_id", "is_domain"] {
-        if p.get(key).is_some_and(|v| !v.is_null()) {
-            let current = directory.project(&permit, &id).await?;
-            let now = views::project(&directory, &account, &current);
-            if p.get(key) != now.get(key) {
-                return Err(KsError::bad_request(format!(
-                    "A project's {key} cannot change."
-                )));
-            }
+    // Where a project sits is fixed: a request may repeat it, not change it.
+    if p.domain_id.is_some() || p.parent_id.is_some() || p.is_domain.is_some() {
+        let current = directory.project(&permit, &id).await?;
+        let parent = current
+            .parent_id
+            .clone()
+            .unwrap_or_else(|| domain_id(&account));
+        let moved = [
+            (
+                "domain_id",
+                p.domain_id
+                    .as_ref()
+                    .is_some_and(|d| *d != domain_id(&account)),
+            ),
+            (
+                "parent_id",
+                p.parent_id.as_ref().is_some_and(|x| *x != parent),
+            ),
+            ("is_domain", p.is_domain == Some(true)),
+        ];
+        if let Some((key, _)) = moved.iter().find(|(_, moved)| *moved) {
+            return Err(KsError::bad_request(format!(
+                "A project's {key} cannot change."
+            )));
         }
     }
     let changes = ProjectChanges {
-        name: opt_str(&p, "name")?.map(project_name).transpose()?,
-        description: opt_str(&p, "description")?
+        name: p.name.as_deref().map(project_name).transpose()?,
+        description: p
+            .description
+            .as_deref()
             .map(Description::parse)
             .transpose()?,
-        enabled: opt_bool(&p, "enabled")?,
-        tags: tags_field(&p)?,
+        enabled: p.enabled,
+        tags: p.tags,
     };
     let project = directory.update_project(&permit, &id, changes).await?;
     let body = json!({ "project": views::project(&directory, &account, &project) });
@@ -282,7 +314,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     if as_domain(&directory, &caller, &id).await?.is_some() {
-        return identity::delete_domain_by_id(&directory, &caller, &id)
+        return domains::delete_domain_by_id(&directory, &caller, &id)
             .await
             .map(IntoResponse::into_response);
     }
@@ -329,38 +361,37 @@ async fn set_tags(
         .clone())
 }
 
-/// `GET /v3/projects/{id}/tags`, `PUT` (replace all), `DELETE` (remove all).
+/// `GET`/`HEAD /v3/projects/{id}/tags`.
 pub async fn tags(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    method: Method,
     Path(id): Path<String>,
-    body: Bytes,
 ) -> KsResult<Response> {
-    match method {
-        Method::GET | Method::HEAD => {
-            let (_, tags) = tagged(&directory, &caller, &id, false).await?;
-            Ok(axum::Json(json!({ "tags": tags })).into_response())
-        }
-        Method::PUT => {
-            let (permit, _) = tagged(&directory, &caller, &id, true).await?;
-            let value: Value = serde_json::from_slice(&body).map_err(|e| {
-                KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
-            })?;
-            let map = value
-                .as_object()
-                .ok_or_else(|| KsError::bad_request("'tags' is a required property"))?;
-            let tags = tags_field(map)?
-                .ok_or_else(|| KsError::bad_request("'tags' is a required property"))?;
-            let tags = set_tags(&directory, &permit, &id, tags).await?;
-            Ok(axum::Json(json!({ "tags": tags })).into_response())
-        }
-        _ => {
-            let (permit, _) = tagged(&directory, &caller, &id, true).await?;
-            set_tags(&directory, &permit, &id, Vec::new()).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-    }
+    let (_, tags) = tagged(&directory, &caller, &id, false).await?;
+    Ok(axum::Json(json!({ "tags": tags })).into_response())
+}
+
+/// `PUT /v3/projects/{id}/tags`: replaces them all.
+pub async fn replace_tags(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+    KsJson(body): KsJson<TagList>,
+) -> KsResult<Response> {
+    let (permit, _) = tagged(&directory, &caller, &id, true).await?;
+    let tags = set_tags(&directory, &permit, &id, required(body.tags, "tags")?).await?;
+    Ok(axum::Json(json!({ "tags": tags })).into_response())
+}
+
+/// `DELETE /v3/projects/{id}/tags`: removes them all.
+pub async fn clear_tags(
+    State(directory): State<Arc<Directory>>,
+    caller: KsCaller,
+    Path(id): Path<String>,
+) -> KsResult<Response> {
+    let (permit, _) = tagged(&directory, &caller, &id, true).await?;
+    set_tags(&directory, &permit, &id, Vec::new()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET`/`HEAD /v3/projects/{id}/tags/{tag}` (204 or 404), `PUT` (add, 201), `DELETE` (204).

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,9 +16,23 @@ use latchkey_core::names::{ClientId, Description, DisplayName};
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::access::AssignmentTargets;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{KsCaller, KsError, KsResult, collection, opt_str, self_link, views, wrapped};
+use super::body::{KsBody, Wrapped, required};
+use super::{KsCaller, KsError, KsResult, collection, self_link, views};
+
+/// The body of `POST` and `PATCH /v3/roles[/{id}]`.
+#[derive(Debug, Deserialize)]
+pub struct RoleBody {
+    name: Option<String>,
+    description: Option<String>,
+    domain_id: Option<String>,
+}
+
+impl Wrapped for RoleBody {
+    const KEY: &'static str = "role";
+}
 
 pub async fn list(
     State(directory): State<Arc<Directory>>,
@@ -51,28 +64,26 @@ pub async fn get(
 pub async fn create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(r): KsBody<RoleBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
-    let r = wrapped(&body, "role")?;
     // A domain-specific role belongs to an existing domain, named by its canonical id.
-    let domain = match opt_str(&r, "domain_id")? {
+    let domain = match r.domain_id {
         None => None,
         Some(d) => {
             let account = directory
-                .keystone_home(KeystoneKind::Domain, d)
+                .keystone_home(KeystoneKind::Domain, &d)
                 .await?
                 .ok_or_else(|| KsError::not_found(format!("Could not find domain: {d}.")))?;
             Some(domain_id(&account))
         }
     };
-    let name = opt_str(&r, "name")?
-        .ok_or_else(|| KsError::bad_request("'name' is a required property"))?;
+    let name = required(r.name, "name")?;
     let role = directory
         .create_keystone_role(
             &permit,
-            DisplayName::parse(name)?,
-            Description::parse(opt_str(&r, "description")?.unwrap_or_default())?,
+            DisplayName::parse(&name)?,
+            Description::parse(r.description.as_deref().unwrap_or_default())?,
             domain,
         )
         .await?;
@@ -84,16 +95,16 @@ pub async fn update(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
     Path(id): Path<String>,
-    body: Bytes,
+    KsBody(r): KsBody<RoleBody>,
 ) -> KsResult<Response> {
     let permit = caller.operator(&directory, &KS_ROLE_MANAGE)?;
-    let r = wrapped(&body, "role")?;
     let role = directory
         .update_keystone_role(
             &permit,
             &id,
-            opt_str(&r, "name")?.map(DisplayName::parse).transpose()?,
-            opt_str(&r, "description")?
+            r.name.as_deref().map(DisplayName::parse).transpose()?,
+            r.description
+                .as_deref()
                 .map(Description::parse)
                 .transpose()?,
         )

@@ -5,19 +5,33 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::keystone;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::trusts::{NewTrust, Trust, trust_fields};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    KsCaller, KsError, KsResult, collection, opt_bool, opt_str, parse_time, role_refs, self_link,
-    views, wrapped,
-};
+use super::body::{KsBody, RoleRef, Wrapped, required, role_refs};
+use super::{KsCaller, KsError, KsResult, collection, parse_time, self_link, views};
+
+/// The body of `POST /v3/OS-TRUST/trusts`.
+#[derive(Debug, Deserialize)]
+pub struct TrustBody {
+    trustor_user_id: Option<String>,
+    trustee_user_id: Option<String>,
+    project_id: Option<String>,
+    roles: Option<Vec<RoleRef>>,
+    impersonation: Option<bool>,
+    expires_at: Option<String>,
+    remaining_uses: Option<u32>,
+}
+
+impl Wrapped for TrustBody {
+    const KEY: &'static str = "trust";
+}
 
 fn view(directory: &Directory, trust: &Trust, summary: bool) -> Value {
     let mut map = trust_fields(trust);
@@ -57,37 +71,20 @@ async fn readable(directory: &Directory, caller: &KsCaller, id: &str) -> KsResul
 pub async fn create(
     State(directory): State<Arc<Directory>>,
     caller: KsCaller,
-    body: Bytes,
+    KsBody(t): KsBody<TrustBody>,
 ) -> KsResult<Response> {
-    let t = wrapped(&body, "trust")?;
-    let field = |key: &str| -> KsResult<String> {
-        opt_str(&t, key)?
-            .map(str::to_owned)
-            .ok_or_else(|| KsError::bad_request(format!("'{key}' is a required property")))
-    };
-    let roles = role_refs(&t)?;
+    let roles = role_refs(t.roles)?;
     if roles.is_empty() {
         return Err(KsError::bad_request("'roles' lists at least one role"));
     }
-    let remaining_uses = match t.get("remaining_uses") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| {
-                    KsError::bad_request("'remaining_uses' must be a positive integer")
-                })?,
-        ),
-    };
     let new = NewTrust {
-        trustor: field("trustor_user_id")?,
-        trustee: field("trustee_user_id")?,
-        project_id: field("project_id")?,
+        trustor: required(t.trustor_user_id, "trustor_user_id")?,
+        trustee: required(t.trustee_user_id, "trustee_user_id")?,
+        project_id: required(t.project_id, "project_id")?,
         roles,
-        impersonation: opt_bool(&t, "impersonation")?
-            .ok_or_else(|| KsError::bad_request("'impersonation' is a required property"))?,
-        expires_at: opt_str(&t, "expires_at")?.map(parse_time).transpose()?,
-        remaining_uses,
+        impersonation: required(t.impersonation, "impersonation")?,
+        expires_at: t.expires_at.as_deref().map(parse_time).transpose()?,
+        remaining_uses: t.remaining_uses,
     };
     let trust = directory.create_trust(&caller.0, new).await?;
     let body = json!({ "trust": view(&directory, &trust, false) });

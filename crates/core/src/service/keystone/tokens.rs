@@ -217,7 +217,7 @@ impl Directory {
                     }),
                 // A user with a default project it holds a role on gets a token scoped there,
                 // as in Keystone.
-                Subject::User(user) => match self.user_attributes(user).await?.0 {
+                Subject::User(user) => match self.user_attributes(user).await?.default_project {
                     Some(project)
                         if tenancy.project(&project).is_some_and(|p| p.enabled)
                             && !tenancy
