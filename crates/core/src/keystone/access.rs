@@ -64,6 +64,14 @@ impl KsReach {
         }
     }
 
+    /// Whether the holder may grant or revoke a role on the system for an identity of
+    /// `account`. A role on the system makes a cloud administrator or reader of whoever holds
+    /// it, so outside the operator's domain only a cloud administrator changes one, never the
+    /// domain's own administrators.
+    pub fn changes_system_grants_of(&self, account: &Account) -> bool {
+        account.operator || self.cloud_admin()
+    }
+
     /// An operator permit for `action`: the cloud administrator's only.
     pub fn operator(&self, action: &OperatorAction) -> Result<OperatorPermit> {
         if self.cloud_admin() {
@@ -217,6 +225,28 @@ mod tests {
                     assert_eq!(permit.action(), action.name());
                 }
             }
+        }
+    }
+
+    #[test]
+    fn only_a_cloud_administrator_changes_system_grants_outside_the_operators_domain() {
+        let (operator, tenant, other) = domains();
+        // (token, identity's domain, may change its system grants)
+        let table = [
+            (token(&["admin"], Some(&operator)), &tenant, true),
+            (token(&["admin"], None), &other, true),
+            (token(&["admin"], Some(&tenant)), &tenant, false),
+            (token(&["admin"], Some(&tenant)), &operator, true),
+            (token(&["reader"], None), &tenant, false),
+            (token(&["member"], Some(&operator)), &operator, true),
+        ];
+        for (reach, domain, allowed) in table {
+            assert_eq!(
+                reach.changes_system_grants_of(domain),
+                allowed,
+                "{reach:?} in {}",
+                domain.id.0
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! get an IAM permit for the token's identity, exactly as the /1.0 API does for its callers.
 
 mod app_credentials;
+mod assignments;
 mod auth;
 mod auth_body;
 mod body;
@@ -14,6 +15,7 @@ mod credentials;
 mod documents;
 mod domain_config;
 mod domains;
+mod grants;
 mod groups;
 mod projects;
 mod roles;
@@ -194,39 +196,39 @@ fn routes() -> Router<AppState> {
             "/v3/OS-TRUST/trusts/{trust}/roles/{role}",
             get(trusts::role).head(trusts::role),
         )
-        .route("/v3/role_assignments", get(roles::assignments))
+        .route("/v3/role_assignments", get(assignments::assignments))
         .route(
             "/v3/{kind}/{target}/{actor_kind}/{actor}/roles",
-            get(roles::list_grants),
+            get(grants::list_grants),
         )
         .route(
             "/v3/{kind}/{target}/{actor_kind}/{actor}/roles/{role}",
-            put(roles::on_target_grant)
-                .head(roles::on_target_grant)
-                .get(roles::on_target_grant)
-                .delete(roles::on_target_grant),
+            put(grants::on_target_grant)
+                .head(grants::on_target_grant)
+                .get(grants::on_target_grant)
+                .delete(grants::on_target_grant),
         )
         .route(
             "/v3/OS-INHERIT/{kind}/{target}/{actor_kind}/{actor}/roles/inherited_to_projects",
-            get(roles::list_inherited_grants),
+            get(grants::list_inherited_grants),
         )
         .route(
             "/v3/OS-INHERIT/{kind}/{target}/{actor_kind}/{actor}/roles/{role}/inherited_to_projects",
-            put(roles::on_inherited_grant)
-                .head(roles::on_inherited_grant)
-                .get(roles::on_inherited_grant)
-                .delete(roles::on_inherited_grant),
+            put(grants::on_inherited_grant)
+                .head(grants::on_inherited_grant)
+                .get(grants::on_inherited_grant)
+                .delete(grants::on_inherited_grant),
         )
         .route(
             "/v3/system/{actor_kind}/{actor}/roles",
-            get(roles::list_system_grants),
+            get(grants::list_system_grants),
         )
         .route(
             "/v3/system/{actor_kind}/{actor}/roles/{role}",
-            put(roles::on_system_grant)
-                .head(roles::on_system_grant)
-                .get(roles::on_system_grant)
-                .delete(roles::on_system_grant),
+            put(grants::on_system_grant)
+                .head(grants::on_system_grant)
+                .get(grants::on_system_grant)
+                .delete(grants::on_system_grant),
         )
         .route(
             "/v3/regions",

@@ -30,6 +30,22 @@ impl Directory {
         token.reach().permit(action, account)
     }
 
+    /// A permit for `action` on a grant on the system to an identity of `account`: changing one
+    /// outside the operator's domain is the cloud administrator's
+    /// ([`crate::keystone::access::KsReach::changes_system_grants_of`]); the operator's own identities and every check
+    /// follow [`Self::keystone_permit`].
+    pub fn keystone_system_grant_permit(
+        &self,
+        token: &KsToken,
+        action: &Action,
+        account: &Account,
+    ) -> Result<Permit> {
+        if !action.reads() && !token.reach().changes_system_grants_of(account) {
+            return Err(Error::forbidden(action.name));
+        }
+        self.keystone_permit(token, action, account)
+    }
+
     /// An operator permit: the operator's ROOT user through IAM, or Keystone's cloud
     /// administrator.
     pub fn keystone_operator(

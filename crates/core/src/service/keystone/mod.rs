@@ -14,6 +14,7 @@
 pub mod access;
 pub mod admin;
 pub mod app_credentials;
+pub mod assignments;
 pub mod credentials;
 pub mod documents;
 pub mod domain_config;
