@@ -21,6 +21,8 @@ psql "$LATCHKEY_TEST_POSTGRES" -Atqc "SELECT datname FROM pg_database WHERE datn
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# No two modules of a crate import each other, directly or around a loop.
+python3 scripts/module-cycles.py
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

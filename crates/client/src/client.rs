@@ -8,11 +8,12 @@ use reqwest::{Method, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::answer::{check, protocol, read_json};
 use crate::clock::{SharedClock, SystemClock};
 use crate::credentials::{Credentials, KeystoneScope, Settings};
 use crate::error::{Error, Result};
 use crate::manager::{Renewal, Token, TokenManager};
-use crate::retry::{Retry, retry_after};
+use crate::retry::Retry;
 
 /// A Latchkey API client. Cheap to clone; clones share the token and its renewals.
 #[derive(Debug, Clone)]
@@ -333,26 +334,4 @@ impl Client {
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
-}
-
-fn protocol(e: serde_json::Error) -> Error {
-    Error::Protocol(e.to_string())
-}
-
-/// The answer if its status is a success, else the server's error.
-pub(crate) async fn check(res: Response) -> Result<Response> {
-    let status = res.status();
-    if status.is_success() {
-        return Ok(res);
-    }
-    let wait = retry_after(&res);
-    let body = res.text().await.unwrap_or_default();
-    Err(Error::from_answer(status, wait, &body))
-}
-
-/// The JSON of a successful answer.
-pub(crate) async fn read_json<T: DeserializeOwned>(res: Response) -> Result<T> {
-    let res = check(res).await?;
-    let bytes = res.bytes().await?;
-    serde_json::from_slice(&bytes).map_err(protocol)
 }

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 mod api;
 mod client;
 pub mod clock;

@@ -224,7 +224,7 @@ impl TokenManager {
                     .form(&[("grant_type", "client_credentials")])
             })
             .await?;
-        let body: Value = crate::client::read_json(res).await?;
+        let body: Value = crate::answer::read_json(res).await?;
         let value = body["access_token"]
             .as_str()
             .ok_or_else(|| Error::Protocol("the grant answer has no access_token".into()))?;
@@ -255,7 +255,7 @@ impl TokenManager {
             .get(latchkey_wire::headers::X_SUBJECT_TOKEN)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let answer: Value = crate::client::read_json(res).await?;
+        let answer: Value = crate::answer::read_json(res).await?;
         let value = value.ok_or_else(|| Error::Protocol("no X-Subject-Token".into()))?;
         let expires = answer["token"]["expires_at"]
             .as_str()

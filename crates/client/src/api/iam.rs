@@ -4,7 +4,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::seg;
-use crate::client::{Client, check};
+use crate::answer::check;
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::{
     ActionReference, AuthorizationCheck, Policy, PolicyDraft, PolicyFilter, Resource,

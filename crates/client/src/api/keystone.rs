@@ -5,7 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::seg;
-use crate::client::{Client, check, read_json};
+use crate::answer::{check, read_json};
+use crate::client::Client;
 use crate::credentials::KeystoneScope;
 use crate::error::{Error, Result};
 use crate::manager::scope_json;

@@ -3,7 +3,8 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::client::{Client, read_json};
+use crate::answer::read_json;
+use crate::client::Client;
 use crate::error::Result;
 use crate::model::{AccessToken, RevocationPage};
 
@@ -33,7 +34,7 @@ impl Client {
                 &[("Content-Type", "application/x-www-form-urlencoded")],
             )
             .await?;
-        crate::client::check(res).await.map(drop)
+        crate::answer::check(res).await.map(drop)
     }
 
     /// The client-credentials grant, outside the token manager (the manager does it by itself).

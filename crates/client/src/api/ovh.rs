@@ -209,7 +209,7 @@ impl Client {
             }
         }
         let res = self.send(Method::GET, &path, None).await?;
-        let res = crate::client::check(res).await?;
+        let res = crate::answer::check(res).await?;
         Ok(res.text().await?)
     }
 }

@@ -2,7 +2,7 @@
 //! A malformed shape is a 400; a method this server does not implement, a 401, as in Keystone.
 
 use latchkey_core::secret::Secret;
-use latchkey_core::service::keystone::tokens::{
+use latchkey_core::service::keystone::request::{
     DomainRef, Method, ProjectRef, ScopeRequest, UserRef,
 };
 use serde::Deserialize;

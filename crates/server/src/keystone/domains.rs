@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{KsBody, Wrapped, required};
-use super::projects::Filters;
+use super::filters::Filters;
 use super::{KsCaller, KsError, KsResult, collection, views};
 
 /// The body of `POST` and `PATCH /v3/domains[/{id}]`.

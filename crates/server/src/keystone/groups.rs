@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{KsBody, Wrapped, required};
-use super::projects::Filters;
+use super::filters::Filters;
 use super::users::user_in;
 use super::{KsCaller, KsError, KsResult, collection, views};
 

@@ -15,6 +15,7 @@ mod credentials;
 mod documents;
 mod domain_config;
 mod domains;
+mod filters;
 mod grants;
 mod groups;
 mod projects;

@@ -34,7 +34,7 @@ pub async fn list(
     _caller: KsCaller,
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
-    let filters = super::projects::Filters::parse(query.as_deref());
+    let filters = super::filters::Filters::parse(query.as_deref());
     let catalog = directory.keystone_catalog();
     // Global roles, or with `domain_id` that domain's own roles, as Keystone lists them.
     let list: Vec<Value> = catalog

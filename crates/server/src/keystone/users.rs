@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::body::{KsBody, Wrapped, present, required};
-use super::projects::Filters;
+use super::filters::Filters;
 use super::{KsCaller, KsError, KsResult, collection, views};
 
 /// The body of `POST` and `PATCH /v3/users[/{id}]`. Attributes Keystone does not define are

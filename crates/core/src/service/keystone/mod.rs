@@ -15,11 +15,14 @@ pub mod access;
 pub mod admin;
 pub mod app_credentials;
 pub mod assignments;
+mod authenticate;
 pub mod credentials;
 pub mod documents;
 pub mod domain_config;
 pub mod ks_token;
 pub mod memberships;
+pub mod request;
+mod scopes;
 pub mod tokens;
 pub mod trusts;
 
@@ -42,7 +45,7 @@ use crate::service::Ends;
 use crate::store::{KeystoneBootstrap, RevocationKind};
 use crate::throttle::Throttle;
 use crate::{Error, Result};
-use tokens::DomainRef;
+use request::DomainRef;
 
 use super::Directory;
 
