@@ -211,6 +211,64 @@ impl TestApp {
         }
     }
 
+    /// `GET` as the holder of `token`.
+    pub async fn ks_get(&self, path: &str, token: &str) -> Reply {
+        self.ks(Method::GET, path, Some(token), None, None).await
+    }
+
+    /// `HEAD` as the holder of `token`.
+    pub async fn ks_head(&self, path: &str, token: &str) -> Reply {
+        self.ks(Method::HEAD, path, Some(token), None, None).await
+    }
+
+    /// `DELETE` as the holder of `token`.
+    pub async fn ks_delete(&self, path: &str, token: &str) -> Reply {
+        self.ks(Method::DELETE, path, Some(token), None, None).await
+    }
+
+    /// `PUT` without a body (a grant, a membership, a tag) as the holder of `token`.
+    pub async fn ks_put(&self, path: &str, token: &str) -> Reply {
+        self.ks(Method::PUT, path, Some(token), None, None).await
+    }
+
+    /// `PUT` with a JSON body as the holder of `token`.
+    pub async fn ks_put_json(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.ks(Method::PUT, path, Some(token), None, Some(body))
+            .await
+    }
+
+    /// `POST` with a JSON body as the holder of `token`.
+    pub async fn ks_post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.ks(Method::POST, path, Some(token), None, Some(body))
+            .await
+    }
+
+    /// `PATCH` with a JSON body as the holder of `token`.
+    pub async fn ks_patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.ks(Method::PATCH, path, Some(token), None, Some(body))
+            .await
+    }
+
+    /// Creates a project named `name` in the domain of `token` and returns its id.
+    pub async fn ks_project(&self, token: &str, name: &str) -> String {
+        let body = json!({ "project": { "name": name } });
+        let created = self.ks_post("/v3/projects", token, body).await.expect(201);
+        created["project"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Grants `role` (an id) `on` a target to an actor (`{projects|domains}/{id}/{users|groups}/
+    /// {id}`, or `system/{users|groups}/{id}`); the grant must succeed (204).
+    pub async fn ks_grant(&self, token: &str, on: &str, role: &str) {
+        let path = format!("/v3/{on}/roles/{role}");
+        self.ks_put(&path, token).await.expect(204);
+    }
+
+    /// A token of `login` of the default domain scoped to the project `project` (an id).
+    pub async fn ks_scoped_token(&self, login: &str, password: &str, project: &str) -> String {
+        let scope = json!({ "project": { "id": project } });
+        self.ks_password(login, password, Some(scope)).await
+    }
+
     /// `POST /v3/auth/tokens` with `auth`; returns the reply and the `X-Subject-Token`.
     pub async fn ks_issue(&self, auth: Value) -> (Reply, Option<String>) {
         let reply = self

@@ -42,33 +42,27 @@ async fn ks_json(
 
 async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
     let admin = app.ks_admin().await;
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(
+    let created = app
+        .ks_post(
+            "/v3/projects",
+            &admin,
             json!({ "project": { "name": "web", "description": "front", "domain_id": "default" } }),
-        ),
-    )
-    .await
-    .expect(201);
+        )
+        .await
+        .expect(201);
     let id = created["project"]["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 32);
     assert_eq!(created["project"]["domain_id"], "default");
     assert_eq!(created["project"]["enabled"], true);
-    let dup = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "web" } })),
-    )
-    .await;
+    let dup = app
+        .ks_post(
+            "/v3/projects",
+            &admin,
+            json!({ "project": { "name": "web" } }),
+        )
+        .await;
     assert_eq!(dup.expect(409)["error"]["code"], 409);
-    let list = ks_json(&app, Method::GET, "/v3/projects", &admin, None)
-        .await
-        .expect(200);
+    let list = app.ks_get("/v3/projects", &admin).await.expect(200);
     let names: Vec<&str> = list["projects"]
         .as_array()
         .unwrap()
@@ -76,49 +70,32 @@ async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["admin", "web"]);
-    let filtered = ks_json(&app, Method::GET, "/v3/projects?name=web", &admin, None)
+    let filtered = app
+        .ks_get("/v3/projects?name=web", &admin)
         .await
         .expect(200);
     assert_eq!(filtered["projects"].as_array().unwrap().len(), 1);
-    let patched = ks_json(
-        &app,
-        Method::PATCH,
-        &format!("/v3/projects/{id}"),
-        &admin,
-        Some(json!({ "project": { "name": "www", "enabled": false } })),
-    )
-    .await
-    .expect(200);
+    let patched = app
+        .ks_patch(
+            &format!("/v3/projects/{id}"),
+            &admin,
+            json!({ "project": { "name": "www", "enabled": false } }),
+        )
+        .await
+        .expect(200);
     assert_eq!(patched["project"]["name"], "www");
     assert_eq!(patched["project"]["enabled"], false);
-    let got = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/projects/{id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let got = app
+        .ks_get(&format!("/v3/projects/{id}"), &admin)
+        .await
+        .expect(200);
     assert_eq!(got["project"]["description"], "front");
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/projects/{id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
-    ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/projects/{id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(404);
+    app.ks_delete(&format!("/v3/projects/{id}"), &admin)
+        .await
+        .expect(204);
+    app.ks_get(&format!("/v3/projects/{id}"), &admin)
+        .await
+        .expect(404);
     // Bad bodies are 400 and store nothing.
     for body in [
         json!({}),
@@ -128,42 +105,26 @@ async fn projects_are_created_read_updated_and_deleted(app: TestApp) {
         json!({ "project": { "name": "x", "enabled": "yes" } }),
         json!({ "project": { "name": "x".repeat(65) } }),
     ] {
-        let r = ks_json(
-            &app,
-            Method::POST,
-            "/v3/projects",
-            &admin,
-            Some(body.clone()),
-        )
-        .await;
+        let r = app.ks_post("/v3/projects", &admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
     }
-    let other_domain = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "x", "domain_id": "lk0002-lk" } })),
-    )
-    .await;
+    let other_domain = app
+        .ks_post(
+            "/v3/projects",
+            &admin,
+            json!({ "project": { "name": "x", "domain_id": "lk0002-lk" } }),
+        )
+        .await;
     // No such domain.
     assert_eq!(other_domain.status, 404);
-    let list = ks_json(&app, Method::GET, "/v3/projects", &admin, None)
-        .await
-        .expect(200);
+    let list = app.ks_get("/v3/projects", &admin).await.expect(200);
     assert_eq!(list["projects"].as_array().unwrap().len(), 1);
 }
 
 async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     let admin = app.ks_admin().await;
     let pat = app.admin_pat().await;
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/users",
-        &admin,
-        Some(json!({ "user": { "name": "bob", "password": "bob password 1", "domain_id": "default" } })),
-    )
+    let created = app.ks_post("/v3/users", &admin, json!({ "user": { "name": "bob", "password": "bob password 1", "domain_id": "default" } }))
     .await
     .expect(201);
     let bob = created["user"]["id"].as_str().unwrap().to_owned();
@@ -173,9 +134,7 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
     assert_eq!(seen["login"], "bob");
     app.create_user(&pat, "carol", "DEFAULT").await;
-    let listed = ks_json(&app, Method::GET, "/v3/users", &admin, None)
-        .await
-        .expect(200);
+    let listed = app.ks_get("/v3/users", &admin).await.expect(200);
     let names: Vec<&str> = listed["users"]
         .as_array()
         .unwrap()
@@ -184,12 +143,10 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
         .collect();
     assert_eq!(names, ["admin", "bob", "carol"]);
     // Disable through /v3: /1.0 shows it and the password stops working.
-    ks_json(
-        &app,
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/users/{bob}"),
         &admin,
-        Some(json!({ "user": { "enabled": false, "email": "bob@example.com" } })),
+        json!({ "user": { "enabled": false, "email": "bob@example.com" } }),
     )
     .await
     .expect(200);
@@ -203,12 +160,10 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
         )
         .await;
     assert_eq!(reply.status, 401);
-    ks_json(
-        &app,
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/users/{bob}"),
         &admin,
-        Some(json!({ "user": { "enabled": true } })),
+        json!({ "user": { "enabled": true } }),
     )
     .await
     .expect(200);
@@ -221,77 +176,62 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     assert_eq!(reply.expect(201)["token"]["user"]["name"], "bob");
     // Keystone renames users: the login changes through /1.0 too; the id stays. Extra
     // attributes and the default project are kept and returned.
-    let renamed = ks_json(
-        &app,
-        Method::PATCH,
-        &format!("/v3/users/{bob}"),
-        &admin,
-        Some(json!({ "user": { "name": "robert", "team": "blue" } })),
-    )
-    .await
-    .expect(200);
+    let renamed = app
+        .ks_patch(
+            &format!("/v3/users/{bob}"),
+            &admin,
+            json!({ "user": { "name": "robert", "team": "blue" } }),
+        )
+        .await
+        .expect(200);
     assert_eq!(renamed["user"]["name"], "robert");
     assert_eq!(renamed["user"]["id"], bob.as_str());
     assert_eq!(renamed["user"]["team"], "blue");
     app.get("/1.0/me/identity/user/robert", &pat)
         .await
         .expect(200);
-    let bad = ks_json(
-        &app,
-        Method::PATCH,
-        &format!("/v3/users/{bob}"),
-        &admin,
-        Some(json!({ "user": { "default_project_id": "nowhere" } })),
-    )
-    .await;
+    let bad = app
+        .ks_patch(
+            &format!("/v3/users/{bob}"),
+            &admin,
+            json!({ "user": { "default_project_id": "nowhere" } }),
+        )
+        .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
-    let taken = ks_json(
-        &app,
-        Method::PATCH,
-        &format!("/v3/users/{bob}"),
-        &admin,
-        Some(json!({ "user": { "name": "admin" } })),
-    )
-    .await;
+    let taken = app
+        .ks_patch(
+            &format!("/v3/users/{bob}"),
+            &admin,
+            json!({ "user": { "name": "admin" } }),
+        )
+        .await;
     assert_eq!(taken.status, 409, "{}", taken.text);
-    ks_json(
-        &app,
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/users/{bob}"),
         &admin,
-        Some(json!({ "user": { "name": "bob" } })),
+        json!({ "user": { "name": "bob" } }),
     )
     .await
     .expect(200);
     // Groups: a Keystone membership sits beside the user's IAM group (the one /1.0 shows).
-    let group = ks_json(
-        &app,
-        Method::POST,
-        "/v3/groups",
-        &admin,
-        Some(json!({ "group": { "name": "ops", "description": "operators" } })),
-    )
-    .await
-    .expect(201);
+    let group = app
+        .ks_post(
+            "/v3/groups",
+            &admin,
+            json!({ "group": { "name": "ops", "description": "operators" } }),
+        )
+        .await
+        .expect(201);
     let ops = group["group"]["id"].as_str().unwrap().to_owned();
     let member = format!("/v3/groups/{ops}/users/{bob}");
-    ks_json(&app, Method::PUT, &member, &admin, None)
-        .await
-        .expect(204);
-    ks_json(&app, Method::HEAD, &member, &admin, None)
-        .await
-        .expect(204);
+    app.ks_put(&member, &admin).await.expect(204);
+    app.ks_head(&member, &admin).await.expect(204);
     let seen = app.get("/1.0/me/identity/user/bob", &pat).await.expect(200);
     assert_eq!(seen["group"], "DEFAULT");
-    let members = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/groups/{ops}/users"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let members = app
+        .ks_get(&format!("/v3/groups/{ops}/users"), &admin)
+        .await
+        .expect(200);
     assert_eq!(members["users"][0]["name"], "bob");
     // Given an IAM group through /1.0, bob is in both; DEFAULT is no group to Keystone.
     app.post(
@@ -304,15 +244,10 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     app.put("/1.0/me/identity/user/bob", &pat, json!({ "group": "sre" }))
         .await
         .expect(200);
-    let groups = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/users/{bob}/groups"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let groups = app
+        .ks_get(&format!("/v3/users/{bob}/groups"), &admin)
+        .await
+        .expect(200);
     let mut names: Vec<&str> = groups["groups"]
         .as_array()
         .unwrap()
@@ -322,63 +257,34 @@ async fn users_and_groups_are_the_local_users_and_groups(app: TestApp) {
     names.sort_unstable();
     assert_eq!(names, ["ops", "sre"]);
     // Leaving the Keystone group keeps the IAM group; leaving the IAM group returns to DEFAULT.
-    ks_json(&app, Method::DELETE, &member, &admin, None)
-        .await
-        .expect(204);
-    ks_json(&app, Method::HEAD, &member, &admin, None)
-        .await
-        .expect(404);
+    app.ks_delete(&member, &admin).await.expect(204);
+    app.ks_head(&member, &admin).await.expect(404);
     assert_eq!(
         app.get("/1.0/me/identity/user/bob", &pat).await.expect(200)["group"],
         "sre"
     );
-    let sre = ks_json(&app, Method::GET, "/v3/groups?name=sre", &admin, None)
-        .await
-        .expect(200)["groups"][0]["id"]
+    let sre = app.ks_get("/v3/groups?name=sre", &admin).await.expect(200)["groups"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/groups/{sre}/users/{bob}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_delete(&format!("/v3/groups/{sre}/users/{bob}"), &admin)
+        .await
+        .expect(204);
     assert_eq!(
         app.get("/1.0/me/identity/user/bob", &pat).await.expect(200)["group"],
         "DEFAULT"
     );
-    let groups = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/users/{bob}/groups"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let groups = app
+        .ks_get(&format!("/v3/users/{bob}/groups"), &admin)
+        .await
+        .expect(200);
     assert_eq!(groups["groups"], json!([]));
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/groups/{ops}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/users/{bob}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_delete(&format!("/v3/groups/{ops}"), &admin)
+        .await
+        .expect(204);
+    app.ks_delete(&format!("/v3/users/{bob}"), &admin)
+        .await
+        .expect(204);
     app.get("/1.0/me/identity/user/bob", &pat).await.expect(404);
 }
 
@@ -393,39 +299,26 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
     .await
     .expect(200);
     app.create_user(&pat, "dave", "devs").await;
-    let groups = ks_json(&app, Method::GET, "/v3/groups?name=devs", &admin, None)
-        .await
-        .expect(200);
+    let groups = app.ks_get("/v3/groups?name=devs", &admin).await.expect(200);
     let devs = groups["groups"][0]["id"].as_str().unwrap().to_owned();
     let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
-    ks_json(
-        &app,
-        Method::PUT,
-        &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
+    app.ks_grant(
         &admin,
-        None,
+        &format!("projects/{project}/groups/{devs}"),
+        &member,
     )
-    .await
-    .expect(204);
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/projects/{project}/groups/{devs}/roles"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    .await;
+    let listed = app
+        .ks_get(
+            &format!("/v3/projects/{project}/groups/{devs}/roles"),
+            &admin,
+        )
+        .await
+        .expect(200);
     assert_eq!(listed["roles"][0]["name"], "member");
     // Dave holds member (and reader, implied) on the project through his group.
-    let token = app
-        .ks_password(
-            "dave",
-            "dave password",
-            Some(json!({ "project": { "id": project } })),
-        )
-        .await;
+    let token = app.ks_scoped_token("dave", "dave password", &project).await;
     let body = app
         .ks(
             Method::GET,
@@ -446,26 +339,18 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
     assert_eq!(roles, ["member", "reader"]);
     let dave = body["token"]["user"]["id"].as_str().unwrap().to_owned();
     let mine = app
-        .ks(
-            Method::GET,
-            &format!("/v3/users/{dave}/projects"),
-            Some(&token),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/users/{dave}/projects"), &token)
         .await
         .expect(200);
     assert_eq!(mine["projects"][0]["id"], project);
     // Plain listing: the group's grant; effective: dave's, with the implied reader.
-    let plain = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/role_assignments?scope.project.id={project}&include_names=1"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let plain = app
+        .ks_get(
+            &format!("/v3/role_assignments?scope.project.id={project}&include_names=1"),
+            &admin,
+        )
+        .await
+        .expect(200);
     let groups_listed: Vec<&Value> = plain["role_assignments"]
         .as_array()
         .unwrap()
@@ -475,15 +360,13 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
     assert_eq!(groups_listed.len(), 1);
     assert_eq!(groups_listed[0]["group"]["name"], "devs");
     assert_eq!(groups_listed[0]["role"]["name"], "member");
-    let effective = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/role_assignments?effective&user.id={dave}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let effective = app
+        .ks_get(
+            &format!("/v3/role_assignments?effective&user.id={dave}"),
+            &admin,
+        )
+        .await
+        .expect(200);
     let got: Vec<&str> = effective["role_assignments"]
         .as_array()
         .unwrap()
@@ -496,22 +379,12 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
     for a in effective["role_assignments"].as_array().unwrap() {
         assert!(a["links"]["membership"].is_string(), "{a}");
     }
-    let bad = ks_json(
-        &app,
-        Method::GET,
-        "/v3/role_assignments?color=red",
-        &admin,
-        None,
-    )
-    .await;
+    let bad = app.ks_get("/v3/role_assignments?color=red", &admin).await;
     assert_eq!(bad.status, 400);
     // Revoking the group's grant ends dave's scoped token.
-    ks_json(
-        &app,
-        Method::DELETE,
+    app.ks_delete(
         &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
         &admin,
-        None,
     )
     .await
     .expect(204);
@@ -529,9 +402,7 @@ async fn group_grants_reach_members_and_effective_assignments_expand_them(app: T
 
 async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: TestApp) {
     let admin = app.ks_admin().await;
-    let listed = ks_json(&app, Method::GET, "/v3/roles", &admin, None)
-        .await
-        .expect(200);
+    let listed = app.ks_get("/v3/roles", &admin).await.expect(200);
     let mut names: Vec<&str> = listed["roles"]
         .as_array()
         .unwrap()
@@ -540,80 +411,59 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["admin", "manager", "member", "reader", "service"]);
-    let inferences = ks_json(&app, Method::GET, "/v3/role_inferences", &admin, None)
-        .await
-        .expect(200);
+    let inferences = app.ks_get("/v3/role_inferences", &admin).await.expect(200);
     assert_eq!(inferences["role_inferences"].as_array().unwrap().len(), 3);
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/roles",
-        &admin,
-        Some(json!({ "role": { "name": "objectstore_operator" } })),
-    )
-    .await
-    .expect(201);
+    let created = app
+        .ks_post(
+            "/v3/roles",
+            &admin,
+            json!({ "role": { "name": "objectstore_operator" } }),
+        )
+        .await
+        .expect(201);
     let operator_role = created["role"]["id"].as_str().unwrap().to_owned();
     let member = role_id(&app, &admin, "member").await;
-    ks_json(
-        &app,
-        Method::PUT,
+    app.ks_put(
         &format!("/v3/roles/{operator_role}/implies/{member}"),
         &admin,
-        None,
     )
     .await
     .expect(201);
     let one = format!("/v3/roles/{operator_role}/implies/{member}");
-    let read = ks_json(&app, Method::GET, &one, &admin, None)
+    let read = app.ks_get(&one, &admin).await.expect(200);
+    assert_eq!(read["role_inference"]["implies"]["id"], member.as_str());
+    app.ks_head(&one, &admin).await.expect(204);
+    let implied = app
+        .ks_get(&format!("/v3/roles/{operator_role}/implies"), &admin)
         .await
         .expect(200);
-    assert_eq!(read["role_inference"]["implies"]["id"], member.as_str());
-    ks_json(&app, Method::HEAD, &one, &admin, None)
-        .await
-        .expect(204);
-    let implied = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/roles/{operator_role}/implies"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
     assert_eq!(implied["role_inference"]["implies"][0]["name"], "member");
     // Regions, services and endpoints.
-    ks_json(
-        &app,
-        Method::POST,
+    app.ks_post(
         "/v3/regions",
         &admin,
-        Some(json!({ "region": { "id": "GRA11", "description": "Gravelines" } })),
+        json!({ "region": { "id": "GRA11", "description": "Gravelines" } }),
     )
     .await
     .expect(201);
-    let service = ks_json(
-        &app,
-        Method::POST,
-        "/v3/services",
-        &admin,
-        Some(json!({ "service": { "type": "object-store", "name": "swift" } })),
-    )
-    .await
-    .expect(201);
+    let service = app
+        .ks_post(
+            "/v3/services",
+            &admin,
+            json!({ "service": { "type": "object-store", "name": "swift" } }),
+        )
+        .await
+        .expect(201);
     let service_id = service["service"]["id"].as_str().unwrap().to_owned();
-    let endpoint = ks_json(
-        &app,
-        Method::POST,
-        "/v3/endpoints",
-        &admin,
-        Some(
+    let endpoint = app
+        .ks_post(
+            "/v3/endpoints",
+            &admin,
             json!({ "endpoint": { "service_id": service_id, "region_id": "GRA11",
             "interface": "public", "url": "https://storage.gra11.example.net/v1/AUTH_x" } }),
-        ),
-    )
-    .await
-    .expect(201);
+        )
+        .await
+        .expect(201);
     let endpoint_id = endpoint["endpoint"]["id"].as_str().unwrap().to_owned();
     for (body, what) in [
         (
@@ -629,31 +479,22 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
             "unknown service",
         ),
     ] {
-        let r = ks_json(&app, Method::POST, "/v3/endpoints", &admin, Some(body)).await;
+        let r = app.ks_post("/v3/endpoints", &admin, body).await;
         assert_eq!(r.status, 400, "{what}: {}", r.text);
     }
     // A region an endpoint names that does not exist yet is created, as Keystone does.
-    let r = ks_json(&app, Method::GET, "/v3/regions/SBG5", &admin, None).await;
+    let r = app.ks_get("/v3/regions/SBG5", &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
     let sbg = json!({ "endpoint": { "service_id": service_id, "region_id": "SBG5", "interface": "internal", "url": "https://sbg.example" } });
-    let sbg = ks_json(&app, Method::POST, "/v3/endpoints", &admin, Some(sbg))
-        .await
-        .expect(201);
-    ks_json(&app, Method::GET, "/v3/regions/SBG5", &admin, None)
-        .await
-        .expect(200);
+    let sbg = app.ks_post("/v3/endpoints", &admin, sbg).await.expect(201);
+    app.ks_get("/v3/regions/SBG5", &admin).await.expect(200);
     let sbg = format!("/v3/endpoints/{}", sbg["endpoint"]["id"].as_str().unwrap());
-    ks_json(&app, Method::DELETE, &sbg, &admin, None)
-        .await
-        .expect(204);
-    let in_use = ks_json(&app, Method::DELETE, "/v3/regions/GRA11", &admin, None).await;
+    app.ks_delete(&sbg, &admin).await.expect(204);
+    let in_use = app.ks_delete("/v3/regions/GRA11", &admin).await;
     assert_eq!(in_use.status, 409, "{}", in_use.text);
     // A new token's catalog shows the service.
     let token = app.ks_admin().await;
-    let body = app
-        .ks(Method::GET, "/v3/auth/catalog", Some(&token), None, None)
-        .await
-        .expect(200);
+    let body = app.ks_get("/v3/auth/catalog", &token).await.expect(200);
     let store = body["catalog"]
         .as_array()
         .unwrap()
@@ -665,12 +506,10 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
         store["endpoints"][0]["url"],
         "https://storage.gra11.example.net/v1/AUTH_x"
     );
-    ks_json(
-        &app,
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/endpoints/{endpoint_id}"),
         &admin,
-        Some(json!({ "endpoint": { "enabled": false } })),
+        json!({ "endpoint": { "enabled": false } }),
     )
     .await
     .expect(200);
@@ -696,36 +535,16 @@ async fn roles_and_the_catalog_are_the_operators_and_appear_in_new_tokens(app: T
         json!([]),
         "disabled endpoints leave the catalog"
     );
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/services/{service_id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
-    ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/endpoints/{endpoint_id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(404);
-    ks_json(&app, Method::DELETE, "/v3/regions/GRA11", &admin, None)
+    app.ks_delete(&format!("/v3/services/{service_id}"), &admin)
         .await
         .expect(204);
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/roles/{operator_role}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_get(&format!("/v3/endpoints/{endpoint_id}"), &admin)
+        .await
+        .expect(404);
+    app.ks_delete("/v3/regions/GRA11", &admin).await.expect(204);
+    app.ks_delete(&format!("/v3/roles/{operator_role}"), &admin)
+        .await
+        .expect(204);
 }
 
 async fn a_user_without_rights_gets_403_and_reads_only_its_own(app: TestApp) {
@@ -761,24 +580,12 @@ async fn a_user_without_rights_gets_403_and_reads_only_its_own(app: TestApp) {
         assert_eq!(r.json()["error"]["code"], 403);
     }
     // Her own user, her own projects, her own token: yes. The admin's token: no.
-    app.ks(
-        Method::GET,
-        &format!("/v3/users/{erin}"),
-        Some(&erin_token),
-        None,
-        None,
-    )
-    .await
-    .expect(200);
-    app.ks(
-        Method::GET,
-        &format!("/v3/users/{erin}/projects"),
-        Some(&erin_token),
-        None,
-        None,
-    )
-    .await
-    .expect(200);
+    app.ks_get(&format!("/v3/users/{erin}"), &erin_token)
+        .await
+        .expect(200);
+    app.ks_get(&format!("/v3/users/{erin}/projects"), &erin_token)
+        .await
+        .expect(200);
     let r = app
         .ks(
             Method::GET,
@@ -802,13 +609,9 @@ async fn a_user_without_rights_gets_403_and_reads_only_its_own(app: TestApp) {
     )
     .await
     .expect(200);
-    app.ks(Method::GET, "/v3/projects", Some(&erin_token), None, None)
-        .await
-        .expect(200);
+    app.ks_get("/v3/projects", &erin_token).await.expect(200);
     // Reading the catalog is open to every token holder.
-    app.ks(Method::GET, "/v3/services", Some(&erin_token), None, None)
-        .await
-        .expect(200);
+    app.ks_get("/v3/services", &erin_token).await.expect(200);
 }
 
 async fn the_keystone_admin_role_administers_as_keystone_does(app: TestApp) {
@@ -817,80 +620,53 @@ async fn the_keystone_admin_role_administers_as_keystone_does(app: TestApp) {
     app.create_user(&pat, "frank", "DEFAULT").await;
     let frank_token = app.ks_password("frank", "frank password", None).await;
     let frank = admin_user_id(&app, &frank_token).await;
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "frank-admin" } })),
-    )
-    .await
-    .expect(201);
-    let project = created["project"]["id"].as_str().unwrap().to_owned();
+    let project = app.ks_project(&admin, "frank-admin").await;
     let scope = json!({ "project": { "id": project } });
     // A `member` of the project with no IAM policy may not create projects.
     let member = role_id(&app, &admin, "member").await;
     let grant = format!("/v3/projects/{project}/users/{frank}/roles/{member}");
-    ks_json(&app, Method::PUT, &grant, &admin, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     let as_member = app
         .ks_password("frank", "frank password", Some(scope.clone()))
         .await;
     let new_project = json!({ "project": { "name": "frank-made" } });
-    let r = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &as_member,
-        Some(new_project.clone()),
-    )
-    .await;
+    let r = app
+        .ks_post("/v3/projects", &as_member, new_project.clone())
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     // Keystone's `admin` role on the token is an administrator's, here of the whole cloud: the
     // operator's domain, the shared roles and catalog.
     let admin_role = role_id(&app, &admin, "admin").await;
     let grant = format!("/v3/projects/{project}/users/{frank}/roles/{admin_role}");
-    ks_json(&app, Method::PUT, &grant, &admin, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     let as_admin = app
         .ks_password("frank", "frank password", Some(scope))
         .await;
-    ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &as_admin,
-        Some(new_project),
-    )
-    .await
-    .expect(201);
-    ks_json(
-        &app,
-        Method::POST,
+    app.ks_post("/v3/projects", &as_admin, new_project)
+        .await
+        .expect(201);
+    app.ks_post(
         "/v3/roles",
         &as_admin,
-        Some(json!({ "role": { "name": "frank-role" } })),
+        json!({ "role": { "name": "frank-role" } }),
     )
     .await
     .expect(201);
     // The unscoped token carries no role, so it has no such rights.
-    let r = ks_json(&app, Method::GET, "/v3/users", &frank_token, None).await;
+    let r = app.ks_get("/v3/users", &frank_token).await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keystone(app: TestApp) {
     let admin = app.ks_admin().await;
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/domains",
-        &admin,
-        Some(json!({ "domain": { "name": "Acme", "description": "a tenant" } })),
-    )
-    .await
-    .expect(201);
+    let created = app
+        .ks_post(
+            "/v3/domains",
+            &admin,
+            json!({ "domain": { "name": "Acme", "description": "a tenant" } }),
+        )
+        .await
+        .expect(201);
     let domain = created["domain"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["domain"]["name"], "Acme");
     assert_eq!(created["domain"]["enabled"], true);
@@ -900,14 +676,9 @@ async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keyst
         (String::new(), 400),
         ("a".repeat(65), 400),
     ] {
-        let r = ks_json(
-            &app,
-            Method::POST,
-            "/v3/domains",
-            &admin,
-            Some(json!({ "domain": { "name": name } })),
-        )
-        .await;
+        let r = app
+            .ks_post("/v3/domains", &admin, json!({ "domain": { "name": name } }))
+            .await;
         assert_eq!(r.status, status, "{}", r.text);
     }
     // The domain is an account: the operator sees it through /v2 under its nic.
@@ -915,28 +686,20 @@ async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keyst
     let accounts = app.get("/v2/admin/account", &pat).await.expect(200);
     assert!(accounts.to_string().contains(&domain), "{accounts}");
     // A cloud administrator creates a user there and finds it with the domain filter only.
-    let user = ks_json(
-        &app,
-        Method::POST,
-        "/v3/users",
-        &admin,
-        Some(
+    let user = app
+        .ks_post(
+            "/v3/users",
+            &admin,
             json!({ "user": { "name": "wile", "password": "wile password", "domain_id": domain } }),
-        ),
-    )
-    .await
-    .expect(201);
+        )
+        .await
+        .expect(201);
     assert_eq!(user["user"]["domain_id"], domain.as_str());
     let user_id = user["user"]["id"].as_str().unwrap().to_owned();
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/users?domain_id={domain}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = app
+        .ks_get(&format!("/v3/users?domain_id={domain}"), &admin)
+        .await
+        .expect(200);
     let names: Vec<&str> = listed["users"]
         .as_array()
         .unwrap()
@@ -947,14 +710,13 @@ async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keyst
         names.contains(&"wile") && !names.contains(&"frank"),
         "{names:?}"
     );
-    let r = ks_json(
-        &app,
-        Method::POST,
-        "/v3/users",
-        &admin,
-        Some(json!({ "user": { "name": "x", "password": "x password", "domain_id": "nowhere" } })),
-    )
-    .await;
+    let r = app
+        .ks_post(
+            "/v3/users",
+            &admin,
+            json!({ "user": { "name": "x", "password": "x password", "domain_id": "nowhere" } }),
+        )
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
     // The user authenticates in its domain, by the domain's new name too.
     let auth = |domain_name: &str| {
@@ -963,12 +725,10 @@ async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keyst
         } } } })
     };
     assert_eq!(app.ks_issue(auth("Acme")).await.0.status, 201);
-    ks_json(
-        &app,
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/domains/{domain}"),
         &admin,
-        Some(json!({ "domain": { "name": "Acme Corp" } })),
+        json!({ "domain": { "name": "Acme Corp" } }),
     )
     .await
     .expect(200);
@@ -977,40 +737,25 @@ async fn domains_are_accounts_created_renamed_disabled_and_deleted_through_keyst
     // An enabled domain cannot be deleted; a disabled one refuses its users, then goes with
     // everything in it.
     let path = format!("/v3/domains/{domain}");
-    let r = ks_json(&app, Method::DELETE, &path, &admin, None).await;
+    let r = app.ks_delete(&path, &admin).await;
     assert_eq!(r.status, 403, "{}", r.text);
-    ks_json(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({ "domain": { "enabled": false } })),
-    )
-    .await
-    .expect(200);
-    assert_eq!(app.ks_issue(auth("Acme Corp")).await.0.status, 401);
-    ks_json(&app, Method::DELETE, &path, &admin, None)
+    app.ks_patch(&path, &admin, json!({ "domain": { "enabled": false } }))
         .await
-        .expect(204);
-    let r = ks_json(&app, Method::GET, &path, &admin, None).await;
+        .expect(200);
+    assert_eq!(app.ks_issue(auth("Acme Corp")).await.0.status, 401);
+    app.ks_delete(&path, &admin).await.expect(204);
+    let r = app.ks_get(&path, &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let r = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/users/{user_id}"),
-        &admin,
-        None,
-    )
-    .await;
+    let r = app.ks_get(&format!("/v3/users/{user_id}"), &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // The default domain stays.
-    let r = ks_json(&app, Method::DELETE, "/v3/domains/default", &admin, None).await;
+    let r = app.ks_delete("/v3/domains/default", &admin).await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
 async fn projects_nest_and_carry_tags(app: TestApp) {
     let admin = app.ks_admin().await;
-    let create = |body: Value| ks_json(&app, Method::POST, "/v3/projects", &admin, Some(body));
+    let create = |body: Value| app.ks_post("/v3/projects", &admin, body);
     let root = create(json!({ "project": { "name": "root", "tags": ["a", "b"] } }))
         .await
         .expect(201);
@@ -1028,94 +773,57 @@ async fn projects_nest_and_carry_tags(app: TestApp) {
     assert_eq!(r.status, 400, "{}", r.text);
     // Tags: one at a time, all at once, and as list filters.
     let tags = format!("/v3/projects/{child_id}/tags");
-    ks_json(&app, Method::PUT, &format!("{tags}/blue"), &admin, None)
+    app.ks_put(&format!("{tags}/blue"), &admin)
         .await
         .expect(201);
-    ks_json(&app, Method::HEAD, &format!("{tags}/blue"), &admin, None)
+    app.ks_head(&format!("{tags}/blue"), &admin)
         .await
         .expect(204);
-    let r = ks_json(&app, Method::GET, &format!("{tags}/red"), &admin, None).await;
+    let r = app.ks_get(&format!("{tags}/red"), &admin).await;
     assert_eq!(r.status, 404);
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        "/v3/projects?tags-any=blue,b",
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = app
+        .ks_get("/v3/projects?tags-any=blue,b", &admin)
+        .await
+        .expect(200);
     assert_eq!(listed["projects"].as_array().unwrap().len(), 2, "{listed}");
-    let listed = ks_json(&app, Method::GET, "/v3/projects?tags=a,b", &admin, None)
+    let listed = app
+        .ks_get("/v3/projects?tags=a,b", &admin)
         .await
         .expect(200);
     assert_eq!(listed["projects"][0]["id"], root_id.as_str());
-    let r = ks_json(
-        &app,
-        Method::PUT,
-        &tags,
-        &admin,
-        Some(json!({ "tags": ["x", "x"] })),
-    )
-    .await;
+    let r = app
+        .ks_put_json(&tags, &admin, json!({ "tags": ["x", "x"] }))
+        .await;
     assert_eq!(r.status, 400, "{}", r.text);
-    let set = ks_json(
-        &app,
-        Method::PUT,
-        &tags,
-        &admin,
-        Some(json!({ "tags": ["x", "y"] })),
-    )
-    .await
-    .expect(200);
-    assert_eq!(set["tags"], json!(["x", "y"]));
-    ks_json(&app, Method::DELETE, &tags, &admin, None)
-        .await
-        .expect(204);
-    let read = ks_json(&app, Method::GET, &tags, &admin, None)
+    let set = app
+        .ks_put_json(&tags, &admin, json!({ "tags": ["x", "y"] }))
         .await
         .expect(200);
+    assert_eq!(set["tags"], json!(["x", "y"]));
+    app.ks_delete(&tags, &admin).await.expect(204);
+    let read = app.ks_get(&tags, &admin).await.expect(200);
     assert_eq!(read["tags"], json!([]));
     // A project with children stays until they go.
     let root_path = format!("/v3/projects/{root_id}");
-    let r = ks_json(&app, Method::DELETE, &root_path, &admin, None).await;
+    let r = app.ks_delete(&root_path, &admin).await;
     assert_eq!(r.status, 403, "{}", r.text);
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/projects/{child_id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
-    ks_json(&app, Method::DELETE, &root_path, &admin, None)
+    app.ks_delete(&format!("/v3/projects/{child_id}"), &admin)
         .await
         .expect(204);
+    app.ks_delete(&root_path, &admin).await.expect(204);
     // A project acting as a domain is a domain.
     let as_domain = create(json!({ "project": { "name": "Dom", "is_domain": true } }))
         .await
         .expect(201);
     assert_eq!(as_domain["project"]["is_domain"], true);
     let id = as_domain["project"]["id"].as_str().unwrap();
-    ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/domains/{id}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        "/v3/projects?is_domain=true",
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    app.ks_get(&format!("/v3/domains/{id}"), &admin)
+        .await
+        .expect(200);
+    let listed = app
+        .ks_get("/v3/projects?is_domain=true", &admin)
+        .await
+        .expect(200);
     assert!(listed.to_string().contains(id), "{listed}");
 }
 
@@ -1179,7 +887,7 @@ async fn inherited_grants_reach_the_projects_below(app: TestApp) {
     let pat = app.admin_pat().await;
     app.create_user(&pat, "hank", "DEFAULT").await;
     let hank = admin_user_id(&app, &app.ks_password("hank", "hank password", None).await).await;
-    let create = |body: Value| ks_json(&app, Method::POST, "/v3/projects", &admin, Some(body));
+    let create = |body: Value| app.ks_post("/v3/projects", &admin, body);
     let top = create(json!({ "project": { "name": "top" } }))
         .await
         .expect(201);
@@ -1197,154 +905,121 @@ async fn inherited_grants_reach_the_projects_below(app: TestApp) {
     // Inherited on the top project: held on the leaf, not on the top itself.
     let grant =
         format!("/v3/OS-INHERIT/projects/{top}/users/{hank}/roles/{reader}/inherited_to_projects");
-    ks_json(&app, Method::PUT, &grant, &admin, None)
-        .await
-        .expect(204);
-    ks_json(&app, Method::HEAD, &grant, &admin, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
+    app.ks_head(&grant, &admin).await.expect(204);
     assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 201);
     assert_eq!(app.ks_issue(scoped(&top)).await.0.status, 401);
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/role_assignments?user.id={hank}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = app
+        .ks_get(&format!("/v3/role_assignments?user.id={hank}"), &admin)
+        .await
+        .expect(200);
     let row = &listed["role_assignments"][0];
     assert_eq!(row["scope"]["project"]["id"], top.as_str());
     assert_eq!(row["scope"]["OS-INHERIT:inherited_to"], "projects");
-    let effective = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/role_assignments?effective&user.id={hank}&scope.project.id={leaf}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let effective = app
+        .ks_get(
+            &format!("/v3/role_assignments?effective&user.id={hank}&scope.project.id={leaf}"),
+            &admin,
+        )
+        .await
+        .expect(200);
     assert!(
         !effective["role_assignments"].as_array().unwrap().is_empty(),
         "{effective}"
     );
-    ks_json(&app, Method::DELETE, &grant, &admin, None)
-        .await
-        .expect(204);
+    app.ks_delete(&grant, &admin).await.expect(204);
     assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 401);
     // Inherited on the domain: every project of it.
     let grant =
         format!("/v3/OS-INHERIT/domains/default/users/{hank}/roles/{reader}/inherited_to_projects");
-    ks_json(&app, Method::PUT, &grant, &admin, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     assert_eq!(app.ks_issue(scoped(&top)).await.0.status, 201);
     assert_eq!(app.ks_issue(scoped(&leaf)).await.0.status, 201);
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/OS-INHERIT/domains/default/users/{hank}/roles/inherited_to_projects"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = app
+        .ks_get(
+            &format!("/v3/OS-INHERIT/domains/default/users/{hank}/roles/inherited_to_projects"),
+            &admin,
+        )
+        .await
+        .expect(200);
     assert_eq!(listed["roles"][0]["id"], reader.as_str());
 }
 
 async fn policies_consumers_and_endpoint_groups_are_kept_whole(app: TestApp) {
     let admin = app.ks_admin().await;
-    let policy = ks_json(
-        &app,
-        Method::POST,
-        "/v3/policies",
-        &admin,
-        Some(json!({ "policy": { "blob": "{\"a\": 1}", "type": "application/json" } })),
-    )
-    .await
-    .expect(201);
+    let policy = app
+        .ks_post(
+            "/v3/policies",
+            &admin,
+            json!({ "policy": { "blob": "{\"a\": 1}", "type": "application/json" } }),
+        )
+        .await
+        .expect(201);
     let id = policy["policy"]["id"].as_str().unwrap().to_owned();
     let path = format!("/v3/policies/{id}");
-    let updated = ks_json(
-        &app,
-        Method::PATCH,
-        &path,
-        &admin,
-        Some(json!({ "policy": { "type": "text/plain" } })),
-    )
-    .await
-    .expect(200);
-    assert_eq!(updated["policy"]["type"], "text/plain");
-    assert_eq!(updated["policy"]["blob"], "{\"a\": 1}");
-    let listed = ks_json(&app, Method::GET, "/v3/policies", &admin, None)
+    let updated = app
+        .ks_patch(&path, &admin, json!({ "policy": { "type": "text/plain" } }))
         .await
         .expect(200);
+    assert_eq!(updated["policy"]["type"], "text/plain");
+    assert_eq!(updated["policy"]["blob"], "{\"a\": 1}");
+    let listed = app.ks_get("/v3/policies", &admin).await.expect(200);
     assert_eq!(listed["policies"][0]["id"], id.as_str());
     // A missing or unknown field is 400; an unknown id 404.
     for body in [
         json!({ "policy": { "blob": "x" } }),
         json!({ "policy": { "blob": "x", "type": "t", "colour": "red" } }),
     ] {
-        let r = ks_json(&app, Method::POST, "/v3/policies", &admin, Some(body)).await;
+        let r = app.ks_post("/v3/policies", &admin, body).await;
         assert_eq!(r.status, 400, "{}", r.text);
     }
-    ks_json(&app, Method::DELETE, &path, &admin, None)
-        .await
-        .expect(204);
-    let r = ks_json(&app, Method::GET, &path, &admin, None).await;
+    app.ks_delete(&path, &admin).await.expect(204);
+    let r = app.ks_get(&path, &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // A consumer's secret is shown once.
-    let consumer = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-OAUTH1/consumers",
-        &admin,
-        Some(json!({ "consumer": { "description": "a client" } })),
-    )
-    .await
-    .expect(201);
+    let consumer = app
+        .ks_post(
+            "/v3/OS-OAUTH1/consumers",
+            &admin,
+            json!({ "consumer": { "description": "a client" } }),
+        )
+        .await
+        .expect(201);
     let secret = consumer["consumer"]["secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 32);
-    let read = ks_json(
-        &app,
-        Method::GET,
-        &format!(
-            "/v3/OS-OAUTH1/consumers/{}",
-            consumer["consumer"]["id"].as_str().unwrap()
-        ),
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
+    let read = app
+        .ks_get(
+            &format!(
+                "/v3/OS-OAUTH1/consumers/{}",
+                consumer["consumer"]["id"].as_str().unwrap()
+            ),
+            &admin,
+        )
+        .await
+        .expect(200);
     assert_eq!(read["consumer"]["description"], "a client");
     assert!(!read.to_string().contains(&secret), "{read}");
     assert!(read["consumer"].get("secret_hash").is_none(), "{read}");
     // Endpoint groups answer HEAD; someone without the operator's rights gets 403.
-    let group = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-EP-FILTER/endpoint_groups",
-        &admin,
-        Some(json!({ "endpoint_group": { "name": "eg", "filters": { "interface": "public" } } })),
-    )
-    .await
-    .expect(201);
+    let group = app
+        .ks_post(
+            "/v3/OS-EP-FILTER/endpoint_groups",
+            &admin,
+            json!({ "endpoint_group": { "name": "eg", "filters": { "interface": "public" } } }),
+        )
+        .await
+        .expect(201);
     let group = format!(
         "/v3/OS-EP-FILTER/endpoint_groups/{}",
         group["endpoint_group"]["id"].as_str().unwrap()
     );
-    ks_json(&app, Method::HEAD, &group, &admin, None)
-        .await
-        .expect(200);
+    app.ks_head(&group, &admin).await.expect(200);
     let pat = app.admin_pat().await;
     app.create_user(&pat, "ivan", "DEFAULT").await;
     let ivan = app.ks_password("ivan", "ivan password", None).await;
-    let r = ks_json(&app, Method::GET, &group, &ivan, None).await;
+    let r = app.ks_get(&group, &ivan).await;
     assert_eq!(r.status, 403, "{}", r.text);
-    let r = ks_json(&app, Method::DELETE, &group, &ivan, None).await;
+    let r = app.ks_delete(&group, &ivan).await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
@@ -1353,62 +1028,40 @@ async fn users_make_application_credentials_bound_to_a_project_and_roles(app: Te
     let pat = app.admin_pat().await;
     app.create_user(&pat, "judy", "DEFAULT").await;
     let judy = admin_user_id(&app, &app.ks_password("judy", "judy password", None).await).await;
-    let project = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "judy-work" } })),
-    )
-    .await
-    .expect(201);
-    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    let project = app.ks_project(&admin, "judy-work").await;
     for role in ["member", "service"] {
         let role = role_id(&app, &admin, role).await;
-        ks_json(
-            &app,
-            Method::PUT,
-            &format!("/v3/projects/{project}/users/{judy}/roles/{role}"),
-            &admin,
-            None,
-        )
-        .await
-        .expect(204);
+        app.ks_grant(&admin, &format!("projects/{project}/users/{judy}"), &role)
+            .await;
     }
-    let scoped = app
-        .ks_password(
-            "judy",
-            "judy password",
-            Some(json!({ "project": { "id": project } })),
-        )
-        .await;
+    let scoped = app.ks_scoped_token("judy", "judy password", &project).await;
     let path = format!("/v3/users/{judy}/application_credentials");
     // Only the user makes its own, with a project-scoped token, roles it holds.
     let body = json!({ "application_credential": {
         "name": "ci", "roles": [{ "name": "member" }],
         "access_rules": [{ "service": "compute", "path": "/v2.1/servers", "method": "GET" }],
     } });
-    let r = ks_json(&app, Method::POST, &path, &admin, Some(body.clone())).await;
+    let r = app.ks_post(&path, &admin, body.clone()).await;
     assert_eq!(r.status, 403, "{}", r.text);
     let bad = json!({ "application_credential": { "name": "x", "roles": [{ "name": "admin" }] } });
-    let r = ks_json(&app, Method::POST, &path, &scoped, Some(bad)).await;
+    let r = app.ks_post(&path, &scoped, bad).await;
     assert_eq!(r.status, 400, "{}", r.text);
-    let created = ks_json(&app, Method::POST, &path, &scoped, Some(body.clone()))
-        .await
-        .expect(201);
+    let created = app.ks_post(&path, &scoped, body.clone()).await.expect(201);
     let credential = &created["application_credential"];
     let id = credential["id"].as_str().unwrap().to_owned();
     let secret = credential["secret"].as_str().unwrap().to_owned();
     assert_eq!(credential["project_id"], project.as_str());
     assert_eq!(credential["roles"].as_array().unwrap().len(), 1);
-    let r = ks_json(&app, Method::POST, &path, &scoped, Some(body)).await;
+    let r = app.ks_post(&path, &scoped, body).await;
     assert_eq!(r.status, 409, "{}", r.text);
     // Read back without its secret; found by name.
-    let read = ks_json(&app, Method::GET, &format!("{path}/{id}"), &scoped, None)
+    let read = app
+        .ks_get(&format!("{path}/{id}"), &scoped)
         .await
         .expect(200);
     assert!(!read.to_string().contains(&secret), "{read}");
-    let listed = ks_json(&app, Method::GET, &format!("{path}?name=ci"), &scoped, None)
+    let listed = app
+        .ks_get(&format!("{path}?name=ci"), &scoped)
         .await
         .expect(200);
     assert_eq!(
@@ -1439,24 +1092,19 @@ async fn users_make_application_credentials_bound_to_a_project_and_roles(app: Te
     // A restricted credential's token makes no other credential.
     let token = token.unwrap();
     let again = json!({ "application_credential": { "name": "more" } });
-    let r = ks_json(&app, Method::POST, &path, &token, Some(again)).await;
+    let r = app.ks_post(&path, &token, again).await;
     assert_eq!(r.status, 403, "{}", r.text);
     // The access rule stays with the user, and cannot go while a credential uses it.
-    let rules = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/users/{judy}/access_rules"),
-        &scoped,
-        None,
-    )
-    .await
-    .expect(200);
+    let rules = app
+        .ks_get(&format!("/v3/users/{judy}/access_rules"), &scoped)
+        .await
+        .expect(200);
     let rule = rules["access_rules"][0]["id"].as_str().unwrap().to_owned();
     let rule_path = format!("/v3/users/{judy}/access_rules/{rule}");
-    let r = ks_json(&app, Method::DELETE, &rule_path, &scoped, None).await;
+    let r = app.ks_delete(&rule_path, &scoped).await;
     assert_eq!(r.status, 403, "{}", r.text);
     // Deleting the credential ends its token; then the rule can go.
-    ks_json(&app, Method::DELETE, &format!("{path}/{id}"), &scoped, None)
+    app.ks_delete(&format!("{path}/{id}"), &scoped)
         .await
         .expect(204);
     let r = app
@@ -1470,9 +1118,7 @@ async fn users_make_application_credentials_bound_to_a_project_and_roles(app: Te
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
     assert_eq!(app.ks_issue(auth(&secret)).await.0.status, 401);
-    ks_json(&app, Method::DELETE, &rule_path, &scoped, None)
-        .await
-        .expect(204);
+    app.ks_delete(&rule_path, &scoped).await.expect(204);
 }
 
 async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
@@ -1482,35 +1128,13 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
     app.create_user(&pat, "lee", "DEFAULT").await;
     let kim = admin_user_id(&app, &app.ks_password("kim", "kim password", None).await).await;
     let lee = admin_user_id(&app, &app.ks_password("lee", "lee password", None).await).await;
-    let project = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "kim-work" } })),
-    )
-    .await
-    .expect(201);
-    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    let project = app.ks_project(&admin, "kim-work").await;
     for role in ["member", "service"] {
         let role = role_id(&app, &admin, role).await;
-        ks_json(
-            &app,
-            Method::PUT,
-            &format!("/v3/projects/{project}/users/{kim}/roles/{role}"),
-            &admin,
-            None,
-        )
-        .await
-        .expect(204);
+        app.ks_grant(&admin, &format!("projects/{project}/users/{kim}"), &role)
+            .await;
     }
-    let kim_scoped = app
-        .ks_password(
-            "kim",
-            "kim password",
-            Some(json!({ "project": { "id": project } })),
-        )
-        .await;
+    let kim_scoped = app.ks_scoped_token("kim", "kim password", &project).await;
     let trust = |impersonation: bool, uses: Value| {
         json!({ "trust": {
             "trustor_user_id": kim, "trustee_user_id": lee, "project_id": project,
@@ -1519,35 +1143,18 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
         } })
     };
     // Only the trustor makes a trust, for roles it holds; a bad expiry is 400.
-    let r = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-TRUST/trusts",
-        &admin,
-        Some(trust(false, Value::Null)),
-    )
-    .await;
+    let r = app
+        .ks_post("/v3/OS-TRUST/trusts", &admin, trust(false, Value::Null))
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     let mut bad = trust(false, Value::Null);
     bad["trust"]["expires_at"] = json!("bad.123Z");
-    let r = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-TRUST/trusts",
-        &kim_scoped,
-        Some(bad),
-    )
-    .await;
+    let r = app.ks_post("/v3/OS-TRUST/trusts", &kim_scoped, bad).await;
     assert_eq!(r.status, 400, "{}", r.text);
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-TRUST/trusts",
-        &kim_scoped,
-        Some(trust(false, json!(2))),
-    )
-    .await
-    .expect(201);
+    let created = app
+        .ks_post("/v3/OS-TRUST/trusts", &kim_scoped, trust(false, json!(2)))
+        .await
+        .expect(201);
     let id = created["trust"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["trust"]["roles"][0]["name"], "member");
     // The trustee gets a token scoped to the trust: itself, the trust's roles only.
@@ -1581,15 +1188,9 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
     assert_eq!(app.ks_issue(by_trust(&lee_token)).await.0.status, 401);
     // Deleting the trust ends its tokens.
     let trust_token = trust_token.unwrap();
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("/v3/OS-TRUST/trusts/{id}"),
-        &kim_scoped,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_delete(&format!("/v3/OS-TRUST/trusts/{id}"), &kim_scoped)
+        .await
+        .expect(204);
     let r = app
         .ks(
             Method::GET,
@@ -1601,25 +1202,18 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
     // With impersonation, the token names the trustor.
-    let created = ks_json(
-        &app,
-        Method::POST,
-        "/v3/OS-TRUST/trusts",
-        &kim_scoped,
-        Some(trust(true, Value::Null)),
-    )
-    .await
-    .expect(201);
+    let created = app
+        .ks_post("/v3/OS-TRUST/trusts", &kim_scoped, trust(true, Value::Null))
+        .await
+        .expect(201);
     let id = created["trust"]["id"].as_str().unwrap().to_owned();
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/OS-TRUST/trusts?trustee_user_id={lee}"),
-        &lee_token,
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = app
+        .ks_get(
+            &format!("/v3/OS-TRUST/trusts?trustee_user_id={lee}"),
+            &lee_token,
+        )
+        .await
+        .expect(200);
     assert_eq!(listed["trusts"][0]["id"], id.as_str());
     let auth = json!({ "identity": { "methods": ["token"], "token": { "id": lee_token } },
         "scope": { "OS-TRUST:trust": { "id": id } } });
@@ -1630,7 +1224,7 @@ async fn trusts_delegate_roles_to_a_trustee(app: TestApp) {
 async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
     let admin = app.ks_admin().await;
     let pat = app.admin_pat().await;
-    let create = |body: Value| ks_json(&app, Method::POST, "/v3/roles", &admin, Some(body));
+    let create = |body: Value| app.ks_post("/v3/roles", &admin, body);
     let own = create(json!({ "role": { "name": "dom-writer", "domain_id": "default" } }))
         .await
         .expect(201);
@@ -1639,62 +1233,28 @@ async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
     let r = create(json!({ "role": { "name": "x", "domain_id": "nowhere" } })).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // Listed with their domain only.
-    let global = ks_json(&app, Method::GET, "/v3/roles", &admin, None)
+    let global = app.ks_get("/v3/roles", &admin).await.expect(200);
+    assert!(!global.to_string().contains("dom-writer"), "{global}");
+    let listed = app
+        .ks_get("/v3/roles?domain_id=default", &admin)
         .await
         .expect(200);
-    assert!(!global.to_string().contains("dom-writer"), "{global}");
-    let listed = ks_json(
-        &app,
-        Method::GET,
-        "/v3/roles?domain_id=default",
-        &admin,
-        None,
-    )
-    .await
-    .expect(200);
     assert_eq!(listed["roles"].as_array().unwrap().len(), 1);
     // A domain role may imply a global one, not the reverse.
     let member = role_id(&app, &admin, "member").await;
-    ks_json(
-        &app,
-        Method::PUT,
-        &format!("/v3/roles/{own}/implies/{member}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(201);
-    let r = ks_json(
-        &app,
-        Method::PUT,
-        &format!("/v3/roles/{member}/implies/{own}"),
-        &admin,
-        None,
-    )
-    .await;
+    app.ks_put(&format!("/v3/roles/{own}/implies/{member}"), &admin)
+        .await
+        .expect(201);
+    let r = app
+        .ks_put(&format!("/v3/roles/{member}/implies/{own}"), &admin)
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     // Granted on a project of its domain: the token holds what it implies, not the role itself.
     app.create_user(&pat, "mia", "DEFAULT").await;
     let mia = admin_user_id(&app, &app.ks_password("mia", "mia password", None).await).await;
-    let project = ks_json(
-        &app,
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        Some(json!({ "project": { "name": "mia-work" } })),
-    )
-    .await
-    .expect(201);
-    let project = project["project"]["id"].as_str().unwrap().to_owned();
-    ks_json(
-        &app,
-        Method::PUT,
-        &format!("/v3/projects/{project}/users/{mia}/roles/{own}"),
-        &admin,
-        None,
-    )
-    .await
-    .expect(204);
+    let project = app.ks_project(&admin, "mia-work").await;
+    app.ks_grant(&admin, &format!("projects/{project}/users/{mia}"), &own)
+        .await;
     let auth = json!({ "identity": { "methods": ["password"], "password": { "user": {
         "name": "mia", "domain": { "id": "default" }, "password": "mia password"
     } } }, "scope": { "project": { "id": project } } });
@@ -1710,15 +1270,14 @@ async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
         "{names:?}"
     );
     // Another domain's role is not granted here; a domain is named by its id.
-    let other = ks_json(
-        &app,
-        Method::POST,
-        "/v3/domains",
-        &admin,
-        Some(json!({ "domain": { "name": "Other" } })),
-    )
-    .await
-    .expect(201);
+    let other = app
+        .ks_post(
+            "/v3/domains",
+            &admin,
+            json!({ "domain": { "name": "Other" } }),
+        )
+        .await
+        .expect(201);
     let by_name = create(json!({ "role": { "name": "other-role", "domain_id": "Other" } })).await;
     assert_eq!(by_name.status, 404, "{}", by_name.text);
     let domain = other["domain"]["id"].as_str().unwrap();
@@ -1726,14 +1285,12 @@ async fn domain_roles_stay_in_their_domain_and_out_of_tokens(app: TestApp) {
         .await
         .expect(201);
     let foreign = foreign["role"]["id"].as_str().unwrap();
-    let r = ks_json(
-        &app,
-        Method::PUT,
-        &format!("/v3/projects/{project}/users/{mia}/roles/{foreign}"),
-        &admin,
-        None,
-    )
-    .await;
+    let r = app
+        .ks_put(
+            &format!("/v3/projects/{project}/users/{mia}/roles/{foreign}"),
+            &admin,
+        )
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
@@ -1764,31 +1321,20 @@ async fn credentials_are_their_owners_and_sealed_at_rest(app: TestApp) {
         64,
         "an ec2 credential's id is the SHA-256 of its access key"
     );
-    let read = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/credentials/{id}"),
-        &nina_token,
-        None,
-    )
-    .await
-    .expect(200);
-    assert_eq!(read["credential"]["blob"].as_str().unwrap(), blob);
-    // Omar neither reads nor lists it; the cloud administrator does.
-    let r = ks_json(
-        &app,
-        Method::GET,
-        &format!("/v3/credentials/{id}"),
-        &omar_token,
-        None,
-    )
-    .await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    let listed = ks_json(&app, Method::GET, "/v3/credentials", &omar_token, None)
+    let read = app
+        .ks_get(&format!("/v3/credentials/{id}"), &nina_token)
         .await
         .expect(200);
+    assert_eq!(read["credential"]["blob"].as_str().unwrap(), blob);
+    // Omar neither reads nor lists it; the cloud administrator does.
+    let r = app
+        .ks_get(&format!("/v3/credentials/{id}"), &omar_token)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let listed = app.ks_get("/v3/credentials", &omar_token).await.expect(200);
     assert_eq!(listed["credentials"].as_array().unwrap().len(), 0);
-    let listed = ks_json(&app, Method::GET, "/v3/credentials?type=ec2", &admin, None)
+    let listed = app
+        .ks_get("/v3/credentials?type=ec2", &admin)
         .await
         .expect(200);
     assert_eq!(listed["credentials"].as_array().unwrap().len(), 1);
@@ -1797,47 +1343,22 @@ async fn credentials_are_their_owners_and_sealed_at_rest(app: TestApp) {
     assert_eq!(create(&nina_token, bad).await.status, 400);
     // OS-EC2: generated keys, read back by access key, deleted.
     let path = format!("/v3/users/{nina}/credentials/OS-EC2");
-    let ec2 = ks_json(
-        &app,
-        Method::POST,
-        &path,
-        &nina_token,
-        Some(json!({ "tenant_id": "p1" })),
-    )
-    .await
-    .expect(201);
+    let ec2 = app
+        .ks_post(&path, &nina_token, json!({ "tenant_id": "p1" }))
+        .await
+        .expect(201);
     let access = ec2["credential"]["access"].as_str().unwrap().to_owned();
-    let shown = ks_json(
-        &app,
-        Method::GET,
-        &format!("{path}/{access}"),
-        &nina_token,
-        None,
-    )
-    .await
-    .expect(200);
-    assert_eq!(shown["credential"]["secret"], ec2["credential"]["secret"]);
-    let all = ks_json(&app, Method::GET, &path, &nina_token, None)
+    let shown = app
+        .ks_get(&format!("{path}/{access}"), &nina_token)
         .await
         .expect(200);
+    assert_eq!(shown["credential"]["secret"], ec2["credential"]["secret"]);
+    let all = app.ks_get(&path, &nina_token).await.expect(200);
     assert_eq!(all["credentials"].as_array().unwrap().len(), 2);
-    ks_json(
-        &app,
-        Method::DELETE,
-        &format!("{path}/{access}"),
-        &nina_token,
-        None,
-    )
-    .await
-    .expect(204);
-    let r = ks_json(
-        &app,
-        Method::GET,
-        &format!("{path}/{access}"),
-        &nina_token,
-        None,
-    )
-    .await;
+    app.ks_delete(&format!("{path}/{access}"), &nina_token)
+        .await
+        .expect(204);
+    let r = app.ks_get(&format!("{path}/{access}"), &nina_token).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // What the store holds is sealed: no secret in clear.
     let store = latchkey_store::connect(&app.config.database_url)
@@ -1925,53 +1446,28 @@ async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
     let tenant = token.unwrap();
     // Its ROOT user manages its own projects, in its own domain only.
     let project = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/projects",
-            Some(&tenant),
-            None,
-            Some(json!({ "project": { "name": "admin" } })),
+            &tenant,
+            json!({ "project": { "name": "admin" } }),
         )
         .await
         .expect(201);
     assert_eq!(project["project"]["domain_id"], nic);
     let project_id = project["project"]["id"].as_str().unwrap().to_owned();
-    let list = app
-        .ks(Method::GET, "/v3/projects", Some(&tenant), None, None)
-        .await
-        .expect(200);
+    let list = app.ks_get("/v3/projects", &tenant).await.expect(200);
     assert_eq!(list["projects"].as_array().unwrap().len(), 1);
-    let domains = app
-        .ks(Method::GET, "/v3/domains", Some(&tenant), None, None)
-        .await
-        .expect(200);
+    let domains = app.ks_get("/v3/domains", &tenant).await.expect(200);
     assert_eq!(domains["domains"].as_array().unwrap().len(), 1);
     assert_eq!(domains["domains"][0]["id"], nic);
-    app.ks(
-        Method::GET,
-        "/v3/domains/default",
-        Some(&tenant),
-        None,
-        None,
-    )
-    .await
-    .expect(403);
+    app.ks_get("/v3/domains/default", &tenant).await.expect(403);
     // The operator's cloud administrator (Keystone's `admin` role in the operator's domain)
     // sees every domain and reads the tenant's projects, but cannot scope a token there.
     let admin = app.ks_admin().await;
-    let all = app
-        .ks(Method::GET, "/v3/domains", Some(&admin), None, None)
-        .await
-        .expect(200);
+    let all = app.ks_get("/v3/domains", &admin).await.expect(200);
     assert_eq!(all["domains"].as_array().unwrap().len(), 2);
     let read = app
-        .ks(
-            Method::GET,
-            &format!("/v3/projects/{project_id}"),
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/projects/{project_id}"), &admin)
         .await
         .expect(200);
     assert_eq!(read["project"]["domain_id"], nic.as_str());
@@ -1997,12 +1493,9 @@ async fn accounts_are_domains_and_do_not_see_each_other(app: TestApp) {
     let tenant_user = admin_user_id(&app, &tenant).await;
     let reader = role_id(&app, &tenant, "reader").await;
     let r = app
-        .ks(
-            Method::PUT,
+        .ks_put(
             &format!("/v3/system/users/{tenant_user}/roles/{reader}"),
-            Some(&tenant),
-            None,
-            None,
+            &tenant,
         )
         .await;
     assert_eq!(r.status, 403, "{}", r.text);
@@ -2043,37 +1536,22 @@ async fn revocation_on_one_node_reaches_the_other(app: TestApp) {
         .await;
     assert_eq!(r.status, 404);
     // A project made on one node scopes tokens on the other.
-    app.ks(
-        Method::POST,
+    app.ks_post(
         "/v3/projects",
-        Some(&admin),
-        None,
-        Some(json!({ "project": { "name": "shared" } })),
+        &admin,
+        json!({ "project": { "name": "shared" } }),
     )
     .await
     .expect(201);
     let user = admin_user_id(&app, &admin).await;
     let listed = app
-        .ks(
-            Method::GET,
-            "/v3/projects?name=shared",
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get("/v3/projects?name=shared", &admin)
         .await
         .expect(200);
     let project = listed["projects"][0]["id"].as_str().unwrap().to_owned();
     let member = role_id(&app, &admin, "member").await;
-    app.ks(
-        Method::PUT,
-        &format!("/v3/projects/{project}/users/{user}/roles/{member}"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_grant(&admin, &format!("projects/{project}/users/{user}"), &member)
+        .await;
     other.apply_revocation_events().await;
     let (reply, _) = other
         .ks_issue(

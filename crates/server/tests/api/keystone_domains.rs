@@ -62,15 +62,7 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
     let reader = role_id(&app, &admin, "reader").await;
     let grant = format!("/v3/system/users/{tenant_user}/roles/{reader}");
     // The tenant's own ROOT user administers its domain, yet cannot make itself a system reader.
-    let r = app
-        .ks(
-            Method::PUT,
-            &grant,
-            Some(&tenant_token_unscoped),
-            None,
-            None,
-        )
-        .await;
+    let r = app.ks_put(&grant, &tenant_token_unscoped).await;
     assert_eq!(r.status, 403, "{}", r.text);
     let system = json!({ "system": { "all": true } });
     let (reply, _) = app
@@ -86,32 +78,18 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
         reply.text
     );
     // The cloud administrator grants it; the grant is listed and checked.
-    app.ks(Method::PUT, &grant, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     let listed = app
-        .ks(
-            Method::GET,
-            &format!("/v3/system/users/{tenant_user}/roles"),
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/system/users/{tenant_user}/roles"), &admin)
         .await
         .expect(200);
     assert_eq!(listed["roles"].as_array().unwrap().len(), 1);
     assert_eq!(listed["roles"][0]["id"], reader.as_str());
-    let r = app.ks(Method::HEAD, &grant, Some(&admin), None, None).await;
+    let r = app.ks_head(&grant, &admin).await;
     assert_eq!(r.status, 204);
     // The cloud administrator's system listing covers every domain's holders.
     let on_system = app
-        .ks(
-            Method::GET,
-            "/v3/role_assignments?scope.system=all",
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get("/v3/role_assignments?scope.system=all", &admin)
         .await
         .expect(200);
     assert!(
@@ -126,34 +104,21 @@ async fn system_roles_reach_every_domain_and_only_a_cloud_admin_grants_them(app:
     let reading = tenant_token(&app, &nic, password, Some(system.clone())).await;
     let body = validated(&app, &reading, &reading).await.expect(200);
     assert_eq!(body["token"]["system"], json!({ "all": true }));
-    let domains = app
-        .ks(Method::GET, "/v3/domains", Some(&reading), None, None)
+    let domains = app.ks_get("/v3/domains", &reading).await.expect(200);
+    assert_eq!(domains["domains"].as_array().unwrap().len(), 2);
+    app.ks_get("/v3/domains/default", &reading)
         .await
         .expect(200);
-    assert_eq!(domains["domains"].as_array().unwrap().len(), 2);
-    app.ks(
-        Method::GET,
-        "/v3/domains/default",
-        Some(&reading),
-        None,
-        None,
-    )
-    .await
-    .expect(200);
     let r = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/domains",
-            Some(&reading),
-            None,
-            Some(json!({ "domain": { "name": "made-by-a-reader" } })),
+            &reading,
+            json!({ "domain": { "name": "made-by-a-reader" } }),
         )
         .await;
     assert_eq!(r.status, 403, "{}", r.text);
     // Revoked by the cloud administrator, the system scope is gone on the next validation.
-    app.ks(Method::DELETE, &grant, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_delete(&grant, &admin).await.expect(204);
     let r = validated(&app, &admin, &reading).await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
@@ -170,16 +135,7 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
     .expect(200);
     app.create_user(&pat, "dave", "devs").await;
     let dave = Auth::Bearer(app.create_pat(&pat, "dave", "work").await);
-    let devs = app
-        .ks(
-            Method::GET,
-            "/v3/groups?name=devs",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await
-        .expect(200)["groups"][0]["id"]
+    let devs = app.ks_get("/v3/groups?name=devs", &admin).await.expect(200)["groups"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -197,23 +153,18 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
         .expect(200);
     let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
-    app.ks(
-        Method::PUT,
-        &format!("/v3/projects/{project}/groups/{devs}/roles/{member}"),
-        Some(&admin),
-        None,
-        None,
+    app.ks_grant(
+        &admin,
+        &format!("projects/{project}/groups/{devs}"),
+        &member,
     )
-    .await
-    .expect(204);
+    .await;
     // Renamed through Keystone, under the same id.
     let renamed = app
-        .ks(
-            Method::PATCH,
+        .ks_patch(
             &format!("/v3/groups/{devs}"),
-            Some(&admin),
-            None,
-            Some(json!({ "group": { "name": "builders" } })),
+            &admin,
+            json!({ "group": { "name": "builders" } }),
         )
         .await
         .expect(200);
@@ -241,41 +192,25 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
     app.get("/1.0/me/identity/user", &dave).await.expect(200);
     // The Keystone grant followed: dave still scopes to the project through the group.
     let listed = app
-        .ks(
-            Method::GET,
+        .ks_get(
             &format!("/v3/projects/{project}/groups/{devs}/roles"),
-            Some(&admin),
-            None,
-            None,
+            &admin,
         )
         .await
         .expect(200);
     assert_eq!(listed["roles"][0]["name"], "member");
-    app.ks_password(
-        "dave",
-        "dave password",
-        Some(json!({ "project": { "id": project } })),
-    )
-    .await;
+    app.ks_scoped_token("dave", "dave password", &project).await;
     // Another group's name is a conflict, and leaves the group as it was.
     let r = app
-        .ks(
-            Method::PATCH,
+        .ks_patch(
             &format!("/v3/groups/{devs}"),
-            Some(&admin),
-            None,
-            Some(json!({ "group": { "name": "DEFAULT" } })),
+            &admin,
+            json!({ "group": { "name": "DEFAULT" } }),
         )
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
     let group = app
-        .ks(
-            Method::GET,
-            &format!("/v3/groups/{devs}"),
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/groups/{devs}"), &admin)
         .await
         .expect(200);
     assert_eq!(group["group"]["name"], "builders");
@@ -292,19 +227,14 @@ async fn a_renamed_group_keeps_its_members_grants_and_policies(app: TestApp) {
         .await
         .expect(200);
     app.get("/1.0/me/identity/group", &dave).await.expect(200);
-    let dave_id = app
-        .ks(Method::GET, "/v3/users?name=dave", Some(&admin), None, None)
-        .await
-        .expect(200)["users"][0]["id"]
+    let dave_id = app.ks_get("/v3/users?name=dave", &admin).await.expect(200)["users"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    app.ks(
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/users/{dave_id}"),
-        Some(&admin),
-        None,
-        Some(json!({ "user": { "name": "david" } })),
+        &admin,
+        json!({ "user": { "name": "david" } }),
     )
     .await
     .expect(200);
@@ -323,40 +253,20 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
     let config = format!("/v3/domains/{nic}/config");
     // Defaults are Latchkey's own driver; any token reads them.
     let defaults = app
-        .ks(
-            Method::GET,
-            "/v3/domains/config/identity/driver/default",
-            Some(&tenant_admin),
-            None,
-            None,
-        )
+        .ks_get("/v3/domains/config/identity/driver/default", &tenant_admin)
         .await
         .expect(200);
     assert_eq!(defaults["config"], json!({ "driver": "sql" }));
     let r = app
-        .ks(
-            Method::GET,
-            "/v3/domains/config/assignment/default",
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get("/v3/domains/config/assignment/default", &admin)
         .await;
     assert_eq!(r.status, 400, "{}", r.text);
     // Nothing set yet.
-    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    let r = app.ks_get(&config, &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
     // Only the cloud administrator sets it, even on the tenant's own domain.
     let sql = json!({ "config": { "identity": { "driver": "sql", "list_limit": 50 } } });
-    let r = app
-        .ks(
-            Method::PUT,
-            &config,
-            Some(&tenant_admin),
-            None,
-            Some(sql.clone()),
-        )
-        .await;
+    let r = app.ks_put_json(&config, &tenant_admin, sql.clone()).await;
     assert_eq!(r.status, 403, "{}", r.text);
     // Unknown groups and options are refused, and nothing is kept.
     for bad in [
@@ -364,15 +274,13 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
         json!({ "config": { "identity": { "password_hash": "plain" } } }),
         json!({ "config": { "identity": { "driver": { "nested": true } } } }),
     ] {
-        let r = app
-            .ks(Method::PUT, &config, Some(&admin), None, Some(bad))
-            .await;
+        let r = app.ks_put_json(&config, &admin, bad).await;
         assert_eq!(r.status, 400, "{}", r.text);
     }
-    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    let r = app.ks_get(&config, &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
     let made = app
-        .ks(Method::PUT, &config, Some(&admin), None, Some(sql.clone()))
+        .ks_put_json(&config, &admin, sql.clone())
         .await
         .expect(201);
     assert_eq!(made["config"], sql["config"]);
@@ -382,24 +290,19 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
     // are no longer checked against the local store.
     let ldap = json!({ "config": { "identity": { "driver": "ldap" },
         "ldap": { "url": "ldap://ldap.example.com", "password": "bind secret" } } });
-    let replaced = app
-        .ks(Method::PUT, &config, Some(&admin), None, Some(ldap))
-        .await
-        .expect(200);
+    let replaced = app.ks_put_json(&config, &admin, ldap).await.expect(200);
     assert_eq!(
         replaced["config"],
         json!({ "identity": { "driver": "ldap" }, "ldap": { "url": "ldap://ldap.example.com" } })
     );
-    let shown = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    let shown = app.ks_get(&config, &admin).await;
     assert!(!shown.text.contains("bind secret"), "{}", shown.text);
     // The sealed option is changed in place, and still not shown.
     let changed = app
-        .ks(
-            Method::PATCH,
+        .ks_patch(
             &format!("{config}/ldap/password"),
-            Some(&admin),
-            None,
-            Some(json!({ "config": { "password": "another bind secret" } })),
+            &admin,
+            json!({ "config": { "password": "another bind secret" } }),
         )
         .await
         .expect(200);
@@ -414,15 +317,7 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
         stored[0].contains("ldap.example.com") && !stored[0].contains("bind secret"),
         "{stored:?}"
     );
-    let r = app
-        .ks(
-            Method::GET,
-            &format!("{config}/ldap/password"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+    let r = app.ks_get(&format!("{config}/ldap/password"), &admin).await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(r.text.contains("never shown"), "{}", r.text);
     let (reply, _) = app
@@ -434,61 +329,33 @@ async fn domain_configuration_is_kept_checked_and_a_foreign_driver_refuses_passw
     assert_eq!(reply.status, 401, "{}", reply.text);
     // Options change one by one; a group or option not set is 404.
     let patched = app
-        .ks(
-            Method::PATCH,
+        .ks_patch(
             &format!("{config}/identity/driver"),
-            Some(&admin),
-            None,
-            Some(json!({ "config": { "driver": "sql" } })),
+            &admin,
+            json!({ "config": { "driver": "sql" } }),
         )
         .await
         .expect(200);
     assert_eq!(patched["config"]["identity"]["driver"], "sql");
     tenant_token(&app, &nic, password, None).await;
     let r = app
-        .ks(
-            Method::PATCH,
+        .ks_patch(
             &format!("{config}/identity/list_limit"),
-            Some(&admin),
-            None,
-            Some(json!({ "config": { "list_limit": 5 } })),
+            &admin,
+            json!({ "config": { "list_limit": 5 } }),
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
-    app.ks(
-        Method::DELETE,
-        &format!("{config}/ldap"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(204);
-    let r = app
-        .ks(
-            Method::GET,
-            &format!("{config}/ldap"),
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    // Deleted whole, it is gone.
-    app.ks(Method::DELETE, &config, Some(&admin), None, None)
+    app.ks_delete(&format!("{config}/ldap"), &admin)
         .await
         .expect(204);
-    let r = app.ks(Method::GET, &config, Some(&admin), None, None).await;
+    let r = app.ks_get(&format!("{config}/ldap"), &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let r = app
-        .ks(
-            Method::GET,
-            "/v3/domains/nowhere/config",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await;
+    // Deleted whole, it is gone.
+    app.ks_delete(&config, &admin).await.expect(204);
+    let r = app.ks_get(&config, &admin).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = app.ks_get("/v3/domains/nowhere/config", &admin).await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
@@ -517,23 +384,19 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     let member = role_id(&app, &admin, "member").await;
     // A project of the operator's domain, reached through a group of the operator's domain.
     let project = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/projects",
-            Some(&admin),
-            None,
-            Some(json!({ "project": { "name": "shared", "domain_id": "default" } })),
+            &admin,
+            json!({ "project": { "name": "shared", "domain_id": "default" } }),
         )
         .await
         .expect(201);
     let project = id_of(&project, "project");
     let group = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/groups",
-            Some(&admin),
-            None,
-            Some(json!({ "group": { "name": "partners", "domain_id": "default" } })),
+            &admin,
+            json!({ "group": { "name": "partners", "domain_id": "default" } }),
         )
         .await
         .expect(201);
@@ -705,14 +568,10 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     assert_eq!(r.status, 400, "{}", r.text);
     // Deleting a user removes its grants in the other domain too.
     let zed = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/users",
-            Some(&admin),
-            None,
-            Some(
-                json!({ "user": { "name": "zed", "domain_id": x, "password": "zed password 1" } }),
-            ),
+            &admin,
+            json!({ "user": { "name": "zed", "domain_id": x, "password": "zed password 1" } }),
         )
         .await
         .expect(201);
@@ -762,27 +621,16 @@ async fn a_keystone_membership_counts_for_iam_in_the_users_own_account(app: Test
         .await
         .expect_error(403, "Client::Forbidden");
     let readers = app
-        .ks(
-            Method::GET,
-            "/v3/groups?name=readers",
-            Some(&admin),
-            None,
-            None,
-        )
+        .ks_get("/v3/groups?name=readers", &admin)
         .await
         .expect(200)["groups"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let users = app
-        .ks(Method::GET, "/v3/users?name=erin", Some(&admin), None, None)
-        .await
-        .expect(200);
+    let users = app.ks_get("/v3/users?name=erin", &admin).await.expect(200);
     let erin_id = users["users"][0]["id"].as_str().unwrap().to_owned();
     let membership = format!("/v3/groups/{readers}/users/{erin_id}");
-    app.ks(Method::PUT, &membership, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_put(&membership, &admin).await.expect(204);
     // Her IAM group is still DEFAULT; the Keystone group's policy reaches her at once.
     let seen = app
         .get("/1.0/me/identity/user/erin", &pat)
@@ -813,9 +661,7 @@ async fn a_keystone_membership_counts_for_iam_in_the_users_own_account(app: Test
     app.get("/1.0/me/identity/group", &erin)
         .await
         .expect_error(403, "Client::Forbidden");
-    app.ks(Method::DELETE, &membership, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_delete(&membership, &admin).await.expect(204);
     app.get("/1.0/me/identity/user", &erin)
         .await
         .expect_error(403, "Client::Forbidden");
@@ -827,27 +673,18 @@ async fn admin_on_another_domain_administers_that_domain_only(app: TestApp) {
     // Carol, of the operator's domain, holds no role there; the cloud administrator makes her
     // `admin` of the tenant's domain.
     let carol = app
-        .ks(
-            Method::POST,
+        .ks_post(
             "/v3/users",
-            Some(&admin),
-            None,
-            Some(json!({ "user": { "name": "carol", "domain_id": "default",
-                "password": "carol password 1" } })),
+            &admin,
+            json!({ "user": { "name": "carol", "domain_id": "default",
+                "password": "carol password 1" } }),
         )
         .await
         .expect(201);
     let carol = id_of(&carol, "user");
     let admin_role = role_id(&app, &admin, "admin").await;
-    app.ks(
-        Method::PUT,
-        &format!("/v3/domains/{x}/users/{carol}/roles/{admin_role}"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_grant(&admin, &format!("domains/{x}/users/{carol}"), &admin_role)
+        .await;
     let (reply, token) = app
         .ks_issue(
             json!({ "identity": { "methods": ["password"], "password": { "user": {
@@ -859,13 +696,7 @@ async fn admin_on_another_domain_administers_that_domain_only(app: TestApp) {
     let carol_on_x = token.unwrap();
     // She administers the tenant's domain …
     let users = app
-        .ks(
-            Method::GET,
-            &format!("/v3/users?domain_id={x}"),
-            Some(&carol_on_x),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/users?domain_id={x}"), &carol_on_x)
         .await
         .expect(200);
     assert_eq!(users["users"].as_array().unwrap().len(), 1);

@@ -111,10 +111,7 @@ async fn the_seed_password_request_issues_a_scoped_token_with_roles_and_catalog(
     );
     assert!(t["expires_at"].as_str().unwrap().ends_with(".000000Z"));
     // The token is accepted by a service: here, Keystone itself.
-    let projects = app
-        .ks(Method::GET, "/v3/auth/projects", Some(&token), None, None)
-        .await
-        .expect(200);
+    let projects = app.ks_get("/v3/auth/projects", &token).await.expect(200);
     assert_eq!(projects["projects"][0]["name"], "admin");
     // nocatalog drops the catalog.
     let reply = app
@@ -189,10 +186,7 @@ async fn validation_returns_the_issue_body_and_revocation_ends_the_token(app: Te
         .await;
     keystone_error(&garbage, 404);
     // A Keystone token is a credential of the /1.0 API too.
-    let me = app
-        .ks(Method::GET, "/1.0/me", Some(&user_token), None, None)
-        .await
-        .expect(200);
+    let me = app.ks_get("/1.0/me", &user_token).await.expect(200);
     assert_eq!(me["nichandle"], "lk0001-lk");
     assert!(me.to_string().contains("keystone"), "{me}");
     let revoked = app
@@ -215,17 +209,9 @@ async fn validation_returns_the_issue_body_and_revocation_ends_the_token(app: Te
         )
         .await;
     keystone_error(&gone, 404);
-    let as_caller = app
-        .ks(
-            Method::GET,
-            "/v3/auth/projects",
-            Some(&user_token),
-            None,
-            None,
-        )
-        .await;
+    let as_caller = app.ks_get("/v3/auth/projects", &user_token).await;
     keystone_error(&as_caller, 401);
-    app.ks(Method::GET, "/1.0/me", Some(&user_token), None, None)
+    app.ks_get("/1.0/me", &user_token)
         .await
         .expect_error(401, "Client::Unauthorized");
     // The admin's own token is untouched.
@@ -328,9 +314,7 @@ async fn unscoped_domain_and_system_scopes(app: TestApp) {
     assert!(body["token"].get("project").is_none());
     assert!(body["token"].get("catalog").is_none());
     assert!(body["token"].get("roles").is_none());
-    let catalog = app
-        .ks(Method::GET, "/v3/auth/catalog", Some(&unscoped), None, None)
-        .await;
+    let catalog = app.ks_get("/v3/auth/catalog", &unscoped).await;
     keystone_error(&catalog, 403);
     // The bootstrap admin holds admin on the system, not on the domain.
     let system = app
@@ -351,10 +335,7 @@ async fn unscoped_domain_and_system_scopes(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(body["token"]["system"], json!({ "all": true }));
-    let listed = app
-        .ks(Method::GET, "/v3/auth/system", Some(&system), None, None)
-        .await
-        .expect(200);
+    let listed = app.ks_get("/v3/auth/system", &system).await.expect(200);
     assert_eq!(listed["system"], json!([{ "all": true }]));
     let (reply, _) = app
         .ks_issue(json!({
@@ -367,15 +348,8 @@ async fn unscoped_domain_and_system_scopes(app: TestApp) {
     let admin = app.ks_admin().await;
     let user = admin_user_id(&app, &admin).await;
     let role = role_id(&app, &admin, "reader").await;
-    app.ks(
-        Method::PUT,
-        &format!("/v3/domains/default/users/{user}/roles/{role}"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_grant(&admin, &format!("domains/default/users/{user}"), &role)
+        .await;
     let (reply, _) = app
         .ks_issue(json!({
             "identity": { "methods": ["token"], "token": { "id": unscoped } },
@@ -404,15 +378,9 @@ pub(crate) async fn admin_user_id(app: &TestApp, admin: &str) -> String {
 
 /// The id of the operator's `admin` project.
 pub(crate) async fn admin_project_id(app: &TestApp, admin: &str) -> String {
-    app.ks(
-        Method::GET,
-        "/v3/projects?name=admin",
-        Some(admin),
-        None,
-        None,
-    )
-    .await
-    .expect(200)["projects"][0]["id"]
+    app.ks_get("/v3/projects?name=admin", admin)
+        .await
+        .expect(200)["projects"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -420,13 +388,7 @@ pub(crate) async fn admin_project_id(app: &TestApp, admin: &str) -> String {
 
 pub(crate) async fn role_id(app: &TestApp, token: &str, name: &str) -> String {
     let roles = app
-        .ks(
-            Method::GET,
-            &format!("/v3/roles?name={name}"),
-            Some(token),
-            None,
-            None,
-        )
+        .ks_get(&format!("/v3/roles?name={name}"), token)
         .await
         .expect(200);
     roles["roles"][0]["id"].as_str().unwrap().to_owned()
@@ -622,12 +584,10 @@ async fn malformed_auth_bodies_get_keystone_errors(app: TestApp) {
     keystone_error(&reply, 400);
     // A scope to a project on which the user holds no role.
     let admin = app.ks_admin().await;
-    app.ks(
-        Method::POST,
+    app.ks_post(
         "/v3/projects",
-        Some(&admin),
-        None,
-        Some(json!({ "project": { "name": "empty" } })),
+        &admin,
+        json!({ "project": { "name": "empty" } }),
     )
     .await
     .expect(201);
@@ -647,35 +607,12 @@ async fn state_changes_invalidate_tokens_on_the_next_validation(app: TestApp) {
     let admin = app.ks_admin().await;
     let pat = app.admin_pat().await;
     app.create_user(&pat, "alice", "DEFAULT").await;
-    let project = app
-        .ks(
-            Method::POST,
-            "/v3/projects",
-            Some(&admin),
-            None,
-            Some(json!({ "project": { "name": "web" } })),
-        )
-        .await
-        .expect(201)["project"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let users = app
-        .ks(
-            Method::GET,
-            "/v3/users?name=alice",
-            Some(&admin),
-            None,
-            None,
-        )
-        .await
-        .expect(200);
+    let project = app.ks_project(&admin, "web").await;
+    let users = app.ks_get("/v3/users?name=alice", &admin).await.expect(200);
     let alice = users["users"][0]["id"].as_str().unwrap().to_owned();
     let member = role_id(&app, &admin, "member").await;
     let grant = format!("/v3/projects/{project}/users/{alice}/roles/{member}");
-    app.ks(Method::PUT, &grant, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     let scope = json!({ "project": { "id": project } });
     let token = app
         .ks_password("alice", "alice password", Some(scope.clone()))
@@ -698,13 +635,9 @@ async fn state_changes_invalidate_tokens_on_the_next_validation(app: TestApp) {
     };
     assert_eq!(check(token.clone()).await, 200);
     // Removing the role ends the scoped token.
-    app.ks(Method::DELETE, &grant, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_delete(&grant, &admin).await.expect(204);
     assert_eq!(check(token.clone()).await, 404);
-    app.ks(Method::PUT, &grant, Some(&admin), None, None)
-        .await
-        .expect(204);
+    app.ks_put(&grant, &admin).await.expect(204);
     assert_eq!(check(token.clone()).await, 200);
     // Disabling the user ends every token of theirs.
     app.post("/1.0/me/identity/user/alice/disable", &pat, json!({}))
@@ -716,12 +649,10 @@ async fn state_changes_invalidate_tokens_on_the_next_validation(app: TestApp) {
         .expect(200);
     assert_eq!(check(token.clone()).await, 200);
     // Disabling the project, then deleting the user.
-    app.ks(
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/projects/{project}"),
-        Some(&admin),
-        None,
-        Some(json!({ "project": { "enabled": false } })),
+        &admin,
+        json!({ "project": { "enabled": false } }),
     )
     .await
     .expect(200);
@@ -729,12 +660,10 @@ async fn state_changes_invalidate_tokens_on_the_next_validation(app: TestApp) {
     app.delete("/1.0/me/identity/user/alice", &pat)
         .await
         .expect(200);
-    app.ks(
-        Method::PATCH,
+    app.ks_patch(
         &format!("/v3/projects/{project}"),
-        Some(&admin),
-        None,
-        Some(json!({ "project": { "enabled": true } })),
+        &admin,
+        json!({ "project": { "enabled": true } }),
     )
     .await
     .expect(200);
@@ -767,15 +696,8 @@ async fn application_credentials_are_service_accounts(app: TestApp) {
     let project = admin_project_id(&app, &admin).await;
     let member = role_id(&app, &admin, "member").await;
     // A service account is granted roles as a user named by its client id.
-    app.ks(
-        Method::PUT,
-        &format!("/v3/projects/{project}/users/{id}/roles/{member}"),
-        Some(&admin),
-        None,
-        None,
-    )
-    .await
-    .expect(204);
+    app.ks_grant(&admin, &format!("projects/{project}/users/{id}"), &member)
+        .await;
     let (reply, token) = app.ks_issue(auth.clone()).await;
     let body = reply.expect(201);
     assert_eq!(body["token"]["project"]["id"], project);
@@ -824,8 +746,6 @@ async fn tokens_expire_and_allow_expired_reads_them_back(app: TestApp) {
         )
         .await;
     r.expect(200);
-    let expired_caller = app
-        .ks(Method::GET, "/v3/auth/projects", Some(&token), None, None)
-        .await;
+    let expired_caller = app.ks_get("/v3/auth/projects", &token).await;
     keystone_error(&expired_caller, 401);
 }
