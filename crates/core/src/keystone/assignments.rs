@@ -139,7 +139,7 @@ impl AssignmentFilter {
     /// Whether a row passes the actor, role and scope filters.
     fn selects(&self, row: &AssignmentRow) -> bool {
         let user_id = match &row.actor {
-            Actor::User(id) => Some(super::user_id(*id)),
+            Actor::User(id) => Some(super::KsUserId(*id).to_string()),
             Actor::Client(id) => Some(id.to_string()),
             Actor::Group(_) => None,
         };
@@ -332,7 +332,7 @@ mod tests {
         let p = |id: &str| Target::Project(id.into());
         // User 1: `member` on top implies `reader`; `reader` inherited on mid and leaf only.
         let user1 = effective(AssignmentFilter {
-            user: Some(crate::keystone::user_id(UserId(1))),
+            user: Some(crate::keystone::KsUserId(UserId(1)).to_string()),
             ..AssignmentFilter::default()
         });
         assert_eq!(

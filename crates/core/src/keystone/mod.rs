@@ -10,13 +10,16 @@
 
 pub mod access;
 pub mod assignments;
+pub mod ids;
 pub mod snapshot;
 pub mod token;
+
+pub use ids::{KsGroupId, KsUserId};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Account, AccountId, GroupId, UserId};
+use crate::model::{Account, AccountId, UserId};
 use crate::names::{ClientId, Description, DisplayName};
 use crate::{Error, Result};
 
@@ -57,33 +60,6 @@ pub fn domain_name(account: &Account) -> String {
 /// Whether `id_or_name` names the account's domain (by id or by name).
 pub fn names_domain(account: &Account, id_or_name: &str) -> bool {
     id_or_name == domain_id(account) || id_or_name == domain_name(account)
-}
-
-/// A 32-hex-digit Keystone id for a store key.
-pub fn hex_id(key: i64) -> String {
-    format!("{key:032x}")
-}
-
-/// The store key behind a Keystone id made by [`hex_id`].
-pub fn parse_hex_id(id: &str) -> Option<i64> {
-    if id.len() != 32
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    {
-        return None;
-    }
-    i64::from_str_radix(id, 16).ok()
-}
-
-/// The Keystone id of a local user.
-pub fn user_id(id: UserId) -> String {
-    hex_id(id.0)
-}
-
-/// The Keystone id of a group.
-pub fn group_id(id: GroupId) -> String {
-    hex_id(id.0)
 }
 
 /// A new random Keystone id (32 lowercase hex digits), for projects, roles and the catalog.
@@ -352,15 +328,6 @@ pub fn check_url(url: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_ids_round_trip_and_refuse_other_forms() {
-        assert_eq!(parse_hex_id(&hex_id(42)), Some(42));
-        assert_eq!(hex_id(42).len(), 32);
-        assert_eq!(parse_hex_id("2a"), None);
-        assert_eq!(parse_hex_id("0000000000000000000000000000002A"), None);
-        assert_eq!(parse_hex_id("zz000000000000000000000000000000"), None);
-    }
 
     #[test]
     fn actors_and_targets_round_trip_their_stored_form() {

@@ -75,7 +75,7 @@ async fn user_for(
     action: &Action,
 ) -> KsResult<Arc<User>> {
     if let Subject::User(u) = &caller.0.subject
-        && keystone::user_id(u.id) == id
+        && keystone::KsUserId(u.id).is(id)
     {
         return Ok(Arc::clone(u));
     }
@@ -98,7 +98,7 @@ fn rule_view(r: &AccessRule) -> Value {
 }
 
 fn view(directory: &Directory, c: &AppCredential) -> Value {
-    let user = keystone::user_id(c.user_id);
+    let user = keystone::KsUserId(c.user_id).to_string();
     let roles: Vec<Value> = c
         .roles
         .iter()
@@ -135,7 +135,7 @@ pub async fn create(
             "Only a user makes application credentials, for itself.",
         ));
     };
-    if keystone::user_id(me.id) != user {
+    if !keystone::KsUserId(me.id).is(&user) {
         return Err(KsError::forbidden(
             "A user makes application credentials only for itself.",
         ));

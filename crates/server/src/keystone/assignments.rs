@@ -168,7 +168,7 @@ impl Render<'_> {
             .map(|(g, actor)| {
                 format!(
                     "{issuer}/v3/groups/{}/users/{actor}",
-                    keystone::group_id(g.id)
+                    keystone::KsGroupId(g.id)
                 )
             });
         Ok(AssignmentView {
@@ -237,7 +237,7 @@ impl Render<'_> {
     /// A user, named with its own domain (another than the listing's, for a member from
     /// elsewhere).
     async fn user(&self, id: latchkey_core::model::UserId) -> KsResult<Named> {
-        let mut named = Named::id(keystone::user_id(id));
+        let mut named = Named::id(keystone::KsUserId(id).to_string());
         let Some(user) = self.listing.user(id).filter(|_| self.names()) else {
             return Ok(named);
         };
@@ -256,7 +256,8 @@ impl Render<'_> {
 
     fn group(&self, name: &str) -> Named {
         let group = self.listing.group(name);
-        let mut named = Named::id(group.map_or_else(String::new, |g| keystone::group_id(g.id)));
+        let mut named =
+            Named::id(group.map_or_else(String::new, |g| keystone::KsGroupId(g.id).to_string()));
         if self.names() {
             named.name = Some(name.to_owned());
             named.domain = Some(Box::new(Named::domain_of(&self.listing.account)));

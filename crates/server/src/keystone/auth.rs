@@ -161,7 +161,7 @@ pub async fn projects(
     KsCaller(caller): KsCaller,
 ) -> KsResult<Response> {
     let projects = directory.keystone_projects_of(&caller).await?;
-    let list: Vec<Value> = projects
+    let list: Vec<_> = projects
         .iter()
         .map(|(account, p)| views::project(&directory, account, p))
         .collect();
@@ -178,9 +178,8 @@ pub async fn domains(
     State(directory): State<Arc<Directory>>,
     KsCaller(caller): KsCaller,
 ) -> KsResult<Response> {
-    let list: Vec<Value> = directory
-        .keystone_domains_of(&caller)
-        .await?
+    let domains = directory.keystone_domains_of(&caller).await?;
+    let list: Vec<_> = domains
         .iter()
         .map(|account| views::domain(&directory, account))
         .collect();

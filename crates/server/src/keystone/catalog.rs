@@ -12,7 +12,7 @@ use latchkey_core::names::Description;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::admin::EndpointChanges;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::query::Query;
 
@@ -80,7 +80,7 @@ pub async fn list_regions(
     let query = Query::parse(query.as_deref());
     let parent = query.last("parent_region_id");
     let catalog = directory.keystone_catalog();
-    let list: Vec<Value> = catalog
+    let list: Vec<_> = catalog
         .regions
         .iter()
         .filter(|r| parent.is_none_or(|p| r.parent_region_id.as_deref() == Some(p)))
@@ -176,7 +176,7 @@ pub async fn list_services(
     let kind = query.last("type");
     let name = query.last("name");
     let catalog = directory.keystone_catalog();
-    let list: Vec<Value> = catalog
+    let list: Vec<_> = catalog
         .services
         .iter()
         .filter(|s| kind.is_none_or(|k| s.kind == k))
@@ -258,7 +258,7 @@ pub async fn list_endpoints(
     let interface = query.last("interface");
     let region = query.last("region_id");
     let catalog = directory.keystone_catalog();
-    let list: Vec<Value> = catalog
+    let list: Vec<_> = catalog
         .endpoints
         .iter()
         .filter(|e| service.is_none_or(|s| e.service_id == s))

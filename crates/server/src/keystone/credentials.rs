@@ -54,15 +54,15 @@ fn not_found(id: &str) -> KsError {
 }
 
 fn user_key(id: &str) -> KsResult<UserId> {
-    keystone::parse_hex_id(id)
-        .map(UserId)
+    keystone::KsUserId::parse(id)
+        .map(|id| id.0)
         .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))
 }
 
 fn view(directory: &Directory, c: &Credential) -> Value {
     json!({
         "id": c.id,
-        "user_id": keystone::user_id(c.user_id),
+        "user_id": keystone::KsUserId(c.user_id).to_string(),
         "project_id": c.project_id,
         "type": c.kind,
         "blob": c.blob,
@@ -118,7 +118,7 @@ pub async fn list(
         .filter(|c| may_read(&caller, c.user_id))
         .filter(|c| {
             user.as_deref()
-                .is_none_or(|u| keystone::user_id(c.user_id) == u)
+                .is_none_or(|u| keystone::KsUserId(c.user_id).is(u))
         })
         .filter(|c| kind.as_deref().is_none_or(|k| c.kind == k))
         .map(|c| view(&directory, c))
@@ -160,7 +160,7 @@ pub async fn update(
         return Err(KsError::forbidden("Only the owner changes a credential."));
     }
     if let Some(user) = c.user_id
-        && user != keystone::user_id(credential.user_id)
+        && !keystone::KsUserId(credential.user_id).is(&user)
     {
         return Err(KsError::bad_request(
             "A credential's user_id cannot change.",
@@ -195,7 +195,7 @@ pub async fn delete(
 /// An EC2 credential as `OS-EC2` shows it: access and secret out of the blob.
 fn ec2_view(directory: &Directory, c: &Credential) -> Value {
     let blob: Value = serde_json::from_str(&c.blob).unwrap_or(Value::Null);
-    let user = keystone::user_id(c.user_id);
+    let user = keystone::KsUserId(c.user_id).to_string();
     let access = blob.get("access").cloned().unwrap_or(Value::Null);
     json!({
         "user_id": user,

@@ -45,7 +45,7 @@ pub async fn list_domains(
         Err(_) if caller.reads_every_domain() => directory.all_domains().await?,
         Err(_) => vec![(*caller.0.account).clone()],
     };
-    let list: Vec<Value> = accounts
+    let list: Vec<_> = accounts
         .iter()
         .filter(|a| {
             filters
@@ -97,9 +97,9 @@ pub async fn create_domain(
 /// the domain.
 fn domain_as(directory: &Directory, account: &Account, key: &str) -> Value {
     let view = if key == "project" {
-        views::domain_project(directory, account)
+        json!(views::domain_project(directory, account))
     } else {
-        views::domain(directory, account)
+        json!(views::domain(directory, account))
     };
     json!({ key: view })
 }

@@ -13,7 +13,7 @@ use latchkey_core::names::ClientId;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{KsCaller, KsError, KsResult, collection, views};
 
@@ -308,12 +308,12 @@ async fn roles_held(
     target: &Target,
     path: &str,
 ) -> KsResult<Response> {
-    let list: Vec<Value> = directory
+    let list: Vec<_> = directory
         .roles_granted(permit, who, target)
         .await?
         .iter()
         .filter_map(|id| directory.keystone_role(id).ok())
-        .map(|r| views::role(directory, &r))
+        .map(|r| json!(views::role(directory, &r)))
         .collect();
     Ok(collection(directory, "roles", path, json!(list)))
 }

@@ -16,8 +16,8 @@ use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::users::UserUpdate;
 use latchkey_core::store::GroupChanges;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::body::{KsBody, Wrapped, required};
 use super::filters::Filters;
@@ -34,6 +34,14 @@ pub struct GroupBody {
 
 impl Wrapped for GroupBody {
     const KEY: &'static str = "group";
+}
+
+/// A group among a user's, with when the membership ends.
+#[derive(Debug, Serialize)]
+struct MembershipView<'a> {
+    #[serde(flatten)]
+    group: views::GroupView<'a>,
+    membership_expires_at: Option<String>,
 }
 
 /// A group of the permit's account by Keystone id.
@@ -60,7 +68,7 @@ pub async fn list_groups(
                 continue;
             }
             let group = directory.group(&permit, &name).await?;
-            list.push(views::group(&directory, &account, &group));
+            list.push(json!(views::group(&directory, &account, &group)));
         }
     }
     Ok(collection(&directory, "groups", "groups", json!(list)))
@@ -152,7 +160,7 @@ pub async fn group_members(
     let mut list = Vec::new();
     for user in directory.members(&permit, &group).await? {
         if let Some(account) = directory.cached_account(user.account_id).await? {
-            list.push(views::user(&directory, &account, &user));
+            list.push(json!(views::user(&directory, &account, &user)));
         }
     }
     Ok(collection(
@@ -175,10 +183,11 @@ pub async fn groups_of_user(
     let mut list = Vec::new();
     for group in directory.groups_of(&user).await? {
         if let Some(account) = directory.cached_account(group.account_id).await? {
-            let mut view = views::group(&directory, &account, &group);
             // Memberships do not expire here.
-            view["membership_expires_at"] = Value::Null;
-            list.push(view);
+            list.push(json!(MembershipView {
+                group: views::group(&directory, &account, &group),
+                membership_expires_at: None,
+            }));
         }
     }
     Ok(collection(

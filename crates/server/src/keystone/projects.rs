@@ -70,7 +70,7 @@ pub async fn list(
             .await?
         {
             if filters.domain_passes(&account) {
-                list.push(views::domain_project(&directory, &account));
+                list.push(json!(views::domain_project(&directory, &account)));
             }
         }
         return Ok(collection(&directory, "projects", "projects", json!(list)));
@@ -81,7 +81,7 @@ pub async fn list(
     {
         for p in directory.projects(&permit).await? {
             if filters.project_passes(&account, &p) {
-                list.push(views::project(&directory, &account, &p));
+                list.push(json!(views::project(&directory, &account, &p)));
             }
         }
     }
@@ -364,7 +364,8 @@ pub async fn of_user(
     caller: KsCaller,
     Path(user): Path<String>,
 ) -> KsResult<Response> {
-    let is_self = matches!(&caller.0.subject, Subject::User(u) if keystone::user_id(u.id) == user);
+    let is_self =
+        matches!(&caller.0.subject, Subject::User(u) if keystone::KsUserId(u.id).is(&user));
     // Its own projects, of every domain, a user reads as `GET /v3/auth/projects` answers them;
     // another's, within the domain the caller may read.
     let list: Vec<Value> = if is_self {
@@ -372,7 +373,7 @@ pub async fn of_user(
             .keystone_projects_of(&caller.0)
             .await?
             .iter()
-            .map(|(account, p)| views::project(&directory, account, p))
+            .map(|(account, p)| json!(views::project(&directory, account, p)))
             .collect()
     } else {
         let (_, account) = caller
@@ -387,7 +388,7 @@ pub async fn of_user(
         tenancy
             .projects_of(&actors)
             .iter()
-            .map(|p| views::project(&directory, &account, p))
+            .map(|p| json!(views::project(&directory, &account, p)))
             .collect()
     };
     Ok(collection(

@@ -37,7 +37,7 @@ pub async fn list(
     let filters = super::filters::Filters::parse(query.as_deref());
     let catalog = directory.keystone_catalog();
     // Global roles, or with `domain_id` that domain's own roles, as Keystone lists them.
-    let list: Vec<Value> = catalog
+    let list: Vec<_> = catalog
         .roles
         .iter()
         .filter(|r| filters.name.as_deref().is_none_or(|n| r.name.as_str() == n))
@@ -119,10 +119,10 @@ pub async fn delete(
 
 fn inference(directory: &Directory, prior: &str, implied: &[String]) -> KsResult<Value> {
     let prior = directory.keystone_role(prior)?;
-    let implies: Vec<Value> = implied
+    let implies: Vec<_> = implied
         .iter()
         .filter_map(|id| directory.keystone_role(id).ok())
-        .map(|r| views::role_ref(directory, &r))
+        .map(|r| json!(views::role_ref(directory, &r)))
         .collect();
     Ok(json!({ "prior_role": views::role_ref(directory, &prior), "implies": implies }))
 }

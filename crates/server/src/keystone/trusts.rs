@@ -40,11 +40,11 @@ fn view(directory: &Directory, trust: &Trust, summary: bool) -> Value {
         self_link(directory, &format!("OS-TRUST/trusts/{}", trust.id)),
     );
     if !summary {
-        let roles: Vec<Value> = trust
+        let roles: Vec<_> = trust
             .roles
             .iter()
             .filter_map(|id| directory.keystone_role(id).ok())
-            .map(|r| views::role(directory, &r))
+            .map(|r| json!(views::role(directory, &r)))
             .collect();
         map.insert("roles".into(), json!(roles));
         map.insert(
@@ -107,7 +107,7 @@ pub async fn list(
         .iter()
         .filter(|t| everything || me.is_some_and(|u| u == t.trustor || u == t.trustee))
         .filter(|t| {
-            let hex = |k| keystone::user_id(latchkey_core::model::UserId(k));
+            let hex = |k| keystone::KsUserId(latchkey_core::model::UserId(k)).to_string();
             trustor.as_deref().is_none_or(|x| hex(t.trustor) == x)
                 && trustee.as_deref().is_none_or(|x| hex(t.trustee) == x)
         })
@@ -149,11 +149,11 @@ pub async fn roles(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let trust = readable(&directory, &caller, &id).await?;
-    let roles: Vec<Value> = trust
+    let roles: Vec<_> = trust
         .roles
         .iter()
         .filter_map(|r| directory.keystone_role(r).ok())
-        .map(|r| views::role(&directory, &r))
+        .map(|r| json!(views::role(&directory, &r)))
         .collect();
     Ok(collection(
         &directory,

@@ -10,7 +10,7 @@ use latchkey_core::authz::{
     Permit, Subject, USER_CREATE, USER_DELETE, USER_DISABLE, USER_EDIT, USER_ENABLE, USER_GET,
 };
 use latchkey_core::keystone::{self, UserAttributes};
-use latchkey_core::model::{Account, AccountId, User, UserId, UserStatus};
+use latchkey_core::model::{Account, AccountId, User, UserStatus};
 use latchkey_core::names::{Description, Email, Login};
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
@@ -73,15 +73,12 @@ impl Wrapped for PasswordChange {
 async fn user_view(directory: &Directory, account: &Account, user: &User) -> KsResult<Value> {
     let mut view = views::user(directory, account, user);
     let attributes = directory.user_attributes(user).await?;
-    if let Value::Object(map) = &mut view {
-        for (key, value) in attributes.extra {
-            map.entry(key).or_insert(value);
-        }
-        if let Some(project) = attributes.default_project {
-            map.insert("default_project_id".to_owned(), Value::String(project));
-        }
-    }
-    Ok(view)
+    view.default_project_id = attributes.default_project;
+    view.extra = attributes.extra;
+    // An attribute never hides a field every user has.
+    view.extra
+        .retain(|key, _| !views::UserView::FIELDS.contains(&key.as_str()));
+    Ok(json!(view))
 }
 
 /// The account a user belongs to: the caller's, or the one a cloud administrator reached.
@@ -143,7 +140,7 @@ pub async fn get_user(
     caller: KsCaller,
     Path(id): Path<String>,
 ) -> KsResult<Response> {
-    let own = matches!(&caller.0.subject, Subject::User(u) if keystone::user_id(u.id) == id);
+    let own = matches!(&caller.0.subject, Subject::User(u) if keystone::KsUserId(u.id).is(&id));
     let user = if own {
         user_of_caller(&caller)?
     } else {
@@ -279,10 +276,10 @@ pub async fn change_password(
 ) -> KsResult<Response> {
     let new = required(change.password, "password")?;
     let original = required(change.original_password, "original_password")?;
-    let user = keystone::parse_hex_id(&id)
+    let user = keystone::KsUserId::parse(&id)
         .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))?;
     match directory
-        .change_own_password(UserId(user), &original, new, super::client_ip(&extensions))
+        .change_own_password(user.0, &original, new, super::client_ip(&extensions))
         .await
     {
         Err(latchkey_core::Error::Unauthenticated(_)) => Err(KsError::unauthorized(

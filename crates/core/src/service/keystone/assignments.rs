@@ -119,7 +119,7 @@ impl Directory {
         }
         let group = match query.group.as_deref() {
             None => None,
-            Some(id) => match groups.iter().find(|g| keystone::group_id(g.id) == id) {
+            Some(id) => match groups.iter().find(|g| keystone::KsGroupId(g.id).is(id)) {
                 Some(g) => Some(g.name.clone()),
                 // No group of this domain has that id: nothing here is held through it.
                 None => {

@@ -102,11 +102,8 @@ impl Directory {
                         (account, login, None)
                     }
                     UserRef::Id(id) => {
-                        let key = keystone::parse_hex_id(&id).ok_or_else(bad_credentials)?;
-                        let user = self
-                            .cached_user(UserId(key))
-                            .await?
-                            .ok_or_else(bad_credentials)?;
+                        let key = keystone::KsUserId::parse(&id).ok_or_else(bad_credentials)?;
+                        let user = self.cached_user(key.0).await?.ok_or_else(bad_credentials)?;
                         let account = self.credential_account(user.account_id).await?;
                         (account, user.login.clone(), Some(user.id))
                     }

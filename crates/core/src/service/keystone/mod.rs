@@ -38,7 +38,7 @@ use crate::keystone::{
     Interface, KsRole, Project, Region, Service, Target,
 };
 use crate::model::Account;
-use crate::model::{AccountId, UserId};
+use crate::model::AccountId;
 use crate::names::{Description, DisplayName};
 use crate::secret::TokenHash;
 use crate::service::Ends;
@@ -353,12 +353,12 @@ impl Directory {
         id: &str,
     ) -> Result<Option<Arc<Account>>> {
         let account = match kind {
-            KeystoneKind::User => match keystone::parse_hex_id(id) {
-                Some(key) => self.cached_user(UserId(key)).await?.map(|u| u.account_id),
+            KeystoneKind::User => match keystone::KsUserId::parse(id) {
+                Some(key) => self.cached_user(key.0).await?.map(|u| u.account_id),
                 None => None,
             },
-            KeystoneKind::Group => match keystone::parse_hex_id(id) {
-                Some(key) => self.store.group_account(crate::model::GroupId(key)).await?,
+            KeystoneKind::Group => match keystone::KsGroupId::parse(id) {
+                Some(key) => self.store.group_account(key.0).await?,
                 None => None,
             },
             KeystoneKind::Project => self.store.project_account(id).await?,
@@ -383,12 +383,10 @@ impl Directory {
         id: &str,
     ) -> Result<Option<crate::model::Group>> {
         let account = permit.account();
-        let Some(key) = keystone::parse_hex_id(id) else {
+        let Some(key) = keystone::KsGroupId::parse(id) else {
             return Ok(None);
         };
-        self.store
-            .group_by_id(account, crate::model::GroupId(key))
-            .await
+        self.store.group_by_id(account, key.0).await
     }
 
     /// Every user of an account, for listings that need more than logins.
@@ -412,11 +410,11 @@ impl Directory {
         account: AccountId,
         id: &str,
     ) -> Result<Option<Arc<crate::model::User>>> {
-        let Some(key) = keystone::parse_hex_id(id) else {
+        let Some(key) = keystone::KsUserId::parse(id) else {
             return Ok(None);
         };
         Ok(self
-            .cached_user(UserId(key))
+            .cached_user(key.0)
             .await?
             .filter(|u| u.account_id == account))
     }

@@ -61,14 +61,14 @@ impl Directory {
         let Subject::User(trustor) = &token.subject else {
             return Err(forbidden());
         };
-        if keystone::user_id(trustor.id) != new.trustor || token.claims.trust.is_some() {
+        if !keystone::KsUserId(trustor.id).is(&new.trustor) || token.claims.trust.is_some() {
             return Err(forbidden());
         }
         if token.claims.app.as_ref().is_some_and(|a| !a.unrestricted) {
             return Err(forbidden());
         }
-        let trustee = keystone::parse_hex_id(&new.trustee)
-            .map(UserId)
+        let trustee = keystone::KsUserId::parse(&new.trustee)
+            .map(|id| id.0)
             .ok_or_else(|| Error::not_found(format!("Could not find user: {}.", new.trustee)))?;
         let trustee = self
             .cached_user(trustee)
@@ -192,11 +192,11 @@ pub fn trust_fields(trust: &Trust) -> serde_json::Map<String, Value> {
     map.insert("id".into(), Value::String(trust.id.clone()));
     map.insert(
         "trustor_user_id".into(),
-        Value::String(keystone::user_id(UserId(trust.trustor))),
+        Value::String(keystone::KsUserId(UserId(trust.trustor)).to_string()),
     );
     map.insert(
         "trustee_user_id".into(),
-        Value::String(keystone::user_id(UserId(trust.trustee))),
+        Value::String(keystone::KsUserId(UserId(trust.trustee)).to_string()),
     );
     map.insert("project_id".into(), Value::String(trust.project_id.clone()));
     map.insert("impersonation".into(), Value::Bool(trust.impersonation));
