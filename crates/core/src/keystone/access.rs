@@ -15,7 +15,7 @@
 //! rule after (`service/keystone/access.rs`).
 
 use crate::authz::{Action, OperatorAction, OperatorPermit, Permit};
-use crate::model::{Account, AccountId};
+use crate::model::{Account, AccountId, UserId};
 use crate::{Error, Result};
 
 /// How far a Keystone token's roles reach: the roles that matter to access, whether the token is
@@ -70,6 +70,18 @@ impl KsReach {
     /// domain's own administrators.
     pub fn changes_system_grants_of(&self, account: &Account) -> bool {
         account.operator || self.cloud_admin()
+    }
+
+    /// Whether the holder (`holder`, when it is a local user) may change what belongs to
+    /// `owner` alone (its credentials): the owner itself, or a cloud administrator.
+    pub fn changes_owned(&self, holder: Option<UserId>, owner: UserId) -> bool {
+        holder == Some(owner) || self.cloud_admin()
+    }
+
+    /// Whether the holder may read what belongs to `owner` alone (its credentials, the trusts
+    /// it is party to): the owner itself, or whoever reads every domain.
+    pub fn reads_owned(&self, holder: Option<UserId>, owner: UserId) -> bool {
+        holder == Some(owner) || self.reads_every_domain()
     }
 
     /// An operator permit for `action`: the cloud administrator's only.
@@ -246,6 +258,32 @@ mod tests {
                 allowed,
                 "{reach:?} in {}",
                 domain.id.0
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_user_owns_is_its_own_and_the_cloud_administrators() {
+        let (operator, tenant, _) = domains();
+        let (owner, other) = (UserId(7), UserId(8));
+        // (token, holder, changes the owner's, reads the owner's)
+        let table = [
+            (token(&["member"], Some(&tenant)), Some(owner), true, true),
+            (token(&["admin"], Some(&tenant)), Some(other), false, false),
+            (token(&["admin"], Some(&operator)), Some(other), true, true),
+            (token(&["reader"], None), Some(other), false, true),
+            (token(&["member"], Some(&operator)), None, false, false),
+        ];
+        for (reach, holder, changes, reads) in table {
+            assert_eq!(
+                reach.changes_owned(holder, owner),
+                changes,
+                "{reach:?} {holder:?}"
+            );
+            assert_eq!(
+                reach.reads_owned(holder, owner),
+                reads,
+                "{reach:?} {holder:?}"
             );
         }
     }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use latchkey_core::authz::{Action, Subject, USER_EDIT, USER_GET};
-use latchkey_core::keystone::{self, AccessRule};
+use latchkey_core::keystone::{self, AccessRule, KsUserId};
 use latchkey_core::model::User;
 use latchkey_core::secret::Secret;
 use latchkey_core::service::Directory;
@@ -18,11 +18,12 @@ use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::app_credentials::{
     AppCredential, NewAppCredential, RuleRequest,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::body::{KsBody, RoleRef, Wrapped, required, role_refs};
-use super::{KsCaller, KsError, KsResult, collection, parse_time, self_link};
+use super::views::{Links, links};
+use super::{KsCaller, KsError, KsResult, collection, parse_time};
 
 /// The body of `POST /v3/users/{id}/application_credentials`.
 #[derive(Debug, Deserialize)]
@@ -93,35 +94,61 @@ fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
-fn rule_view(r: &AccessRule) -> Value {
-    json!({ "id": r.id, "service": r.service, "path": r.path, "method": r.method })
+/// A role of an application credential.
+#[derive(Debug, Serialize)]
+struct AppRoleView<'a> {
+    id: &'a str,
+    name: String,
+    domain_id: Option<String>,
 }
 
-fn view(directory: &Directory, c: &AppCredential) -> Value {
-    let user = keystone::KsUserId(c.user_id).to_string();
-    let roles: Vec<Value> = c
+/// An application credential as Keystone shows it; its secret only in the creation's answer.
+#[derive(Debug, Serialize)]
+struct AppCredentialView<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    user_id: KsUserId,
+    project_id: &'a str,
+    roles: Vec<AppRoleView<'a>>,
+    expires_at: Option<String>,
+    unrestricted: bool,
+    access_rules: &'a [AccessRule],
+    links: Links,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+}
+
+fn view<'a>(directory: &Directory, c: &'a AppCredential) -> AppCredentialView<'a> {
+    let user = KsUserId(c.user_id);
+    let roles = c
         .roles
         .iter()
-        .map(|id| {
-            let name = directory
+        .map(|id| AppRoleView {
+            id,
+            name: directory
                 .keystone_role(id)
                 .map(|r| r.name.as_str().to_owned())
-                .unwrap_or_default();
-            json!({ "id": id, "name": name, "domain_id": null })
+                .unwrap_or_default(),
+            domain_id: None,
         })
         .collect();
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "description": c.description,
-        "user_id": user,
-        "project_id": c.project_id,
-        "roles": roles,
-        "expires_at": c.expires_at.map(time),
-        "unrestricted": c.unrestricted,
-        "access_rules": c.access_rules.iter().map(rule_view).collect::<Vec<_>>(),
-        "links": self_link(directory, &format!("users/{user}/application_credentials/{}", c.id)),
-    })
+    AppCredentialView {
+        id: &c.id,
+        name: &c.name,
+        description: &c.description,
+        user_id: user,
+        project_id: &c.project_id,
+        roles,
+        expires_at: c.expires_at.map(time),
+        unrestricted: c.unrestricted,
+        access_rules: &c.access_rules,
+        links: links(
+            directory,
+            &format!("users/{user}/application_credentials/{}", c.id),
+        ),
+        secret: None,
+    }
 }
 
 pub async fn create(
@@ -158,7 +185,7 @@ pub async fn create(
         .create_app_credential(&caller.0, me.id, new)
         .await?;
     let mut body = view(&directory, &credential);
-    body["secret"] = json!(secret.expose());
+    body.secret = Some(secret.expose());
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({ "application_credential": body })),
@@ -180,7 +207,7 @@ pub async fn list(
         .await?
         .iter()
         .filter(|c| name.is_none_or(|n| c.name == n))
-        .map(|c| view(&directory, c))
+        .map(|c| json!(view(&directory, c)))
         .collect();
     Ok(collection(
         &directory,
@@ -223,7 +250,7 @@ pub async fn list_rules(
         .access_rules(owner.id)
         .await?
         .iter()
-        .map(rule_view)
+        .map(|r| json!(r))
         .collect();
     Ok(collection(
         &directory,
@@ -245,7 +272,7 @@ pub async fn get_rule(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| KsError::not_found(format!("Could not find access rule: {id}.")))?;
-    Ok(axum::Json(json!({ "access_rule": rule_view(&rule) })).into_response())
+    Ok(axum::Json(json!({ "access_rule": rule })).into_response())
 }
 
 pub async fn delete_rule(

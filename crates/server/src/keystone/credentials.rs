@@ -7,16 +7,17 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use latchkey_core::keystone;
+use latchkey_core::keystone::{self, KsUserId};
 use latchkey_core::model::UserId;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::KeystoneKind;
 use latchkey_core::service::keystone::credentials::{Credential, ec2_id};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::body::{KsBody, KsJson, Wrapped, required};
-use super::{KsCaller, KsError, KsResult, collection, self_link};
+use super::views::{Links, links};
+use super::{KsCaller, KsError, KsResult, collection};
 
 /// The body of `POST` and `PATCH /v3/credentials[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -38,17 +39,6 @@ pub struct Ec2Body {
     tenant_id: Option<String>,
 }
 
-/// Whether the caller may change `user`'s credentials: the user itself, or a cloud
-/// administrator.
-fn may_change(caller: &KsCaller, user: UserId) -> bool {
-    caller.own_user() == Some(user) || caller.is_cloud_admin()
-}
-
-/// Whether the caller may read `user`'s credentials.
-fn may_read(caller: &KsCaller, user: UserId) -> bool {
-    caller.own_user() == Some(user) || caller.reads_every_domain()
-}
-
 fn not_found(id: &str) -> KsError {
     KsError::not_found(format!("Could not find credential: {id}."))
 }
@@ -59,15 +49,27 @@ fn user_key(id: &str) -> KsResult<UserId> {
         .ok_or_else(|| KsError::not_found(format!("Could not find user: {id}.")))
 }
 
-fn view(directory: &Directory, c: &Credential) -> Value {
-    json!({
-        "id": c.id,
-        "user_id": keystone::KsUserId(c.user_id).to_string(),
-        "project_id": c.project_id,
-        "type": c.kind,
-        "blob": c.blob,
-        "links": self_link(directory, &format!("credentials/{}", c.id)),
-    })
+/// A credential as Keystone shows it to its owner.
+#[derive(Debug, Serialize)]
+struct CredentialView<'a> {
+    id: &'a str,
+    user_id: KsUserId,
+    project_id: &'a Option<String>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    blob: &'a str,
+    links: Links,
+}
+
+fn view<'a>(directory: &Directory, c: &'a Credential) -> CredentialView<'a> {
+    CredentialView {
+        id: &c.id,
+        user_id: KsUserId(c.user_id),
+        project_id: &c.project_id,
+        kind: &c.kind,
+        blob: &c.blob,
+        links: links(directory, &format!("credentials/{}", c.id)),
+    }
 }
 
 pub async fn create(
@@ -77,7 +79,7 @@ pub async fn create(
 ) -> KsResult<Response> {
     let user_hex = required(c.user_id, "user_id")?;
     let user = user_key(&user_hex)?;
-    if !may_change(&caller, user) {
+    if !caller.0.changes_owned_by(user) {
         return Err(KsError::forbidden(
             "A user manages its own credentials; the cloud administrator manages all.",
         ));
@@ -115,13 +117,13 @@ pub async fn list(
         .credentials()
         .await?
         .iter()
-        .filter(|c| may_read(&caller, c.user_id))
+        .filter(|c| caller.0.reads_owned_by(c.user_id))
         .filter(|c| {
             user.as_deref()
                 .is_none_or(|u| keystone::KsUserId(c.user_id).is(u))
         })
         .filter(|c| kind.as_deref().is_none_or(|k| c.kind == k))
-        .map(|c| view(&directory, c))
+        .map(|c| json!(view(&directory, c)))
         .collect();
     Ok(collection(
         &directory,
@@ -133,7 +135,7 @@ pub async fn list(
 
 async fn readable(directory: &Directory, caller: &KsCaller, id: &str) -> KsResult<Credential> {
     let credential = directory.credential(id).await?;
-    if may_read(caller, credential.user_id) {
+    if caller.0.reads_owned_by(credential.user_id) {
         Ok(credential)
     } else {
         Err(not_found(id))
@@ -156,7 +158,7 @@ pub async fn update(
     KsBody(c): KsBody<CredentialBody>,
 ) -> KsResult<Response> {
     let mut credential = readable(&directory, &caller, &id).await?;
-    if !may_change(&caller, credential.user_id) {
+    if !caller.0.changes_owned_by(credential.user_id) {
         return Err(KsError::forbidden("Only the owner changes a credential."));
     }
     if let Some(user) = c.user_id
@@ -185,7 +187,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let credential = readable(&directory, &caller, &id).await?;
-    if !may_change(&caller, credential.user_id) {
+    if !caller.0.changes_owned_by(credential.user_id) {
         return Err(KsError::forbidden("Only the owner deletes a credential."));
     }
     directory.delete_credential(&id).await?;
@@ -193,21 +195,33 @@ pub async fn delete(
 }
 
 /// An EC2 credential as `OS-EC2` shows it: access and secret out of the blob.
-fn ec2_view(directory: &Directory, c: &Credential) -> Value {
-    let blob: Value = serde_json::from_str(&c.blob).unwrap_or(Value::Null);
-    let user = keystone::KsUserId(c.user_id).to_string();
-    let access = blob.get("access").cloned().unwrap_or(Value::Null);
-    json!({
-        "user_id": user,
-        "tenant_id": c.project_id,
-        "access": access,
-        "secret": blob.get("secret").cloned().unwrap_or(Value::Null),
-        "trust_id": blob.get("trust_id").cloned().unwrap_or(Value::Null),
-        "links": self_link(
-            directory,
-            &format!("users/{user}/credentials/OS-EC2/{}", access.as_str().unwrap_or_default()),
-        ),
-    })
+#[derive(Debug, Serialize)]
+struct Ec2View<'a> {
+    user_id: KsUserId,
+    tenant_id: &'a Option<String>,
+    access: Value,
+    secret: Value,
+    trust_id: Value,
+    links: Links,
+}
+
+fn ec2_view<'a>(directory: &Directory, c: &'a Credential) -> Ec2View<'a> {
+    let mut blob: Value = serde_json::from_str(&c.blob).unwrap_or(Value::Null);
+    let mut take = |key: &str| blob.get_mut(key).map(Value::take).unwrap_or(Value::Null);
+    let (access, secret, trust_id) = (take("access"), take("secret"), take("trust_id"));
+    let user = KsUserId(c.user_id);
+    let path = format!(
+        "users/{user}/credentials/OS-EC2/{}",
+        access.as_str().unwrap_or_default()
+    );
+    Ec2View {
+        user_id: user,
+        tenant_id: &c.project_id,
+        access,
+        secret,
+        trust_id,
+        links: links(directory, &path),
+    }
 }
 
 pub async fn ec2_create(
@@ -218,7 +232,7 @@ pub async fn ec2_create(
 ) -> KsResult<Response> {
     let project = required(body.tenant_id, "tenant_id")?;
     let owner = user_key(&user)?;
-    if !may_change(&caller, owner) {
+    if !caller.0.changes_owned_by(owner) {
         return Err(KsError::forbidden("A user makes its own EC2 credentials."));
     }
     let random = || latchkey_core::secret::random_base62(32);
@@ -236,7 +250,7 @@ pub async fn ec2_list(
     Path(user): Path<String>,
 ) -> KsResult<Response> {
     let owner = user_key(&user)?;
-    if !may_read(&caller, owner) {
+    if !caller.0.reads_owned_by(owner) {
         return Err(KsError::forbidden("A user reads its own EC2 credentials."));
     }
     let items: Vec<Value> = directory
@@ -244,7 +258,7 @@ pub async fn ec2_list(
         .await?
         .iter()
         .filter(|c| c.user_id == owner && c.kind == "ec2")
-        .map(|c| ec2_view(&directory, c))
+        .map(|c| json!(ec2_view(&directory, c)))
         .collect();
     Ok(collection(
         &directory,
@@ -265,7 +279,7 @@ async fn ec2_of(
         .credential(&ec2_id(access))
         .await
         .map_err(|_| not_found(access))?;
-    if credential.user_id != owner || credential.kind != "ec2" || !may_read(caller, owner) {
+    if credential.user_id != owner || credential.kind != "ec2" || !caller.0.reads_owned_by(owner) {
         return Err(not_found(access));
     }
     Ok(credential)
@@ -286,7 +300,7 @@ pub async fn ec2_delete(
     Path((user, access)): Path<(String, String)>,
 ) -> KsResult<Response> {
     let credential = ec2_of(&directory, &caller, &user, &access).await?;
-    if !may_change(&caller, credential.user_id) {
+    if !caller.0.changes_owned_by(credential.user_id) {
         return Err(KsError::forbidden(
             "A user deletes its own EC2 credentials.",
         ));

@@ -38,13 +38,7 @@ pub async fn list_domains(
     RawQuery(query): RawQuery,
 ) -> KsResult<Response> {
     let filters = Filters::parse(query.as_deref());
-    // The operator and Keystone's cloud administrators and system readers see every domain;
-    // anyone else, their own.
-    let accounts = match caller.operator(&directory, &ADMIN_ACCOUNT_MANAGE) {
-        Ok(permit) => directory.list_accounts(&permit).await?,
-        Err(_) if caller.reads_every_domain() => directory.all_domains().await?,
-        Err(_) => vec![(*caller.0.account).clone()],
-    };
+    let accounts = directory.keystone_visible_domains(&caller.0).await?;
     let list: Vec<_> = accounts
         .iter()
         .filter(|a| {
@@ -65,8 +59,8 @@ pub async fn get_domain(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     // Another domain: for the operator, cloud administrators and system readers.
-    if !keystone::names_domain(&caller.0.account, &id) && !caller.reads_every_domain() {
-        caller.operator(&directory, &ADMIN_ACCOUNT_MANAGE)?;
+    if !keystone::names_domain(&caller.0.account, &id) {
+        directory.keystone_operator_reads(&caller.0, &ADMIN_ACCOUNT_MANAGE)?;
     }
     let account = caller.domain(&directory, &id).await?;
     Ok(axum::Json(json!({ "domain": views::domain(&directory, &account) })).into_response())

@@ -445,21 +445,6 @@ impl KsCaller {
     ) -> KsResult<Vec<(Permit, Arc<Account>)>> {
         Ok(directory.keystone_listing(&self.0, action, domain).await?)
     }
-
-    /// The caller's own user, when it is one.
-    pub fn own_user(&self) -> Option<latchkey_core::model::UserId> {
-        self.0.own_user()
-    }
-
-    /// Whether the caller is Keystone's cloud administrator.
-    pub fn is_cloud_admin(&self) -> bool {
-        self.0.reach().cloud_admin()
-    }
-
-    /// Whether the caller reads every domain: cloud administrators and system readers.
-    pub fn reads_every_domain(&self) -> bool {
-        self.0.reach().reads_every_domain()
-    }
 }
 
 /// The client's address, for the password throttles.

@@ -58,10 +58,7 @@ fn view(directory: &Directory, trust: &Trust, summary: bool) -> Value {
 /// A trust the caller may read: its trustor, its trustee, or those who read every domain.
 async fn readable(directory: &Directory, caller: &KsCaller, id: &str) -> KsResult<Trust> {
     let trust = directory.trust(id).await?;
-    let mine = caller
-        .own_user()
-        .is_some_and(|u| u.0 == trust.trustor || u.0 == trust.trustee);
-    if mine || caller.reads_every_domain() {
+    if trust.readable_by(&caller.0) {
         Ok(trust)
     } else {
         Err(KsError::not_found(format!("Could not find trust: {id}.")))
@@ -99,13 +96,11 @@ pub async fn list(
     let query = crate::query::Query::parse(query.as_deref());
     let trustor = query.last("trustor_user_id").map(str::to_owned);
     let trustee = query.last("trustee_user_id").map(str::to_owned);
-    let everything = caller.reads_every_domain();
-    let me = caller.own_user().map(|u| u.0);
     let items: Vec<Value> = directory
         .trusts()
         .await?
         .iter()
-        .filter(|t| everything || me.is_some_and(|u| u == t.trustor || u == t.trustee))
+        .filter(|t| t.readable_by(&caller.0))
         .filter(|t| {
             let hex = |k| keystone::KsUserId(latchkey_core::model::UserId(k)).to_string();
             trustor.as_deref().is_none_or(|x| hex(t.trustor) == x)
@@ -136,7 +131,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let trust = readable(&directory, &caller, &id).await?;
-    if caller.own_user().map(|u| u.0) != Some(trust.trustor) && !caller.is_cloud_admin() {
+    if !trust.deletable_by(&caller.0) {
         return Err(KsError::forbidden("Only the trustor deletes a trust."));
     }
     directory.delete_trust(&trust).await?;

@@ -202,7 +202,7 @@ pub struct Links {
     href: String,
 }
 
-fn links(directory: &Directory, path: &str) -> Links {
+pub(crate) fn links(directory: &Directory, path: &str) -> Links {
     Links {
         href: format!("{}/v3/{path}", directory.issuer()),
     }

@@ -46,6 +46,28 @@ impl Directory {
         self.keystone_permit(token, action, account)
     }
 
+    /// The domains the token's holder sees in `GET /v3/domains`: every domain for the operator,
+    /// cloud administrators and system readers; its own for anyone else.
+    pub async fn keystone_visible_domains(&self, token: &KsToken) -> Result<Vec<Account>> {
+        if self
+            .keystone_operator_reads(token, &crate::authz::ADMIN_ACCOUNT_MANAGE)
+            .is_ok()
+        {
+            return self.all_domains().await;
+        }
+        Ok(vec![(*token.account).clone()])
+    }
+
+    /// Whether the token may read what only the operator changes (`action`: the documents kept
+    /// whole, other domains): an operator permit for it, or a cloud administrator's or system
+    /// reader's token.
+    pub fn keystone_operator_reads(&self, token: &KsToken, action: &OperatorAction) -> Result<()> {
+        if token.reach().reads_every_domain() {
+            return Ok(());
+        }
+        self.keystone_operator(token, action).map(|_| ())
+    }
+
     /// An operator permit: the operator's ROOT user through IAM, or Keystone's cloud
     /// administrator.
     pub fn keystone_operator(

@@ -84,6 +84,17 @@ impl KsToken {
         }
     }
 
+    /// Whether the holder may change what belongs to `owner` alone
+    /// ([`KsReach::changes_owned`]).
+    pub fn changes_owned_by(&self, owner: UserId) -> bool {
+        self.reach().changes_owned(self.own_user(), owner)
+    }
+
+    /// Whether the holder may read what belongs to `owner` alone ([`KsReach::reads_owned`]).
+    pub fn reads_owned_by(&self, owner: UserId) -> bool {
+        self.reach().reads_owned(self.own_user(), owner)
+    }
+
     /// Whether both tokens were issued to the same identity.
     pub fn same_holder(&self, other: &KsToken) -> bool {
         self.claims.who == other.claims.who && self.claims.acct == other.claims.acct

@@ -53,6 +53,19 @@ fn not_found(id: &str) -> Error {
     Error::not_found(format!("Could not find trust: {id}."))
 }
 
+impl Trust {
+    /// Whether the token's holder may read the trust: its trustor or trustee, or whoever reads
+    /// every domain.
+    pub fn readable_by(&self, token: &KsToken) -> bool {
+        token.reads_owned_by(UserId(self.trustor)) || token.reads_owned_by(UserId(self.trustee))
+    }
+
+    /// Whether the token's holder may delete the trust: its trustor, or a cloud administrator.
+    pub fn deletable_by(&self, token: &KsToken) -> bool {
+        token.changes_owned_by(UserId(self.trustor))
+    }
+}
+
 impl Directory {
     /// The trustor makes a trust with a token of its own scoped to the trust's project, for roles
     /// it holds there.
