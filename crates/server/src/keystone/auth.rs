@@ -6,7 +6,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::authz::KS_TOKEN_VALIDATE;
 use latchkey_core::service::Directory;
 use latchkey_core::service::keystone::ks_token::KsToken;
 use serde_json::{Value, json};
@@ -67,9 +66,8 @@ pub async fn issue(
     ))
 }
 
-/// The subject token of a validation request, and whether the caller may inspect it: its own
-/// holder, an operator-account identity with the `admin` or `service` role (a service
-/// validating its users' tokens), or an identity the subject's account's policies allow.
+/// The subject token of a validation request, when the caller may inspect it
+/// ([`Directory::keystone_may_inspect`]).
 async fn subject(
     directory: &Directory,
     caller: &KsToken,
@@ -84,20 +82,8 @@ async fn subject(
         .validate_keystone_token(value, allow_expired)
         .await
         .map_err(|_| KsError::not_found("Could not find token"))?;
-    // The roles are those of the caller's scope: in the operator's domain or on the system.
-    let privileged_service =
-        caller.in_cloud_scope() && (caller.has_role("admin") || caller.has_role("service"));
-    let same_account_allowed = caller.account.id == subject.account.id
-        && directory
-            .authorize(&caller.principal(), &KS_TOKEN_VALIDATE)
-            .is_ok();
-    if caller.same_holder(&subject) || privileged_service || same_account_allowed {
-        Ok(subject)
-    } else {
-        Err(KsError::forbidden(
-            "You are not authorized to perform the requested action: identity:validate_token.",
-        ))
-    }
+    directory.keystone_may_inspect(caller, &subject)?;
+    Ok(subject)
 }
 
 /// `GET /v3/auth/tokens`: 200 with the same body as at issue.

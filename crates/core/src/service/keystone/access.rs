@@ -46,6 +46,25 @@ impl Directory {
         self.keystone_permit(token, action, account)
     }
 
+    /// Whether the holder of `caller` may inspect (validate, check, revoke) the token `subject`:
+    /// its own holder; a service validating its users' tokens (the `admin` or `service` role
+    /// in the cloud scope, the operator's domain or the system); or, in the subject's own
+    /// account, an identity IAM allows `account:keystone:token/validate`.
+    pub fn keystone_may_inspect(&self, caller: &KsToken, subject: &KsToken) -> Result<()> {
+        let privileged_service =
+            caller.in_cloud_scope() && (caller.has_role("admin") || caller.has_role("service"));
+        let same_account_allowed = caller.account.id == subject.account.id
+            && self
+                .authorize(&caller.principal(), &crate::authz::KS_TOKEN_VALIDATE)
+                .is_ok();
+        if caller.same_holder(subject) || privileged_service || same_account_allowed {
+            Ok(())
+        } else {
+            // Named as Keystone's policy names it.
+            Err(Error::forbidden("identity:validate_token"))
+        }
+    }
+
     /// The domains the token's holder sees in `GET /v3/domains`: every domain for the operator,
     /// cloud administrators and system readers; its own for anyone else.
     pub async fn keystone_visible_domains(&self, token: &KsToken) -> Result<Vec<Account>> {
