@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::body::{KsBody, RoleRef, Wrapped, required, role_refs};
 use super::views::{Links, links};
-use super::{KsCaller, KsError, KsResult, collection, parse_time};
+use super::{KsCaller, KsError, KsResult, collection, one, parse_time};
 
 /// The body of `POST /v3/users/{id}/application_credentials`.
 #[derive(Debug, Deserialize)]
@@ -266,7 +266,7 @@ pub async fn get_rule(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| KsError::not_found(format!("Could not find access rule: {id}.")))?;
-    Ok(axum::Json(json!({ "access_rule": rule })).into_response())
+    Ok(one("access_rule", rule))
 }
 
 pub async fn delete_rule(

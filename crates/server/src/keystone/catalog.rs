@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::query::Query;
 
 use super::body::{KsBody, Wrapped, present, required};
-use super::{KsCaller, KsError, KsResult, collection, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, views};
 
 /// The body of `POST`, `PUT` and `PATCH /v3/regions[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -95,7 +95,7 @@ pub async fn get_region(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let region = directory.region(&id)?;
-    Ok(axum::Json(json!({ "region": views::region(&directory, &region) })).into_response())
+    Ok(one("region", views::region(&directory, &region)))
 }
 
 async fn insert_region(
@@ -111,8 +111,7 @@ async fn insert_region(
         parent_region_id: r.parent_region_id.flatten(),
     };
     let region = directory.create_region(&permit, region).await?;
-    let body = json!({ "region": views::region(directory, &region) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("region", views::region(directory, &region)))
 }
 
 pub async fn create_region(
@@ -154,7 +153,7 @@ pub async fn update_region(
     let region = directory
         .update_region(&permit, &id, description, r.parent_region_id)
         .await?;
-    Ok(axum::Json(json!({ "region": views::region(&directory, &region) })).into_response())
+    Ok(one("region", views::region(&directory, &region)))
 }
 
 pub async fn delete_region(
@@ -192,7 +191,7 @@ pub async fn get_service(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let service = directory.service(&id)?;
-    Ok(axum::Json(json!({ "service": views::service(&directory, &service) })).into_response())
+    Ok(one("service", views::service(&directory, &service)))
 }
 
 pub async fn create_service(
@@ -210,8 +209,7 @@ pub async fn create_service(
             s.enabled.unwrap_or(true),
         )
         .await?;
-    let body = json!({ "service": views::service(&directory, &service) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("service", views::service(&directory, &service)))
 }
 
 pub async fn update_service(
@@ -235,7 +233,7 @@ pub async fn update_service(
         service.enabled = enabled;
     }
     let service = directory.update_service(&permit, service).await?;
-    Ok(axum::Json(json!({ "service": views::service(&directory, &service) })).into_response())
+    Ok(one("service", views::service(&directory, &service)))
 }
 
 pub async fn delete_service(
@@ -280,7 +278,7 @@ pub async fn get_endpoint(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let endpoint = directory.endpoint(&id)?;
-    Ok(axum::Json(json!({ "endpoint": views::endpoint(&directory, &endpoint) })).into_response())
+    Ok(one("endpoint", views::endpoint(&directory, &endpoint)))
 }
 
 pub async fn create_endpoint(
@@ -300,8 +298,7 @@ pub async fn create_endpoint(
             e.enabled.unwrap_or(true),
         )
         .await?;
-    let body = json!({ "endpoint": views::endpoint(&directory, &endpoint) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("endpoint", views::endpoint(&directory, &endpoint)))
 }
 
 pub async fn update_endpoint(
@@ -319,7 +316,7 @@ pub async fn update_endpoint(
         enabled: e.enabled,
     };
     let endpoint = directory.update_endpoint(&permit, &id, changes).await?;
-    Ok(axum::Json(json!({ "endpoint": views::endpoint(&directory, &endpoint) })).into_response())
+    Ok(one("endpoint", views::endpoint(&directory, &endpoint)))
 }
 
 pub async fn delete_endpoint(

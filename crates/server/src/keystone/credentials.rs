@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::body::{KsBody, KsJson, Wrapped, required};
 use super::views::{Links, links};
-use super::{KsCaller, KsError, KsResult, collection};
+use super::{KsCaller, KsError, KsResult, collection, created, one};
 
 /// The body of `POST` and `PATCH /v3/credentials[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -101,8 +101,7 @@ pub async fn create(
             required(c.blob, "blob")?,
         )
         .await?;
-    let body = json!({ "credential": view(&directory, &credential) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("credential", view(&directory, &credential)))
 }
 
 pub async fn list(
@@ -148,7 +147,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let credential = readable(&directory, &caller, &id).await?;
-    Ok(axum::Json(json!({ "credential": view(&directory, &credential) })).into_response())
+    Ok(one("credential", view(&directory, &credential)))
 }
 
 pub async fn update(
@@ -178,7 +177,7 @@ pub async fn update(
         credential.kind = kind;
     }
     let credential = directory.update_credential(credential).await?;
-    Ok(axum::Json(json!({ "credential": view(&directory, &credential) })).into_response())
+    Ok(one("credential", view(&directory, &credential)))
 }
 
 pub async fn delete(
@@ -240,8 +239,7 @@ pub async fn ec2_create(
     let credential = directory
         .create_credential(owner, Some(project), "ec2".to_owned(), blob)
         .await?;
-    let body = json!({ "credential": ec2_view(&directory, &credential) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("credential", ec2_view(&directory, &credential)))
 }
 
 pub async fn ec2_list(
@@ -291,7 +289,7 @@ pub async fn ec2_get(
     Path((user, access)): Path<(String, String)>,
 ) -> KsResult<Response> {
     let credential = ec2_of(&directory, &caller, &user, &access).await?;
-    Ok(axum::Json(json!({ "credential": ec2_view(&directory, &credential) })).into_response())
+    Ok(one("credential", ec2_view(&directory, &credential)))
 }
 
 pub async fn ec2_delete(

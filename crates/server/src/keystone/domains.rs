@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::body::{KsBody, Wrapped, required};
 use super::filters::Filters;
-use super::{KsCaller, KsError, KsResult, collection, views};
+use super::{KsCaller, KsError, KsResult, collection, one, views};
 
 /// The body of `POST` and `PATCH /v3/domains[/{id}]`.
 #[derive(Debug, Default, Deserialize)]
@@ -63,7 +63,7 @@ pub async fn get_domain(
         directory.keystone_operator_reads(&caller.0, &ADMIN_ACCOUNT_MANAGE)?;
     }
     let account = caller.domain(&directory, &id).await?;
-    Ok(axum::Json(json!({ "domain": views::domain(&directory, &account) })).into_response())
+    Ok(one("domain", views::domain(&directory, &account)))
 }
 
 /// A domain's name: 1 to 64 characters, as Keystone's schema has it.

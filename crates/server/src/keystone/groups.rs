@@ -22,7 +22,7 @@ use serde_json::json;
 use super::body::{KsBody, Wrapped, required};
 use super::filters::Filters;
 use super::users::user_in;
-use super::{KsCaller, KsError, KsResult, collection, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, views};
 
 /// The body of `POST` and `PATCH /v3/groups[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -83,8 +83,7 @@ pub async fn get_group(
         .permit_at(&directory, &GROUP_GET, KeystoneKind::Group, &id)
         .await?;
     let group = group_in(&directory, &permit, &id).await?;
-    let body = json!({ "group": views::group(&directory, &account, &group) });
-    Ok(axum::Json(body).into_response())
+    Ok(one("group", views::group(&directory, &account, &group)))
 }
 
 pub async fn create_group(
@@ -100,8 +99,7 @@ pub async fn create_group(
     let group = directory
         .create_group(&permit, name, Role::Regular, description)
         .await?;
-    let body = json!({ "group": views::group(&directory, &account, &group) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("group", views::group(&directory, &account, &group)))
 }
 
 pub async fn update_group(
@@ -131,8 +129,7 @@ pub async fn update_group(
     let group = directory
         .update_group(&permit, &current.name, changes)
         .await?;
-    let body = json!({ "group": views::group(&directory, &account, &group) });
-    Ok(axum::Json(body).into_response())
+    Ok(one("group", views::group(&directory, &account, &group)))
 }
 
 pub async fn delete_group(

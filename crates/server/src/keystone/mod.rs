@@ -479,6 +479,27 @@ async fn version(State(directory): State<Arc<Directory>>) -> Response {
     axum::Json(json!({ "version": v3_document(directory.issuer()) })).into_response()
 }
 
+/// An answer holding one resource under its name (`{"user": {…}}`), 200.
+pub(crate) fn one(key: &str, view: impl serde::Serialize) -> Response {
+    resource(StatusCode::OK, key, view)
+}
+
+/// An answer holding the resource just made under its name, 201.
+pub(crate) fn created(key: &str, view: impl serde::Serialize) -> Response {
+    resource(StatusCode::CREATED, key, view)
+}
+
+fn resource(status: StatusCode, key: &str, view: impl serde::Serialize) -> Response {
+    match serde_json::to_value(view) {
+        Ok(view) => {
+            let mut body = serde_json::Map::new();
+            body.insert(key.to_owned(), view);
+            (status, axum::Json(Value::Object(body))).into_response()
+        }
+        Err(e) => KsError::from(Error::internal(e)).into_response(),
+    }
+}
+
 /// The `links.self` of a resource.
 pub(crate) fn self_link(directory: &Directory, path: &str) -> Value {
     json!({ "self": format!("{}/v3/{path}", directory.issuer()) })

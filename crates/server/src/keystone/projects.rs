@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::body::{KsBody, KsJson, Wrapped, required};
 use super::domains::{self, DomainBody};
 use super::filters::Filters;
-use super::{KsCaller, KsError, KsResult, collection, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, views};
 
 /// The body of `POST` and `PATCH /v3/projects[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -142,8 +142,10 @@ pub async fn create(
         tags: p.tags.unwrap_or_default(),
     };
     let project = directory.create_project(&permit, new).await?;
-    let body = json!({ "project": views::project(&directory, &account, &project) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created(
+        "project",
+        views::project(&directory, &account, &project),
+    ))
 }
 
 /// The domain a project id names, when it names one (the project acting as the domain).
@@ -184,8 +186,10 @@ pub async fn get(
         .permit_at(&directory, &KS_PROJECT_GET, KeystoneKind::Project, &id)
         .await?;
     let project = directory.project(&permit, &id).await?;
-    let body = json!({ "project": views::project(&directory, &account, &project) });
-    Ok(axum::Json(body).into_response())
+    Ok(one(
+        "project",
+        views::project(&directory, &account, &project),
+    ))
 }
 
 pub async fn update(
@@ -238,8 +242,10 @@ pub async fn update(
         tags: p.tags,
     };
     let project = directory.update_project(&permit, &id, changes).await?;
-    let body = json!({ "project": views::project(&directory, &account, &project) });
-    Ok(axum::Json(body).into_response())
+    Ok(one(
+        "project",
+        views::project(&directory, &account, &project),
+    ))
 }
 
 pub async fn delete(
@@ -302,7 +308,7 @@ pub async fn tags(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let (_, tags) = tagged(&directory, &caller, &id, false).await?;
-    Ok(axum::Json(json!({ "tags": tags })).into_response())
+    Ok(one("tags", tags))
 }
 
 /// `PUT /v3/projects/{id}/tags`: replaces them all.
@@ -314,7 +320,7 @@ pub async fn replace_tags(
 ) -> KsResult<Response> {
     let (permit, _) = tagged(&directory, &caller, &id, true).await?;
     let tags = set_tags(&directory, &permit, &id, required(body.tags, "tags")?).await?;
-    Ok(axum::Json(json!({ "tags": tags })).into_response())
+    Ok(one("tags", tags))
 }
 
 /// `DELETE /v3/projects/{id}/tags`: removes them all.

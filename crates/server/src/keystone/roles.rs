@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{KsBody, Wrapped, required};
-use super::{KsCaller, KsError, KsResult, collection, self_link, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, self_link, views};
 
 /// The body of `POST` and `PATCH /v3/roles[/{id}]`.
 #[derive(Debug, Deserialize)]
@@ -53,7 +53,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let role = directory.keystone_role(&id)?;
-    Ok(axum::Json(json!({ "role": views::role(&directory, &role) })).into_response())
+    Ok(one("role", views::role(&directory, &role)))
 }
 
 pub async fn create(
@@ -82,8 +82,7 @@ pub async fn create(
             domain,
         )
         .await?;
-    let body = json!({ "role": views::role(&directory, &role) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("role", views::role(&directory, &role)))
 }
 
 pub async fn update(
@@ -104,7 +103,7 @@ pub async fn update(
                 .transpose()?,
         )
         .await?;
-    Ok(axum::Json(json!({ "role": views::role(&directory, &role) })).into_response())
+    Ok(one("role", views::role(&directory, &role)))
 }
 
 pub async fn delete(

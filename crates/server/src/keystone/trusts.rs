@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{KsBody, RoleRef, Wrapped, required, role_refs};
-use super::{KsCaller, KsError, KsResult, collection, parse_time, self_link, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, parse_time, self_link, views};
 
 /// The body of `POST /v3/OS-TRUST/trusts`.
 #[derive(Debug, Deserialize)]
@@ -84,8 +84,7 @@ pub async fn create(
         remaining_uses: t.remaining_uses,
     };
     let trust = directory.create_trust(&caller.0, new).await?;
-    let body = json!({ "trust": view(&directory, &trust, false) });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created("trust", view(&directory, &trust, false)))
 }
 
 pub async fn list(
@@ -122,7 +121,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> KsResult<Response> {
     let trust = readable(&directory, &caller, &id).await?;
-    Ok(axum::Json(json!({ "trust": view(&directory, &trust, false) })).into_response())
+    Ok(one("trust", view(&directory, &trust, false)))
 }
 
 pub async fn delete(
@@ -175,5 +174,5 @@ pub async fn role(
         return Ok(StatusCode::OK.into_response());
     }
     let role = directory.keystone_role(&role)?;
-    Ok(axum::Json(json!({ "role": views::role(&directory, &role) })).into_response())
+    Ok(one("role", views::role(&directory, &role)))
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 use super::body::{KsBody, Wrapped, present, required};
 use super::filters::Filters;
-use super::{KsCaller, KsError, KsResult, collection, views};
+use super::{KsCaller, KsError, KsResult, collection, created, one, views};
 
 /// The body of `POST` and `PATCH /v3/users[/{id}]`. Attributes Keystone does not define are
 /// kept in `extra` and returned as given.
@@ -150,8 +150,7 @@ pub async fn get_user(
         user_in(&directory, &permit, &id).await?
     };
     let account = home_of(&directory, &caller, user.account_id).await?;
-    let body = json!({ "user": user_view(&directory, &account, &user).await? });
-    Ok(axum::Json(body).into_response())
+    Ok(one("user", user_view(&directory, &account, &user).await?))
 }
 
 fn user_of_caller(caller: &KsCaller) -> KsResult<Arc<User>> {
@@ -202,8 +201,10 @@ pub async fn create_user(
         let permit = caller.permit_in(&directory, &USER_DISABLE, &account)?;
         user = directory.set_user_enabled(&permit, &login, false).await?;
     }
-    let body = json!({ "user": user_view(&directory, &account, &user).await? });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok(created(
+        "user",
+        user_view(&directory, &account, &user).await?,
+    ))
 }
 
 pub async fn update_user(
@@ -249,8 +250,7 @@ pub async fn update_user(
             .set_user_enabled(&permit, &user.login, enabled)
             .await?;
     }
-    let body = json!({ "user": user_view(&directory, &account, &user).await? });
-    Ok(axum::Json(body).into_response())
+    Ok(one("user", user_view(&directory, &account, &user).await?))
 }
 
 pub async fn delete_user(
