@@ -249,6 +249,24 @@ impl TestApp {
             .await
     }
 
+    /// `POST` of raw bytes (labelled JSON) as the holder of `token`.
+    pub async fn ks_bytes(&self, path: &str, token: &str, body: Vec<u8>) -> Reply {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("X-Auth-Token", token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
+    }
+
     /// Creates a project named `name` in the domain of `token` and returns its id.
     pub async fn ks_project(&self, token: &str, name: &str) -> String {
         let body = json!({ "project": { "name": name } });

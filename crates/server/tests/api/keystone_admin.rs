@@ -28,6 +28,7 @@ on_both_backends!(
     openrc_files_carry_what_the_openstack_client_needs,
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
+    malformed_resource_bodies_get_keystone_errors_naming_the_field,
 );
 
 async fn ks_json(
@@ -1560,4 +1561,112 @@ async fn revocation_on_one_node_reaches_the_other(app: TestApp) {
         )
         .await;
     assert_eq!(reply.expect(201)["token"]["project"]["name"], "shared");
+}
+
+async fn malformed_resource_bodies_get_keystone_errors_naming_the_field(app: TestApp) {
+    let admin = app.ks_admin().await;
+    // (path, body, what the message names)
+    let cases = [
+        (
+            "/v3/projects",
+            json!({ "project": { "name": "web", "enabled": "yes" } }),
+            "'enabled'",
+        ),
+        (
+            "/v3/projects",
+            json!({ "project": { "name": "web", "tags": "a" } }),
+            "'tags'",
+        ),
+        (
+            "/v3/users",
+            json!({ "user": { "name": 7, "password": "pw" } }),
+            "'name'",
+        ),
+        (
+            "/v3/groups",
+            json!({ "group": "ops" }),
+            "'group' must be an object",
+        ),
+        (
+            "/v3/roles",
+            json!({ "name": "floating" }),
+            "'role' is a required property",
+        ),
+        (
+            "/v3/regions",
+            json!({ "region": { "parent_region_id": 1 } }),
+            "'parent_region_id'",
+        ),
+        (
+            "/v3/services",
+            json!({ "service": { "name": "object" } }),
+            "'type' is a required property",
+        ),
+        (
+            "/v3/OS-TRUST/trusts",
+            json!({ "trust": { "remaining_uses": -1 } }),
+            "'remaining_uses'",
+        ),
+    ];
+    for (path, body, named) in cases {
+        let reply = app.ks_post(path, &admin, body.clone()).await;
+        let error = reply.expect(400);
+        assert_eq!(error["error"]["code"], 400, "{path} {body}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{path} {body}: {message}");
+    }
+    // Not JSON at all, and too large.
+    let reply = app
+        .ks_bytes("/v3/projects", &admin, b"{not json".to_vec())
+        .await;
+    let message = reply.expect(400)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("valid JSON"), "{message}");
+    let reply = app
+        .ks_bytes("/v3/projects", &admin, vec![b' '; 65 * 1024])
+        .await;
+    assert_eq!(reply.expect(413)["error"]["code"], 413);
+    // A user's unknown attributes are kept, but never in place of a field every user has.
+    let created = app
+        .ks_post(
+            "/v3/users",
+            &admin,
+            json!({ "user": { "name": "attr", "password": "attr password", "team": "blue" } }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created["user"]["team"], "blue");
+    assert_eq!(created["user"]["name"], "attr");
+    // Null clears a default project where absence keeps it.
+    let id = created["user"]["id"].as_str().unwrap().to_owned();
+    let project = app.ks_project(&admin, "attr-home").await;
+    let path = format!("/v3/users/{id}");
+    let set = app
+        .ks_patch(
+            &path,
+            &admin,
+            json!({ "user": { "default_project_id": project } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(set["user"]["default_project_id"], project.as_str());
+    let kept = app
+        .ks_patch(&path, &admin, json!({ "user": { "description": "d" } }))
+        .await
+        .expect(200);
+    assert_eq!(kept["user"]["default_project_id"], project.as_str());
+    let cleared = app
+        .ks_patch(
+            &path,
+            &admin,
+            json!({ "user": { "default_project_id": null } }),
+        )
+        .await
+        .expect(200);
+    assert!(
+        cleared["user"].get("default_project_id").is_none(),
+        "{cleared}"
+    );
 }
