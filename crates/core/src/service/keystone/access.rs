@@ -32,8 +32,8 @@ impl Directory {
 
     /// A permit for `action` on a grant on the system to an identity of `account`: changing one
     /// outside the operator's domain is the cloud administrator's
-    /// ([`crate::keystone::access::KsReach::changes_system_grants_of`]); the operator's own identities and every check
-    /// follow [`Self::keystone_permit`].
+    /// ([`crate::keystone::access::KsReach::changes_system_grants_of`]); the operator's own
+    /// identities and every check follow [`Self::keystone_permit`].
     pub fn keystone_system_grant_permit(
         &self,
         token: &KsToken,
