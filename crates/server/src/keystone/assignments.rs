@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use latchkey_core::keystone::assignments::AssignmentRow;
+use latchkey_core::keystone::snapshot::Catalog;
 use latchkey_core::keystone::{self, Actor, Target, domain_id, domain_name};
 use latchkey_core::model::Account;
 use latchkey_core::service::Directory;
@@ -57,9 +58,11 @@ pub async fn assignments(
 ) -> KsResult<Response> {
     let (q, include_names) = parse(query.as_deref())?;
     let mut list = Vec::new();
+    let catalog = directory.keystone_catalog();
     for listing in directory.keystone_assignments(&caller.0, &q).await? {
         let render = Render {
             directory: &directory,
+            catalog: &catalog,
             listing: &listing,
             include_names,
         };
@@ -147,6 +150,8 @@ struct AssignmentView {
 /// Renders the rows of one account's listing.
 struct Render<'a> {
     directory: &'a Directory,
+    /// The roles, for their names.
+    catalog: &'a Catalog,
     listing: &'a AccountAssignments,
     include_names: bool,
 }
@@ -194,11 +199,7 @@ impl Render<'_> {
     fn role(&self, id: &str) -> Named {
         let mut role = Named::id(id);
         if self.names() {
-            role.name = self
-                .directory
-                .keystone_catalog()
-                .role(id)
-                .map(|r| r.name.as_str().to_owned());
+            role.name = self.catalog.role(id).map(|r| r.name.as_str().to_owned());
         }
         role
     }

@@ -215,33 +215,31 @@ fn scope_of(scope: Map<String, Value>) -> KsResult<ScopeRequest> {
     }
     let not_object = || KsError::bad_request(format!("'{kind}' must be an object"));
     let parsed: Scope = parse(Value::Object(scope))?;
-    if let Some(project) = parsed.project {
-        return match (project.id, project.name) {
-            (Some(id), _) => Ok(ScopeRequest::Project(ProjectRef::Id(id))),
-            (None, Some(name)) => Ok(ScopeRequest::Project(ProjectRef::Name {
-                name,
-                domain: domain_ref(project.domain, "project")?,
-            })),
-            (None, None) => Err(KsError::bad_request(
-                "Expecting to find id or name in project.",
-            )),
-        };
-    }
-    if kind == "domain" {
-        return Ok(ScopeRequest::Domain(domain_ref(parsed.domain, "scope")?));
-    }
-    if kind == "system" {
-        return match parsed.system {
+    match kind.as_str() {
+        "project" => {
+            let project = parsed.project.ok_or_else(not_object)?;
+            match (project.id, project.name) {
+                (Some(id), _) => Ok(ScopeRequest::Project(ProjectRef::Id(id))),
+                (None, Some(name)) => Ok(ScopeRequest::Project(ProjectRef::Name {
+                    name,
+                    domain: domain_ref(project.domain, "project")?,
+                })),
+                (None, None) => Err(KsError::bad_request(
+                    "Expecting to find id or name in project.",
+                )),
+            }
+        }
+        "domain" => Ok(ScopeRequest::Domain(domain_ref(parsed.domain, "scope")?)),
+        "system" => match parsed.system {
             Some(SystemScope { all: Some(true) }) => Ok(ScopeRequest::System),
             _ => Err(KsError::bad_request("'system' must be {\"all\": true}")),
-        };
-    }
-    match parsed.trust {
-        Some(TrustScope { id: Some(id) }) => Ok(ScopeRequest::Trust(id)),
-        Some(TrustScope { id: None }) => Err(KsError::bad_request(
-            "Expecting to find id in OS-TRUST:trust.",
-        )),
-        None => Err(not_object()),
+        },
+        _ => match parsed.trust.ok_or_else(not_object)?.id {
+            Some(id) => Ok(ScopeRequest::Trust(id)),
+            None => Err(KsError::bad_request(
+                "Expecting to find id in OS-TRUST:trust.",
+            )),
+        },
     }
 }
 

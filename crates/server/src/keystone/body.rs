@@ -5,8 +5,8 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::KsError;
@@ -32,7 +32,11 @@ async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Value, KsError>
             KsError::bad_request(format!("Cannot read the request body: {rejection}"))
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    json_of(&bytes)
+}
+
+fn json_of(bytes: &[u8]) -> Result<Value, KsError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
     })
 }
@@ -89,10 +93,7 @@ where
 /// The free-form object under `key` of a request body, for the documents kept whole (policies,
 /// consumers, endpoint groups, domain configurations) whose fields the model checks.
 pub(crate) fn free_form(body: &[u8], key: &str) -> Result<Map<String, Value>, KsError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
-    })?;
-    unwrap(value, key)
+    unwrap(json_of(body)?, key)
 }
 
 /// A field that is absent (`None`), null (`Some(None)`) or given (`Some(Some(v))`): for the
@@ -111,7 +112,7 @@ pub(crate) fn required<T>(field: Option<T>, name: &str) -> Result<T, KsError> {
 }
 
 /// A role a request names, by id or by name (`{"id": …}` or `{"name": …}`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RoleRef {
     #[serde(default)]
     pub id: Option<String>,

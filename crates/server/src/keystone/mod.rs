@@ -502,7 +502,7 @@ fn resource(status: StatusCode, key: &str, view: impl serde::Serialize) -> Respo
 
 /// The `links.self` of a resource.
 pub(crate) fn self_link(directory: &Directory, path: &str) -> Value {
-    json!({ "self": format!("{}/v3/{path}", directory.issuer()) })
+    json!(views::links(directory, path))
 }
 
 /// A collection answer: `{key: items, "links": {"self": …/v3/{path}, "previous": null,

@@ -101,9 +101,9 @@ pub async fn list(
         .iter()
         .filter(|t| t.readable_by(&caller.0))
         .filter(|t| {
-            let hex = |k| keystone::KsUserId(latchkey_core::model::UserId(k)).to_string();
-            trustor.as_deref().is_none_or(|x| hex(t.trustor) == x)
-                && trustee.as_deref().is_none_or(|x| hex(t.trustee) == x)
+            let named = |k, x: &str| keystone::KsUserId(latchkey_core::model::UserId(k)).is(x);
+            trustor.as_deref().is_none_or(|x| named(t.trustor, x))
+                && trustee.as_deref().is_none_or(|x| named(t.trustee, x))
         })
         .map(|t| view(&directory, t, true))
         .collect();

@@ -117,36 +117,34 @@ impl Directory {
                 users.push(user);
             }
         }
+        // The group filter as one of this domain's groups; an id none of them has selects
+        // nothing here.
         let group = match query.group.as_deref() {
-            None => None,
-            Some(id) => match groups.iter().find(|g| keystone::KsGroupId(g.id).is(id)) {
-                Some(g) => Some(g.name.clone()),
-                // No group of this domain has that id: nothing here is held through it.
-                None => {
-                    return Ok(AccountAssignments {
-                        account,
-                        tenancy,
-                        rows: Vec::new(),
-                        users,
-                        groups,
-                    });
-                }
-            },
+            None => Some(None),
+            Some(id) => groups
+                .iter()
+                .find(|g| keystone::KsGroupId(g.id).is(id))
+                .map(|g| Some(g.name.clone())),
         };
-        let filter = AssignmentFilter {
-            user: query.user.clone(),
-            group,
-            role: query.role.clone(),
-            project: query.project.clone(),
-            domain: query
-                .domain
-                .as_deref()
-                .map(|d| keystone::names_domain(&account, d)),
-            system: query.system,
-            inherited: query.inherited,
-            effective: query.effective,
+        let rows = match group {
+            None => Vec::new(),
+            Some(group) => {
+                let filter = AssignmentFilter {
+                    user: query.user.clone(),
+                    group,
+                    role: query.role.clone(),
+                    project: query.project.clone(),
+                    domain: query
+                        .domain
+                        .as_deref()
+                        .map(|d| keystone::names_domain(&account, d)),
+                    system: query.system,
+                    inherited: query.inherited,
+                    effective: query.effective,
+                };
+                tenancy.assignments(&self.keystone_catalog(), account.id, &users, &filter)
+            }
         };
-        let rows = tenancy.assignments(&self.keystone_catalog(), account.id, &users, &filter);
         Ok(AccountAssignments {
             account,
             tenancy,
