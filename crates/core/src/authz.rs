@@ -94,6 +94,8 @@ actions! {
     KS_GRANT_DELETE = Write "account:keystone:grant/delete", "Revoke a Keystone role grant";
     KS_TOKEN_VALIDATE = Write "account:keystone:token/validate", "Validate or revoke Keystone tokens of other identities of the account";
     REVOCATION_GET = Read "account:apiovh:revocation/get", "Read the revocation feed (the operator's account reads every account's events)";
+    AUDIT_LOG_GET = Read "account:apiovh:me/logs/audit/get", "Read the account's audit log, in OVHcloud's shape and types";
+    AUDIT_RECORD_GET = Read "account:apiovh:audit/log/get", "Read every audit record of the account (the operator's account reads every account's)";
     INTROSPECT_ANY = Read "account:apiovh:oauth2/introspect/any", "Introspect the tokens of every account (effective in the operator's account only; for the guards of product back ends)";
 }
 
@@ -209,6 +211,36 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The principal as the author of a change, for the audit log.
+    pub fn author(&self, plate: &Plate) -> crate::audit::Author {
+        let (kind, user) = match &self.subject {
+            Subject::User(user) if user.kind == UserType::Root => {
+                (crate::audit::AuthorType::Account, None)
+            }
+            Subject::User(user) => (crate::audit::AuthorType::User, Some(user.login.to_string())),
+            Subject::ServiceAccount(sa) => (
+                crate::audit::AuthorType::User,
+                Some(sa.client_id.to_string()),
+            ),
+        };
+        let credential = match &self.via {
+            Via::Pat(name) => format!("pat:{name}"),
+            Via::Password => "password".to_owned(),
+            Via::AccessToken { jti } => format!("token:{jti}"),
+            Via::KeystoneToken { audit_id } => format!("keystone:{audit_id}"),
+            Via::ClientSecret => match &self.subject {
+                Subject::ServiceAccount(sa) => format!("client:{}", sa.client_id),
+                Subject::User(_) => "client".to_owned(),
+            },
+        };
+        crate::audit::Author {
+            kind: Some(kind),
+            user,
+            identity: Some(self.urn(plate).to_string()),
+            credential: Some(credential),
+        }
+    }
+
     /// The identity URN that policies name.
     pub fn urn(&self, plate: &Plate) -> Urn {
         self.subject.urn(plate, &self.account.nic)
@@ -298,6 +330,8 @@ pub fn allows(
 pub struct Permit {
     account: AccountId,
     action: &'static str,
+    /// Who it was granted to: the author of the changes made with it.
+    by: Option<Principal>,
 }
 
 impl Permit {
@@ -306,7 +340,26 @@ impl Permit {
         Self {
             account,
             action: action.name,
+            by: None,
         }
+    }
+
+    /// Names who the permit was granted to (the deciding modules of this crate only).
+    pub(crate) fn by(mut self, who: &Principal) -> Self {
+        self.by = Some(who.clone());
+        self
+    }
+
+    /// Who it was granted to, for the audit log.
+    pub fn author(&self, plate: &Plate) -> crate::audit::Author {
+        self.by
+            .as_ref()
+            .map_or_else(crate::audit::Author::system, |who| who.author(plate))
+    }
+
+    /// The principal it was granted to, when a decision named one.
+    pub fn holder(&self) -> Option<&Principal> {
+        self.by.as_ref()
     }
 
     /// The account the operation is confined to.
@@ -325,13 +378,28 @@ impl Permit {
 #[derive(Debug)]
 pub struct OperatorPermit {
     action: &'static str,
+    by: Option<Principal>,
 }
 
 impl OperatorPermit {
     pub(crate) fn granted(action: &OperatorAction) -> Self {
         Self {
             action: action.name(),
+            by: None,
         }
+    }
+
+    /// Names who the permit was granted to (the deciding modules of this crate only).
+    pub(crate) fn by(mut self, who: &Principal) -> Self {
+        self.by = Some(who.clone());
+        self
+    }
+
+    /// Who it was granted to, for the audit log.
+    pub fn author(&self, plate: &Plate) -> crate::audit::Author {
+        self.by
+            .as_ref()
+            .map_or_else(crate::audit::Author::system, |who| who.author(plate))
     }
 
     /// The operator-only action it was made for.
@@ -344,7 +412,7 @@ impl OperatorPermit {
 /// policies say.
 pub fn authorize_operator(who: &Principal, action: &OperatorAction) -> Result<OperatorPermit> {
     if who.is_operator() {
-        Ok(OperatorPermit::granted(action))
+        Ok(OperatorPermit::granted(action).by(who))
     } else {
         Err(Error::forbidden(action.name()))
     }
@@ -368,7 +436,7 @@ pub fn authorize(
         resource,
         now,
     ) {
-        Ok(Permit::granted(who.account.id, action))
+        Ok(Permit::granted(who.account.id, action).by(who))
     } else {
         Err(Error::forbidden(action.name))
     }

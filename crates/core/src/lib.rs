@@ -15,6 +15,7 @@
 //!   with the in-memory credential cache and the failed-login throttle.
 //! - [`clock`]: injected time, so expiry and throttling are testable without sleeping.
 
+pub mod audit;
 pub mod authz;
 pub mod clock;
 pub mod error;

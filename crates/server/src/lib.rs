@@ -20,6 +20,7 @@
 //! calls the directory with it.
 
 pub mod admin;
+pub mod audit;
 pub mod config;
 pub mod error;
 pub mod extract;

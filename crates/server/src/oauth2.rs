@@ -250,7 +250,7 @@ async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes
 async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
         let (caller, token) = token_request_of(&app, &headers, &body).await?;
-        app.directory.revoke(caller.account.id, &token).await?;
+        app.directory.revoke(&caller, &token).await?;
         Ok::<_, OAuthError>(())
     }
     .await;

@@ -245,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ovh::router("/v1"))
         .merge(admin::router())
         .merge(iam::router())
+        .merge(crate::audit::router())
         .merge(oauth2::router())
         .merge(crate::revocations::router())
         .merge(keystone::router(state.clone()))

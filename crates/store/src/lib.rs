@@ -1,12 +1,12 @@
 //! SQLite and PostgreSQL implementations of [`latchkey_core::store::Store`].
 //!
-//! Both backends run the same SQL (`sql.rs`), expanded once per backend, the same contract tests
+//! Both backends run the same SQL (`sql/`), compiled once per backend, the same contract tests
 //! (`tests/contract.rs`), and their own migrations (`migrations/{sqlite,postgres}`), applied at
 //! connection. [`connect`] picks the backend from the URL scheme.
 
 mod postgres;
 mod rows;
-mod sql;
+mod select;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -30,4 +30,17 @@ impl PostgresStore {
     }
 }
 
-crate::sql::impl_store!(PostgresStore, sqlx::Postgres, "BEGIN", shared: true);
+/// The SQL both backends share ([`sql`]), compiled for this one.
+type Backend = PostgresStore;
+type Db = sqlx::Postgres;
+/// How a write transaction opens.
+const BEGIN: &str = "BEGIN";
+/// Whether several nodes may share the store.
+const SHARED: bool = true;
+
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL is compiled once per backend, on purpose"
+)]
+mod sql;

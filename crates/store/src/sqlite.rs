@@ -48,4 +48,17 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE", shared: false);
+/// The SQL both backends share ([`sql`]), compiled for this one.
+type Backend = SqliteStore;
+type Db = sqlx::Sqlite;
+/// How a write transaction opens (taking the write lock at once).
+const BEGIN: &str = "BEGIN IMMEDIATE";
+/// Whether several nodes may share the store.
+const SHARED: bool = false;
+
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL is compiled once per backend, on purpose"
+)]
+mod sql;

@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use latchkey_core::Error;
 use latchkey_core::model::{DomainFields, Flow, Role, UserStatus, UserType};
 use latchkey_core::names::{
@@ -12,53 +10,14 @@ use latchkey_core::names::{
 };
 use latchkey_core::secret::{HashKey, TokenHash};
 use latchkey_core::store::{
-    GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser, PatChanges,
-    ServiceAccountChanges, Store, UserChanges,
+    AccountReads, GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser,
+    PatChanges, ServiceAccountChanges, Store, UserChanges,
 };
-use latchkey_store::testing::PostgresDatabase;
-use latchkey_store::{PostgresStore, SqliteStore};
+use latchkey_store::SqliteStore;
 
-/// A store of one backend, and whatever keeps its database alive.
-struct Fixture {
-    store: Arc<dyn Store>,
-    _keep: Box<dyn std::any::Any + Send>,
-}
+mod common;
 
-async fn sqlite() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_file(&dir.path().join("store.db"))
-        .await
-        .unwrap();
-    Fixture {
-        store: Arc::new(store),
-        _keep: Box::new(dir),
-    }
-}
-
-async fn postgres() -> Fixture {
-    let db = PostgresDatabase::create().await;
-    let store = PostgresStore::connect(db.url()).await.unwrap();
-    Fixture {
-        store: Arc::new(store),
-        _keep: Box::new(db),
-    }
-}
-
-macro_rules! contract {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite_backend {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::sqlite().await.store.as_ref()).await })+
-        }
-        mod postgres_backend {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let f = super::postgres().await;
-                super::$name(f.store.as_ref()).await
-            })+
-        }
-    };
-}
+use common::{now, postgres, record_event, sqlite};
 
 contract!(
     account_is_created_with_default_groups_and_a_root_user,
@@ -83,11 +42,6 @@ contract!(
     a_renamed_group_keeps_its_members_and_keystone_grants,
     keystone_memberships_cross_accounts_and_go_with_their_group_or_user,
 );
-
-fn now() -> DateTime<Utc> {
-    // Whole microseconds: what both backends keep.
-    DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap()
-}
 
 fn nic(s: &str) -> Nic {
     Nic::parse(s).unwrap()
@@ -134,10 +88,7 @@ fn new_pat(name: &str, hash: TokenHash) -> NewPat {
 
 async fn account_is_created_with_default_groups_and_a_root_user(store: &dyn Store) {
     assert!(store.operator_account().await.unwrap().is_none());
-    let account = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
+    let account = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     assert!(account.operator);
     assert_eq!(store.operator_account().await.unwrap().unwrap(), account);
     assert_eq!(
@@ -169,48 +120,30 @@ async fn account_is_created_with_default_groups_and_a_root_user(store: &dyn Stor
 }
 
 async fn a_second_operator_or_duplicate_nic_is_a_conflict(store: &dyn Store) {
-    store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     assert!(matches!(
-        store.create_account(new_account("lk0002-lk", true)).await,
+        change!(store, tx => tx.create_account(new_account("lk0002-lk", true))),
         Err(Error::Conflict(_))
     ));
     assert!(matches!(
-        store.create_account(new_account("lk0001-lk", false)).await,
+        change!(store, tx => tx.create_account(new_account("lk0001-lk", false))),
         Err(Error::Conflict(_))
     ));
-    store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     assert_eq!(store.list_accounts().await.unwrap().len(), 2);
 }
 
 async fn users_are_unique_per_account_and_invisible_to_others(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
-    let user = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
+    let user = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
     assert_eq!(user.group_role, Role::Regular);
     assert!(matches!(
-        store.create_user(a.id, new_user("john", "DEFAULT")).await,
+        change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))),
         Err(Error::Conflict(_))
     ));
     // The same login in another account is another user.
-    store
-        .create_user(b.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_user(b.id, new_user("john", "DEFAULT"))).unwrap();
     assert!(store.user(b.id, &login("jane")).await.unwrap().is_none());
     let logins: Vec<_> = store
         .list_users(a.id)
@@ -224,29 +157,21 @@ async fn users_are_unique_per_account_and_invisible_to_others(store: &dyn Store)
 }
 
 async fn user_changes_are_applied_and_unknown_group_is_invalid(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let user = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let user = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
     let later = user.updated_at + TimeDelta::seconds(5);
-    let changed = store
-        .update_user(
-            a.id,
-            &login("john"),
-            UserChanges {
-                group: Some(GroupName::parse("ADMIN").unwrap()),
-                status: Some(UserStatus::Disabled),
-                password_hash: Some("$argon2id$new".into()),
-                ..UserChanges::default()
-            },
-            later,
-        )
-        .await
-        .unwrap();
+    let changed = change!(store, tx => tx.update_user(
+        a.id,
+        &login("john"),
+        UserChanges {
+            group: Some(GroupName::parse("ADMIN").unwrap()),
+            status: Some(UserStatus::Disabled),
+            password_hash: Some("$argon2id$new".into()),
+            ..UserChanges::default()
+        },
+        later,
+    ))
+    .unwrap();
     assert_eq!(changed.group_role, Role::Admin);
     assert_eq!(changed.status, UserStatus::Disabled);
     assert_eq!(changed.password_updated_at, later);
@@ -262,65 +187,49 @@ async fn user_changes_are_applied_and_unknown_group_is_invalid(store: &dyn Store
         ..UserChanges::default()
     };
     assert!(matches!(
-        store.update_user(a.id, &login("john"), bad, later).await,
+        change!(store, tx => tx.update_user(a.id, &login("john"), bad, later)),
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
-        store.create_user(a.id, new_user("jane", "nope")).await,
+        change!(store, tx => tx.create_user(a.id, new_user("jane", "nope"))),
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
-        store
-            .update_user(a.id, &login("ghost"), UserChanges::default(), later)
-            .await,
+        change!(store, tx => tx.update_user(a.id, &login("ghost"), UserChanges::default(), later)),
         Err(Error::NotFound(_))
     ));
 }
 
 async fn deleting_a_user_removes_its_tokens_and_returns_their_hashes(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let user = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let user = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
     let key = HashKey::generate();
     let hash = key.hash("t1");
-    store
-        .create_pat(user.id, new_pat("t1", hash))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_pat(user.id, new_pat("t1", hash))).unwrap();
     assert_eq!(
-        store.delete_user(a.id, &login("john")).await.unwrap(),
+        change!(store, tx => tx.delete_user(a.id, &login("john"))).unwrap(),
         vec![hash]
     );
     assert!(store.pat_by_hash(&hash).await.unwrap().is_none());
     assert!(matches!(
-        store.delete_user(a.id, &login("john")).await,
+        change!(store, tx => tx.delete_user(a.id, &login("john"))),
         Err(Error::NotFound(_))
     ));
 }
 
 async fn group_with_members_cannot_be_deleted(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     let ops = GroupName::parse("ops").unwrap();
-    let group = store
-        .create_group(
-            a.id,
-            NewGroup {
-                name: ops.clone(),
-                role: Role::Regular,
-                description: Description::default(),
-                now: now(),
-            },
-        )
-        .await
-        .unwrap();
+    let group = change!(store, tx => tx.create_group(
+        a.id,
+        NewGroup {
+            name: ops.clone(),
+            role: Role::Regular,
+            description: Description::default(),
+            now: now(),
+        },
+    ))
+    .unwrap();
     assert!(!group.default_group);
     let dup = NewGroup {
         name: ops.clone(),
@@ -329,25 +238,20 @@ async fn group_with_members_cannot_be_deleted(store: &dyn Store) {
         now: now(),
     };
     assert!(matches!(
-        store.create_group(a.id, dup).await,
+        change!(store, tx => tx.create_group(a.id, dup)),
         Err(Error::Conflict(_))
     ));
-    store
-        .create_user(a.id, new_user("john", "ops"))
-        .await
-        .unwrap();
-    let changed = store
-        .update_group(
-            a.id,
-            &ops,
-            GroupChanges {
-                role: Some(Role::Admin),
-                ..GroupChanges::default()
-            },
-            now(),
-        )
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_user(a.id, new_user("john", "ops"))).unwrap();
+    let changed = change!(store, tx => tx.update_group(
+        a.id,
+        &ops,
+        GroupChanges {
+            role: Some(Role::Admin),
+            ..GroupChanges::default()
+        },
+        now(),
+    ))
+    .unwrap();
     assert_eq!(changed.role, Role::Admin);
     assert_eq!(
         store
@@ -358,50 +262,31 @@ async fn group_with_members_cannot_be_deleted(store: &dyn Store) {
             .group_role,
         Role::Admin
     );
-    let r = store.delete_group(a.id, &ops).await;
+    let r = change!(store, tx => tx.delete_group(a.id, &ops));
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
-    store.delete_user(a.id, &login("john")).await.unwrap();
-    store.delete_group(a.id, &ops).await.unwrap();
+    change!(store, tx => tx.delete_user(a.id, &login("john"))).unwrap();
+    change!(store, tx => tx.delete_group(a.id, &ops)).unwrap();
     assert!(store.group(a.id, &ops).await.unwrap().is_none());
     assert!(matches!(
-        store.delete_group(a.id, &ops).await,
+        change!(store, tx => tx.delete_group(a.id, &ops)),
         Err(Error::NotFound(_))
     ));
 }
 
 async fn tokens_are_unique_per_user_and_found_by_hash(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let john = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
-    let jane = store
-        .create_user(a.id, new_user("jane", "DEFAULT"))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let john = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
+    let jane = change!(store, tx => tx.create_user(a.id, new_user("jane", "DEFAULT"))).unwrap();
     let key = HashKey::generate();
-    let pat = store
-        .create_pat(john.id, new_pat("ci", key.hash("1")))
-        .await
-        .unwrap();
+    let pat = change!(store, tx => tx.create_pat(john.id, new_pat("ci", key.hash("1")))).unwrap();
     assert!(matches!(
-        store
-            .create_pat(john.id, new_pat("ci", key.hash("2")))
-            .await,
+        change!(store, tx => tx.create_pat(john.id, new_pat("ci", key.hash("2")))),
         Err(Error::Conflict(_))
     ));
     // Same name for another user is fine; the same hash never is.
-    store
-        .create_pat(jane.id, new_pat("ci", key.hash("3")))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_pat(jane.id, new_pat("ci", key.hash("3")))).unwrap();
     assert!(matches!(
-        store
-            .create_pat(jane.id, new_pat("other", key.hash("1")))
-            .await,
+        change!(store, tx => tx.create_pat(jane.id, new_pat("other", key.hash("1")))),
         Err(Error::Conflict(_))
     ));
     let found = store.pat_by_hash(&key.hash("1")).await.unwrap().unwrap();
@@ -423,34 +308,30 @@ async fn tokens_are_unique_per_user_and_found_by_hash(store: &dyn Store) {
         .collect();
     assert_eq!(names, ["ci"]);
     let ci = TokenName::parse("ci").unwrap();
-    assert_eq!(store.delete_pat(john.id, &ci).await.unwrap(), key.hash("1"));
+    assert_eq!(
+        change!(store, tx => tx.delete_pat(john.id, &ci))
+            .unwrap()
+            .hash,
+        key.hash("1")
+    );
     assert!(matches!(
-        store.delete_pat(john.id, &ci).await,
+        change!(store, tx => tx.delete_pat(john.id, &ci)),
         Err(Error::NotFound(_))
     ));
     assert!(store.pat(jane.id, &ci).await.unwrap().is_some());
 }
 
 async fn token_changes_and_usage_are_recorded(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let john = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let john = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
     let key = HashKey::generate();
-    let pat = store
-        .create_pat(john.id, new_pat("ci", key.hash("1")))
-        .await
-        .unwrap();
+    let pat = change!(store, tx => tx.create_pat(john.id, new_pat("ci", key.hash("1")))).unwrap();
     let at = now() + TimeDelta::days(30);
     let changes = PatChanges {
         description: None,
         expires_at: Some(Some(at)),
     };
-    let record = store.update_pat(john.id, &pat.name, changes).await.unwrap();
+    let record = change!(store, tx => tx.update_pat(john.id, &pat.name, changes)).unwrap();
     assert_eq!(record.pat.expires_at, Some(at));
     assert_eq!(record.pat.description, pat.description);
     assert_eq!(record.hash, key.hash("1"));
@@ -475,9 +356,7 @@ async fn token_changes_and_usage_are_recorded(store: &dyn Store) {
         expires_at: Some(None),
     };
     assert_eq!(
-        store
-            .update_pat(john.id, &pat.name, never)
-            .await
+        change!(store, tx => tx.update_pat(john.id, &pat.name, never))
             .unwrap()
             .pat
             .expires_at,
@@ -490,24 +369,15 @@ async fn data_survives_reopening_the_sqlite_file(_: &dyn Store) {
     let path = dir.path().join("store.db");
     {
         let store = SqliteStore::open_file(&path).await.unwrap();
-        store
-            .create_account(new_account("lk0001-lk", true))
-            .await
-            .unwrap();
+        change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     }
     let store = SqliteStore::open_file(&path).await.unwrap();
     assert!(store.operator_account().await.unwrap().is_some());
 }
 
 async fn service_accounts_are_per_account_and_found_by_client_id(store: &dyn Store) {
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     let key = HashKey::generate();
     let new = |id: &str, secret: &str, flow: Flow, urls: Vec<CallbackUrl>| NewServiceAccount {
         client_id: ClientId::parse(id).unwrap(),
@@ -522,22 +392,20 @@ async fn service_accounts_are_per_account_and_found_by_client_id(store: &dyn Sto
         CallbackUrl::parse("https://app.example.com/cb").unwrap(),
         CallbackUrl::parse("http://localhost:8080/cb").unwrap(),
     ];
-    let sa = store
-        .create_service_account(
-            a.id,
-            new(
-                "0f0f0f0f0f0f0f0f",
-                "s1",
-                Flow::AuthorizationCode,
-                cb.clone(),
-            ),
-        )
-        .await
-        .unwrap();
+    let sa = change!(store, tx => tx.create_service_account(
+        a.id,
+        new(
+            "0f0f0f0f0f0f0f0f",
+            "s1",
+            Flow::AuthorizationCode,
+            cb.clone(),
+        ),
+    ))
+    .unwrap();
     assert_eq!(sa.callback_urls, cb);
     let taken = new("0f0f0f0f0f0f0f0f", "s2", Flow::ClientCredentials, vec![]);
     assert!(matches!(
-        store.create_service_account(b.id, taken).await,
+        change!(store, tx => tx.create_service_account(b.id, taken)),
         Err(Error::Conflict(_))
     ));
     let id = ClientId::parse("0f0f0f0f0f0f0f0f").unwrap();
@@ -555,18 +423,15 @@ async fn service_accounts_are_per_account_and_found_by_client_id(store: &dyn Sto
         callback_urls: Some(vec![]),
         ..ServiceAccountChanges::default()
     };
-    let changed = store
-        .update_service_account(a.id, &id, changes)
-        .await
-        .unwrap();
+    let changed = change!(store, tx => tx.update_service_account(a.id, &id, changes)).unwrap();
     assert_eq!(changed.name.as_str(), "renamed");
     assert!(changed.callback_urls.is_empty());
     assert_eq!(changed.description, sa.description);
     assert!(matches!(
-        store.delete_service_account(b.id, &id).await,
+        change!(store, tx => tx.delete_service_account(b.id, &id)),
         Err(Error::NotFound(_))
     ));
-    store.delete_service_account(a.id, &id).await.unwrap();
+    change!(store, tx => tx.delete_service_account(a.id, &id)).unwrap();
     assert!(
         store
             .service_account_credentials(&id)
@@ -598,14 +463,8 @@ fn draft(name: &str, identity: &str) -> latchkey_core::policy::PolicyDraft {
 async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn Store) {
     use latchkey_core::policy::PolicyId;
     use latchkey_core::store::NewPolicy;
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     let new = |d| NewPolicy {
         id: PolicyId::random(),
         draft: d,
@@ -613,7 +472,7 @@ async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn S
         now: now(),
     };
     let first = draft("ops", "urn:v1:eu:identity:group:lk0001-lk/ops");
-    let created = store.create_policy(a.id, new(first.clone())).await.unwrap();
+    let created = change!(store, tx => tx.create_policy(a.id, new(first.clone()))).unwrap();
     assert_eq!(created.name, first.name);
     assert_eq!(created.identities, first.identities);
     assert_eq!(created.resources, first.resources);
@@ -626,29 +485,25 @@ async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn S
     );
     // Names are unique per account, not across accounts.
     assert!(matches!(
-        store.create_policy(a.id, new(first.clone())).await,
+        change!(store, tx => tx.create_policy(a.id, new(first.clone()))),
         Err(Error::Conflict(_))
     ));
-    let in_b = store.create_policy(b.id, new(first.clone())).await.unwrap();
+    let in_b = change!(store, tx => tx.create_policy(b.id, new(first.clone()))).unwrap();
     assert_eq!(store.policy(b.id, created.id).await.unwrap(), None);
     assert!(matches!(
-        store.delete_policy(b.id, created.id).await,
+        change!(store, tx => tx.delete_policy(b.id, created.id)),
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        store
-            .replace_policy(b.id, created.id, first.clone(), now())
-            .await,
+        change!(store, tx => tx.replace_policy(b.id, created.id, first.clone(), now())),
         Err(Error::NotFound(_))
     ));
 
-    let second = store
-        .create_policy(
-            a.id,
-            new(draft("dev", "urn:v1:eu:identity:user:lk0001-lk/*")),
-        )
-        .await
-        .unwrap();
+    let second = change!(store, tx => tx.create_policy(
+        a.id,
+        new(draft("dev", "urn:v1:eu:identity:user:lk0001-lk/*")),
+    ))
+    .unwrap();
     let listed: Vec<_> = store
         .list_policies(a.id)
         .await
@@ -662,10 +517,8 @@ async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn S
     let mut changed = draft("ops-v2", "urn:v1:eu:identity:user:lk0001-lk/john");
     changed.expired_at = None;
     let later = now() + TimeDelta::minutes(1);
-    let replaced = store
-        .replace_policy(a.id, created.id, changed.clone(), later)
-        .await
-        .unwrap();
+    let replaced =
+        change!(store, tx => tx.replace_policy(a.id, created.id, changed.clone(), later)).unwrap();
     assert_eq!(
         (replaced.name.clone(), replaced.expired_at),
         (changed.name.clone(), None)
@@ -675,10 +528,10 @@ async fn policies_are_per_account_with_unique_names_and_round_trip(store: &dyn S
         (created.created_at, later)
     );
     assert!(matches!(
-        store.replace_policy(a.id, second.id, changed, now()).await,
+        change!(store, tx => tx.replace_policy(a.id, second.id, changed, now())),
         Err(Error::Conflict(_))
     ));
-    store.delete_policy(a.id, created.id).await.unwrap();
+    change!(store, tx => tx.delete_policy(a.id, created.id)).unwrap();
     assert_eq!(store.policy(a.id, created.id).await.unwrap(), None);
     assert_eq!(store.list_policies(b.id).await.unwrap(), vec![in_b]);
 }
@@ -687,14 +540,8 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
     use latchkey_core::keystone::{
         Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
     };
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     let empty = Description::parse("").unwrap();
     let project = |id: &str, account, name: &str| Project {
         id: id.into(),
@@ -708,22 +555,19 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
     };
     // Project names are unique per account, not across accounts.
     let web = project("p1", a.id, "web");
-    store.create_project(&web).await.unwrap();
-    store
-        .create_project(&project("p2", b.id, "web"))
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_project(&web)).unwrap();
+    change!(store, tx => tx.create_project(&project("p2", b.id, "web"))).unwrap();
     assert!(matches!(
-        store.create_project(&project("p3", a.id, "web")).await,
+        change!(store, tx => tx.create_project(&project("p3", a.id, "web"))),
         Err(Error::Conflict(_))
     ));
     let mut renamed = web.clone();
     renamed.name = DisplayName::parse("www").unwrap();
     renamed.enabled = false;
-    store.update_project(&renamed).await.unwrap();
+    change!(store, tx => tx.update_project(&renamed)).unwrap();
     assert_eq!(store.projects(a.id).await.unwrap(), vec![renamed.clone()]);
     assert!(matches!(
-        store.update_project(&project("p2", a.id, "x")).await,
+        change!(store, tx => tx.update_project(&project("p2", a.id, "x"))),
         Err(Error::NotFound(_))
     ));
     // Roles: unique names; implications and grants are idempotent.
@@ -733,14 +577,14 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         description: empty.clone(),
         domain_id: None,
     };
-    store.create_role(&role("r1", "admin")).await.unwrap();
-    store.create_role(&role("r2", "reader")).await.unwrap();
+    change!(store, tx => tx.create_role(&role("r1", "admin"))).unwrap();
+    change!(store, tx => tx.create_role(&role("r2", "reader"))).unwrap();
     assert!(matches!(
-        store.create_role(&role("r3", "admin")).await,
+        change!(store, tx => tx.create_role(&role("r3", "admin"))),
         Err(Error::Conflict(_))
     ));
-    store.create_implied_role("r1", "r2").await.unwrap();
-    store.create_implied_role("r1", "r2").await.unwrap();
+    change!(store, tx => tx.create_implied_role("r1", "r2")).unwrap();
+    change!(store, tx => tx.create_implied_role("r1", "r2")).unwrap();
     assert_eq!(
         store.implied_roles().await.unwrap(),
         vec![("r1".to_owned(), "r2".to_owned())]
@@ -751,59 +595,42 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         target,
         role_id: role.into(),
     };
-    store
-        .grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))
-        .await
-        .unwrap();
-    store
-        .grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))
-        .await
-        .unwrap();
-    store
-        .grant_role(a.id, &grant(Target::Domain, "r2"))
-        .await
-        .unwrap();
-    store
-        .grant_role(a.id, &grant(Target::System, "r1"))
-        .await
-        .unwrap();
+    change!(store, tx => tx.grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))).unwrap();
+    change!(store, tx => tx.grant_role(a.id, &grant(Target::Project("p1".into()), "r1"))).unwrap();
+    change!(store, tx => tx.grant_role(a.id, &grant(Target::Domain, "r2"))).unwrap();
+    change!(store, tx => tx.grant_role(a.id, &grant(Target::System, "r1"))).unwrap();
     assert_eq!(store.assignments(a.id).await.unwrap().len(), 3);
     assert!(store.assignments(b.id).await.unwrap().is_empty());
     assert!(matches!(
-        store.grant_role(a.id, &grant(Target::Domain, "nope")).await,
+        change!(store, tx => tx.grant_role(a.id, &grant(Target::Domain, "nope"))),
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        store.revoke_role(b.id, &grant(Target::Domain, "r2")).await,
+        change!(store, tx => tx.revoke_role(b.id, &grant(Target::Domain, "r2"))),
         Err(Error::NotFound(_))
     ));
     // Deleting a project removes the grants on it; deleting a role, its grants and implications.
-    store.delete_project(a.id, "p1").await.unwrap();
+    change!(store, tx => tx.delete_project(a.id, "p1")).unwrap();
     assert!(matches!(
-        store.delete_project(a.id, "p1").await,
+        change!(store, tx => tx.delete_project(a.id, "p1")),
         Err(Error::NotFound(_))
     ));
     assert_eq!(store.assignments(a.id).await.unwrap().len(), 2);
-    store.delete_role("r2").await.unwrap();
+    change!(store, tx => tx.delete_role("r2")).unwrap();
     assert!(store.implied_roles().await.unwrap().is_empty());
     assert_eq!(
         store.assignments(a.id).await.unwrap(),
         vec![grant(Target::System, "r1")]
     );
-    store
-        .revoke_actor_roles(a.id, &Actor::User(root.id))
-        .await
-        .unwrap();
+    change!(store, tx => tx.revoke_actor_roles(a.id, &Actor::User(root.id))).unwrap();
     assert!(store.assignments(a.id).await.unwrap().is_empty());
     // The catalog: a region in use cannot go; a service takes its endpoints with it.
-    store
-        .create_region(&Region {
-            id: "GRA".into(),
-            description: empty.clone(),
-            parent_region_id: None,
-        })
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_region(&Region {
+        id: "GRA".into(),
+        description: empty.clone(),
+        parent_region_id: None,
+    }))
+    .unwrap();
     let service = Service {
         id: "s1".into(),
         kind: "identity".into(),
@@ -811,7 +638,7 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         description: empty.clone(),
         enabled: true,
     };
-    store.create_service(&service).await.unwrap();
+    change!(store, tx => tx.create_service(&service)).unwrap();
     let endpoint = Endpoint {
         id: "e1".into(),
         service_id: "s1".into(),
@@ -820,15 +647,15 @@ async fn keystone_projects_grants_roles_and_catalog_keep_their_invariants(store:
         url: "https://id.example.net/v3/".into(),
         enabled: true,
     };
-    store.create_endpoint(&endpoint).await.unwrap();
+    change!(store, tx => tx.create_endpoint(&endpoint)).unwrap();
     assert_eq!(store.endpoints().await.unwrap(), vec![endpoint]);
     assert!(matches!(
-        store.delete_region("GRA").await,
+        change!(store, tx => tx.delete_region("GRA")),
         Err(Error::Conflict(_))
     ));
-    store.delete_service("s1").await.unwrap();
+    change!(store, tx => tx.delete_service("s1")).unwrap();
     assert!(store.endpoints().await.unwrap().is_empty());
-    store.delete_region("GRA").await.unwrap();
+    change!(store, tx => tx.delete_region("GRA")).unwrap();
     assert!(store.regions().await.unwrap().is_empty());
 }
 
@@ -852,10 +679,7 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
         Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
     };
     use latchkey_core::store::KeystoneBootstrap;
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     let root = store.user(a.id, &login("admin")).await.unwrap().unwrap();
     let empty = Description::parse("").unwrap();
     let role = |id: &str| KsRole {
@@ -906,21 +730,21 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
         )),
         at: now(),
     };
-    assert!(store.bootstrap_keystone(&bootstrap("")).await.unwrap());
+    assert!(change!(store, tx => tx.bootstrap_keystone(&bootstrap(""))).unwrap());
     assert_eq!(store.roles().await.unwrap().len(), 2);
     assert_eq!(store.implied_roles().await.unwrap().len(), 1);
     assert_eq!(store.endpoints().await.unwrap().len(), 1);
     assert_eq!(store.projects(a.id).await.unwrap().len(), 1);
     assert_eq!(store.assignments(a.id).await.unwrap().len(), 1);
     // A second bootstrap (a restart, another node) writes nothing.
-    assert!(!store.bootstrap_keystone(&bootstrap("2")).await.unwrap());
+    assert!(!change!(store, tx => tx.bootstrap_keystone(&bootstrap("2"))).unwrap());
     assert_eq!(store.roles().await.unwrap().len(), 2);
     assert_eq!(store.services().await.unwrap().len(), 1);
     // Nor after every role has been deleted: the bootstrap is recorded, not guessed from rows.
     for role in store.roles().await.unwrap() {
-        store.delete_role(&role.id).await.unwrap();
+        change!(store, tx => tx.delete_role(&role.id)).unwrap();
     }
-    assert!(!store.bootstrap_keystone(&bootstrap("3")).await.unwrap());
+    assert!(!change!(store, tx => tx.bootstrap_keystone(&bootstrap("3"))).unwrap());
     assert!(store.roles().await.unwrap().is_empty());
     assert_eq!(store.services().await.unwrap().len(), 1);
 }
@@ -928,14 +752,8 @@ async fn the_keystone_bootstrap_is_written_once_and_whole(store: &dyn Store) {
 async fn revocation_events_are_read_in_order_and_per_account(store: &dyn Store) {
     use latchkey_core::model::AccountId;
     use latchkey_core::store::{NewRevocation, RevocationKind};
-    let a = store
-        .create_account(new_account("lk1-lk", false))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk2-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk1-lk", false))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk2-lk", false))).unwrap();
     let event =
         |kind, subject: &str, account: Option<AccountId>, identity: Option<&str>| NewRevocation {
             kind,
@@ -944,32 +762,35 @@ async fn revocation_events_are_read_in_order_and_per_account(store: &dyn Store) 
             identity: identity.map(str::to_owned),
             at: now(),
         };
-    let first = store
-        .record_revocation(&event(
+    let first = record_event(
+        store,
+        &event(
             RevocationKind::Pat,
             "aa",
             Some(a.id),
             Some("urn:v1:eu:identity:user:lk1-lk/alice"),
-        ))
-        .await
-        .unwrap();
-    let second = store
-        .record_revocation(&event(RevocationKind::Keystone, "catalog", None, None))
-        .await
-        .unwrap();
-    let third = store
-        .record_revocation(&event(
-            RevocationKind::AccessToken,
-            "jti-1",
-            Some(b.id),
-            None,
-        ))
-        .await
-        .unwrap();
-    let fourth = store
-        .record_revocation(&event(RevocationKind::Policies, "x", Some(a.id), None))
-        .await
-        .unwrap();
+        ),
+    )
+    .await
+    .unwrap();
+    let second = record_event(
+        store,
+        &event(RevocationKind::Keystone, "catalog", None, None),
+    )
+    .await
+    .unwrap();
+    let third = record_event(
+        store,
+        &event(RevocationKind::AccessToken, "jti-1", Some(b.id), None),
+    )
+    .await
+    .unwrap();
+    let fourth = record_event(
+        store,
+        &event(RevocationKind::Policies, "x", Some(a.id), None),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.last_revocation_id().await.unwrap(), fourth);
 
     let all = store.revocations_since(0, 100).await.unwrap();
@@ -1007,31 +828,19 @@ async fn revocation_events_are_read_in_order_and_per_account(store: &dyn Store) 
 }
 
 async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn Store) {
-    let operator = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let a = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0003-lk", false))
-        .await
-        .unwrap();
+    let operator = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0003-lk", false))).unwrap();
     assert!(a.domain.enabled && a.domain.name.is_none());
     let named = |name: &str, enabled: bool| DomainFields {
         name: Some(DisplayName::parse(name).unwrap()),
         description: Description::parse("d").unwrap(),
         enabled,
     };
-    let renamed = store
-        .update_domain(a.id, &named("Acme", true))
-        .await
-        .unwrap();
+    let renamed = change!(store, tx => tx.update_domain(a.id, &named("Acme", true))).unwrap();
     assert_eq!(renamed.domain, named("Acme", true));
     assert_eq!(store.account(a.id).await.unwrap().unwrap(), renamed);
-    let taken = store.update_domain(b.id, &named("Acme", true)).await;
+    let taken = change!(store, tx => tx.update_domain(b.id, &named("Acme", true)));
     assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
     // A project and a group of the account are found from their global ids, until the account
     // goes with them.
@@ -1045,7 +854,7 @@ async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn
         parent_id: None,
         tags: vec!["t1".into(), "t2".into()],
     };
-    store.create_project(&project).await.unwrap();
+    change!(store, tx => tx.create_project(&project)).unwrap();
     let child = latchkey_core::keystone::Project {
         id: "p2".into(),
         name: DisplayName::parse("api").unwrap(),
@@ -1053,7 +862,7 @@ async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn
         tags: Vec::new(),
         ..project.clone()
     };
-    store.create_project(&child).await.unwrap();
+    change!(store, tx => tx.create_project(&child)).unwrap();
     let stored = store.projects(a.id).await.unwrap();
     assert!(
         stored.contains(&project) && stored.contains(&child),
@@ -1066,51 +875,34 @@ async fn domains_are_renamed_uniquely_and_deleted_with_their_content(store: &dyn
         .unwrap()
         .unwrap();
     assert_eq!(store.group_account(group.id).await.unwrap(), Some(a.id));
-    store
-        .update_domain(a.id, &named("Acme", false))
-        .await
-        .unwrap();
-    store.delete_account(a.id).await.unwrap();
+    change!(store, tx => tx.update_domain(a.id, &named("Acme", false))).unwrap();
+    change!(store, tx => tx.delete_account(a.id)).unwrap();
     assert!(store.account(a.id).await.unwrap().is_none());
     assert_eq!(store.project_account("p1").await.unwrap(), None);
     assert_eq!(store.group_account(group.id).await.unwrap(), None);
     assert!(store.user(a.id, &login("admin")).await.unwrap().is_none());
     // A deleted account's nic is never given again; its domain name is free.
-    let again = store.create_account(new_account("lk0002-lk", false)).await;
+    let again = change!(store, tx => tx.create_account(new_account("lk0002-lk", false)));
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
-    store
-        .update_domain(b.id, &named("Acme", true))
-        .await
-        .unwrap();
-    assert!(store.delete_account(a.id).await.is_err());
+    change!(store, tx => tx.update_domain(b.id, &named("Acme", true))).unwrap();
+    assert!(change!(store, tx => tx.delete_account(a.id)).is_err());
     // The operator's account is never deleted; another account is untouched.
-    assert!(store.delete_account(operator.id).await.is_err());
+    assert!(change!(store, tx => tx.delete_account(operator.id)).is_err());
     assert!(store.account(b.id).await.unwrap().is_some());
 }
 
 async fn keystone_documents_are_kept_by_kind_and_id(store: &dyn Store) {
-    store
-        .create_document("policy", "a", r#"{"id":"a"}"#, now())
-        .await
+    change!(store, tx => tx.create_document("policy", "a", r#"{"id":"a"}"#, now())).unwrap();
+    change!(store, tx => tx.create_document("consumer", "a", r#"{"id":"a","k":1}"#, now()))
         .unwrap();
-    store
-        .create_document("consumer", "a", r#"{"id":"a","k":1}"#, now())
-        .await
-        .unwrap();
-    let taken = store.create_document("policy", "a", "{}", now()).await;
+    let taken = change!(store, tx => tx.create_document("policy", "a", "{}", now()));
     assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
-    store
-        .create_document("policy", "b", r#"{"id":"b"}"#, now())
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_document("policy", "b", r#"{"id":"b"}"#, now())).unwrap();
     assert_eq!(
         store.documents("policy").await.unwrap(),
         vec![r#"{"id":"a"}"#.to_owned(), r#"{"id":"b"}"#.to_owned()]
     );
-    store
-        .replace_document("policy", "a", r#"{"id":"a","x":2}"#)
-        .await
-        .unwrap();
+    change!(store, tx => tx.replace_document("policy", "a", r#"{"id":"a","x":2}"#)).unwrap();
     assert_eq!(
         store.document("policy", "a").await.unwrap().as_deref(),
         Some(r#"{"id":"a","x":2}"#)
@@ -1119,28 +911,23 @@ async fn keystone_documents_are_kept_by_kind_and_id(store: &dyn Store) {
         store.document("consumer", "a").await.unwrap().as_deref(),
         Some(r#"{"id":"a","k":1}"#)
     );
-    store.delete_document("policy", "a").await.unwrap();
+    change!(store, tx => tx.delete_document("policy", "a")).unwrap();
     assert!(store.document("policy", "a").await.unwrap().is_none());
     assert!(matches!(
-        store.delete_document("policy", "a").await,
+        change!(store, tx => tx.delete_document("policy", "a")),
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        store.replace_document("policy", "zz", "{}").await,
+        change!(store, tx => tx.replace_document("policy", "zz", "{}")),
         Err(Error::NotFound(_))
     ));
 }
 
 async fn application_credentials_belong_to_their_user(store: &dyn Store) {
     use latchkey_core::keystone::{AccessRule, StoredAppCredential};
-    let account = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let user = store
-        .create_user(account.id, new_user("carol", "DEFAULT"))
-        .await
-        .unwrap();
+    let account = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let user =
+        change!(store, tx => tx.create_user(account.id, new_user("carol", "DEFAULT"))).unwrap();
     let credential = |id: &str, name: &str| StoredAppCredential {
         id: id.into(),
         user_id: user.id,
@@ -1155,45 +942,35 @@ async fn application_credentials_belong_to_their_user(store: &dyn Store) {
         path: "/servers".into(),
         method: "GET".into(),
     };
-    store
-        .create_app_credential(&credential("c1", "one"), std::slice::from_ref(&rule))
-        .await
+    change!(store, tx => tx.create_app_credential(&credential("c1", "one"), std::slice::from_ref(&rule)))
         .unwrap();
     // A name is unique per user; the failed attempt adds no rule.
     let again = AccessRule {
         id: "r2".into(),
         ..rule.clone()
     };
-    let taken = store
-        .create_app_credential(&credential("c2", "one"), &[again])
-        .await;
+    let taken = change!(store, tx => tx.create_app_credential(&credential("c2", "one"), &[again]));
     assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
     assert_eq!(store.access_rules(user.id).await.unwrap(), vec![rule]);
     let found = store.app_credential("c1").await.unwrap().unwrap();
     assert_eq!((found.user_id, found.name.as_str()), (user.id, "one"));
     assert_eq!(found.secret_hash, TokenHash([7; 32]));
     assert_eq!(store.app_credentials(user.id).await.unwrap().len(), 1);
-    store.delete_app_credential(user.id, "c1").await.unwrap();
+    change!(store, tx => tx.delete_app_credential(user.id, "c1")).unwrap();
     assert!(store.app_credential("c1").await.unwrap().is_none());
     // The rule outlives the credential until deleted; all go with the user.
     assert_eq!(store.access_rules(user.id).await.unwrap().len(), 1);
-    store.delete_access_rule(user.id, "r1").await.unwrap();
+    change!(store, tx => tx.delete_access_rule(user.id, "r1")).unwrap();
     assert!(matches!(
-        store.delete_access_rule(user.id, "r1").await,
+        change!(store, tx => tx.delete_access_rule(user.id, "r1")),
         Err(Error::NotFound(_))
     ));
 }
 
 async fn a_renamed_group_keeps_its_members_and_keystone_grants(store: &dyn Store) {
     use latchkey_core::keystone::{Actor, Assignment, KsRole, Target};
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     let ops = GroupName::parse("ops").unwrap();
     let sre = GroupName::parse("sre").unwrap();
     for account in [a.id, b.id] {
@@ -1203,37 +980,29 @@ async fn a_renamed_group_keeps_its_members_and_keystone_grants(store: &dyn Store
             description: Description::default(),
             now: now(),
         };
-        store.create_group(account, new).await.unwrap();
+        change!(store, tx => tx.create_group(account, new)).unwrap();
     }
-    store
-        .create_user(a.id, new_user("john", "ops"))
-        .await
-        .unwrap();
-    store
-        .create_role(&KsRole {
-            id: "r1".into(),
-            name: DisplayName::parse("member").unwrap(),
-            description: Description::default(),
-            domain_id: None,
-        })
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_user(a.id, new_user("john", "ops"))).unwrap();
+    change!(store, tx => tx.create_role(&KsRole {
+        id: "r1".into(),
+        name: DisplayName::parse("member").unwrap(),
+        description: Description::default(),
+        domain_id: None,
+    }))
+    .unwrap();
     let grant = |name: &GroupName| Assignment {
         actor: Actor::Group(name.clone()),
         target: Target::Domain,
         role_id: "r1".into(),
     };
     for account in [a.id, b.id] {
-        store.grant_role(account, &grant(&ops)).await.unwrap();
+        change!(store, tx => tx.grant_role(account, &grant(&ops))).unwrap();
     }
     let rename = |name: &GroupName| GroupChanges {
         name: Some(name.clone()),
         ..GroupChanges::default()
     };
-    let renamed = store
-        .update_group(a.id, &ops, rename(&sre), now())
-        .await
-        .unwrap();
+    let renamed = change!(store, tx => tx.update_group(a.id, &ops, rename(&sre), now())).unwrap();
     assert_eq!(renamed.name, sre);
     assert!(store.group(a.id, &ops).await.unwrap().is_none());
     let john = store.user(a.id, &login("john")).await.unwrap().unwrap();
@@ -1242,44 +1011,33 @@ async fn a_renamed_group_keeps_its_members_and_keystone_grants(store: &dyn Store
     assert_eq!(store.assignments(a.id).await.unwrap(), vec![grant(&sre)]);
     assert_eq!(store.assignments(b.id).await.unwrap(), vec![grant(&ops)]);
     // A name another group of the account holds is a conflict, and nothing changes.
-    let r = store
-        .update_group(
-            a.id,
-            &sre,
-            rename(&GroupName::parse("DEFAULT").unwrap()),
-            now(),
-        )
-        .await;
+    let r = change!(store, tx => tx.update_group(
+        a.id,
+        &sre,
+        rename(&GroupName::parse("DEFAULT").unwrap()),
+        now(),
+    ));
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
     assert_eq!(store.assignments(a.id).await.unwrap(), vec![grant(&sre)]);
 }
 
 async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(store: &dyn Store) {
     use latchkey_core::keystone::{Actor, Assignment, KsRole, Membership, Target};
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
-    let b = store
-        .create_account(new_account("lk0002-lk", false))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
     let group = |name: &str| NewGroup {
         name: GroupName::parse(name).unwrap(),
         role: Role::Regular,
         description: Description::default(),
         now: now(),
     };
-    let ops = store.create_group(b.id, group("ops")).await.unwrap();
-    let sre = store.create_group(b.id, group("sre")).await.unwrap();
-    let john = store
-        .create_user(a.id, new_user("john", "DEFAULT"))
-        .await
-        .unwrap();
+    let ops = change!(store, tx => tx.create_group(b.id, group("ops"))).unwrap();
+    let sre = change!(store, tx => tx.create_group(b.id, group("sre"))).unwrap();
+    let john = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
     // Idempotent, listed from the group's account and from the user.
-    store.add_membership(ops.id, john.id).await.unwrap();
-    store.add_membership(ops.id, john.id).await.unwrap();
-    store.add_membership(sre.id, john.id).await.unwrap();
+    change!(store, tx => tx.add_membership(ops.id, john.id)).unwrap();
+    change!(store, tx => tx.add_membership(ops.id, john.id)).unwrap();
+    change!(store, tx => tx.add_membership(sre.id, john.id)).unwrap();
     let membership = |g: &str| Membership {
         user: john.id,
         group: GroupName::parse(g).unwrap(),
@@ -1300,35 +1058,31 @@ async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(sto
     assert_eq!(of, vec![ops.id, sre.id]);
     // An unknown group is refused, not recorded.
     assert!(
-        store
-            .add_membership(latchkey_core::model::GroupId(9999), john.id)
-            .await
+        change!(store, tx => tx.add_membership(latchkey_core::model::GroupId(9999), john.id))
             .is_err()
     );
-    assert!(store.remove_membership(sre.id, john.id).await.unwrap());
-    assert!(!store.remove_membership(sre.id, john.id).await.unwrap());
+    assert!(change!(store, tx => tx.remove_membership(sre.id, john.id)).unwrap());
+    assert!(!change!(store, tx => tx.remove_membership(sre.id, john.id)).unwrap());
     // The membership goes with its group.
-    store.delete_group(b.id, &sre.name).await.unwrap();
-    store.add_membership(ops.id, john.id).await.unwrap();
-    store.delete_group(b.id, &ops.name).await.unwrap();
+    change!(store, tx => tx.delete_group(b.id, &sre.name)).unwrap();
+    change!(store, tx => tx.add_membership(ops.id, john.id)).unwrap();
+    change!(store, tx => tx.delete_group(b.id, &ops.name)).unwrap();
     assert!(store.memberships_of(john.id).await.unwrap().is_empty());
     // A user's grants in another account are found, and revoked with the user's.
-    store
-        .create_role(&KsRole {
-            id: "r1".into(),
-            name: DisplayName::parse("member").unwrap(),
-            description: Description::default(),
-            domain_id: None,
-        })
-        .await
-        .unwrap();
+    change!(store, tx => tx.create_role(&KsRole {
+        id: "r1".into(),
+        name: DisplayName::parse("member").unwrap(),
+        description: Description::default(),
+        domain_id: None,
+    }))
+    .unwrap();
     let grant = Assignment {
         actor: Actor::User(john.id),
         target: Target::Domain,
         role_id: "r1".into(),
     };
-    store.grant_role(b.id, &grant).await.unwrap();
-    store.grant_role(a.id, &grant).await.unwrap();
+    change!(store, tx => tx.grant_role(b.id, &grant)).unwrap();
+    change!(store, tx => tx.grant_role(a.id, &grant)).unwrap();
     assert_eq!(
         store
             .accounts_granting(&Actor::User(john.id))
@@ -1336,42 +1090,30 @@ async fn keystone_memberships_cross_accounts_and_go_with_their_group_or_user(sto
             .unwrap(),
         vec![a.id, b.id]
     );
-    store
-        .revoke_actor_roles(a.id, &Actor::User(john.id))
-        .await
-        .unwrap();
+    change!(store, tx => tx.revoke_actor_roles(a.id, &Actor::User(john.id))).unwrap();
     assert!(store.assignments(b.id).await.unwrap().is_empty());
     // And with the user, its memberships.
-    let qa = store.create_group(b.id, group("qa")).await.unwrap();
-    store.add_membership(qa.id, john.id).await.unwrap();
-    store.delete_user(a.id, &login("john")).await.unwrap();
+    let qa = change!(store, tx => tx.create_group(b.id, group("qa"))).unwrap();
+    change!(store, tx => tx.add_membership(qa.id, john.id)).unwrap();
+    change!(store, tx => tx.delete_user(a.id, &login("john"))).unwrap();
     assert!(store.memberships_in(b.id).await.unwrap().is_empty());
     // A deleted account's users lose their grants and memberships in other accounts.
-    let c = store
-        .create_account(new_account("lk0003-lk", false))
-        .await
-        .unwrap();
-    let jane = store
-        .create_user(c.id, new_user("jane", "DEFAULT"))
-        .await
-        .unwrap();
+    let c = change!(store, tx => tx.create_account(new_account("lk0003-lk", false))).unwrap();
+    let jane = change!(store, tx => tx.create_user(c.id, new_user("jane", "DEFAULT"))).unwrap();
     let jane_grant = Assignment {
         actor: Actor::User(jane.id),
         ..grant
     };
-    store.grant_role(b.id, &jane_grant).await.unwrap();
-    store.add_membership(qa.id, jane.id).await.unwrap();
-    store.delete_account(c.id).await.unwrap();
+    change!(store, tx => tx.grant_role(b.id, &jane_grant)).unwrap();
+    change!(store, tx => tx.add_membership(qa.id, jane.id)).unwrap();
+    change!(store, tx => tx.delete_account(c.id)).unwrap();
     assert!(store.assignments(b.id).await.unwrap().is_empty());
     assert!(store.memberships_in(b.id).await.unwrap().is_empty());
 }
 
 async fn a_missing_reference_is_not_found_and_a_taken_name_a_conflict(store: &dyn Store) {
     use latchkey_core::keystone::{Actor, Assignment, KsRole, Target};
-    let a = store
-        .create_account(new_account("lk0001-lk", true))
-        .await
-        .unwrap();
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
     let root = store.user(a.id, &login("admin")).await.unwrap().unwrap();
     let not_found = |r: latchkey_core::Result<()>, named: &str| match r {
         Err(Error::NotFound(m)) => assert!(m.contains(named), "{m:?} names {named}"),
@@ -1383,7 +1125,10 @@ async fn a_missing_reference_is_not_found_and_a_taken_name_a_conflict(store: &dy
         target: Target::Domain,
         role_id: "no-such-role".into(),
     };
-    not_found(store.grant_role(a.id, &grant).await, "no-such-role");
+    not_found(
+        change!(store, tx => tx.grant_role(a.id, &grant)),
+        "no-such-role",
+    );
     // An implication naming a missing role.
     let role = KsRole {
         id: "r1".into(),
@@ -1391,23 +1136,21 @@ async fn a_missing_reference_is_not_found_and_a_taken_name_a_conflict(store: &dy
         description: Description::default(),
         domain_id: None,
     };
-    store.create_role(&role).await.unwrap();
-    not_found(store.create_implied_role("r1", "r404").await, "r404");
+    change!(store, tx => tx.create_role(&role)).unwrap();
+    not_found(
+        change!(store, tx => tx.create_implied_role("r1", "r404")),
+        "r404",
+    );
     // A member of a missing group.
     not_found(
-        store
-            .add_membership(latchkey_core::model::GroupId(9999), root.id)
-            .await,
+        change!(store, tx => tx.add_membership(latchkey_core::model::GroupId(9999), root.id)),
         "group",
     );
     // A taken name is a conflict that says what is taken.
-    match store
-        .create_role(&KsRole {
-            id: "r2".into(),
-            ..role
-        })
-        .await
-    {
+    match change!(store, tx => tx.create_role(&KsRole {
+        id: "r2".into(),
+        ..role
+    })) {
         Err(Error::Conflict(m)) => assert!(m.contains("member"), "{m:?}"),
         other => panic!("expected Conflict, got {other:?}"),
     }

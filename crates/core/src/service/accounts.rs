@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::audit::{AuditKind, Author};
 use crate::authz::{ADMIN_ACCOUNT_MANAGE, OperatorPermit, Permit};
 use crate::model::{Account, AccountId, DomainFields};
 use crate::names::{Email, Login, Nic};
 use crate::password;
 use crate::secret::{self, Secret};
-use crate::store::NewAccount;
+use crate::store::{NewAccount, Record};
 use crate::{Error, Result};
 
 use super::{Directory, blocking};
@@ -58,7 +59,7 @@ impl Directory {
             admin_password,
             domain: DomainFields::default(),
         };
-        match self.insert_account(request, true).await {
+        match self.insert_account(&Author::system(), request, true).await {
             Ok(created) => Ok(Some(created)),
             // Another node bootstrapped the same store at the same moment.
             Err(Error::Conflict(_)) if self.store.operator_account().await?.is_some() => Ok(None),
@@ -69,11 +70,12 @@ impl Directory {
     /// Creates a tenant account with its default groups and ROOT user `admin`.
     pub async fn create_account(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         request: AccountRequest,
     ) -> Result<CreatedAccount> {
+        let by = operator.author(&self.config.plate);
         if request.nic.is_some() {
-            return self.insert_account(request, false).await;
+            return self.insert_account(&by, request, false).await;
         }
         // Pick the next free lkNNNN-lk; retry if another request took it meanwhile.
         let mut number = self.store.list_accounts().await?.len() + 1;
@@ -85,7 +87,7 @@ impl Directory {
                 admin_password: request.admin_password.clone(),
                 domain: request.domain.clone(),
             };
-            match self.insert_account(attempt, false).await {
+            match self.insert_account(&by, attempt, false).await {
                 // The nic is taken (by another account, or a deleted one, whose nic is never
                 // reused): the next one. A taken domain name is the caller's conflict.
                 Err(Error::Conflict(_))
@@ -154,7 +156,16 @@ impl Directory {
         if current.operator && !domain.enabled {
             return Err(Error::invalid("the operator's domain cannot be disabled"));
         }
-        let account = self.store.update_domain(id, &domain).await?;
+        let mut tx = self.begin().await?;
+        let account = tx.update_domain(id, &domain).await?;
+        let details = serde_json::json!({
+            "domain": crate::keystone::domain_id(&account),
+            "old": domain_fields(&current.domain),
+            "new": domain_fields(&account.domain),
+        });
+        let audit = self.audit(operator, AuditKind::DomainModified, Some(id), details);
+        let record = Record::new(audit).event(self.keystone_event(id));
+        self.commit(tx, record).await?;
         self.account_changed(id).await?;
         Ok(account)
     }
@@ -166,10 +177,20 @@ impl Directory {
         if current.operator || current.domain.enabled {
             return Err(Error::forbidden(ADMIN_ACCOUNT_MANAGE.name()));
         }
-        self.store.delete_account(id).await?;
-        self.forget_domain_config(&current).await?;
-        self.account_changed(id).await?;
+        let mut tx = self.begin().await?;
+        tx.delete_account(id).await?;
+        self.forget_domain_config(&mut *tx, &current).await?;
+        let details = serde_json::json!({
+            "nic": current.nic.as_str(),
+            "domain": crate::keystone::domain_id(&current),
+        });
+        let audit = self.audit(operator, AuditKind::AccountDeleted, Some(id), details);
         // Its users' grants and memberships in other domains went too: every snapshot reloads.
+        let record = Record::new(audit)
+            .event(self.keystone_event(id))
+            .event(self.catalog_event());
+        self.commit(tx, record).await?;
+        self.account_changed(id).await?;
         self.keystone_catalog_changed().await
     }
 
@@ -188,6 +209,7 @@ impl Directory {
 
     async fn insert_account(
         &self,
+        by: &Author,
         request: AccountRequest,
         operator: bool,
     ) -> Result<CreatedAccount> {
@@ -204,8 +226,8 @@ impl Directory {
         let to_hash = password.clone();
         let root_password_hash = blocking(move || password::hash(&to_hash)).await??;
         let root_login = Login::parse(ROOT_LOGIN)?;
-        let account = self
-            .store
+        let mut tx = self.begin().await?;
+        let account = tx
             .create_account(NewAccount {
                 nic,
                 email: request.email,
@@ -216,10 +238,27 @@ impl Directory {
                 now: self.clock.now(),
             })
             .await?;
+        let details = serde_json::json!({
+            "nic": account.nic.as_str(),
+            "email": account.email.as_str(),
+            "operator": account.operator,
+            "domain": crate::keystone::domain_id(&account),
+        });
+        let audit = self.audit(by, AuditKind::AccountCreated, Some(account.id), details);
+        self.commit(tx, Record::new(audit)).await?;
         Ok(CreatedAccount {
             account,
             root_login,
             generated_password: generated.then_some(password),
         })
     }
+}
+
+/// What Keystone shows of an account, for its records.
+fn domain_fields(domain: &DomainFields) -> serde_json::Value {
+    serde_json::json!({
+        "name": domain.name.as_ref().map(|n| n.as_str()),
+        "description": domain.description.as_str(),
+        "enabled": domain.enabled,
+    })
 }

@@ -1,10 +1,12 @@
 //! Groups of local users. The default groups made with the account cannot change.
 
+use crate::audit::{AuditKind, details};
 use crate::authz::Permit;
 use crate::model::{Group, Role};
 use crate::names::{Description, GroupName};
 use crate::service::Ends;
-use crate::store::{GroupChanges, NewGroup, RevocationKind};
+use crate::store::Transaction;
+use crate::store::{GroupChanges, NewGroup, NewRevocation, Record, RevocationKind};
 use crate::urn::Urn;
 use crate::{Error, Result};
 
@@ -24,7 +26,26 @@ impl Directory {
             description,
             now: self.clock.now(),
         };
-        self.store.create_group(permit.account(), new).await
+        let mut tx = self.begin().await?;
+        let group = tx.create_group(permit.account(), new).await?;
+        let audit = self.audit_by(
+            permit,
+            AuditKind::GroupCreated,
+            details::group_change(None, Some(&group)),
+        );
+        self.commit(tx, Record::new(audit)).await?;
+        Ok(group)
+    }
+
+    /// The event of a change to a group's name or role.
+    async fn group_event(&self, permit: &Permit, name: &GroupName) -> NewRevocation {
+        self.event(
+            RevocationKind::Group,
+            format!("{}/{name}", permit.account()),
+            Some(permit.account()),
+            Ends::Group(name),
+        )
+        .await
     }
 
     pub async fn list_groups(&self, permit: &Permit) -> Result<Vec<GroupName>> {
@@ -50,31 +71,34 @@ impl Directory {
                 "{name} is a default group and cannot be edited"
             )));
         }
-        let group = self
-            .store
+        let mut tx = self.begin().await?;
+        let group = tx
             .update_group(permit.account(), name, changes, self.clock.now())
             .await?;
-        if group.name != *name
-            && let Some(account) = self.cached_account(permit.account()).await?
-        {
+        let audit = self.audit_by(
+            permit,
+            AuditKind::GroupModified,
+            details::group_change(Some(&current), Some(&group)),
+        );
+        // The account's snapshot holds its groups' names and roles for their Keystone members.
+        let mut record = Record::new(audit)
+            .event(self.group_event(permit, name).await)
+            .event(self.keystone_event(permit.account()));
+        let renamed = group.name != *name;
+        if renamed && let Some(account) = self.cached_account(permit.account()).await? {
             let plate = &self.config.plate;
-            self.policies_follow(
-                permit.account(),
+            let urns = (
                 &Urn::group(plate, &account.nic, name),
                 &Urn::group(plate, &account.nic, &group.name),
-            )
-            .await?;
+            );
+            record = self.policies_follow(&mut *tx, permit, urns, record).await?;
         }
-        // The account's snapshot holds its groups' names and roles for their Keystone members.
-        self.keystone_account_changed(permit.account()).await?;
+        self.commit(tx, record).await?;
         self.cache.forget_group(permit.account(), name);
-        self.announce(
-            RevocationKind::Group,
-            format!("{}/{name}", permit.account()),
-            Some(permit.account()),
-            Ends::Group(name),
-        )
-        .await;
+        self.keystone_account_changed(permit.account()).await?;
+        if renamed {
+            self.reload_policies(permit.account()).await?;
+        }
         Ok(group)
     }
 
@@ -86,31 +110,39 @@ impl Directory {
                 "{name} is a default group and cannot be deleted"
             )));
         }
-        self.store.delete_group(permit.account(), name).await?;
+        let mut tx = self.begin().await?;
+        tx.delete_group(permit.account(), name).await?;
+        let actor = crate::keystone::Actor::Group(name.clone());
+        let others = self
+            .revoke_actor(&mut *tx, permit.account(), &actor)
+            .await?;
+        let audit = self.audit_by(
+            permit,
+            AuditKind::GroupDeleted,
+            details::group_change(Some(&current), None),
+        );
+        let record = Record::new(audit)
+            .event(self.group_event(permit, name).await)
+            .events(self.keystone_events(permit.account(), &others));
+        self.commit(tx, record).await?;
         self.cache.forget_group(permit.account(), name);
-        self.announce(
-            RevocationKind::Group,
-            format!("{}/{name}", permit.account()),
-            Some(permit.account()),
-            Ends::Group(name),
-        )
-        .await;
-        self.forget_actor(
-            permit.account(),
-            crate::keystone::Actor::Group(name.clone()),
-        )
-        .await
+        self.keystone_accounts_changed(permit.account(), &others)
+            .await
     }
 
-    /// After a rename: the account's IAM policies that name the old URN exactly name the new
-    /// one, so the renamed identity keeps what it was allowed and stays denied what it was
-    /// denied. Patterns with wildcards are left as their author wrote them.
+    /// After a rename, in its transaction: the account's IAM policies that name the old URN
+    /// exactly name the new one, so the renamed identity keeps what it was allowed and stays
+    /// denied what it was denied. Patterns with wildcards are left as their author wrote them.
+    /// Adds each policy it changes (`POLICY_MODIFIED`) and the event to the rename's `record`;
+    /// the caller reloads the account's policies once it has committed.
     pub(super) async fn policies_follow(
         &self,
-        account: crate::model::AccountId,
-        old: &Urn,
-        new: &Urn,
-    ) -> Result<()> {
+        tx: &mut dyn Transaction,
+        permit: &Permit,
+        (old, new): (&Urn, &Urn),
+        mut record: Record,
+    ) -> Result<Record> {
+        let account = permit.account();
         let new_pattern = crate::policy::UrnPattern::identity(new.as_str())?;
         let mut changed = false;
         for policy in self.store.list_policies(account).await? {
@@ -129,21 +161,24 @@ impl Directory {
                 })
                 .collect();
             let draft = crate::policy::PolicyDraft {
-                name: policy.name,
-                description: policy.description,
+                name: policy.name.clone(),
+                description: policy.description.clone(),
                 identities,
-                resources: policy.resources,
-                permissions: policy.permissions,
+                resources: policy.resources.clone(),
+                permissions: policy.permissions.clone(),
                 expired_at: policy.expired_at,
             };
-            self.store
+            let replaced = tx
                 .replace_policy(account, policy.id, draft, self.clock.now())
                 .await?;
+            let details = crate::audit::details::policy_change(Some(&policy), Some(&replaced));
+            record = record.and(self.audit_by(permit, AuditKind::PolicyModified, details));
             changed = true;
         }
-        if changed {
-            self.policies_changed(account).await?;
-        }
-        Ok(())
+        Ok(if changed {
+            record.event(self.policies_event(account))
+        } else {
+            record
+        })
     }
 }

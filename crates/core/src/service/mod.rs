@@ -9,9 +9,11 @@
 //! - [`keystone`]: Keystone v3 tokens and admin resources, from in-memory snapshots.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 mod cache;
 pub mod groups;
+mod journal;
 pub mod keystone;
 pub mod oauth2;
 pub mod pats;
@@ -39,7 +41,7 @@ use crate::throttle::{Limit, Throttle};
 use crate::{Error, Result};
 
 use cache::CredentialCache;
-use revocations::Ends;
+pub(crate) use journal::Ends;
 
 /// Settings of the directory that are not the store itself.
 #[derive(Debug, Clone)]

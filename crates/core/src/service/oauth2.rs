@@ -11,13 +11,14 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use subtle::ConstantTimeEq;
 
+use crate::audit::{AuditKind, Author, details};
 use crate::authz::{self, Principal, Subject, Via};
 use crate::keys::{AUDIENCE, AccessClaims, KeyRing, KeyState, StoredKey};
 use crate::model::{AccountId, Flow, ServiceAccount};
 use crate::names::ClientId;
 use crate::secret::{self, Secret, TokenHash, TokenKind};
 use crate::service::Ends;
-use crate::store::RevocationKind;
+use crate::store::{Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -63,8 +64,17 @@ impl Directory {
             let now = self.clock.now();
             let primary = self.sealer.generate(KeyState::Primary, now)?;
             let staged = self.sealer.generate(KeyState::Staged, now)?;
-            if self.store.init_signing_keys(primary, staged).await? {
-                tracing::info!("created the first signing keys");
+            let kids = serde_json::json!({ "primary": primary.kid, "staged": staged.kid });
+            let mut tx = self.begin().await?;
+            if tx.init_signing_keys(primary, staged).await? {
+                let audit =
+                    self.audit(&Author::system(), AuditKind::SigningKeysRotated, None, kids);
+                match self.commit(tx, Record::new(audit)).await {
+                    Ok(()) => tracing::info!("created the first signing keys"),
+                    // Another node starting on the same store was first.
+                    Err(_) if !self.store.signing_keys().await?.is_empty() => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         self.reload_keys().await
@@ -94,14 +104,15 @@ impl Directory {
     /// Rotates now (operator only): staged → primary, primary → retired, a new staged key.
     pub async fn rotate_keys(
         &self,
-        _operator: &crate::authz::OperatorPermit,
+        operator: &crate::authz::OperatorPermit,
     ) -> Result<Vec<StoredKey>> {
         let keys = self.store.signing_keys().await?;
         let primary = keys
             .iter()
             .find(|k| k.state == KeyState::Primary)
             .ok_or_else(|| Error::internal("no primary signing key"))?;
-        self.rotate_keys_from(primary).await?;
+        self.rotate_keys_from(&operator.author(&self.config.plate), primary)
+            .await?;
         self.store.signing_keys().await
     }
 
@@ -116,11 +127,11 @@ impl Directory {
         if self.clock.now() - since < interval {
             return Ok(false);
         }
-        self.rotate_keys_from(primary).await
+        self.rotate_keys_from(&Author::system(), primary).await
     }
 
     /// Rotates away from `primary` (as read from the store), then reloads the ring.
-    async fn rotate_keys_from(&self, primary: &StoredKey) -> Result<bool> {
+    async fn rotate_keys_from(&self, by: &Author, primary: &StoredKey) -> Result<bool> {
         let now = self.clock.now();
         // A retired key verifies until the last token it signed has expired.
         let longest = self
@@ -129,11 +140,14 @@ impl Directory {
             .max(self.config.keystone_token_ttl + self.config.keystone_expired_window);
         let ttl = TimeDelta::from_std(longest).unwrap_or(TimeDelta::MAX);
         let next = self.sealer.generate(KeyState::Staged, now)?;
-        let rotated = self
-            .store
+        let kids = serde_json::json!({ "retired": primary.kid, "staged": next.kid });
+        let mut tx = self.begin().await?;
+        let rotated = tx
             .rotate_signing_keys(&primary.kid, now + ttl, next, now)
             .await?;
         if rotated {
+            let audit = self.audit(by, AuditKind::SigningKeysRotated, None, kids);
+            self.commit(tx, Record::new(audit)).await?;
             tracing::info!(retired = %primary.kid, "rotated the signing keys");
         }
         self.reload_keys().await?;
@@ -349,7 +363,8 @@ impl Directory {
     /// Token revocation (RFC 7009) on behalf of a caller of `account`. Revoking a PAT deletes it;
     /// revoking an access token refuses it from the next request on. Tokens the caller's account
     /// does not own, and unknown tokens, are left alone (and the answer is the same).
-    pub async fn revoke(&self, account: AccountId, token: &str) -> Result<()> {
+    pub async fn revoke(&self, by: &Principal, token: &str) -> Result<()> {
+        let account = by.account.id;
         if crate::keys::looks_like_jwt(token) {
             let Ok((principal, claims)) = self.resolve_access_token(token).await else {
                 return Ok(());
@@ -358,31 +373,45 @@ impl Directory {
                 return Ok(());
             }
             let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
-            self.store.revoke_token(&claims.jti, exp).await?;
-            self.revoked.insert(claims.jti.clone());
             let holder = principal.urn(&self.config.plate);
-            self.announce(
-                RevocationKind::AccessToken,
-                claims.jti.clone(),
-                Some(account),
-                Ends::Urn(&holder),
-            )
-            .await;
+            let mut tx = self.begin().await?;
+            tx.revoke_token(&claims.jti, exp).await?;
+            let details = serde_json::json!({ "jti": claims.jti, "holder": holder.as_str() });
+            let audit = self.audit(by, AuditKind::AccessTokenRevoked, Some(account), details);
+            let event = self
+                .event(
+                    RevocationKind::AccessToken,
+                    claims.jti.clone(),
+                    Some(account),
+                    Ends::Urn(&holder),
+                )
+                .await;
+            self.commit(tx, Record::new(audit).event(event)).await?;
+            self.revoked.insert(claims.jti.clone());
             return Ok(());
         }
         if let Ok((principal, pat)) = self.resolve_pat(token).await
             && principal.account.id == account
         {
-            let hash = self.store.delete_pat(pat.user_id, &pat.name).await?;
-            self.cache.forget_pat(&hash);
             let holder = principal.urn(&self.config.plate);
-            self.announce(
-                RevocationKind::Pat,
-                hash.to_hex(),
-                Some(account),
-                Ends::Urn(&holder),
-            )
-            .await;
+            let mut tx = self.begin().await?;
+            let deleted = tx.delete_pat(pat.user_id, &pat.name).await?;
+            let login = match &principal.subject {
+                crate::authz::Subject::User(user) => user.login.clone(),
+                crate::authz::Subject::ServiceAccount(_) => return Ok(()),
+            };
+            let details = details::token_change(&login, Some(&deleted.pat), None);
+            let audit = self.audit(by, AuditKind::TokenDeleted, Some(account), details);
+            let event = self
+                .event(
+                    RevocationKind::Pat,
+                    deleted.hash.to_hex(),
+                    Some(account),
+                    Ends::Urn(&holder),
+                )
+                .await;
+            self.commit(tx, Record::new(audit).event(event)).await?;
+            self.cache.forget_pat(&deleted.hash);
         }
         Ok(())
     }

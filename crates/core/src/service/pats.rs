@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::audit::{AuditKind, details};
 use crate::authz::Permit;
 use crate::model::{Pat, User};
 use crate::names::{Description, Login, TokenName};
 use crate::secret::{self, Secret, TokenKind};
 use crate::service::Ends;
-use crate::store::{NewPat, PatChanges, RevocationKind};
+use crate::store::{NewPat, PatChanges, Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -66,8 +67,8 @@ impl Directory {
         let expires_at = expiry.resolve(now)?;
         let value = secret::generate(TokenKind::Pat);
         let hash = self.config.hash_key.hash(value.expose());
-        let pat = self
-            .store
+        let mut tx = self.begin().await?;
+        let pat = tx
             .create_pat(
                 user.id,
                 NewPat {
@@ -79,6 +80,9 @@ impl Directory {
                 },
             )
             .await?;
+        let details = details::token_change(&user.login, None, Some(&pat));
+        let audit = self.audit_by(permit, AuditKind::TokenCreated, details);
+        self.commit(tx, Record::new(audit)).await?;
         Ok(CreatedPat { pat, value })
     }
 
@@ -107,40 +111,49 @@ impl Directory {
     ) -> Result<Pat> {
         let user = self.pat_owner(permit, login).await?;
         let expires_at = expiry.map(|e| e.resolve(self.clock.now())).transpose()?;
-        let record = self
+        let old = self
             .store
-            .update_pat(
-                user.id,
-                name,
-                PatChanges {
-                    description,
-                    expires_at,
-                },
+            .pat(user.id, name)
+            .await?
+            .ok_or_else(|| pat_not_found(login, name))?;
+        let changes = PatChanges {
+            description,
+            expires_at,
+        };
+        let mut tx = self.begin().await?;
+        let updated = tx.update_pat(user.id, name, changes).await?;
+        let details = details::token_change(&user.login, Some(&old), Some(&updated.pat));
+        let audit = self.audit_by(permit, AuditKind::TokenModified, details);
+        let event = self
+            .event(
+                RevocationKind::Pat,
+                updated.hash.to_hex(),
+                Some(permit.account()),
+                Ends::User(&user.login),
             )
-            .await?;
-        self.cache.forget_pat(&record.hash);
-        self.announce(
-            RevocationKind::Pat,
-            record.hash.to_hex(),
-            Some(permit.account()),
-            Ends::User(&user.login),
-        )
-        .await;
-        Ok(self.with_live_usage(record.pat))
+            .await;
+        self.commit(tx, Record::new(audit).event(event)).await?;
+        self.cache.forget_pat(&updated.hash);
+        Ok(self.with_live_usage(updated.pat))
     }
 
     /// Deletes a token; the very next request presenting it is refused.
     pub async fn delete_pat(&self, permit: &Permit, login: &Login, name: &TokenName) -> Result<()> {
         let user = self.pat_owner(permit, login).await?;
-        let hash = self.store.delete_pat(user.id, name).await?;
-        self.cache.forget_pat(&hash);
-        self.announce(
-            RevocationKind::Pat,
-            hash.to_hex(),
-            Some(permit.account()),
-            Ends::User(&user.login),
-        )
-        .await;
+        let mut tx = self.begin().await?;
+        let deleted = tx.delete_pat(user.id, name).await?;
+        let details = details::token_change(&user.login, Some(&deleted.pat), None);
+        let audit = self.audit_by(permit, AuditKind::TokenDeleted, details);
+        let event = self
+            .event(
+                RevocationKind::Pat,
+                deleted.hash.to_hex(),
+                Some(permit.account()),
+                Ends::User(&user.login),
+            )
+            .await;
+        self.commit(tx, Record::new(audit).event(event)).await?;
+        self.cache.forget_pat(&deleted.hash);
         Ok(())
     }
 

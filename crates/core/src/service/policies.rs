@@ -10,11 +10,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::audit::{AuditKind, details};
 use crate::authz::{self, Permit, Principal};
 use crate::model::AccountId;
 use crate::policy::{ActionPattern, Policy, PolicyDraft, PolicyId, PolicySet};
-use crate::service::Ends;
-use crate::store::{NewPolicy, RevocationKind};
+use crate::store::Transaction;
+use crate::store::{NewPolicy, NewRevocation, Record, RevocationKind};
 use crate::urn::Urn;
 use crate::{Error, Result};
 
@@ -92,17 +93,31 @@ impl Directory {
         Ok(())
     }
 
-    /// After a change: this node decides with it at once, the others once they see the event.
-    pub(super) async fn policies_changed(&self, account: AccountId) -> Result<()> {
-        self.reload_policies(account).await?;
-        self.announce(
-            RevocationKind::Policies,
-            account.0.to_string(),
-            Some(account),
-            Ends::Nobody,
-        )
-        .await;
-        Ok(())
+    /// The event of a change to an account's policies: the other nodes rebuild its index when
+    /// they apply it; this node rebuilds once the change has committed, before answering.
+    pub(super) fn policies_event(&self, account: AccountId) -> NewRevocation {
+        NewRevocation {
+            kind: RevocationKind::Policies,
+            subject: account.0.to_string(),
+            account: Some(account),
+            identity: None,
+            at: self.clock.now(),
+        }
+    }
+
+    /// Commits a policy change with its record, then decides with it here.
+    async fn commit_policies(
+        &self,
+        tx: Box<dyn Transaction>,
+        permit: &Permit,
+        kind: AuditKind,
+        old: Option<&Policy>,
+        new: Option<&Policy>,
+    ) -> Result<()> {
+        let audit = self.audit_by(permit, kind, details::policy_change(old, new));
+        let record = Record::new(audit).event(self.policies_event(permit.account()));
+        self.commit(tx, record).await?;
+        self.reload_policies(permit.account()).await
     }
 
     pub async fn create_policy(&self, permit: &Permit, draft: PolicyDraft) -> Result<Policy> {
@@ -113,8 +128,10 @@ impl Directory {
             read_only: false,
             now: self.clock.now(),
         };
-        let policy = self.store.create_policy(permit.account(), new).await?;
-        self.policies_changed(permit.account()).await?;
+        let mut tx = self.begin().await?;
+        let policy = tx.create_policy(permit.account(), new).await?;
+        self.commit_policies(tx, permit, AuditKind::PolicyCreated, None, Some(&policy))
+            .await?;
         Ok(policy)
     }
 
@@ -144,26 +161,37 @@ impl Directory {
         draft: PolicyDraft,
     ) -> Result<Policy> {
         draft.validate()?;
-        self.refuse_read_only(permit, id).await?;
-        let policy = self
-            .store
+        let old = self.writable_policy(permit, id).await?;
+        let mut tx = self.begin().await?;
+        let policy = tx
             .replace_policy(permit.account(), id, draft, self.clock.now())
             .await?;
-        self.policies_changed(permit.account()).await?;
+        self.commit_policies(
+            tx,
+            permit,
+            AuditKind::PolicyModified,
+            Some(&old),
+            Some(&policy),
+        )
+        .await?;
         Ok(policy)
     }
 
     pub async fn delete_policy(&self, permit: &Permit, id: PolicyId) -> Result<()> {
-        self.refuse_read_only(permit, id).await?;
-        self.store.delete_policy(permit.account(), id).await?;
-        self.policies_changed(permit.account()).await
+        self.writable_policy(permit, id).await?;
+        let mut tx = self.begin().await?;
+        let old = tx.delete_policy(permit.account(), id).await?;
+        self.commit_policies(tx, permit, AuditKind::PolicyDeleted, Some(&old), None)
+            .await
     }
 
-    async fn refuse_read_only(&self, permit: &Permit, id: PolicyId) -> Result<()> {
-        if self.policy(permit, id).await?.read_only {
+    /// The policy, unless the installation manages it (read-only policies cannot change).
+    async fn writable_policy(&self, permit: &Permit, id: PolicyId) -> Result<Policy> {
+        let policy = self.policy(permit, id).await?;
+        if policy.read_only {
             return Err(Error::forbidden(permit.action()));
         }
-        Ok(())
+        Ok(policy)
     }
 
     /// How many policies name `identity` exactly.

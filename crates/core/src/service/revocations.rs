@@ -1,80 +1,26 @@
 //! Revocation events between nodes. Every change that must end a credential's use — a token
 //! deleted or revoked, a user disabled, changed or deleted, a group's role changed, a service
 //! account changed or deleted, an account's policies changed — is invalidated in this node's
-//! cache at once and recorded in the store; every node applies the events recorded after the
-//! last one it applied, every second.
+//! cache at once and its event committed with it (`journal.rs`); every node applies the events
+//! recorded after the last one it applied.
 
 use std::sync::atomic::Ordering;
 
 use crate::Result;
 use crate::authz::Permit;
 use crate::model::{AccountId, UserId};
-use crate::names::{ClientId, GroupName, Login};
+use crate::names::{ClientId, GroupName};
 use crate::secret::TokenHash;
-use crate::store::{NewRevocation, RevocationEvent, RevocationKind};
-use crate::urn::Urn;
+use crate::store::{RevocationEvent, RevocationKind};
 
 use super::Directory;
 
 /// Events read per store round trip.
 const BATCH: i64 = 1000;
 
-/// The identity whose credentials an event ends or changes, named for the revocation feed.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Ends<'a> {
-    /// No single identity (policies, Keystone data).
-    Nobody,
-    User(&'a Login),
-    Client(&'a ClientId),
-    Group(&'a GroupName),
-    /// An identity whose URN is already known.
-    Urn(&'a Urn),
-}
-
 impl Directory {
-    /// Records an event for the other nodes and the guards. A failure is logged: this node is
-    /// already invalidated, and the others would otherwise only be late.
-    pub(super) async fn announce(
-        &self,
-        kind: RevocationKind,
-        subject: String,
-        account: Option<AccountId>,
-        ends: Ends<'_>,
-    ) {
-        let identity = self.identity_urn(account, ends).await;
-        let event = NewRevocation {
-            kind,
-            subject,
-            account,
-            identity,
-            at: self.clock.now(),
-        };
-        match self.store.record_revocation(&event).await {
-            Ok(id) => self.saw_event(id),
-            Err(e) => {
-                tracing::error!(error = %e, kind = kind.as_str(), "could not record a revocation event")
-            }
-        }
-    }
-
-    async fn identity_urn(&self, account: Option<AccountId>, ends: Ends<'_>) -> Option<String> {
-        let plate = &self.config.plate;
-        let nic = || async {
-            let acct = self.cached_account(account?).await.ok().flatten()?;
-            Some(acct.nic.clone())
-        };
-        let urn = match ends {
-            Ends::Nobody => return None,
-            Ends::Urn(urn) => urn.clone(),
-            Ends::User(login) => Urn::user(plate, &nic().await?, login),
-            Ends::Client(client) => Urn::credential(plate, &nic().await?, client),
-            Ends::Group(name) => Urn::group(plate, &nic().await?, name),
-        };
-        Some(urn.to_string())
-    }
-
     /// Moves the newest-event mark forward to `id` (never back), waking the feed streams.
-    fn saw_event(&self, id: i64) {
+    pub(super) fn saw_event(&self, id: i64) {
         self.event_seen.send_if_modified(|seen| {
             let newer = id > *seen;
             *seen = (*seen).max(id);

@@ -1,12 +1,15 @@
 //! Service accounts: OAuth2 clients owned by the account. The secret is made here, returned once,
 //! and only its keyed hash stored; it can be neither read back nor regenerated.
 
+use crate::audit::AuditKind;
 use crate::authz::Permit;
 use crate::model::{Flow, ServiceAccount};
 use crate::names::{CallbackUrl, ClientId, Description, DisplayName};
 use crate::secret::{self, Secret, TokenKind};
 use crate::service::Ends;
-use crate::store::{NewServiceAccount, RevocationKind, ServiceAccountChanges};
+use crate::store::{
+    NewRevocation, NewServiceAccount, Record, RevocationKind, ServiceAccountChanges,
+};
 use crate::{Error, Result};
 
 use super::Directory;
@@ -48,16 +51,15 @@ fn check_callbacks(flow: Flow, urls: &[CallbackUrl]) -> Result<()> {
 }
 
 impl Directory {
-    /// After a change to a service account: forget it here, tell the other nodes and guards.
-    async fn client_changed(&self, permit: &Permit, client: &ClientId) {
-        self.cache.forget_client(client);
-        self.announce(
+    /// The event of a change to a service account, for the other nodes and the guards.
+    async fn client_event(&self, permit: &Permit, client: &ClientId) -> NewRevocation {
+        self.event(
             RevocationKind::Client,
             client.to_string(),
             Some(permit.account()),
             Ends::Client(client),
         )
-        .await;
+        .await
     }
 
     pub async fn create_service_account(
@@ -77,10 +79,14 @@ impl Directory {
             secret_hash,
             now: self.clock.now(),
         };
-        let service_account = self
-            .store
-            .create_service_account(permit.account(), new)
-            .await?;
+        let mut tx = self.begin().await?;
+        let service_account = tx.create_service_account(permit.account(), new).await?;
+        let audit = self.audit_by(
+            permit,
+            AuditKind::ServiceAccountCreated,
+            sa_details(None, Some(&service_account)),
+        );
+        self.commit(tx, Record::new(audit)).await?;
         Ok(CreatedServiceAccount {
             service_account,
             secret,
@@ -108,30 +114,69 @@ impl Directory {
         client: &ClientId,
         changes: ServiceAccountChanges,
     ) -> Result<ServiceAccount> {
+        let current = self.service_account(permit, client).await?;
         if let Some(urls) = &changes.callback_urls {
-            let current = self.service_account(permit, client).await?;
             check_callbacks(current.flow, urls)?;
         }
-        let sa = self
-            .store
+        let mut tx = self.begin().await?;
+        let sa = tx
             .update_service_account(permit.account(), client, changes)
             .await?;
-        self.client_changed(permit, client).await;
+        let audit = self.audit_by(
+            permit,
+            AuditKind::ServiceAccountModified,
+            sa_details(Some(&current), Some(&sa)),
+        );
+        let record = Record::new(audit).event(self.client_event(permit, client).await);
+        self.commit(tx, record).await?;
+        self.cache.forget_client(client);
         Ok(sa)
     }
 
     /// Deletes a service account; its secret stops working at once.
     pub async fn delete_service_account(&self, permit: &Permit, client: &ClientId) -> Result<()> {
-        self.store
-            .delete_service_account(permit.account(), client)
+        let current = self.service_account(permit, client).await?;
+        let mut tx = self.begin().await?;
+        tx.delete_service_account(permit.account(), client).await?;
+        let actor = crate::keystone::Actor::Client(client.clone());
+        let others = self
+            .revoke_actor(&mut *tx, permit.account(), &actor)
             .await?;
-        self.client_changed(permit, client).await;
-        self.forget_actor(
-            permit.account(),
-            crate::keystone::Actor::Client(client.clone()),
-        )
-        .await
+        let audit = self.audit_by(
+            permit,
+            AuditKind::ServiceAccountDeleted,
+            sa_details(Some(&current), None),
+        );
+        let record = Record::new(audit)
+            .event(self.client_event(permit, client).await)
+            .events(self.keystone_events(permit.account(), &others));
+        self.commit(tx, record).await?;
+        self.cache.forget_client(client);
+        self.keystone_accounts_changed(permit.account(), &others)
+            .await
     }
+}
+
+/// A service account's record details: its client id, and what it was and became.
+fn sa_details(old: Option<&ServiceAccount>, new: Option<&ServiceAccount>) -> serde_json::Value {
+    let fields = |sa: &ServiceAccount| {
+        serde_json::json!({
+            "name": sa.name.as_str(),
+            "description": sa.description.as_str(),
+            "flow": sa.flow.as_str(),
+            "callbackUrls": sa.callback_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+        })
+    };
+    let mut details = serde_json::json!({
+        "clientId": new.or(old).map(|sa| sa.client_id.as_str()),
+    });
+    if let Some(old) = old {
+        details["old"] = fields(old);
+    }
+    if let Some(new) = new {
+        details["new"] = fields(new);
+    }
+    details
 }
 
 pub(crate) fn client_not_found(client: &ClientId) -> Error {

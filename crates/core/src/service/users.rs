@@ -1,5 +1,6 @@
 //! Local users: create, read, edit (including the password), enable, disable, delete.
 
+use crate::audit::{AuditKind, details};
 use crate::authz::Permit;
 use crate::keystone::UserAttributes;
 use crate::model::DEFAULT_USER_GROUP;
@@ -8,7 +9,7 @@ use crate::names::{Description, Email, GroupName, Login};
 use crate::password;
 use crate::secret::Secret;
 use crate::service::Ends;
-use crate::store::{NewUser, RevocationKind, UserChanges};
+use crate::store::{NewRevocation, NewUser, Record, RevocationKind, UserChanges};
 use crate::{Error, Result};
 
 use super::{Directory, blocking};
@@ -38,20 +39,54 @@ pub struct UserUpdate {
 }
 
 impl Directory {
-    /// After a change to a user: forget it here, tell the other nodes and guards.
-    async fn user_changed(&self, permit: &Permit, user: &User) {
-        self.announce_user(permit.account(), user).await;
-    }
-
-    async fn announce_user(&self, account: crate::model::AccountId, user: &User) {
-        self.cache.forget_user(user.id, &[]);
-        self.announce(
+    /// The event of a change to a user, for the other nodes and the guards.
+    pub(super) async fn user_event(&self, user: &User) -> NewRevocation {
+        self.event(
             RevocationKind::User,
             user.id.to_string(),
-            Some(account),
+            Some(user.account_id),
             Ends::User(&user.login),
         )
-        .await;
+        .await
+    }
+
+    /// The record of a change to a user: `USER_MODIFIED` (or a password change's own type when
+    /// that is all that changed), and its event.
+    async fn user_record(
+        &self,
+        by: &impl super::journal::Authored,
+        old: &User,
+        new: &User,
+        password: bool,
+    ) -> Record {
+        let account = Some(new.account_id);
+        let changed = old.login != new.login
+            || old.email != new.email
+            || old.group != new.group
+            || old.description != new.description
+            || old.status != new.status;
+        let password_kind = if new.kind == UserType::Root {
+            AuditKind::AccountPasswordChanged
+        } else {
+            AuditKind::UserPasswordChanged
+        };
+        let record = if password && !changed {
+            Record::new(self.audit(by, password_kind, account, details::password_changed(new)))
+        } else {
+            let modified = self.audit(
+                by,
+                AuditKind::UserModified,
+                account,
+                details::user_modified(old, new),
+            );
+            let record = Record::new(modified);
+            if password {
+                record.and(self.audit(by, password_kind, account, details::password_changed(new)))
+            } else {
+                record
+            }
+        };
+        record.event(self.user_event(new).await)
     }
 
     /// What Keystone keeps of a user beyond the local user: its default project and extra
@@ -84,7 +119,32 @@ impl Directory {
                 "default_project_id {project} is not a project of the user's domain"
             )));
         }
-        self.store.set_user_attributes(user.id, attributes).await
+        let old = self.store.user_attributes(user.id).await?;
+        let mut tx = self.begin().await?;
+        tx.set_user_attributes(user.id, attributes).await?;
+        let changed = |key: &str| old.extra.get(key) != attributes.extra.get(key);
+        let mut fields: Vec<&str> = old
+            .extra
+            .keys()
+            .chain(attributes.extra.keys())
+            .map(String::as_str)
+            .filter(|k| changed(k))
+            .collect();
+        fields.sort_unstable();
+        fields.dedup();
+        if old.default_project != attributes.default_project {
+            fields.insert(0, "default_project_id");
+        }
+        let audit = self.audit_by(
+            permit,
+            AuditKind::UserModified,
+            serde_json::json!({
+                "user": user.login.as_str(),
+                "userCreatedAt": user.created_at,
+                "keystoneAttributes": fields,
+            }),
+        );
+        self.commit(tx, Record::new(audit)).await
     }
 
     /// A user changes its own password, proving it with the current one (Keystone's
@@ -112,11 +172,14 @@ impl Directory {
         if current.status == UserStatus::PasswordChangeRequired {
             changes.status = Some(UserStatus::Ok);
         }
-        let updated = self
-            .store
+        let author = self.user_author(&account, &current, "password");
+        let mut tx = self.begin().await?;
+        let updated = tx
             .update_user(account.id, &current.login, changes, self.clock.now())
             .await?;
-        self.announce_user(account.id, &updated).await;
+        let record = self.user_record(&author, &current, &updated, true).await;
+        self.commit(tx, record).await?;
+        self.cache.forget_user(updated.id, &[]);
         Ok(())
     }
 
@@ -132,7 +195,8 @@ impl Directory {
             None => GroupName::parse(DEFAULT_USER_GROUP)?,
         };
         let password_hash = self.hash_password(request.password).await?;
-        self.store
+        let mut tx = self.begin().await?;
+        let user = tx
             .create_user(
                 permit.account(),
                 NewUser {
@@ -146,7 +210,10 @@ impl Directory {
                     now: self.clock.now(),
                 },
             )
-            .await
+            .await?;
+        let audit = self.audit_by(permit, AuditKind::UserCreated, details::user_created(&user));
+        self.commit(tx, Record::new(audit)).await?;
+        Ok(user)
     }
 
     pub async fn list_users(&self, permit: &Permit) -> Result<Vec<Login>> {
@@ -184,28 +251,32 @@ impl Directory {
             description: update.description,
             ..UserChanges::default()
         };
+        let password = update.password.is_some();
         if let Some(password) = update.password {
             changes.password_hash = Some(self.hash_password(password).await?);
             if current.status == UserStatus::PasswordChangeRequired {
                 changes.status = Some(UserStatus::Ok);
             }
         }
-        let user = self
-            .store
+        let mut tx = self.begin().await?;
+        let user = tx
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
-        if user.login != current.login
-            && let Some(account) = self.cached_account(permit.account()).await?
-        {
+        let mut record = self.user_record(permit, &current, &user, password).await;
+        let renamed = user.login != current.login;
+        if renamed && let Some(account) = self.cached_account(permit.account()).await? {
             let plate = &self.config.plate;
-            self.policies_follow(
-                permit.account(),
+            let urns = (
                 &crate::urn::Urn::user(plate, &account.nic, &current.login),
                 &crate::urn::Urn::user(plate, &account.nic, &user.login),
-            )
-            .await?;
+            );
+            record = self.policies_follow(&mut *tx, permit, urns, record).await?;
         }
-        self.user_changed(permit, &user).await;
+        self.commit(tx, record).await?;
+        self.cache.forget_user(user.id, &[]);
+        if renamed {
+            self.reload_policies(permit.account()).await?;
+        }
         Ok(user)
     }
 
@@ -229,11 +300,13 @@ impl Directory {
             status: Some(status),
             ..UserChanges::default()
         };
-        let user = self
-            .store
+        let mut tx = self.begin().await?;
+        let user = tx
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
-        self.user_changed(permit, &user).await;
+        let record = self.user_record(permit, &current, &user, false).await;
+        self.commit(tx, record).await?;
+        self.cache.forget_user(user.id, &[]);
         Ok(user)
     }
 
@@ -243,17 +316,32 @@ impl Directory {
         if current.kind == UserType::Root {
             return Err(Error::invalid("the ROOT user cannot be deleted"));
         }
-        let tokens = self.store.delete_user(permit.account(), login).await?;
-        self.cache.forget_user(current.id, &tokens);
+        let actor = crate::keystone::Actor::User(current.id);
+        // Its grants on other domains go with it: those domains' snapshots reload too.
+        let granting = self.store.accounts_granting(&actor).await?;
+        let mut tx = self.begin().await?;
+        let tokens = tx.delete_user(permit.account(), login).await?;
+        tx.revoke_actor_roles(permit.account(), &actor).await?;
         let ends = Ends::User(&current.login);
         let account = Some(permit.account());
-        self.announce(RevocationKind::User, current.id.to_string(), account, ends)
-            .await;
+        let mut events = vec![self.user_event(&current).await];
         for hash in &tokens {
-            self.announce(RevocationKind::Pat, hash.to_hex(), account, ends)
-                .await;
+            events.push(
+                self.event(RevocationKind::Pat, hash.to_hex(), account, ends)
+                    .await,
+            );
         }
-        self.forget_actor(permit.account(), crate::keystone::Actor::User(current.id))
+        let audit = self.audit_by(
+            permit,
+            AuditKind::UserDeleted,
+            details::user_deleted(&current),
+        );
+        let record = Record::new(audit)
+            .events(events)
+            .events(self.keystone_events(permit.account(), &granting));
+        self.commit(tx, record).await?;
+        self.cache.forget_user(current.id, &tokens);
+        self.keystone_accounts_changed(permit.account(), &granting)
             .await
     }
 

@@ -230,7 +230,9 @@ pub async fn delete(
     Path((user, id)): Path<(String, String)>,
 ) -> KsResult<Response> {
     let owner = user_for(&directory, &caller, &user, &USER_EDIT).await?;
-    directory.delete_app_credential(&owner, &id).await?;
+    directory
+        .delete_app_credential(&caller.0, &owner, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -275,6 +277,6 @@ pub async fn delete_rule(
     Path((user, id)): Path<(String, String)>,
 ) -> KsResult<Response> {
     let owner = user_for(&directory, &caller, &user, &USER_EDIT).await?;
-    directory.delete_access_rule(owner.id, &id).await?;
+    directory.delete_access_rule(&caller.0, &owner, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -95,6 +95,7 @@ pub async fn create(
     }
     let credential = directory
         .create_credential(
+            &caller.0,
             user,
             c.project_id,
             required(c.kind, "type")?,
@@ -176,7 +177,7 @@ pub async fn update(
     if let Some(kind) = c.kind {
         credential.kind = kind;
     }
-    let credential = directory.update_credential(credential).await?;
+    let credential = directory.update_credential(&caller.0, credential).await?;
     Ok(one("credential", view(&directory, &credential)))
 }
 
@@ -189,7 +190,7 @@ pub async fn delete(
     if !caller.0.changes_owned_by(credential.user_id) {
         return Err(KsError::forbidden("Only the owner deletes a credential."));
     }
-    directory.delete_credential(&id).await?;
+    directory.delete_credential(&caller.0, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -237,7 +238,7 @@ pub async fn ec2_create(
     let random = || latchkey_core::secret::random_base62(32);
     let blob = json!({ "access": random(), "secret": random(), "trust_id": null }).to_string();
     let credential = directory
-        .create_credential(owner, Some(project), "ec2".to_owned(), blob)
+        .create_credential(&caller.0, owner, Some(project), "ec2".to_owned(), blob)
         .await?;
     Ok(created("credential", ec2_view(&directory, &credential)))
 }
@@ -303,6 +304,8 @@ pub async fn ec2_delete(
             "A user deletes its own EC2 credentials.",
         ));
     }
-    directory.delete_credential(&credential.id).await?;
+    directory
+        .delete_credential(&caller.0, &credential.id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -133,7 +133,7 @@ pub async fn delete(
     if !trust.deletable_by(&caller.0) {
         return Err(KsError::forbidden("Only the trustor deletes a trust."));
     }
-    directory.delete_trust(&trust).await?;
+    directory.delete_trust(&caller.0, &trust).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,11 +1,17 @@
 //! `X-Request-Id` on every response: taken from the request when it is a sane token, otherwise a
-//! fresh id. The id is also a tracing span field and a task-local that error bodies read.
+//! fresh id. The id is also a tracing span field and a task-local that error bodies read, and,
+//! with the client's address and user agent, the [`Origin`] of every audit record the request
+//! writes.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use latchkey_core::audit::Origin;
 use tracing::Instrument;
+
+/// The longest user agent an audit record keeps (longer ones are cut).
+const MAX_USER_AGENT: usize = 512;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -45,13 +51,34 @@ pub async fn assign(req: Request, next: Next) -> Response {
         .unwrap_or_else(fresh);
     let span =
         tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let origin = Origin {
+        ip: req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip()),
+        request_id: Some(id.clone()),
+        user_agent: req
+            .headers()
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| cut(ua, MAX_USER_AGENT).to_owned()),
+    };
     let mut res = REQUEST_ID
-        .scope(id.clone(), next.run(req).instrument(span))
+        .scope(id.clone(), origin.scope(next.run(req)).instrument(span))
         .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
     }
     res
+}
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 #[cfg(test)]
@@ -71,5 +98,14 @@ mod tests {
         assert!(acceptable(&HeaderValue::from_static("trace-42")).is_some());
         assert!(acceptable(&HeaderValue::from_static("has space")).is_none());
         assert!(acceptable(&HeaderValue::from_str(&"x".repeat(129)).unwrap()).is_none());
+    }
+
+    #[test]
+    fn long_user_agents_are_cut_on_a_character_boundary() {
+        let ua = "é".repeat(300);
+        let kept = cut(&ua, MAX_USER_AGENT);
+        assert!(kept.len() <= MAX_USER_AGENT);
+        assert!(kept.chars().all(|c| c == 'é'));
+        assert_eq!(cut("curl/8", MAX_USER_AGENT), "curl/8");
     }
 }

@@ -27,7 +27,8 @@ impl Directory {
         {
             return Ok(permit);
         }
-        token.reach().permit(action, account)
+        let permit = token.reach().permit(action, account)?;
+        Ok(permit.by(&token.principal()))
     }
 
     /// A permit for `action` on a grant on the system to an identity of `account`: changing one
@@ -94,8 +95,9 @@ impl Directory {
         token: &KsToken,
         action: &OperatorAction,
     ) -> Result<OperatorPermit> {
-        self.authorize_operator(&token.principal(), action)
-            .or_else(|_| token.reach().operator(action))
+        let who = token.principal();
+        self.authorize_operator(&who, action)
+            .or_else(|_| token.reach().operator(action).map(|p| p.by(&who)))
     }
 
     /// A permit in the account holding the user, group, project or domain `id` names (the

@@ -4,12 +4,16 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditKind;
 use crate::authz::{OperatorPermit, Permit};
 use crate::keystone::{
     self, Actor, Assignment, Endpoint, Interface, KsRole, Project, Region, Service, Target,
 };
 use crate::names::{Description, DisplayName};
+use crate::store::Record;
+use crate::store::Transaction;
 use crate::{Error, Result};
+use serde_json::{Value, json};
 
 use super::super::Directory;
 
@@ -43,7 +47,44 @@ pub struct EndpointChanges {
     pub enabled: Option<bool>,
 }
 
+/// A grant's record details: who holds which role where.
+fn assignment_details(a: &Assignment) -> Value {
+    json!({
+        "actor": a.actor.key(),
+        "target": a.target.key(),
+        "role": a.role_id,
+    })
+}
+
 impl Directory {
+    /// Commits a change to the permit's account's projects or grants with its record, then
+    /// reloads the account's snapshot here (the event reloads it on the other nodes).
+    async fn commit_tenancy(
+        &self,
+        tx: Box<dyn Transaction>,
+        permit: &Permit,
+        kind: AuditKind,
+        details: Value,
+    ) -> Result<()> {
+        let audit = self.audit_by(permit, kind, details);
+        let record = Record::new(audit).event(self.keystone_event(permit.account()));
+        self.commit(tx, record).await?;
+        self.keystone_account_changed(permit.account()).await
+    }
+
+    /// Commits a change to the roles or the catalog with its record, then reloads them here.
+    async fn commit_catalog(
+        &self,
+        tx: Box<dyn Transaction>,
+        operator: &OperatorPermit,
+        details: Value,
+    ) -> Result<()> {
+        let audit = self.audit(operator, AuditKind::CatalogModified, None, details);
+        self.commit(tx, Record::new(audit).event(self.catalog_event()))
+            .await?;
+        self.keystone_catalog_changed().await
+    }
+
     pub async fn create_project(&self, permit: &Permit, new: NewProject) -> Result<Arc<Project>> {
         check_tags(&new.tags)?;
         if let Some(parent) = &new.parent_id {
@@ -59,8 +100,15 @@ impl Directory {
             parent_id: new.parent_id,
             tags: new.tags,
         };
-        self.store.create_project(&project).await?;
-        self.keystone_account_changed(permit.account()).await?;
+        let mut tx = self.begin().await?;
+        tx.create_project(&project).await?;
+        self.commit_tenancy(
+            tx,
+            permit,
+            AuditKind::ProjectCreated,
+            json!({"project": project.id, "name": project.name.as_str()}),
+        )
+        .await?;
         Ok(Arc::new(project))
     }
 
@@ -97,8 +145,10 @@ impl Directory {
             check_tags(&tags)?;
             project.tags = tags;
         }
-        self.store.update_project(&project).await?;
-        self.keystone_account_changed(permit.account()).await?;
+        let mut tx = self.begin().await?;
+        tx.update_project(&project).await?;
+        self.commit_tenancy(tx, permit, AuditKind::ProjectModified, json!({"project": project.id, "name": project.name.as_str(), "enabled": project.enabled}))
+            .await?;
         Ok(Arc::new(project))
     }
 
@@ -111,8 +161,15 @@ impl Directory {
         {
             return Err(Error::forbidden(permit.action()));
         }
-        self.store.delete_project(permit.account(), id).await?;
-        self.keystone_account_changed(permit.account()).await
+        let mut tx = self.begin().await?;
+        tx.delete_project(permit.account(), id).await?;
+        self.commit_tenancy(
+            tx,
+            permit,
+            AuditKind::ProjectDeleted,
+            json!({"project": id}),
+        )
+        .await
     }
 
     /// Grants a role on a project or the domain of the permit's account, or on the system (kept
@@ -120,16 +177,28 @@ impl Directory {
     /// checks that, and that it may see the actor.
     pub async fn grant_role(&self, permit: &Permit, assignment: Assignment) -> Result<()> {
         self.check_assignment(permit, &assignment).await?;
-        self.store.grant_role(permit.account(), &assignment).await?;
-        self.keystone_account_changed(permit.account()).await
+        let mut tx = self.begin().await?;
+        tx.grant_role(permit.account(), &assignment).await?;
+        self.commit_tenancy(
+            tx,
+            permit,
+            AuditKind::RoleGranted,
+            assignment_details(&assignment),
+        )
+        .await
     }
 
     pub async fn revoke_role(&self, permit: &Permit, assignment: Assignment) -> Result<()> {
         self.check_assignment(permit, &assignment).await?;
-        self.store
-            .revoke_role(permit.account(), &assignment)
-            .await?;
-        self.keystone_account_changed(permit.account()).await
+        let mut tx = self.begin().await?;
+        tx.revoke_role(permit.account(), &assignment).await?;
+        self.commit_tenancy(
+            tx,
+            permit,
+            AuditKind::RoleRevoked,
+            assignment_details(&assignment),
+        )
+        .await
     }
 
     async fn check_assignment(&self, permit: &Permit, a: &Assignment) -> Result<()> {
@@ -181,7 +250,7 @@ impl Directory {
 
     pub async fn create_keystone_role(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         name: DisplayName,
         description: Description,
         domain_id: Option<String>,
@@ -192,14 +261,20 @@ impl Directory {
             description,
             domain_id,
         };
-        self.store.create_role(&role).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.create_role(&role).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"role": role.id, "name": role.name.as_str(), "change": "created"}),
+        )
+        .await?;
         Ok(Arc::new(role))
     }
 
     pub async fn update_keystone_role(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         id: &str,
         name: Option<DisplayName>,
         description: Option<Description>,
@@ -211,19 +286,27 @@ impl Directory {
         if let Some(description) = description {
             role.description = description;
         }
-        self.store.update_role(&role).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.update_role(&role).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"role": role.id, "name": role.name.as_str(), "change": "modified"}),
+        )
+        .await?;
         Ok(Arc::new(role))
     }
 
-    pub async fn delete_keystone_role(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
-        self.store.delete_role(id).await?;
-        self.keystone_catalog_changed().await
+    pub async fn delete_keystone_role(&self, operator: &OperatorPermit, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.delete_role(id).await?;
+        self.commit_catalog(tx, operator, json!({"role": id, "change": "deleted"}))
+            .await
     }
 
     pub async fn create_implied_role(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         prior: &str,
         implied: &str,
     ) -> Result<()> {
@@ -236,31 +319,45 @@ impl Directory {
         if prior_role.domain_id.is_none() && implied_role.domain_id.is_some() {
             return Err(Error::forbidden("identity:create_implied_role"));
         }
-        self.store.create_implied_role(prior, implied).await?;
-        self.keystone_catalog_changed().await
+        let mut tx = self.begin().await?;
+        tx.create_implied_role(prior, implied).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"prior_role": prior, "implied_role": implied, "change": "created"}),
+        )
+        .await
     }
 
     pub async fn delete_implied_role(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         prior: &str,
         implied: &str,
     ) -> Result<()> {
-        self.store.delete_implied_role(prior, implied).await?;
-        self.keystone_catalog_changed().await
+        let mut tx = self.begin().await?;
+        tx.delete_implied_role(prior, implied).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"prior_role": prior, "implied_role": implied, "change": "deleted"}),
+        )
+        .await
     }
 
-    pub async fn create_region(
-        &self,
-        _operator: &OperatorPermit,
-        region: Region,
-    ) -> Result<Region> {
+    pub async fn create_region(&self, operator: &OperatorPermit, region: Region) -> Result<Region> {
         keystone::check_id("region id", &region.id)?;
         if let Some(parent) = &region.parent_region_id {
             self.region(parent)?;
         }
-        self.store.create_region(&region).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.create_region(&region).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"region": region.id, "change": "created"}),
+        )
+        .await?;
         Ok(region)
     }
 
@@ -275,7 +372,7 @@ impl Directory {
 
     pub async fn update_region(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         id: &str,
         description: Option<Description>,
         parent_region_id: Option<Option<String>>,
@@ -293,14 +390,22 @@ impl Directory {
             }
             region.parent_region_id = parent;
         }
-        self.store.update_region(&region).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.update_region(&region).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"region": region.id, "change": "modified"}),
+        )
+        .await?;
         Ok(region)
     }
 
-    pub async fn delete_region(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
-        self.store.delete_region(id).await?;
-        self.keystone_catalog_changed().await
+    pub async fn delete_region(&self, operator: &OperatorPermit, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.delete_region(id).await?;
+        self.commit_catalog(tx, operator, json!({"region": id, "change": "deleted"}))
+            .await
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {
@@ -314,7 +419,7 @@ impl Directory {
 
     pub async fn create_service(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         kind: String,
         name: String,
         description: Description,
@@ -331,25 +436,39 @@ impl Directory {
             description,
             enabled,
         };
-        self.store.create_service(&service).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.create_service(&service).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"service": service.id, "type": service.kind, "change": "created"}),
+        )
+        .await?;
         Ok(service)
     }
 
     pub async fn update_service(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         service: Service,
     ) -> Result<Service> {
         keystone::check_label("type", &service.kind)?;
-        self.store.update_service(&service).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.update_service(&service).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"service": service.id, "type": service.kind, "change": "modified"}),
+        )
+        .await?;
         Ok(service)
     }
 
-    pub async fn delete_service(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
-        self.store.delete_service(id).await?;
-        self.keystone_catalog_changed().await
+    pub async fn delete_service(&self, operator: &OperatorPermit, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.delete_service(id).await?;
+        self.commit_catalog(tx, operator, json!({"service": id, "change": "deleted"}))
+            .await
     }
 
     pub fn endpoint(&self, id: &str) -> Result<Endpoint> {
@@ -379,8 +498,14 @@ impl Directory {
             enabled,
         };
         self.check_endpoint(operator, &endpoint).await?;
-        self.store.create_endpoint(&endpoint).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.create_endpoint(&endpoint).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"endpoint": endpoint.id, "service": endpoint.service_id, "change": "created"}),
+        )
+        .await?;
         Ok(endpoint)
     }
 
@@ -407,8 +532,14 @@ impl Directory {
             endpoint.enabled = v;
         }
         self.check_endpoint(operator, &endpoint).await?;
-        self.store.update_endpoint(&endpoint).await?;
-        self.keystone_catalog_changed().await?;
+        let mut tx = self.begin().await?;
+        tx.update_endpoint(&endpoint).await?;
+        self.commit_catalog(
+            tx,
+            operator,
+            json!({"endpoint": endpoint.id, "service": endpoint.service_id, "change": "modified"}),
+        )
+        .await?;
         Ok(endpoint)
     }
 
@@ -435,9 +566,11 @@ impl Directory {
         Ok(())
     }
 
-    pub async fn delete_endpoint(&self, _operator: &OperatorPermit, id: &str) -> Result<()> {
-        self.store.delete_endpoint(id).await?;
-        self.keystone_catalog_changed().await
+    pub async fn delete_endpoint(&self, operator: &OperatorPermit, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.delete_endpoint(id).await?;
+        self.commit_catalog(tx, operator, json!({"endpoint": id, "change": "deleted"}))
+            .await
     }
 }
 

@@ -11,10 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use crate::audit::AuditKind;
 use crate::keystone::{self, AccessRule, StoredAppCredential};
 use crate::model::{User, UserId};
 use crate::secret::Secret;
-use crate::store::RevocationKind;
+use crate::store::{Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::super::{Directory, Ends};
@@ -208,7 +209,22 @@ impl Directory {
             body: serde_json::to_string(&body).map_err(Error::internal)?,
             created_at: self.clock.now(),
         };
-        self.store.create_app_credential(&stored, &added).await?;
+        let mut tx = self.begin().await?;
+        tx.create_app_credential(&stored, &added).await?;
+        let details = serde_json::json!({
+            "credential": "application_credential",
+            "id": stored.id,
+            "name": stored.name,
+            "user": owner.login.as_str(),
+            "accessRules": added.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        });
+        let audit = self.audit(
+            token,
+            AuditKind::CredentialCreated,
+            Some(owner.account_id),
+            details,
+        );
+        self.commit(tx, Record::new(audit)).await?;
         let rules: Vec<AccessRule> = existing.into_iter().chain(added).collect();
         Ok((self.app_credential_of(stored, &rules)?, secret))
     }
@@ -239,9 +255,9 @@ impl Directory {
     }
 
     /// Deletes a credential; the tokens made from it end on every node.
-    pub async fn delete_app_credential(&self, user: &User, id: &str) -> Result<()> {
-        self.store
-            .delete_app_credential(user.id, id)
+    pub async fn delete_app_credential(&self, by: &KsToken, user: &User, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.delete_app_credential(user.id, id)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => {
@@ -249,14 +265,27 @@ impl Directory {
                 }
                 e => e,
             })?;
-        self.revoked.insert(id.to_owned());
-        self.announce(
-            RevocationKind::AccessToken,
-            id.to_owned(),
+        let details = serde_json::json!({
+            "credential": "application_credential",
+            "id": id,
+            "user": user.login.as_str(),
+        });
+        let audit = self.audit(
+            by,
+            AuditKind::CredentialDeleted,
             Some(user.account_id),
-            Ends::Nobody,
-        )
-        .await;
+            details,
+        );
+        let event = self
+            .event(
+                RevocationKind::AccessToken,
+                id.to_owned(),
+                Some(user.account_id),
+                Ends::Nobody,
+            )
+            .await;
+        self.commit(tx, Record::new(audit).event(event)).await?;
+        self.revoked.insert(id.to_owned());
         Ok(())
     }
 
@@ -265,24 +294,36 @@ impl Directory {
     }
 
     /// Deletes an access rule no credential uses (403 while one does).
-    pub async fn delete_access_rule(&self, user: UserId, id: &str) -> Result<()> {
+    pub async fn delete_access_rule(&self, by: &KsToken, user: &User, id: &str) -> Result<()> {
         let in_use = self
-            .app_credentials(user)
+            .app_credentials(user.id)
             .await?
             .iter()
             .any(|c| c.access_rules.iter().any(|r| r.id == id));
         if in_use {
             return Err(Error::forbidden("identity:delete_access_rule"));
         }
-        self.store
-            .delete_access_rule(user, id)
+        let mut tx = self.begin().await?;
+        tx.delete_access_rule(user.id, id)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => {
                     Error::not_found(format!("Could not find access rule: {id}."))
                 }
                 e => e,
-            })
+            })?;
+        let details = serde_json::json!({
+            "credential": "access_rule",
+            "id": id,
+            "user": user.login.as_str(),
+        });
+        let audit = self.audit(
+            by,
+            AuditKind::CredentialDeleted,
+            Some(user.account_id),
+            details,
+        );
+        self.commit(tx, Record::new(audit)).await
     }
 
     /// Authenticates a user's credential by id and secret: `None` when no user credential has

@@ -15,6 +15,8 @@ use crate::model::UserId;
 use crate::{Error, Result};
 
 use super::super::Directory;
+use super::super::journal::DocumentWrite;
+use super::ks_token::KsToken;
 
 const KIND: &str = "credential";
 
@@ -118,6 +120,7 @@ impl Directory {
     /// is a JSON object with an `access` key and needs a project; its id is derived from the key.
     pub async fn create_credential(
         &self,
+        by: &KsToken,
         user_id: UserId,
         project_id: Option<String>,
         kind: String,
@@ -146,10 +149,34 @@ impl Directory {
             blob,
         };
         let text = self.stored_text(&credential)?;
-        self.store
-            .create_document(KIND, &credential.id, &text, self.clock.now())
-            .await?;
+        let write = DocumentWrite::Create(&text);
+        self.write_credential(by, &credential, write).await?;
         Ok(credential)
+    }
+
+    /// Writes a credential with its record (`CREDENTIAL_*`: its id, type, owner and project).
+    async fn write_credential(
+        &self,
+        by: &KsToken,
+        credential: &Credential,
+        write: DocumentWrite<'_>,
+    ) -> Result<()> {
+        let account = self
+            .cached_user(credential.user_id)
+            .await?
+            .map(|u| u.account_id);
+        let extra = serde_json::json!({
+            "credential": "credential",
+            "type": credential.kind,
+            "userId": keystone::KsUserId(credential.user_id).to_string(),
+            "projectId": credential.project_id,
+        });
+        self.write_document(by, account, (KIND, &credential.id), write, extra)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => not_found(&credential.id),
+                e => e,
+            })
     }
 
     pub async fn credential(&self, id: &str) -> Result<Credential> {
@@ -172,26 +199,21 @@ impl Directory {
     }
 
     /// Replaces a credential's blob, project or type (its id and owner stay).
-    pub async fn update_credential(&self, credential: Credential) -> Result<Credential> {
+    pub async fn update_credential(
+        &self,
+        by: &KsToken,
+        credential: Credential,
+    ) -> Result<Credential> {
         let text = self.stored_text(&credential)?;
-        self.store
-            .replace_document(KIND, &credential.id, &text)
-            .await
-            .map_err(|e| match e {
-                Error::NotFound(_) => not_found(&credential.id),
-                e => e,
-            })?;
+        self.write_credential(by, &credential, DocumentWrite::Replace(&text))
+            .await?;
         Ok(credential)
     }
 
-    pub async fn delete_credential(&self, id: &str) -> Result<()> {
-        self.store
-            .delete_document(KIND, id)
+    pub async fn delete_credential(&self, by: &KsToken, id: &str) -> Result<()> {
+        let credential = self.credential(id).await?;
+        self.write_credential(by, &credential, DocumentWrite::Delete)
             .await
-            .map_err(|e| match e {
-                Error::NotFound(_) => not_found(id),
-                e => e,
-            })
     }
 }
 

@@ -10,6 +10,7 @@ use crate::keystone;
 use crate::{Error, Result};
 
 use super::super::Directory;
+use super::super::journal::DocumentWrite;
 
 /// A kind of Keystone document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ impl Directory {
     /// Stores a new document with a new id. A consumer gets a secret, returned this once.
     pub async fn create_document(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         kind: DocumentKind,
         mut fields: Map<String, Value>,
     ) -> Result<Map<String, Value>> {
@@ -69,8 +70,8 @@ impl Directory {
             secret = Some(value);
         }
         let text = Value::Object(fields.clone()).to_string();
-        self.store
-            .create_document(kind.as_str(), &id, &text, self.clock.now())
+        let write = DocumentWrite::Create(&text);
+        self.write_document(operator, None, (kind.as_str(), &id), write, Value::Null)
             .await?;
         let mut out = shown(fields);
         if let Some(secret) = secret {
@@ -100,7 +101,7 @@ impl Directory {
     /// Sets the given fields (never the id nor a secret).
     pub async fn update_document(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         kind: DocumentKind,
         id: &str,
         changes: Map<String, Value>,
@@ -117,8 +118,8 @@ impl Directory {
             }
         }
         let text = Value::Object(doc.clone()).to_string();
-        self.store
-            .replace_document(kind.as_str(), id, &text)
+        let write = DocumentWrite::Replace(&text);
+        self.write_document(operator, None, (kind.as_str(), id), write, Value::Null)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => not_found(kind, id),
@@ -129,12 +130,12 @@ impl Directory {
 
     pub async fn delete_document(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         kind: DocumentKind,
         id: &str,
     ) -> Result<()> {
-        self.store
-            .delete_document(kind.as_str(), id)
+        let write = DocumentWrite::Delete;
+        self.write_document(operator, None, (kind.as_str(), id), write, Value::Null)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => not_found(kind, id),

@@ -8,8 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::audit::AuditKind;
 use crate::authz::OperatorPermit;
 use crate::model::Account;
+use crate::store::Record;
+use crate::store::Transaction;
 use crate::{Error, Result, keystone};
 
 use super::super::Directory;
@@ -182,6 +185,7 @@ impl Directory {
     /// nothing.
     async fn write_domain_config(
         &self,
+        tx: &mut dyn Transaction,
         domain: &str,
         config: Map<String, Value>,
         mut sealed: Map<String, Value>,
@@ -209,19 +213,38 @@ impl Directory {
         }
         if shown.is_empty() && sealed.is_empty() {
             if exists {
-                self.store.delete_document(KIND, domain).await?;
+                tx.delete_document(KIND, domain).await?;
             }
             return Ok(shown);
         }
         let text = json!({ "config": shown, "sealed": sealed }).to_string();
         if exists {
-            self.store.replace_document(KIND, domain, &text).await?;
+            tx.replace_document(KIND, domain, &text).await?;
         } else {
-            self.store
-                .create_document(KIND, domain, &text, self.clock.now())
+            tx.create_document(KIND, domain, &text, self.clock.now())
                 .await?;
         }
         Ok(shown)
+    }
+
+    /// Commits a change to a domain's configuration with its record (which names the options
+    /// changed, never their values).
+    async fn commit_domain_config(
+        &self,
+        tx: Box<dyn Transaction>,
+        operator: &OperatorPermit,
+        account: &Account,
+        kind: AuditKind,
+        at: (Option<&str>, Option<&str>),
+    ) -> Result<()> {
+        let details = json!({
+            "document": KIND,
+            "id": keystone::domain_id(account),
+            "group": at.0,
+            "option": at.1,
+        });
+        let audit = self.audit(operator, kind, Some(account.id), details);
+        self.commit(tx, Record::new(audit)).await
     }
 
     /// A domain's configuration, or one group of it (`{group: {…}}`), or one option
@@ -269,7 +292,7 @@ impl Directory {
     /// the domain had none before.
     pub async fn set_domain_config(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         account: &Account,
         config: Map<String, Value>,
     ) -> Result<(Map<String, Value>, bool)> {
@@ -281,8 +304,16 @@ impl Directory {
         }
         let domain = keystone::domain_id(account);
         let exists = self.stored_domain_config(&domain).await?.is_some();
+        let mut tx = self.begin().await?;
         let shown = self
-            .write_domain_config(&domain, config, Map::new(), exists)
+            .write_domain_config(&mut *tx, &domain, config, Map::new(), exists)
+            .await?;
+        let kind = if exists {
+            AuditKind::DocumentModified
+        } else {
+            AuditKind::DocumentCreated
+        };
+        self.commit_domain_config(tx, operator, account, kind, (None, None))
             .await?;
         Ok((shown, !exists))
     }
@@ -291,7 +322,7 @@ impl Directory {
     /// one option (`{option: value}`). What it changes must already be set (404 otherwise).
     pub async fn update_domain_config(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         account: &Account,
         at: (Option<&str>, Option<&str>),
         change: Map<String, Value>,
@@ -341,8 +372,11 @@ impl Directory {
                 current.extend(options);
             }
         }
+        let mut tx = self.begin().await?;
         let shown = self
-            .write_domain_config(&domain, config, stored.sealed, true)
+            .write_domain_config(&mut *tx, &domain, config, stored.sealed, true)
+            .await?;
+        self.commit_domain_config(tx, operator, account, AuditKind::DocumentModified, at)
             .await?;
         Ok(shown)
     }
@@ -350,16 +384,25 @@ impl Directory {
     /// `DELETE`: the whole configuration, one group, or one option.
     pub async fn delete_domain_config(
         &self,
-        _operator: &OperatorPermit,
+        operator: &OperatorPermit,
         account: &Account,
         group: Option<&str>,
         option: Option<&str>,
     ) -> Result<()> {
         let domain = keystone::domain_id(account);
         let stored = self.existing_domain_config(&domain).await?;
+        let mut tx = self.begin().await?;
         let Some(group) = group else {
-            self.store.delete_document(KIND, &domain).await?;
-            return Ok(());
+            tx.delete_document(KIND, &domain).await?;
+            return self
+                .commit_domain_config(
+                    tx,
+                    operator,
+                    account,
+                    AuditKind::DocumentDeleted,
+                    (None, None),
+                )
+                .await;
         };
         if !option.is_some_and(|o| sensitive(group, o)) {
             default_config(Some(group), option)?;
@@ -387,15 +430,20 @@ impl Directory {
                 }
             }
         }
-        self.write_domain_config(&domain, config, sealed, true)
+        self.write_domain_config(&mut *tx, &domain, config, sealed, true)
             .await?;
-        Ok(())
+        let at = (Some(group), option);
+        self.commit_domain_config(tx, operator, account, AuditKind::DocumentModified, at)
+            .await
     }
 
-    /// Removes a deleted domain's configuration.
-    pub(crate) async fn forget_domain_config(&self, account: &Account) -> Result<()> {
-        match self
-            .store
+    /// Removes a deleted domain's configuration, in the transaction that deletes the domain.
+    pub(crate) async fn forget_domain_config(
+        &self,
+        tx: &mut dyn Transaction,
+        account: &Account,
+    ) -> Result<()> {
+        match tx
             .delete_document(KIND, &keystone::domain_id(account))
             .await
         {

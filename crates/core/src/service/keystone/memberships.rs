@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditKind;
 use crate::authz::Permit;
 use crate::model::{Group, User};
-use crate::store::RevocationKind;
+use crate::store::Transaction;
+use crate::store::{Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::super::{Directory, Ends};
@@ -42,8 +44,10 @@ impl Directory {
         if self.is_member(group, user).await? {
             return Ok(());
         }
-        self.store.add_membership(group.id, user.id).await?;
-        self.membership_changed(group, user).await
+        let mut tx = self.begin().await?;
+        tx.add_membership(group.id, user.id).await?;
+        self.commit_membership(tx, permit, AuditKind::GroupMemberAdded, group, user)
+            .await
     }
 
     /// Removes a Keystone membership; `NotFound` when there is none (the IAM group is left to
@@ -55,10 +59,12 @@ impl Directory {
         user: &User,
     ) -> Result<()> {
         in_account(permit, group)?;
-        if !self.store.remove_membership(group.id, user.id).await? {
+        let mut tx = self.begin().await?;
+        if !tx.remove_membership(group.id, user.id).await? {
             return Err(Error::not_found("The user is not a member of the group."));
         }
-        self.membership_changed(group, user).await
+        self.commit_membership(tx, permit, AuditKind::GroupMemberRemoved, group, user)
+            .await
     }
 
     /// Every member of `group`: its IAM members and its Keystone members (of any account).
@@ -91,19 +97,39 @@ impl Directory {
         Ok(out)
     }
 
-    /// After a membership change: the group's account reloads its snapshot (tokens), and the
-    /// user's rights in its own account (IAM) are announced as changed.
-    async fn membership_changed(&self, group: &Group, user: &User) -> Result<()> {
+    /// Commits a membership change with its record: the group's account reloads its snapshot
+    /// (tokens), and the user's rights in its own account (IAM) change.
+    async fn commit_membership(
+        &self,
+        tx: Box<dyn Transaction>,
+        permit: &Permit,
+        kind: AuditKind,
+        group: &Group,
+        user: &User,
+    ) -> Result<()> {
+        let details = serde_json::json!({
+            "group": group.name.as_str(),
+            "user": user.login.as_str(),
+            "userAccount": user.account_id.0,
+        });
+        let mut record = Record::new(self.audit_by(permit, kind, details))
+            .event(self.keystone_event(group.account_id));
+        let own = group.account_id == user.account_id;
+        if own {
+            let event = self
+                .event(
+                    RevocationKind::User,
+                    user.id.to_string(),
+                    Some(user.account_id),
+                    Ends::User(&user.login),
+                )
+                .await;
+            record = record.event(event);
+        }
+        self.commit(tx, record).await?;
         self.keystone_account_changed(group.account_id).await?;
-        if group.account_id == user.account_id {
+        if own {
             self.cache.forget_user(user.id, &[]);
-            self.announce(
-                RevocationKind::User,
-                user.id.to_string(),
-                Some(user.account_id),
-                Ends::User(&user.login),
-            )
-            .await;
         }
         Ok(())
     }

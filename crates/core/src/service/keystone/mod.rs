@@ -41,8 +41,8 @@ use crate::model::Account;
 use crate::model::AccountId;
 use crate::names::{Description, DisplayName};
 use crate::secret::TokenHash;
-use crate::service::Ends;
-use crate::store::{KeystoneBootstrap, RevocationKind};
+use crate::store::Transaction;
+use crate::store::{KeystoneBootstrap, NewRevocation, RevocationKind};
 use crate::throttle::Throttle;
 use crate::{Error, Result};
 use request::DomainRef;
@@ -102,13 +102,21 @@ impl Directory {
     /// public, internal and admin endpoints at `{public_url}/v3/`. Then loads the catalog.
     pub async fn init_keystone(&self, region: &str) -> Result<()> {
         let bootstrap = self.keystone_bootstrap(region).await?;
-        if self.store.bootstrap_keystone(&bootstrap).await? {
+        let mut tx = self.begin().await?;
+        if tx.bootstrap_keystone(&bootstrap).await? {
+            let audit = self.audit(
+                &crate::audit::Author::system(),
+                crate::audit::AuditKind::KeystoneBootstrapped,
+                None,
+                serde_json::json!({ "region": region }),
+            );
+            // Another node starting on the same store at the same moment reloads it all.
+            let record = crate::store::Record::new(audit).event(self.catalog_event());
+            self.commit(tx, record).await?;
             tracing::info!(
                 region,
                 "bootstrapped Keystone: default roles, project admin, catalog"
             );
-            // Another node starting on the same store at the same moment reloads it all.
-            self.announce_catalog().await;
         }
         self.reload_catalog().await
     }
@@ -248,37 +256,73 @@ impl Directory {
         Ok(())
     }
 
-    /// After a change to an account's projects or assignments: reload here, tell other nodes.
+    /// After a change to an account's projects or assignments has committed: reload here (the
+    /// change's [`Self::keystone_event`] tells the other nodes).
     pub(super) async fn keystone_account_changed(&self, account: AccountId) -> Result<()> {
-        self.reload_tenancy(account).await?;
-        self.announce(
-            RevocationKind::Keystone,
-            account.0.to_string(),
-            Some(account),
-            Ends::Nobody,
-        )
-        .await;
+        self.reload_tenancy(account).await
+    }
+
+    /// [`Self::keystone_account_changed`] for each account.
+    pub(crate) async fn keystone_accounts_changed(
+        &self,
+        account: AccountId,
+        others: &[AccountId],
+    ) -> Result<()> {
+        let mut accounts = others.to_vec();
+        accounts.push(account);
+        accounts.sort();
+        accounts.dedup();
+        for account in accounts {
+            self.keystone_account_changed(account).await?;
+        }
         Ok(())
     }
 
-    /// After a change to roles or the catalog: reload here, tell other nodes.
+    /// After a change to roles or the catalog has committed: reload here (the change's
+    /// [`Self::catalog_event`] tells the other nodes).
     pub(super) async fn keystone_catalog_changed(&self) -> Result<()> {
         self.reload_catalog().await?;
         // Role deletions cascade to assignments in every account.
         self.keystone.tenancies.clear();
-        self.announce_catalog().await;
         Ok(())
     }
 
-    /// Tells other nodes (and guards) that the roles or the catalog changed.
-    async fn announce_catalog(&self) {
-        self.announce(
-            RevocationKind::Keystone,
-            CATALOG_EVENT.to_owned(),
-            None,
-            Ends::Nobody,
-        )
-        .await;
+    /// The event of a change to an account's Keystone data.
+    pub(crate) fn keystone_event(&self, account: AccountId) -> NewRevocation {
+        NewRevocation {
+            kind: RevocationKind::Keystone,
+            subject: account.0.to_string(),
+            account: Some(account),
+            identity: None,
+            at: self.clock.now(),
+        }
+    }
+
+    /// The events of a change to `account`'s Keystone data and `others`'.
+    pub(crate) fn keystone_events(
+        &self,
+        account: AccountId,
+        others: &[AccountId],
+    ) -> Vec<NewRevocation> {
+        let mut accounts = others.to_vec();
+        accounts.push(account);
+        accounts.sort();
+        accounts.dedup();
+        accounts
+            .into_iter()
+            .map(|a| self.keystone_event(a))
+            .collect()
+    }
+
+    /// The event of a change to the roles or the catalog.
+    pub(crate) fn catalog_event(&self) -> NewRevocation {
+        NewRevocation {
+            kind: RevocationKind::Keystone,
+            subject: CATALOG_EVENT.to_owned(),
+            account: None,
+            identity: None,
+            at: self.clock.now(),
+        }
     }
 
     /// Applies a `keystone` revocation event recorded by another node.
@@ -294,20 +338,21 @@ impl Directory {
         Ok(())
     }
 
-    /// Removes the roles an identity held, when it is deleted.
-    pub(super) async fn forget_actor(&self, account: AccountId, actor: Actor) -> Result<()> {
-        // A user's grants may be on other domains too: those reload as well.
-        let mut accounts = vec![account];
-        if let Actor::User(_) = actor {
-            accounts.extend(self.store.accounts_granting(&actor).await?);
-            accounts.sort();
-            accounts.dedup();
-        }
-        self.store.revoke_actor_roles(account, &actor).await?;
-        for account in accounts {
-            self.keystone_account_changed(account).await?;
-        }
-        Ok(())
+    /// Removes the roles an identity held, in the transaction that deletes it; returns the
+    /// other accounts whose grants it held (a user's may be on other domains), whose snapshots
+    /// change with `account`'s.
+    pub(super) async fn revoke_actor(
+        &self,
+        tx: &mut dyn Transaction,
+        account: AccountId,
+        actor: &Actor,
+    ) -> Result<Vec<AccountId>> {
+        let others = match actor {
+            Actor::User(_) => self.store.accounts_granting(actor).await?,
+            _ => Vec::new(),
+        };
+        tx.revoke_actor_roles(account, actor).await?;
+        Ok(others)
     }
 
     /// A user's Keystone groups in its own account (beside its IAM group), for IAM.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
+use crate::audit::AuditKind;
 use crate::authz::Subject;
 use crate::keystone::Target;
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
@@ -14,7 +15,7 @@ use crate::model::{Account, AccountId, UserId};
 use crate::names::ClientId;
 use crate::secret::Secret;
 use crate::service::Ends;
-use crate::store::RevocationKind;
+use crate::store::{Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::super::Directory;
@@ -415,16 +416,27 @@ impl Directory {
         let audit = token.claims.audit_id().to_owned();
         let until = token.expires_at()
             + TimeDelta::from_std(self.config.keystone_expired_window).unwrap_or_default();
-        self.store.revoke_token(&audit, until).await?;
-        self.revoked.insert(audit.clone());
+        let mut tx = self.begin().await?;
+        tx.revoke_token(&audit, until).await?;
         let holder = token.subject.urn(&self.config.plate, &token.account.nic);
-        self.announce(
-            RevocationKind::AccessToken,
-            audit,
+        let details = serde_json::json!({ "auditId": audit, "holder": holder.as_str() });
+        let record = Record::new(self.audit(
+            token,
+            AuditKind::KeystoneTokenRevoked,
             Some(token.account.id),
-            Ends::Urn(&holder),
-        )
-        .await;
+            details,
+        ))
+        .event(
+            self.event(
+                RevocationKind::AccessToken,
+                audit.clone(),
+                Some(token.account.id),
+                Ends::Urn(&holder),
+            )
+            .await,
+        );
+        self.commit(tx, record).await?;
+        self.revoked.insert(audit);
         Ok(())
     }
 }

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::audit::{AuditKind, Author};
 use crate::authz::Subject;
 use crate::keystone::{self, Target};
 use crate::model::UserId;
-use crate::store::RevocationKind;
+use crate::store::{Record, RevocationKind};
 use crate::{Error, Result};
 
 use super::super::{Directory, Ends};
@@ -133,9 +134,16 @@ impl Directory {
             created_at: self.clock.now(),
         };
         let text = serde_json::to_string(&trust).map_err(Error::internal)?;
-        self.store
-            .create_document(KIND, &trust.id, &text, trust.created_at)
+        let mut tx = self.begin().await?;
+        tx.create_document(KIND, &trust.id, &text, trust.created_at)
             .await?;
+        let audit = self.audit(
+            token,
+            AuditKind::CredentialCreated,
+            Some(trustor.account_id),
+            trust_details(&trust),
+        );
+        self.commit(tx, Record::new(audit)).await?;
         Ok(trust)
     }
 
@@ -167,20 +175,29 @@ impl Directory {
     }
 
     /// Deletes a trust; the tokens made from it end on every node.
-    pub async fn delete_trust(&self, trust: &Trust) -> Result<()> {
-        self.store.delete_document(KIND, &trust.id).await?;
-        self.revoked.insert(trust.id.clone());
+    pub async fn delete_trust(&self, by: &KsToken, trust: &Trust) -> Result<()> {
         let account = self
             .cached_user(UserId(trust.trustor))
             .await?
             .map(|u| u.account_id);
-        self.announce(
-            RevocationKind::AccessToken,
-            trust.id.clone(),
+        let mut tx = self.begin().await?;
+        tx.delete_document(KIND, &trust.id).await?;
+        let audit = self.audit(
+            by,
+            AuditKind::CredentialDeleted,
             account,
-            Ends::Nobody,
-        )
-        .await;
+            trust_details(trust),
+        );
+        let event = self
+            .event(
+                RevocationKind::AccessToken,
+                trust.id.clone(),
+                account,
+                Ends::Nobody,
+            )
+            .await;
+        self.commit(tx, Record::new(audit).event(event)).await?;
+        self.revoked.insert(trust.id.clone());
         Ok(())
     }
 
@@ -195,8 +212,33 @@ impl Directory {
         let mut spent = trust.clone();
         spent.remaining_uses = Some(left - 1);
         let text = serde_json::to_string(&spent).map_err(Error::internal)?;
-        self.store.replace_document(KIND, &trust.id, &text).await
+        let account = self
+            .cached_user(UserId(trust.trustor))
+            .await?
+            .map(|u| u.account_id);
+        let mut tx = self.begin().await?;
+        tx.replace_document(KIND, &trust.id, &text).await?;
+        let mut details = trust_details(&spent);
+        details["remainingUses"] = serde_json::json!(spent.remaining_uses);
+        let audit = self.audit(
+            &Author::system(),
+            AuditKind::CredentialModified,
+            account,
+            details,
+        );
+        self.commit(tx, Record::new(audit)).await
     }
+}
+
+/// A trust's record details: who trusts whom, on which project.
+fn trust_details(trust: &Trust) -> Value {
+    serde_json::json!({
+        "credential": "trust",
+        "id": trust.id,
+        "trustorUserId": keystone::KsUserId(UserId(trust.trustor)).to_string(),
+        "trusteeUserId": keystone::KsUserId(UserId(trust.trustee)).to_string(),
+        "projectId": trust.project_id,
+    })
 }
 
 /// A trust as Keystone shows it, without its roles (`summary`) or with them.

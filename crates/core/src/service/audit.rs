@@ -1,0 +1,103 @@
+//! Reading the audit log: an account's records, in OVHcloud's types or whole, and every
+//! account's for the operator. Records are written by the changes themselves (`journal.rs`).
+
+use chrono::{DateTime, Utc};
+
+use crate::Result;
+use crate::audit::{AuditKind, AuditQuery, AuditRecord};
+use crate::authz::Permit;
+use crate::model::AccountId;
+
+use super::Directory;
+
+/// Which records a reader asks for.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Any of these types (empty: every type the route serves).
+    pub kinds: Vec<String>,
+    /// Records whose author is this identity URN.
+    pub identity: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// The page after the record of this id (newest first).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// Whose records a reading covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    /// The permit's account.
+    Own,
+    /// Another account (the operator's reading, `?account=`).
+    Account(AccountId),
+    /// Every account and the installation's own records (the operator's reading).
+    Everyone,
+}
+
+impl Directory {
+    /// `GET /1.0/me/logs/audit`: the account's records of OVHcloud's types, newest first. A
+    /// type outside them selects nothing, so a client with OVHcloud's enum parses every record.
+    pub async fn ovh_audit_log(
+        &self,
+        permit: &Permit,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        let ovh = |k: &AuditKind| k.ovh();
+        let kinds = if filter.kinds.is_empty() {
+            AuditKind::ALL
+                .iter()
+                .filter(|k| ovh(k))
+                .map(|k| k.as_str().to_owned())
+                .collect()
+        } else {
+            filter
+                .kinds
+                .iter()
+                .filter(|k| AuditKind::parse(k).is_some_and(|k| ovh(&k)))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = AuditFilter { kinds, ..filter };
+        self.read_audit(Some(permit.account()), filter).await
+    }
+
+    /// `GET /v2/audit/log`: every record of the permit's account, or (`operator`: the caller
+    /// is of the operator's account) of `scope`.
+    pub async fn audit_log(
+        &self,
+        permit: &Permit,
+        operator: bool,
+        scope: AuditScope,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        let account = match scope {
+            AuditScope::Own => Some(permit.account()),
+            AuditScope::Account(id) if operator => Some(id),
+            AuditScope::Everyone if operator => None,
+            _ => return Err(crate::Error::forbidden(permit.action())),
+        };
+        self.read_audit(account, filter).await
+    }
+
+    async fn read_audit(
+        &self,
+        account: Option<AccountId>,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        let query = AuditQuery {
+            account,
+            kinds: filter.kinds,
+            identity: filter.identity,
+            from: filter.from,
+            to: filter.to,
+            before: filter.before,
+            after: None,
+            limit: filter.limit,
+        };
+        self.store.audit_records(&query).await
+    }
+}

@@ -1,0 +1,204 @@
+//! Writing changes: every change is made in a store transaction and committed with its
+//! [`Record`] (audit records and change events), so the three are durable together or not at
+//! all. Operations build the record with [`Directory::audit`] and [`Directory::event`] and
+//! commit with [`Directory::commit`], which also wakes this node's feed streams.
+
+use serde_json::Value;
+
+use crate::Result;
+use crate::audit::{AuditKind, Author, NewAudit, Origin};
+use crate::authz::{OperatorPermit, Permit};
+use crate::model::AccountId;
+use crate::names::{ClientId, GroupName, Login};
+use crate::store::Transaction;
+use crate::store::{NewRevocation, Record, RevocationKind};
+use crate::urn::Urn;
+
+use super::Directory;
+
+/// The identity whose credentials an event ends or changes, named for the revocation feed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ends<'a> {
+    /// No single identity (policies, Keystone data).
+    Nobody,
+    User(&'a Login),
+    Client(&'a ClientId),
+    Group(&'a GroupName),
+    /// An identity whose URN is already known.
+    Urn(&'a Urn),
+}
+
+/// A write of one Keystone document ([`Directory::write_document`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DocumentWrite<'a> {
+    Create(&'a str),
+    Replace(&'a str),
+    Delete,
+}
+
+/// Who a record names as the author of a change.
+pub(crate) trait Authored {
+    fn author_in(&self, directory: &Directory) -> Author;
+}
+
+impl Authored for Permit {
+    fn author_in(&self, directory: &Directory) -> Author {
+        self.author(&directory.config.plate)
+    }
+}
+
+impl Authored for OperatorPermit {
+    fn author_in(&self, directory: &Directory) -> Author {
+        self.author(&directory.config.plate)
+    }
+}
+
+impl Authored for super::keystone::ks_token::KsToken {
+    fn author_in(&self, directory: &Directory) -> Author {
+        self.principal().author(&directory.config.plate)
+    }
+}
+
+impl Authored for crate::authz::Principal {
+    fn author_in(&self, directory: &Directory) -> Author {
+        self.author(&directory.config.plate)
+    }
+}
+
+impl Authored for Author {
+    fn author_in(&self, _: &Directory) -> Author {
+        self.clone()
+    }
+}
+
+impl Directory {
+    /// Opens the transaction of a change.
+    pub(super) async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        self.store.begin().await
+    }
+
+    /// Commits a change with its record; on success this node's feed streams see its events.
+    pub(super) async fn commit(&self, tx: Box<dyn Transaction>, record: Record) -> Result<()> {
+        let committed = tx.commit(record).await?;
+        if let Some(id) = committed.last_event {
+            self.saw_event(id);
+        }
+        Ok(())
+    }
+
+    /// An audit record of `kind` in `account`, by `by`, now, from the request being served.
+    /// `details` is the `<type>Details` object (a non-object is kept under `value`).
+    pub(crate) fn audit(
+        &self,
+        by: &impl Authored,
+        kind: AuditKind,
+        account: Option<AccountId>,
+        details: Value,
+    ) -> NewAudit {
+        let details = match details {
+            Value::Object(map) => map,
+            Value::Null => serde_json::Map::new(),
+            other => serde_json::Map::from_iter([("value".to_owned(), other)]),
+        };
+        NewAudit {
+            kind,
+            account,
+            author: by.author_in(self),
+            origin: Origin::current(),
+            details,
+            at: self.clock.now(),
+            coalesce: None,
+        }
+    }
+
+    /// A local user as the author of its own change, through `credential`.
+    pub(crate) fn user_author(
+        &self,
+        account: &crate::model::Account,
+        user: &crate::model::User,
+        credential: &str,
+    ) -> Author {
+        let (kind, name) = if user.kind == crate::model::UserType::Root {
+            (crate::audit::AuthorType::Account, None)
+        } else {
+            (crate::audit::AuthorType::User, Some(user.login.to_string()))
+        };
+        Author {
+            kind: Some(kind),
+            user: name,
+            identity: Some(Urn::user(&self.config.plate, &account.nic, &user.login).to_string()),
+            credential: Some(credential.to_owned()),
+        }
+    }
+
+    /// An audit record in the permit's account, by its holder.
+    pub(crate) fn audit_by(&self, permit: &Permit, kind: AuditKind, details: Value) -> NewAudit {
+        self.audit(permit, kind, Some(permit.account()), details)
+    }
+
+    /// A change event for the other nodes and the guards.
+    pub(crate) async fn event(
+        &self,
+        kind: RevocationKind,
+        subject: String,
+        account: Option<AccountId>,
+        ends: Ends<'_>,
+    ) -> NewRevocation {
+        NewRevocation {
+            kind,
+            subject,
+            account,
+            identity: self.identity_urn(account, ends).await,
+            at: self.clock.now(),
+        }
+    }
+
+    async fn identity_urn(&self, account: Option<AccountId>, ends: Ends<'_>) -> Option<String> {
+        let plate = &self.config.plate;
+        let nic = || async {
+            let acct = self.cached_account(account?).await.ok().flatten()?;
+            Some(acct.nic.clone())
+        };
+        let urn = match ends {
+            Ends::Nobody => return None,
+            Ends::Urn(urn) => urn.clone(),
+            Ends::User(login) => Urn::user(plate, &nic().await?, login),
+            Ends::Client(client) => Urn::credential(plate, &nic().await?, client),
+            Ends::Group(name) => Urn::group(plate, &nic().await?, name),
+        };
+        Some(urn.to_string())
+    }
+
+    /// Writes one Keystone document (`kind`, `id`) and commits it with its record, which names
+    /// the document, never its content. `extra` adds to the record's details.
+    pub(crate) async fn write_document(
+        &self,
+        by: &impl Authored,
+        account: Option<AccountId>,
+        (kind, id): (&str, &str),
+        write: DocumentWrite<'_>,
+        extra: Value,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let audit_kind = match write {
+            DocumentWrite::Create(body) => {
+                tx.create_document(kind, id, body, self.clock.now()).await?;
+                AuditKind::DocumentCreated
+            }
+            DocumentWrite::Replace(body) => {
+                tx.replace_document(kind, id, body).await?;
+                AuditKind::DocumentModified
+            }
+            DocumentWrite::Delete => {
+                tx.delete_document(kind, id).await?;
+                AuditKind::DocumentDeleted
+            }
+        };
+        let mut details = serde_json::json!({ "document": kind, "id": id });
+        if let (Value::Object(details), Value::Object(extra)) = (&mut details, extra) {
+            details.extend(extra);
+        }
+        let audit = self.audit(by, audit_kind, account, details);
+        self.commit(tx, Record::new(audit)).await
+    }
+}

@@ -1,0 +1,74 @@
+//! The record of a change, written in the change's transaction: its audit records (a repeated
+//! one added to the count of its last occurrence, see [`latchkey_core::audit::Coalesce`]) and
+//! its change events.
+
+use latchkey_core::audit::NewAudit;
+
+use super::*;
+
+/// Writes `record` into the open transaction; returns the id of its last event.
+pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
+    for audit in record.audit() {
+        write_audit(tx, audit).await?;
+    }
+    let mut last_event = None;
+    for event in record.changes() {
+        last_event = Some(write_event(tx, event).await?);
+    }
+    Ok(Committed { last_event })
+}
+
+async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<()> {
+    if let Some(coalesce) = &audit.coalesce {
+        let done = sqlx::query(
+            "UPDATE audit_log SET count = count + 1, last_at = $1 WHERE id = \
+             (SELECT MAX(id) FROM audit_log WHERE coalesce_key = $2 AND last_at >= $3)",
+        )
+        .bind(micros(audit.at))
+        .bind(&coalesce.key)
+        .bind(micros(coalesce.since))
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+        if done.rows_affected() > 0 {
+            return Ok(());
+        }
+    }
+    let details = serde_json::Value::Object(audit.details.clone()).to_string();
+    sqlx::query(
+        "INSERT INTO audit_log (kind, account_id, author_type, author_user, identity, \
+         credential, ip, request_id, user_agent, details, created_at, last_at, count, \
+         coalesce_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12)",
+    )
+    .bind(audit.kind.as_str())
+    .bind(audit.account.map(|a| a.0))
+    .bind(audit.author.kind.map(|k| k.as_str()))
+    .bind(&audit.author.user)
+    .bind(&audit.author.identity)
+    .bind(&audit.author.credential)
+    .bind(audit.origin.ip.map(|ip| ip.to_string()))
+    .bind(&audit.origin.request_id)
+    .bind(&audit.origin.user_agent)
+    .bind(details)
+    .bind(micros(audit.at))
+    .bind(audit.coalesce.as_ref().map(|c| c.key.as_str()))
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+async fn write_event(tx: &mut Tx, event: &NewRevocation) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(event.kind.as_str())
+    .bind(&event.subject)
+    .bind(event.account.map(|a| a.0))
+    .bind(&event.identity)
+    .bind(micros(event.at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(internal)
+}
