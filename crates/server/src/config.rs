@@ -63,6 +63,9 @@ pub struct Settings {
     /// The region the bootstrap puts in the Keystone catalog.
     #[arg(long, env = "LATCHKEY_REGION", default_value = "RegionOne")]
     pub region: String,
+    /// Days an audit record is kept before housekeeping prunes it.
+    #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: u32,
 }
 
 /// Validated configuration.
@@ -83,6 +86,7 @@ pub struct Config {
     pub keystone_token_ttl: std::time::Duration,
     pub keystone_tokens_per_minute: u32,
     pub region: String,
+    pub audit_retention: std::time::Duration,
 }
 
 /// A setting that does not validate; the message names it.
@@ -184,6 +188,12 @@ impl Settings {
         }
         latchkey_core::keystone::check_id("region", &self.region)
             .map_err(|e| bad("LATCHKEY_REGION", e))?;
+        if !(1..=36_500).contains(&self.audit_retention_days) {
+            return Err(bad(
+                "LATCHKEY_AUDIT_RETENTION_DAYS",
+                "must be between 1 and 36500 days",
+            ));
+        }
         Ok(Config {
             listen,
             data_dir: self.data_dir.clone(),
@@ -200,6 +210,9 @@ impl Settings {
             keystone_token_ttl: std::time::Duration::from_secs(self.keystone_token_ttl),
             keystone_tokens_per_minute: self.keystone_tokens_per_minute.max(1),
             region: self.region.clone(),
+            audit_retention: std::time::Duration::from_secs(
+                u64::from(self.audit_retention_days) * 86_400,
+            ),
         })
     }
 }
@@ -232,6 +245,7 @@ mod tests {
         assert_eq!(config.plate.as_str(), "eu");
         assert_eq!(config.public_url, "http://127.0.0.1:5080");
         assert_eq!(config.database_url, "sqlite://./latchkey-data/latchkey.db");
+        assert_eq!(config.audit_retention.as_secs(), 90 * 86_400);
     }
 
     #[test]
@@ -250,6 +264,10 @@ mod tests {
                 "LATCHKEY_KEYSTONE_TOKEN_TTL",
             ),
             (&["--region", "bad region"], "LATCHKEY_REGION"),
+            (
+                &["--audit-retention-days", "0"],
+                "LATCHKEY_AUDIT_RETENTION_DAYS",
+            ),
         ];
         for (args, setting) in cases {
             let err = parse(args).validate().unwrap_err();

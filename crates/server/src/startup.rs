@@ -91,6 +91,7 @@ impl Application {
                     window: Duration::from_secs(60),
                 },
                 keystone_token_ttl: config.keystone_token_ttl,
+                audit_retention: config.audit_retention,
                 shared_issue_limit,
                 keystone_issue_limit: latchkey_core::throttle::Limit {
                     max_failures: config.keystone_tokens_per_minute,
@@ -187,6 +188,13 @@ impl Application {
                 }
                 if let Err(e) = directory.prune_issue_windows().await {
                     tracing::warn!(error = %e, "could not prune Keystone issue windows");
+                }
+                match directory.prune_audit_log().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(records = n, "pruned audit records past their retention")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not prune the audit log"),
                 }
                 if let Err(e) = directory.reload_revocations().await {
                     tracing::warn!(error = %e, "could not reload revoked tokens");

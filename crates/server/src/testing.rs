@@ -72,6 +72,7 @@ impl TestServer {
             keystone_token_ttl: std::time::Duration::from_secs(24 * 3600),
             keystone_tokens_per_minute: 60,
             region: "RegionOne".into(),
+            audit_retention: std::time::Duration::from_secs(90 * 86_400),
         };
         adjust(&mut config);
         let mut server = TestServer {

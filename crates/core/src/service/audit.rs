@@ -100,4 +100,21 @@ impl Directory {
         };
         self.store.audit_records(&query).await
     }
+
+    /// Forgets the records older than the retention, in batches so that a long backlog never
+    /// holds the store for long; returns how many went.
+    pub async fn prune_audit_log(&self) -> Result<u64> {
+        const BATCH: i64 = 1000;
+        let retention = chrono::TimeDelta::from_std(self.config.audit_retention)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        let before = self.clock.now() - retention;
+        let mut pruned = 0;
+        loop {
+            let n = self.store.prune_audit(before, BATCH).await?;
+            pruned += n;
+            if n < BATCH as u64 {
+                return Ok(pruned);
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ use crate::secret::{self, Secret, TokenKind};
 use crate::{Error, Result};
 
 use super::cache::CachedPat;
+use super::journal::Failure;
 use super::{Directory, blocking};
 
 /// The Basic-auth user name prefix that marks the password as a PAT.
@@ -36,15 +37,30 @@ impl Directory {
         presented: Presented<'_>,
         client: IpAddr,
     ) -> Result<Principal> {
-        match presented {
-            Presented::Bearer(token) => self.authenticate_token(token.expose()).await,
-            Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => {
-                self.authenticate_token(password.expose()).await
-            }
+        let token = match presented {
+            Presented::Bearer(token) => token,
+            Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => password,
+            // Password failures are recorded where the password is checked.
             Presented::Basic { user, password } => {
-                self.authenticate_password(user, password, client).await
+                return self.authenticate_password(user, password, client).await;
             }
+        };
+        let result = self.authenticate_token(token.expose()).await;
+        if let Err(Error::Unauthenticated(reason)) = &result {
+            let method = if crate::keys::looks_like_jwt(token.expose()) {
+                "access_token"
+            } else {
+                "pat"
+            };
+            self.record_failure(Failure {
+                method,
+                account: None,
+                user: None,
+                reason,
+            })
+            .await;
         }
+        result
     }
 
     /// A bearer value: an OAuth2 access token (a JWS) or a personal access token.
@@ -125,10 +141,14 @@ impl Directory {
         })?;
         let now = self.clock.now();
         if let Some(wait) = self.address_throttle.locked(&client, now) {
+            self.password_failure(None, user, "too many failures from this address")
+                .await;
             return Err(too_many_failures(wait));
         }
         let (Ok(nic), Ok(login)) = (Nic::parse(nic), Login::parse(login)) else {
             self.address_throttle.record(&client, now);
+            self.password_failure(None, user, "invalid credentials")
+                .await;
             return Err(invalid());
         };
         let account = self.store.account_by_nic(&nic).await?;
@@ -154,7 +174,14 @@ impl Directory {
     ) -> Result<(Arc<Account>, User)> {
         let invalid = || Error::unauthenticated("invalid credentials");
         let now = self.clock.now();
+        let claimed = account.as_ref().map(|a| a.id);
         if let Some(wait) = self.address_throttle.locked(&client, now) {
+            self.password_failure(
+                claimed,
+                login.as_str(),
+                "too many failures from this address",
+            )
+            .await;
             return Err(too_many_failures(wait));
         }
         let login = login.clone();
@@ -163,6 +190,8 @@ impl Directory {
             login.clone(),
         );
         if let Some(wait) = self.user_throttle.locked(&key, now) {
+            self.password_failure(claimed, login.as_str(), "too many failures for this user")
+                .await;
             return Err(too_many_failures(wait));
         }
         let found = match &account {
@@ -184,13 +213,30 @@ impl Directory {
         let (Some(account), Some((user, _)), true) = (account, found, verified) else {
             self.user_throttle.record(&key, now);
             self.address_throttle.record(&client, now);
+            self.password_failure(claimed, login.as_str(), "invalid credentials")
+                .await;
             return Err(invalid());
         };
-        refuse_disabled(&user)?;
+        if let Err(e) = refuse_disabled(&user) {
+            self.password_failure(claimed, login.as_str(), "the user is disabled")
+                .await;
+            return Err(e);
+        }
         self.user_throttle.record_success(&key);
         let account = Arc::new(account);
         self.cache.insert_account(Arc::clone(&account));
         Ok((account, user))
+    }
+
+    /// Records a refused password (the account and user it claimed, never the password).
+    async fn password_failure(&self, account: Option<AccountId>, user: &str, reason: &str) {
+        self.record_failure(Failure {
+            method: "password",
+            account,
+            user: Some(user.to_owned()),
+            reason,
+        })
+        .await;
     }
 
     pub async fn cached_user(&self, id: UserId) -> Result<Option<Arc<User>>> {

@@ -36,6 +36,21 @@ pub(crate) enum DocumentWrite<'a> {
     Delete,
 }
 
+/// A refused credential, for its `LOGIN_FAILED` record: never the presented value.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure<'a> {
+    /// `password`, `pat`, `access_token`, `client_secret`, `token`, `application_credential`.
+    pub method: &'a str,
+    /// The account the credential claimed, when known.
+    pub account: Option<AccountId>,
+    /// The user name it claimed (a login, a client id), when known.
+    pub user: Option<String>,
+    pub reason: &'a str,
+}
+
+/// How long repeated failures of one key share a record.
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
 /// Who a record names as the author of a change.
 pub(crate) trait Authored {
     fn author_in(&self, directory: &Directory) -> Author;
@@ -200,5 +215,54 @@ impl Directory {
         }
         let audit = self.audit(by, audit_kind, account, details);
         self.commit(tx, Record::new(audit)).await
+    }
+
+    /// Records a refused credential. Repeats of the same method, account, user and address
+    /// within [`FAILURE_WINDOW_MINUTES`] add to one record's count, so a flood of guesses makes
+    /// a bounded number of rows. A failure to record is logged: the refusal stands.
+    pub(crate) async fn record_failure(&self, failure: Failure<'_>) {
+        let origin = Origin::current();
+        let identity = match (failure.account, &failure.user) {
+            (Some(account), Some(user)) => {
+                match (self.cached_account(account).await, Login::parse(user)) {
+                    (Ok(Some(acct)), Ok(login)) => {
+                        Some(Urn::user(&self.config.plate, &acct.nic, &login).to_string())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let key = format!(
+            "{}|{}|{}|{}",
+            failure.method,
+            failure.account.map_or(0, |a| a.0),
+            failure.user.as_deref().unwrap_or_default(),
+            origin.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+        );
+        let author = Author {
+            kind: None,
+            user: failure.user.clone(),
+            identity: identity.clone(),
+            credential: Some(failure.method.to_owned()),
+        };
+        let details = serde_json::json!({
+            "method": failure.method,
+            "reason": failure.reason,
+            "user": failure.user,
+            "identity": identity,
+        });
+        let mut audit = self.audit(&author, AuditKind::LoginFailed, failure.account, details);
+        audit.coalesce = Some(crate::audit::Coalesce {
+            key,
+            since: audit.at - chrono::TimeDelta::minutes(FAILURE_WINDOW_MINUTES),
+        });
+        let written = async {
+            let tx = self.begin().await?;
+            self.commit(tx, Record::new(audit)).await
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = %e, method = failure.method, "could not record a failed authentication");
+        }
     }
 }

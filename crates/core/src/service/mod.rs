@@ -68,6 +68,8 @@ pub struct DirectoryConfig {
     pub keystone_expired_window: Duration,
     /// Keystone tokens one identity may create per window.
     pub keystone_issue_limit: Limit,
+    /// How long audit records are kept.
+    pub audit_retention: Duration,
     /// Count Keystone token creations in the store (nodes sharing a PostgreSQL database share
     /// the limit) rather than in this node's memory.
     pub shared_issue_limit: bool,
@@ -101,6 +103,7 @@ impl DirectoryConfig {
                 window: Duration::from_secs(60),
             },
             shared_issue_limit: false,
+            audit_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }

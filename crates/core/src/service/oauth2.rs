@@ -19,6 +19,8 @@ use crate::names::ClientId;
 use crate::secret::{self, Secret, TokenHash, TokenKind};
 use crate::service::Ends;
 use crate::store::{Record, RevocationKind};
+
+use super::journal::Failure;
 use crate::{Error, Result};
 
 use super::Directory;
@@ -161,15 +163,31 @@ impl Directory {
         client_secret: &Secret,
     ) -> Result<Arc<ServiceAccount>, OAuthError> {
         let bad_client = || OAuthError::InvalidClient("client authentication failed".into());
-        let client = ClientId::parse(client_id).map_err(|_| bad_client())?;
-        secret::check_format(TokenKind::ClientSecret, client_secret.expose())
-            .map_err(|_| bad_client())?;
+        let refused = |account: Option<AccountId>, reason: &'static str| async move {
+            let user = ClientId::parse(client_id).ok().map(|c| c.to_string());
+            self.record_failure(Failure {
+                method: "client_secret",
+                account,
+                user,
+                reason,
+            })
+            .await;
+            bad_client()
+        };
+        let Ok(client) = ClientId::parse(client_id) else {
+            return Err(refused(None, "malformed client id").await);
+        };
+        if secret::check_format(TokenKind::ClientSecret, client_secret.expose()).is_err() {
+            return Err(refused(None, "malformed client secret").await);
+        }
         let presented = self.config.hash_key.hash(client_secret.expose());
-        let (sa, stored) = self.cached_client(&client).await?.ok_or_else(bad_client)?;
+        let Some((sa, stored)) = self.cached_client(&client).await? else {
+            return Err(refused(None, "unknown client").await);
+        };
         if bool::from(presented.0.ct_eq(&stored.0)) {
             Ok(sa)
         } else {
-            Err(bad_client())
+            Err(refused(Some(sa.account_id), "wrong client secret").await)
         }
     }
 
@@ -228,6 +246,21 @@ impl Directory {
             scope: scope.to_owned(),
         };
         let token = self.keys.read().sign(&claims)?;
+        let details = serde_json::json!({
+            "clientId": claims.client_id,
+            "jti": claims.jti,
+            "scope": claims.scope,
+            "expiresAt": chrono::DateTime::from_timestamp(claims.exp, 0),
+        });
+        let by = Author {
+            kind: Some(crate::audit::AuthorType::User),
+            user: Some(sa.client_id.to_string()),
+            identity: Some(claims.sub.clone()),
+            credential: Some(format!("client:{}", sa.client_id)),
+        };
+        let audit = self.audit(&by, AuditKind::AccessTokenIssued, Some(account.id), details);
+        let tx = self.begin().await?;
+        self.commit(tx, Record::new(audit)).await?;
         Ok(IssuedToken {
             access_token: Secret::new(token),
             expires_in: ttl,

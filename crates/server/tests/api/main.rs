@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod audit;
 mod authentication;
 mod bad_input;
 mod cluster;

@@ -6,11 +6,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
+use serde_json::{Value, json};
 
 use crate::audit::AuditKind;
 use crate::authz::Subject;
-use crate::keystone::Target;
 use crate::keystone::token::{self, Holder, KeystoneClaims, MAX_CHAIN, TokenScope};
+use crate::keystone::{self, Target};
 use crate::model::{Account, AccountId, UserId};
 use crate::names::ClientId;
 use crate::secret::Secret;
@@ -33,7 +34,26 @@ impl Directory {
         scope: ScopeRequest,
         client: IpAddr,
     ) -> Result<IssuedKsToken> {
-        let mut who = self.authenticate_keystone(method, client).await?;
+        let method_name = match &method {
+            Method::Password { .. } => "password",
+            Method::Token(_) => "token",
+            Method::ApplicationCredential { .. } => "application_credential",
+        };
+        let mut who = match self.authenticate_keystone(method, client).await {
+            Ok(who) => who,
+            // Password failures are recorded where the password is checked.
+            Err(Error::Unauthenticated(reason)) if method_name != "password" => {
+                let failure = super::super::journal::Failure {
+                    method: method_name,
+                    account: None,
+                    user: None,
+                    reason: &reason,
+                };
+                self.record_failure(failure).await;
+                return Err(Error::Unauthenticated(reason));
+            }
+            Err(e) => return Err(e),
+        };
         let now = self.clock.now();
         let tenancy = self.tenancy(who.account.id).await?;
         let actors = actors_in(&who.subject, who.account.id, &tenancy);
@@ -125,6 +145,7 @@ impl Directory {
             .map_err(no_access)?;
         self.count_issue(&throttle_key(&token.subject), now).await?;
         let value = self.keys.read().sign(&*claims)?;
+        self.record_issue(&token, method_name).await?;
         Ok(IssuedKsToken {
             value: Secret::new(value),
             token,
@@ -408,6 +429,33 @@ impl Directory {
             roles,
             catalog: Some(catalog_text),
         }))
+    }
+
+    /// The record of a token issued (`KEYSTONE_TOKEN_ISSUED`), and of a login with a password
+    /// (`LOGIN_SUCCESS`).
+    async fn record_issue(&self, token: &KsToken, method: &str) -> Result<()> {
+        let scope = match &token.claims.scope {
+            TokenScope::Scoped(Target::Project(id)) => json!({ "project": id }),
+            TokenScope::Scoped(Target::System) => json!("system"),
+            TokenScope::Scoped(_) => json!({ "domain": keystone::domain_id(&token.scope_account) }),
+            _ => Value::Null,
+        };
+        let account = Some(token.account.id);
+        let details = json!({
+            "method": method,
+            "auditId": token.claims.audit_id(),
+            "scope": scope,
+            "expiresAt": token.expires_at(),
+        });
+        let mut record =
+            Record::new(self.audit(token, AuditKind::KeystoneTokenIssued, account, details));
+        if method == "password" {
+            let origin = crate::audit::Origin::current();
+            let login = json!({ "mfaType": "NONE", "userAgent": origin.user_agent });
+            record = record.and(self.audit(token, AuditKind::LoginSuccess, account, login));
+        }
+        let tx = self.begin().await?;
+        self.commit(tx, record).await
     }
 
     /// `DELETE /v3/auth/tokens`: revokes the token and every token rescoped from it, on every

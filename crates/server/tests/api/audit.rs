@@ -1,0 +1,590 @@
+//! The audit log: each change appears after its action with its author, address, details and
+//! request id, in OVHcloud's shape at `/1.0/me/logs/audit` and whole at `/v2/audit/log`; rights
+//! and accounts are kept apart; failed logins are coalesced; no record holds a secret.
+
+use latchkey_core::audit::AuditQuery;
+use serde_json::{Value, json};
+
+use crate::helpers::{Auth, NIC, TestApp};
+
+crate::on_both_backends!(
+    each_change_is_recorded_with_its_author_address_details_and_request_id,
+    the_ovhcloud_route_answers_ovhcloud_types_only,
+    a_regular_user_needs_the_audit_action,
+    an_account_never_sees_another_accounts_records,
+    failed_logins_are_recorded_and_coalesced,
+    token_issue_and_grants_are_recorded,
+    the_log_pages_by_cursor_and_refuses_bad_filters,
+    no_record_holds_a_secret,
+    records_past_the_retention_are_pruned,
+);
+
+/// OVHcloud's `audit.LogTypeEnum`.
+const OVH_TYPES: &[&str] = &[
+    "ACCOUNT_PASSWORD_CHANGED",
+    "GROUP_CREATED",
+    "GROUP_DELETED",
+    "GROUP_MODIFIED",
+    "LOGIN_SUCCESS",
+    "POLICY_CREATED",
+    "POLICY_DELETED",
+    "POLICY_MODIFIED",
+    "PROVIDER_CREATED",
+    "PROVIDER_DELETED",
+    "PROVIDER_MODIFIED",
+    "RESOURCE_GROUP_CREATED",
+    "RESOURCE_GROUP_DELETED",
+    "RESOURCE_GROUP_MODIFIED",
+    "TOKEN_CREATED",
+    "TOKEN_DELETED",
+    "TOKEN_MODIFIED",
+    "USER_CREATED",
+    "USER_DELETED",
+    "USER_MODIFIED",
+    "USER_PASSWORD_CHANGED",
+];
+
+/// The newest record of `kind` in `log`.
+fn newest<'a>(log: &'a Value, kind: &str) -> &'a Value {
+    log.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} record in {log}"))
+}
+
+async fn with_request_id(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    auth: &Auth,
+    body: Value,
+    id: &str,
+) -> u16 {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .header("X-Request-Id", id)
+        .header("User-Agent", "audit-test/1.0")
+        .json(&body);
+    request = match auth {
+        Auth::Bearer(token) => request.bearer_auth(token),
+        Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
+        _ => request,
+    };
+    request.send().await.unwrap().status().as_u16()
+}
+
+async fn each_change_is_recorded_with_its_author_address_details_and_request_id(app: TestApp) {
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "alice", "DEFAULT").await;
+    app.create_pat(&admin, "alice", "alice-ci").await;
+    let status = with_request_id(
+        &app,
+        reqwest::Method::PUT,
+        "/1.0/me/identity/user/alice",
+        &admin,
+        json!({ "description": "renamed team" }),
+        "req-edit-alice",
+    )
+    .await;
+    assert_eq!(status, 200);
+    app.put(
+        "/1.0/me/identity/user/alice/token/alice-ci",
+        &admin,
+        json!({ "description": "ci runner" }),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/1.0/me/identity/group",
+        &admin,
+        json!({ "name": "ops", "role": "REGULAR" }),
+    )
+    .await
+    .expect(200);
+    let policy = app
+        .post(
+            "/v2/iam/policy",
+            &admin,
+            json!({
+                "name": "ops-read",
+                "identities": [format!("urn:v1:eu:identity:user:{NIC}/alice")],
+                "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
+                "permissions": { "allow": [{ "action": "account:apiovh:me/get" }] },
+            }),
+        )
+        .await
+        .expect(200);
+    let policy_id = policy["id"].as_str().unwrap().to_owned();
+    app.delete("/1.0/me/identity/user/alice/token/alice-ci", &admin)
+        .await
+        .expect(200);
+    app.delete("/1.0/me/identity/user/alice", &admin)
+        .await
+        .expect(200);
+
+    let log = app.get("/1.0/me/logs/audit", &admin).await.expect(200);
+    let created = newest(&log, "USER_CREATED");
+    assert_eq!(created["userCreatedDetails"]["user"], "alice");
+    assert_eq!(created["userCreatedDetails"]["new"]["group"], "DEFAULT");
+    assert_eq!(created["authDetails"]["userDetails"]["type"], "ACCOUNT");
+    assert_eq!(created["ip"], "127.0.0.1");
+    assert_eq!(created["credential"], "pat:admin-test");
+
+    let modified = newest(&log, "USER_MODIFIED");
+    assert_eq!(modified["requestId"], "req-edit-alice");
+    assert_eq!(
+        modified["userModifiedDetails"]["old"]["description"],
+        "test user"
+    );
+    assert_eq!(
+        modified["userModifiedDetails"]["new"]["description"],
+        "renamed team"
+    );
+
+    let token = newest(&log, "TOKEN_MODIFIED");
+    assert_eq!(token["tokenModifiedDetails"]["user"], "alice");
+    assert_eq!(token["tokenModifiedDetails"]["tokenName"], "alice-ci");
+    assert_eq!(
+        token["tokenModifiedDetails"]["old"]["description"],
+        "test token"
+    );
+    assert_eq!(
+        token["tokenModifiedDetails"]["new"]["description"],
+        "ci runner"
+    );
+    assert_eq!(
+        newest(&log, "TOKEN_CREATED")["tokenCreatedDetails"]["tokenName"],
+        "alice-ci"
+    );
+    assert_eq!(
+        newest(&log, "TOKEN_DELETED")["tokenDeletedDetails"]["old"]["description"],
+        "ci runner"
+    );
+    let group = newest(&log, "GROUP_CREATED");
+    assert_eq!(group["groupCreatedDetails"]["new"]["name"], "ops");
+    assert_eq!(group["groupCreatedDetails"]["new"]["role"], "REGULAR");
+    let policy = newest(&log, "POLICY_CREATED");
+    assert_eq!(
+        policy["policyCreatedDetails"]["policyId"],
+        policy_id.as_str()
+    );
+    assert_eq!(
+        policy["policyCreatedDetails"]["added"]["identities"],
+        json!([format!("urn:v1:eu:identity:user:{NIC}/alice")])
+    );
+    assert_eq!(
+        newest(&log, "USER_DELETED")["userDeletedDetails"]["user"],
+        "alice"
+    );
+    // Newest first.
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    let at = |k: &str| kinds.iter().position(|x| *x == k).unwrap();
+    assert!(at("USER_DELETED") < at("USER_CREATED"), "{kinds:?}");
+
+    // The whole record at /v2: its id, account, identity and user agent.
+    let full = app.get("/v2/audit/log", &admin).await.expect(200);
+    let modified = full
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["requestId"] == "req-edit-alice")
+        .unwrap();
+    assert_eq!(modified["account"], NIC);
+    assert_eq!(modified["userAgent"], "audit-test/1.0");
+    assert_eq!(
+        modified["identity"],
+        format!("urn:v1:eu:identity:user:{NIC}/admin")
+    );
+    assert_eq!(modified["count"], 1);
+}
+
+async fn the_ovhcloud_route_answers_ovhcloud_types_only(app: TestApp) {
+    let admin = app.admin_pat().await;
+    // A service account's life cycle is recorded under Latchkey's own types.
+    app.post(
+        "/1.0/me/api/oauth2/client",
+        &admin,
+        json!({ "name": "svc", "description": "ci", "flow": "CLIENT_CREDENTIALS", "callbackUrls": [] }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me", &Auth::Bearer("lkpat_wrong".into()))
+        .await;
+
+    let log = app.get("/1.0/me/logs/audit", &admin).await.expect(200);
+    assert!(!log.as_array().unwrap().is_empty());
+    for record in log.as_array().unwrap() {
+        let kind = record["type"].as_str().unwrap();
+        assert!(OVH_TYPES.contains(&kind), "{kind} is not OVHcloud's");
+        let details = format!(
+            "{}Details",
+            kind.split('_')
+                .enumerate()
+                .map(|(i, w)| {
+                    let w = w.to_lowercase();
+                    if i == 0 {
+                        w
+                    } else {
+                        w[..1].to_uppercase() + &w[1..]
+                    }
+                })
+                .collect::<String>()
+        );
+        assert!(record.get(&details).is_some(), "{record}");
+        assert!(record.get("createdAt").is_some());
+    }
+    // Asking for a Latchkey type there selects nothing; /v2 has it.
+    let none = app
+        .get("/1.0/me/logs/audit?type=SERVICE_ACCOUNT_CREATED", &admin)
+        .await
+        .expect(200);
+    assert_eq!(none, json!([]));
+    let full = app
+        .get("/v2/audit/log?type[]=SERVICE_ACCOUNT_CREATED", &admin)
+        .await
+        .expect(200);
+    let created = &full.as_array().unwrap()[0];
+    assert_eq!(created["type"], "SERVICE_ACCOUNT_CREATED");
+    assert_eq!(
+        created["serviceAccountCreatedDetails"]["new"]["name"],
+        "svc"
+    );
+}
+
+async fn a_regular_user_needs_the_audit_action(app: TestApp) {
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "reader", "DEFAULT").await;
+    let reader = Auth::Bearer(app.create_pat(&admin, "reader", "r").await);
+    let refused = app.get("/1.0/me/logs/audit", &reader).await;
+    refused.expect_error(403, "Client::Forbidden");
+    assert!(
+        refused.text.contains("account:apiovh:me/logs/audit/get"),
+        "{}",
+        refused.text
+    );
+    app.get("/v2/audit/log", &reader)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    // A policy grants it.
+    app.post(
+        "/v2/iam/policy",
+        &admin,
+        json!({
+            "name": "audit-readers",
+            "identities": [format!("urn:v1:eu:identity:user:{NIC}/reader")],
+            "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
+            "permissions": { "allow": [{ "action": "account:apiovh:me/logs/audit/get" }] },
+        }),
+    )
+    .await
+    .expect(200);
+    app.get("/1.0/me/logs/audit", &reader).await.expect(200);
+    app.get("/v2/audit/log", &reader)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    // Only the operator's account reads another account's records.
+    app.get(&format!("/v2/audit/log?account={NIC}"), &reader)
+        .await
+        .expect_error(403, "Client::Forbidden");
+}
+
+const B: &str = "lk0042-lk";
+
+async fn an_account_never_sees_another_accounts_records(app: TestApp) {
+    app.post(
+        "/v2/admin/account",
+        &app.admin,
+        json!({ "nichandle": B, "email": "b@example.com", "adminPassword": "account b password" }),
+    )
+    .await
+    .expect(200);
+    let b_admin = Auth::password(B, "admin", "account b password");
+    let b = Auth::Bearer(app.create_pat(&b_admin, "admin", "b").await);
+    app.create_user(&b, "bob", "DEFAULT").await;
+    let a = app.admin_pat().await;
+    app.create_user(&a, "alice", "DEFAULT").await;
+
+    let of_b = app.get("/1.0/me/logs/audit", &b).await.expect(200);
+    let text = of_b.to_string();
+    assert!(text.contains("bob"));
+    assert!(!text.contains("alice"), "{text}");
+    let of_b_full = app.get("/v2/audit/log", &b).await.expect(200);
+    assert!(
+        of_b_full
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["account"] == B)
+    );
+    assert!(!of_b_full.to_string().contains("alice"));
+    // B cannot name A's account.
+    app.get(&format!("/v2/audit/log?account={NIC}"), &b)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    // The operator reads B's with ?account=, and everyone's without.
+    let b_by_operator = app
+        .get(&format!("/v2/audit/log?account={B}"), &a)
+        .await
+        .expect(200);
+    assert!(b_by_operator.to_string().contains("bob"));
+    assert!(!b_by_operator.to_string().contains("alice"));
+    let everyone = app.get("/v2/audit/log", &a).await.expect(200).to_string();
+    assert!(everyone.contains("bob") && everyone.contains("alice"));
+}
+
+async fn failed_logins_are_recorded_and_coalesced(app: TestApp) {
+    app.create_user(&app.admin, "alice", "DEFAULT").await;
+    let wrong = Auth::password(NIC, "alice", "not her password");
+    for _ in 0..25 {
+        app.get("/1.0/me", &wrong).await;
+    }
+    let admin = app.admin_pat().await;
+    let log = app
+        .get("/v2/audit/log?type=LOGIN_FAILED", &admin)
+        .await
+        .expect(200);
+    let rows = log.as_array().unwrap();
+    let alice: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["loginFailedDetails"]["user"] == "alice")
+        .collect();
+    // 25 attempts: the wrong passwords, then the throttle's refusals, each kind one row.
+    assert!(!alice.is_empty() && alice.len() <= 3, "{log}");
+    let total: i64 = alice.iter().map(|r| r["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, 25);
+    assert_eq!(alice[0]["loginFailedDetails"]["method"], "password");
+    assert_eq!(
+        alice[0]["identity"],
+        format!("urn:v1:eu:identity:user:{NIC}/alice")
+    );
+    assert_eq!(alice[0]["account"], NIC);
+    // The OVHcloud route does not show them (not an OVHcloud type).
+    let ovh = app.get("/1.0/me/logs/audit", &admin).await.expect(200);
+    assert!(!ovh.to_string().contains("LOGIN_FAILED"));
+    // A refused PAT is recorded without an account.
+    app.get("/1.0/me", &Auth::Bearer("lkpat_0000".into())).await;
+    let all = app
+        .get("/v2/audit/log?type=LOGIN_FAILED", &admin)
+        .await
+        .expect(200);
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["loginFailedDetails"]["method"] == "pat" && r["account"].is_null())
+    );
+}
+
+async fn token_issue_and_grants_are_recorded(app: TestApp) {
+    let admin_token = app.ks_admin().await;
+    let project = app.ks_project(&admin_token, "audit-project").await;
+    let admin = app.admin_pat().await;
+    let log = app.get("/v2/audit/log", &admin).await.expect(200);
+    let issued = newest(&log, "KEYSTONE_TOKEN_ISSUED");
+    assert_eq!(issued["keystoneTokenIssuedDetails"]["method"], "password");
+    assert!(issued["keystoneTokenIssuedDetails"]["auditId"].is_string());
+    assert_eq!(
+        newest(&log, "PROJECT_CREATED")["projectCreatedDetails"]["project"],
+        project.as_str()
+    );
+    assert!(
+        newest(&log, "PROJECT_CREATED")["credential"]
+            .as_str()
+            .unwrap()
+            .starts_with("keystone:")
+    );
+    // A login with a password is OVHcloud's LOGIN_SUCCESS.
+    let ovh = app.get("/1.0/me/logs/audit", &admin).await.expect(200);
+    assert_eq!(
+        newest(&ovh, "LOGIN_SUCCESS")["loginSuccessDetails"]["mfaType"],
+        "NONE"
+    );
+    // Revoking the token is recorded too.
+    let other = app.ks_admin().await;
+    let revoked = app
+        .ks(
+            reqwest::Method::DELETE,
+            "/v3/auth/tokens",
+            Some(&admin_token),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    let log = app
+        .get("/v2/audit/log?type=KEYSTONE_TOKEN_REVOKED", &admin)
+        .await
+        .expect(200);
+    assert_eq!(log.as_array().unwrap().len(), 1);
+}
+
+async fn the_log_pages_by_cursor_and_refuses_bad_filters(app: TestApp) {
+    let admin = app.admin_pat().await;
+    for i in 0..5 {
+        app.post(
+            "/1.0/me/identity/group",
+            &admin,
+            json!({ "name": format!("team-{i}"), "role": "REGULAR" }),
+        )
+        .await
+        .expect(200);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut request = app
+            .client
+            .get(format!("{}/1.0/me/logs/audit?type=GROUP_CREATED", app.base))
+            .header("X-Pagination-Size", "2");
+        if let Some(c) = &cursor {
+            request = request.header("X-Pagination-Cursor", c);
+        }
+        let Auth::Bearer(token) = &admin else {
+            unreachable!()
+        };
+        let res = request.bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        cursor = res
+            .headers()
+            .get("X-Pagination-Cursor-Next")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let page: Value = res.json().await.unwrap();
+        assert!(page.as_array().unwrap().len() <= 2);
+        seen.extend(page.as_array().unwrap().iter().map(|r| {
+            r["groupCreatedDetails"]["group"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }));
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["team-4", "team-3", "team-2", "team-1", "team-0"]);
+    // Filters that mean nothing are refused, not ignored.
+    app.get("/1.0/me/logs/audit?type=NOT_A_TYPE", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
+    app.get("/1.0/me/logs/audit?from=yesterday", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
+    app.get("/1.0/me/logs/audit?colour=red", &admin)
+        .await
+        .expect_error(400, "Client::BadRequest");
+    // Time and identity filters narrow.
+    let later = app
+        .get("/1.0/me/logs/audit?from=2999-01-01T00:00:00Z", &admin)
+        .await
+        .expect(200);
+    assert_eq!(later, json!([]));
+    let by_admin = app
+        .get(
+            &format!("/1.0/me/logs/audit?identity=urn:v1:eu:identity:user:{NIC}/admin"),
+            &admin,
+        )
+        .await
+        .expect(200);
+    assert!(by_admin.as_array().unwrap().len() >= 5);
+}
+
+async fn no_record_holds_a_secret(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let mut secrets = vec!["admin password".to_owned()];
+    if let Auth::Bearer(token) = &admin {
+        secrets.push(token.clone());
+    }
+    app.create_user(&admin, "alice", "DEFAULT").await;
+    secrets.push("alice password".into());
+    secrets.push(app.create_pat(&admin, "alice", "alice-ci").await);
+    app.put(
+        "/1.0/me/identity/user/alice",
+        &admin,
+        json!({ "password": "alice new password" }),
+    )
+    .await
+    .expect(200);
+    secrets.push("alice new password".into());
+    let client = app
+        .post(
+            "/1.0/me/api/oauth2/client",
+            &admin,
+            json!({ "name": "svc", "description": "ci", "flow": "CLIENT_CREDENTIALS", "callbackUrls": [] }),
+        )
+        .await
+        .expect(200);
+    let client_id = client["clientId"].as_str().unwrap().to_owned();
+    let client_secret = client["clientSecret"].as_str().unwrap().to_owned();
+    secrets.push(client_secret.clone());
+    let grant = app
+        .client
+        .post(format!("{}/auth/oauth2/token", app.base))
+        .basic_auth(&client_id, Some(&client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let grant: Value = grant.json().await.unwrap();
+    secrets.push(grant["access_token"].as_str().unwrap().to_owned());
+    // A wrong password is a secret too (someone's real one, mistyped).
+    app.get(
+        "/1.0/me",
+        &Auth::password(NIC, "alice", "alice almost password"),
+    )
+    .await;
+    secrets.push("alice almost password".into());
+    let (_, ks_token) = app
+        .ks_issue(json!({
+            "identity": { "methods": ["password"], "password": { "user": {
+                "name": "admin", "domain": { "id": "default" },
+                "password": crate::helpers::ADMIN_PASSWORD,
+            } } }
+        }))
+        .await;
+    secrets.push(ks_token.unwrap());
+
+    // Every column of every record, straight from the store.
+    let store = latchkey_store::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    let everything = store
+        .audit_records(&AuditQuery {
+            limit: 100_000,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(everything.len() >= 6);
+    let text = format!("{everything:?}");
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "a record holds {secret:?}");
+    }
+    assert!(!text.contains("argon2"), "a record holds a password hash");
+}
+
+async fn records_past_the_retention_are_pruned(app: TestApp) {
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "old", "DEFAULT").await;
+    app.advance(chrono::TimeDelta::days(91));
+    app.create_user(&admin, "recent", "DEFAULT").await;
+    let directory = app.directory.as_ref().unwrap();
+    assert!(directory.prune_audit_log().await.unwrap() >= 2);
+    let log = app
+        .get("/1.0/me/logs/audit?type=USER_CREATED", &admin)
+        .await
+        .expect(200);
+    let users: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["userCreatedDetails"]["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["recent"]);
+    assert_eq!(directory.prune_audit_log().await.unwrap(), 0);
+}
