@@ -63,6 +63,15 @@ pub struct Settings {
     /// The region the bootstrap puts in the Keystone catalog.
     #[arg(long, env = "LATCHKEY_REGION", default_value = "RegionOne")]
     pub region: String,
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names the
+    /// client: the audit log and the address throttle then see the client, not the proxy.
+    #[arg(
+        long,
+        env = "LATCHKEY_TRUSTED_PROXIES",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
     /// Days an audit record is kept before housekeeping prunes it.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     pub audit_retention_days: u32,
@@ -87,6 +96,7 @@ pub struct Config {
     pub keystone_tokens_per_minute: u32,
     pub region: String,
     pub audit_retention: std::time::Duration,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A setting that does not validate; the message names it.
@@ -188,6 +198,22 @@ impl Settings {
         }
         latchkey_core::keystone::check_id("region", &self.region)
             .map_err(|e| bad("LATCHKEY_REGION", e))?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        bad(
+                            "LATCHKEY_TRUSTED_PROXIES",
+                            format!("{p:?} is not an address or a CIDR block (10.0.0.0/8)"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if !(1..=36_500).contains(&self.audit_retention_days) {
             return Err(bad(
                 "LATCHKEY_AUDIT_RETENTION_DAYS",
@@ -213,6 +239,7 @@ impl Settings {
             audit_retention: std::time::Duration::from_secs(
                 u64::from(self.audit_retention_days) * 86_400,
             ),
+            trusted_proxies,
         })
     }
 }
@@ -246,6 +273,13 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:5080");
         assert_eq!(config.database_url, "sqlite://./latchkey-data/latchkey.db");
         assert_eq!(config.audit_retention.as_secs(), 90 * 86_400);
+        assert!(config.trusted_proxies.is_empty());
+        let proxies = parse(&["--trusted-proxies", "10.0.0.0/8, 192.0.2.1"])
+            .validate()
+            .unwrap()
+            .trusted_proxies;
+        assert_eq!(proxies.len(), 2);
+        assert!(proxies[1].contains(&"192.0.2.1".parse::<std::net::IpAddr>().unwrap()));
     }
 
     #[test]
@@ -267,6 +301,10 @@ mod tests {
             (
                 &["--audit-retention-days", "0"],
                 "LATCHKEY_AUDIT_RETENTION_DAYS",
+            ),
+            (
+                &["--trusted-proxies", "10.0.0.0/8,nope"],
+                "LATCHKEY_TRUSTED_PROXIES",
             ),
         ];
         for (args, setting) in cases {

@@ -34,14 +34,23 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let directory = Arc::<Directory>::from_ref(state);
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let client = client_address(&parts.extensions);
         authenticate_headers(&directory, &parts.headers, client)
             .await
             .map(Caller)
     }
+}
+
+/// The client's address: the one the request's [`latchkey_core::audit::Origin`] names (the
+/// peer's, or the client a trusted proxy forwarded for), else the peer's.
+pub fn client_address(extensions: &axum::http::Extensions) -> IpAddr {
+    latchkey_core::audit::Origin::current()
+        .ip
+        .unwrap_or_else(|| {
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+        })
 }
 
 /// The identity a request's headers authenticate: `Authorization` (Bearer, Basic), else

@@ -140,7 +140,10 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(
+                state,
+                crate::state::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+            ),
             directory,
             bootstrapped,
         })
@@ -211,12 +214,29 @@ impl Application {
                 }
             }
         });
-        // Other nodes' revocations, every second.
+        // Other nodes' changes: at once when a commit is pushed (PostgreSQL), and every second
+        // whatever happens, so a missed notification is only late.
         let directory = Arc::clone(&self.directory);
+        let mut pushed = match directory.watch_commits().await {
+            Ok(pushed) => pushed,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other nodes' commits; polling only");
+                None
+            }
+        };
         let revocations = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
-                tick.tick().await;
+                let push = async {
+                    match pushed.as_mut() {
+                        Some(rx) => rx.changed().await.is_ok(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    alive = push => if !alive { pushed = None },
+                }
                 if let Err(e) = directory.apply_revocation_events().await {
                     tracing::warn!(error = %e, "could not read revocation events");
                 }
@@ -245,7 +265,7 @@ impl Application {
 }
 
 /// Every route of the server, with the layers every response goes through.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, trusted: crate::state::TrustedProxies) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
@@ -260,7 +280,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    crate::middleware::around(routes)
+    crate::middleware::around(routes, trusted)
 }
 
 async fn healthz() -> Response {

@@ -73,6 +73,7 @@ impl TestServer {
             keystone_tokens_per_minute: 60,
             region: "RegionOne".into(),
             audit_retention: std::time::Duration::from_secs(90 * 86_400),
+            trusted_proxies: Vec::new(),
         };
         adjust(&mut config);
         let mut server = TestServer {

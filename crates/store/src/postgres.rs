@@ -37,6 +37,44 @@ type Db = sqlx::Postgres;
 const BEGIN: &str = "BEGIN";
 /// Whether several nodes may share the store.
 const SHARED: bool = true;
+/// The channel commits are announced on.
+const CHANNEL: &str = "latchkey_events";
+/// Sent in every committing transaction that wrote events, with the id of its last one.
+const NOTIFY: Option<&str> = Some("SELECT pg_notify('latchkey_events', $1)");
+
+/// Listens on [`CHANNEL`] on a connection of its own. The listener reconnects by itself when its
+/// connection drops (notifications sent meanwhile are lost; the poll catches up); the task ends
+/// when the last receiver is dropped.
+async fn watch_commits(
+    pool: &PgPool,
+) -> latchkey_core::Result<Option<tokio::sync::watch::Receiver<i64>>> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+        .await
+        .map_err(latchkey_core::Error::internal)?;
+    listener
+        .listen(CHANNEL)
+        .await
+        .map_err(latchkey_core::Error::internal)?;
+    let (tx, rx) = tokio::sync::watch::channel(0);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tx.closed() => return,
+                received = listener.recv() => match received {
+                    Ok(note) => {
+                        let id = note.payload().parse::<i64>().unwrap_or(0);
+                        tx.send_modify(|newest| *newest = (*newest).max(id));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the event notifications; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                },
+            }
+        }
+    });
+    Ok(Some(rx))
+}
 
 #[path = "sql/mod.rs"]
 #[allow(

@@ -55,6 +55,14 @@ type Db = sqlx::Sqlite;
 const BEGIN: &str = "BEGIN IMMEDIATE";
 /// Whether several nodes may share the store.
 const SHARED: bool = false;
+/// One node has the file: nothing to tell the others.
+const NOTIFY: Option<&str> = None;
+
+async fn watch_commits(
+    _: &SqlitePool,
+) -> latchkey_core::Result<Option<tokio::sync::watch::Receiver<i64>>> {
+    Ok(None)
+}
 
 #[path = "sql/mod.rs"]
 #[allow(

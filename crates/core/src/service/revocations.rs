@@ -63,6 +63,12 @@ impl Directory {
         }
     }
 
+    /// Commits of any node, pushed (see [`crate::store::EventReads::watch_commits`]); `None` when
+    /// the store has one node.
+    pub async fn watch_commits(&self) -> Result<Option<tokio::sync::watch::Receiver<i64>>> {
+        self.store.watch_commits().await
+    }
+
     /// Starts reading events after the newest one (a starting node's caches are empty).
     pub async fn init_revocation_events(&self) -> Result<()> {
         let last = self.store.last_revocation_id().await?;

@@ -93,6 +93,12 @@ pub trait EventReads: Send + Sync {
     async fn prune_revocations(&self, before: DateTime<Utc>) -> Result<()>;
     /// Ids of revoked tokens not yet expired at `now`; forgets the expired ones.
     async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>>;
+    /// Where several nodes share the store (PostgreSQL): the id of the newest event any node
+    /// committed, pushed as each commit lands (`LISTEN/NOTIFY`), so a node applies other nodes'
+    /// changes at once rather than at its next poll. A notification can be missed (a lost
+    /// connection); the events stay in the store, and the poll catches up from its cursor.
+    /// `None` for a store one node has alone (SQLite).
+    async fn watch_commits(&self) -> Result<Option<tokio::sync::watch::Receiver<i64>>>;
 }
 
 #[async_trait]

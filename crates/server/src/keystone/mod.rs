@@ -24,11 +24,11 @@ mod trusts;
 mod users;
 mod views;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -449,9 +449,7 @@ impl KsCaller {
 
 /// The client's address, for the password throttles.
 pub(crate) fn client_ip(parts: &axum::http::Extensions) -> IpAddr {
-    parts
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+    crate::extract::client_address(parts)
 }
 
 /// The version document of v3, as keystoneauth's discovery reads it.

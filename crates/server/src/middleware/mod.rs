@@ -19,7 +19,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The layers every route of the server runs inside, outermost last: the request id first, so
 /// that everything below (a panic's 500 included) carries it.
-pub fn around(routes: Router) -> Router {
+pub fn around(routes: Router, trusted: crate::state::TrustedProxies) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(
@@ -28,7 +28,10 @@ pub fn around(routes: Router) -> Router {
                 crate::error::internal_error_response()
             },
         ))
-        .layer(axum::middleware::from_fn(request_id::assign))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            request_id::assign,
+        ))
 }
 
 /// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.

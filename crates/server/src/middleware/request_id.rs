@@ -42,8 +42,13 @@ fn acceptable(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_owned())
 }
 
-/// Middleware: assigns the id, runs the request inside its span, and echoes the id.
-pub async fn assign(req: Request, next: Next) -> Response {
+/// Middleware: assigns the id, runs the request inside its span and its [`Origin`], and echoes
+/// the id.
+pub async fn assign(
+    axum::extract::State(trusted): axum::extract::State<crate::state::TrustedProxies>,
+    req: Request,
+    next: Next,
+) -> Response {
     let id = req
         .headers()
         .get(HEADER)
@@ -51,11 +56,19 @@ pub async fn assign(req: Request, next: Next) -> Response {
         .unwrap_or_else(fresh);
     let span =
         tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let forwarded = (!forwarded.is_empty()).then_some(forwarded.as_str());
     let origin = Origin {
         ip: req
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip()),
+            .map(|c| trusted.client(c.0.ip(), forwarded)),
         request_id: Some(id.clone()),
         user_agent: req
             .headers()

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     the_log_pages_by_cursor_and_refuses_bad_filters,
     no_record_holds_a_secret,
     records_past_the_retention_are_pruned,
+    a_forwarded_address_is_believed_from_a_trusted_proxy_only,
 );
 
 /// OVHcloud's `audit.LogTypeEnum`.
@@ -587,4 +588,56 @@ async fn records_past_the_retention_are_pruned(app: TestApp) {
         .collect();
     assert_eq!(users, ["recent"]);
     assert_eq!(directory.prune_audit_log().await.unwrap(), 0);
+}
+
+async fn a_forwarded_address_is_believed_from_a_trusted_proxy_only(app: TestApp) {
+    let create = |app: &TestApp, login: &'static str, forwarded: &'static str| {
+        let request = app
+            .client
+            .post(format!("{}/1.0/me/identity/user", app.base))
+            .header("X-Forwarded-For", forwarded);
+        let Auth::Basic(user, password) = &app.admin else {
+            unreachable!()
+        };
+        request
+            .basic_auth(user, Some(password))
+            .json(&json!({
+                "login": login, "email": format!("{login}@example.com"),
+                "description": "", "password": format!("{login} password"),
+            }))
+            .send()
+    };
+    let ip_of = |log: &Value, login: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["userCreatedDetails"]["user"] == login)
+            .map(|r| r["ip"].clone())
+            .unwrap()
+    };
+    // This server trusts no proxy: the header is the client's own claim, and ignored.
+    assert_eq!(
+        create(&app, "claims", "198.51.100.7")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let log = app.get("/1.0/me/logs/audit", &app.admin).await.expect(200);
+    assert_eq!(ip_of(&log, "claims"), "127.0.0.1");
+
+    // Behind a trusted proxy (here, loopback), the nearest untrusted hop is the client.
+    let behind = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let res = create(&behind, "proxied", "6.6.6.6, 198.51.100.7")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let log = behind
+        .get("/1.0/me/logs/audit", &behind.admin)
+        .await
+        .expect(200);
+    assert_eq!(ip_of(&log, "proxied"), "198.51.100.7");
 }

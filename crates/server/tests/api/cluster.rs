@@ -126,3 +126,53 @@ async fn the_keystone_issue_limit_is_shared_by_the_nodes() {
     a.advance(chrono::TimeDelta::seconds(61));
     b.ks_issue(by_token).await.0.expect(201);
 }
+
+/// Polls `node` until `auth` is refused; returns how long that took.
+async fn refused_within(
+    node: &TestApp,
+    auth: &Auth,
+    limit: std::time::Duration,
+) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        if node.get("/1.0/me", auth).await.status == 401 {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "still accepted after {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_pat_is_refused_on_every_node_as_soon_as_the_commit_is_pushed() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.another_node().await;
+    let c = a.another_node().await;
+    let admin = a.admin_pat().await;
+    let mut worst = std::time::Duration::ZERO;
+    let mut total = std::time::Duration::ZERO;
+    const TRIALS: u32 = 100;
+    for i in 0..TRIALS {
+        let name = format!("t{i}");
+        let pat = Auth::Bearer(a.create_pat(&admin, "admin", &name).await);
+        // Both other nodes have the PAT in their caches.
+        b.get("/1.0/me", &pat).await.expect(200);
+        c.get("/1.0/me", &pat).await.expect(200);
+        a.delete(&format!("/1.0/me/identity/user/admin/token/{name}"), &admin)
+            .await
+            .expect(200);
+        // Nothing here applies events by hand: the push (or, failing it, the poll) does.
+        let limit = std::time::Duration::from_secs(1);
+        let (on_b, on_c) = tokio::join!(
+            refused_within(&b, &pat, limit),
+            refused_within(&c, &pat, limit)
+        );
+        let slower = on_b.max(on_c);
+        worst = worst.max(slower);
+        total += slower;
+    }
+    println!(
+        "revocation propagation over {TRIALS} trials, 3 nodes: worst {worst:?}, mean {:?}",
+        total / TRIALS
+    );
+}

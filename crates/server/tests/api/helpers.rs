@@ -88,6 +88,14 @@ impl TestApp {
         Self::around(TestServer::spawn(backend).await)
     }
 
+    /// A server whose test configuration `adjust` changes first.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut latchkey_server::config::Config),
+    ) -> Self {
+        Self::around(TestServer::spawn_with(backend, adjust).await)
+    }
+
     fn around(server: TestServer) -> Self {
         TestApp {
             server,

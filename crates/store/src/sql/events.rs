@@ -4,6 +4,10 @@ use super::*;
 
 #[async_trait]
 impl EventReads for Backend {
+    async fn watch_commits(&self) -> Result<Option<tokio::sync::watch::Receiver<i64>>> {
+        super::super::watch_commits(&self.pool).await
+    }
+
     async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>> {
         let rows = sqlx::query_as::<_, crate::rows::RevocationRow>(
             "SELECT id, kind, subject, account_id, identity, at FROM revocation_events \

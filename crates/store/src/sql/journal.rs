@@ -15,6 +15,14 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
     for event in record.changes() {
         last_event = Some(write_event(tx, event).await?);
     }
+    // Delivered to the other nodes when (and only if) the transaction commits.
+    if let (Some(notify), Some(id)) = (NOTIFY, last_event) {
+        sqlx::query(notify)
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+    }
     Ok(Committed { last_event })
 }
 
