@@ -72,6 +72,10 @@ pub struct Settings {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Address and port of the Prometheus `/metrics` listener, apart from the public one
+    /// (empty: no metrics listener).
+    #[arg(long, env = "LATCHKEY_METRICS_LISTEN", default_value = "")]
+    pub metrics_listen: String,
     /// Days an audit record is kept before housekeeping prunes it.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     pub audit_retention_days: u32,
@@ -97,6 +101,7 @@ pub struct Config {
     pub region: String,
     pub audit_retention: std::time::Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A setting that does not validate; the message names it.
@@ -198,6 +203,21 @@ impl Settings {
         }
         latchkey_core::keystone::check_id("region", &self.region)
             .map_err(|e| bad("LATCHKEY_REGION", e))?;
+        let metrics_listen = match self.metrics_listen.trim() {
+            "" => None,
+            addr => Some(addr.parse::<SocketAddr>().map_err(|e| {
+                bad(
+                    "LATCHKEY_METRICS_LISTEN",
+                    format!("{e} (expected host:port, e.g. 127.0.0.1:9464)"),
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(bad(
+                "LATCHKEY_METRICS_LISTEN",
+                "must differ from LATCHKEY_LISTEN: metrics never share the public port",
+            ));
+        }
         let trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -240,6 +260,7 @@ impl Settings {
                 u64::from(self.audit_retention_days) * 86_400,
             ),
             trusted_proxies,
+            metrics_listen,
         })
     }
 }
@@ -305,6 +326,11 @@ mod tests {
             (
                 &["--trusted-proxies", "10.0.0.0/8,nope"],
                 "LATCHKEY_TRUSTED_PROXIES",
+            ),
+            (&["--metrics-listen", "nowhere"], "LATCHKEY_METRICS_LISTEN"),
+            (
+                &["--metrics-listen", "127.0.0.1:5080"],
+                "LATCHKEY_METRICS_LISTEN",
             ),
         ];
         for (args, setting) in cases {

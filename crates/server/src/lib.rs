@@ -26,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod iam;
 pub mod keystone;
+pub mod metrics;
 pub mod middleware;
 pub mod oauth2;
 pub mod ovh;

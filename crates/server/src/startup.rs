@@ -54,6 +54,8 @@ pub struct Bootstrapped {
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
+    /// The `/metrics` listener, when configured.
+    metrics: Option<TcpListener>,
     router: Router,
     directory: Arc<Directory>,
     bootstrapped: Option<Bootstrapped>,
@@ -134,12 +136,24 @@ impl Application {
                     addr: config.listen,
                     source,
                 })?;
+        let metrics = match config.metrics_listen {
+            Some(addr) => {
+                crate::metrics::install();
+                Some(
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|source| StartError::Listen { addr, source })?,
+                )
+            }
+            None => None,
+        };
         let state = AppState {
             directory: Arc::clone(&directory),
             plate: config.plate.clone(),
         };
         Ok(Self {
             listener,
+            metrics,
             router: router(
                 state,
                 crate::state::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
@@ -164,6 +178,11 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The address of the `/metrics` listener, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// What the first start created; `None` when the store was already bootstrapped.
@@ -252,9 +271,20 @@ impl Application {
             shutdown.await;
             directory.close_streams();
         };
+        let metrics = self.metrics.map(|listener| {
+            let routes = crate::metrics::router(Arc::clone(&self.directory));
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, routes).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         housekeeping.abort();
         revocations.abort();
         if let Err(e) = self.directory.flush_usage().await {

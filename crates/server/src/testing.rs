@@ -29,6 +29,8 @@ pub enum Backend {
 pub struct TestServer {
     /// `http://127.0.0.1:{port}`.
     pub base: String,
+    /// `http://127.0.0.1:{port}` of the `/metrics` listener, when the configuration has one.
+    pub metrics_base: Option<String>,
     pub clock: Arc<ManualClock>,
     pub config: Config,
     pub directory: Option<Arc<Directory>>,
@@ -74,10 +76,12 @@ impl TestServer {
             region: "RegionOne".into(),
             audit_retention: std::time::Duration::from_secs(90 * 86_400),
             trusted_proxies: Vec::new(),
+            metrics_listen: None,
         };
         adjust(&mut config);
         let mut server = TestServer {
             base: String::new(),
+            metrics_base: None,
             clock: Arc::new(ManualClock::starting_now()),
             config,
             directory: None,
@@ -95,6 +99,9 @@ impl TestServer {
             .await
             .expect("the test server starts");
         self.base = format!("http://127.0.0.1:{}", built.port());
+        self.metrics_base = built
+            .metrics_addr()
+            .map(|a| format!("http://127.0.0.1:{}", a.port()));
         self.directory = Some(built.directory());
         let (tx, rx) = oneshot::channel::<()>();
         self.shutdown = Some(tx);
@@ -114,6 +121,7 @@ impl TestServer {
     pub async fn another_node(&self) -> TestServer {
         let mut node = TestServer {
             base: String::new(),
+            metrics_base: None,
             clock: self.clock.clone(),
             config: self.config.clone(),
             directory: None,

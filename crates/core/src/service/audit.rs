@@ -111,6 +111,7 @@ impl Directory {
         let mut pruned = 0;
         loop {
             let n = self.store.prune_audit(before, BATCH).await?;
+            metrics::counter!("latchkey_audit_records_pruned_total").increment(n);
             pruned += n;
             if n < BATCH as u64 {
                 return Ok(pruned);

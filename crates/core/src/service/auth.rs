@@ -18,6 +18,13 @@ use super::cache::CachedPat;
 use super::journal::Failure;
 use super::{Directory, blocking};
 
+/// Counts an authentication by method and outcome (`latchkey_authentications_total`).
+pub(crate) fn count_authentication(method: &'static str, ok: bool) {
+    let outcome = if ok { "success" } else { "failure" };
+    metrics::counter!("latchkey_authentications_total", "method" => method, "outcome" => outcome)
+        .increment(1);
+}
+
 /// The Basic-auth user name prefix that marks the password as a PAT.
 pub const PAT_BASIC_PREFIX: &str = latchkey_wire::headers::PAT_BASIC_PREFIX;
 
@@ -42,16 +49,19 @@ impl Directory {
             Presented::Basic { user, password } if user.starts_with(PAT_BASIC_PREFIX) => password,
             // Password failures are recorded where the password is checked.
             Presented::Basic { user, password } => {
-                return self.authenticate_password(user, password, client).await;
+                let result = self.authenticate_password(user, password, client).await;
+                count_authentication("password", result.is_ok());
+                return result;
             }
         };
         let result = self.authenticate_token(token.expose()).await;
+        let method = if crate::keys::looks_like_jwt(token.expose()) {
+            "access_token"
+        } else {
+            "pat"
+        };
+        count_authentication(method, result.is_ok());
         if let Err(Error::Unauthenticated(reason)) = &result {
-            let method = if crate::keys::looks_like_jwt(token.expose()) {
-                "access_token"
-            } else {
-                "pat"
-            };
             self.record_failure(Failure {
                 method,
                 account: None,
@@ -83,8 +93,14 @@ impl Directory {
         secret::check_format(TokenKind::Pat, value)?;
         let hash = self.config.hash_key.hash(value);
         let pat = match self.cache.pat(&hash) {
-            Some(pat) => pat,
+            Some(pat) => {
+                metrics::counter!("latchkey_cache_lookups_total", "cache" => "pat", "result" => "hit")
+                    .increment(1);
+                pat
+            }
             None => {
+                metrics::counter!("latchkey_cache_lookups_total", "cache" => "pat", "result" => "miss")
+                    .increment(1);
                 let generation = self.cache.generation();
                 let record =
                     self.store.pat_by_hash(&hash).await?.ok_or_else(|| {

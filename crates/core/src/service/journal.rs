@@ -94,7 +94,11 @@ impl Directory {
 
     /// Commits a change with its record; on success this node's feed streams see its events.
     pub(super) async fn commit(&self, tx: Box<dyn Transaction>, record: Record) -> Result<()> {
+        let audit = record.audit().len();
+        let start = std::time::Instant::now();
         let committed = tx.commit(record).await?;
+        metrics::histogram!("latchkey_store_commit_seconds").record(start.elapsed().as_secs_f64());
+        metrics::counter!("latchkey_audit_records_written_total").increment(audit as u64);
         if let Some(id) = committed.last_event {
             self.saw_event(id);
         }
@@ -124,6 +128,11 @@ impl Directory {
             at: self.clock.now(),
             coalesce: None,
         }
+    }
+
+    /// The store's connection pool: connections open, and idle among them.
+    pub fn store_pool(&self) -> (u32, u32) {
+        self.store.pool()
     }
 
     /// A local user as the author of its own change, through `credential`.

@@ -165,6 +165,7 @@ impl Directory {
         let bad_client = || OAuthError::InvalidClient("client authentication failed".into());
         let refused = |account: Option<AccountId>, reason: &'static str| async move {
             let user = ClientId::parse(client_id).ok().map(|c| c.to_string());
+            crate::service::auth::count_authentication("client_secret", false);
             self.record_failure(Failure {
                 method: "client_secret",
                 account,
@@ -261,6 +262,8 @@ impl Directory {
         let audit = self.audit(&by, AuditKind::AccessTokenIssued, Some(account.id), details);
         let tx = self.begin().await?;
         self.commit(tx, Record::new(audit)).await?;
+        metrics::counter!("latchkey_tokens_issued_total", "kind" => "access_token").increment(1);
+        crate::service::auth::count_authentication("client_secret", true);
         Ok(IssuedToken {
             access_token: Secret::new(token),
             expires_in: ttl,

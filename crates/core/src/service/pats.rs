@@ -83,6 +83,7 @@ impl Directory {
         let details = details::token_change(&user.login, None, Some(&pat));
         let audit = self.audit_by(permit, AuditKind::TokenCreated, details);
         self.commit(tx, Record::new(audit)).await?;
+        metrics::counter!("latchkey_tokens_issued_total", "kind" => "pat").increment(1);
         Ok(CreatedPat { pat, value })
     }
 

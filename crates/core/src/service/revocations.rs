@@ -87,7 +87,10 @@ impl Directory {
                 return Ok(applied);
             };
             let mut policies_changed = Vec::new();
+            let now = self.clock.now();
             for event in &events {
+                let lag = (now - event.at).to_std().unwrap_or_default();
+                metrics::histogram!("latchkey_event_propagation_seconds").record(lag.as_secs_f64());
                 if event.kind == RevocationKind::Keystone.as_str() {
                     self.apply_keystone_event(&event.subject).await?;
                 } else if event.kind == RevocationKind::Policies.as_str() {

@@ -65,6 +65,9 @@ pub trait Store:
     /// nodes (token-creation limits) is kept in it rather than in one node's memory.
     fn shared(&self) -> bool;
 
+    /// The connection pool: connections open, and idle among them.
+    fn pool(&self) -> (u32, u32);
+
     /// Opens a write transaction (on SQLite it takes the write lock at once, so a read inside
     /// it never meets a stale snapshot).
     async fn begin(&self) -> Result<Box<dyn Transaction>>;

@@ -28,6 +28,19 @@ pub fn around(routes: Router, trusted: crate::state::TrustedProxies) -> Router {
                 crate::error::internal_error_response()
             },
         ))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!(
+                        "http",
+                        request_id = %request_id::current().unwrap_or_default(),
+                        method = %req.method(),
+                        uri = %req.uri().path(),
+                    )
+                },
+            ),
+        )
         .layer(axum::middleware::from_fn_with_state(
             trusted,
             request_id::assign,

@@ -14,6 +14,7 @@ mod isolation;
 mod keystone_admin;
 mod keystone_domains;
 mod keystone_tokens;
+mod metrics;
 mod oauth2;
 mod openapi;
 mod pats;

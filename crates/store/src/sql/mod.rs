@@ -58,6 +58,11 @@ impl Store for Backend {
         SHARED
     }
 
+    fn pool(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size(), idle)
+    }
+
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         Ok(Box::new(SqlTransaction {
             tx: self.begin_tx().await?,

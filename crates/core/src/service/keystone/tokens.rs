@@ -39,7 +39,14 @@ impl Directory {
             Method::Token(_) => "token",
             Method::ApplicationCredential { .. } => "application_credential",
         };
-        let mut who = match self.authenticate_keystone(method, client).await {
+        let authenticated = self.authenticate_keystone(method, client).await;
+        let ks_method = match method_name {
+            "password" => "keystone_password",
+            "token" => "keystone_token",
+            _ => "keystone_application_credential",
+        };
+        crate::service::auth::count_authentication(ks_method, authenticated.is_ok());
+        let mut who = match authenticated {
             Ok(who) => who,
             // Password failures are recorded where the password is checked.
             Err(Error::Unauthenticated(reason)) if method_name != "password" => {
@@ -146,6 +153,7 @@ impl Directory {
         self.count_issue(&throttle_key(&token.subject), now).await?;
         let value = self.keys.read().sign(&*claims)?;
         self.record_issue(&token, method_name).await?;
+        metrics::counter!("latchkey_tokens_issued_total", "kind" => "keystone").increment(1);
         Ok(IssuedKsToken {
             value: Secret::new(value),
             token,

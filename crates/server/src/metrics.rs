@@ -1,0 +1,108 @@
+//! Prometheus metrics at `GET /metrics`, on a listener of their own (`LATCHKEY_METRICS_LISTEN`),
+//! never on the public port. The `metrics` facade is recorded by one process-wide recorder
+//! (`metrics-exporter-prometheus`); what is counted:
+//!
+//! - `latchkey_http_requests_total{method, route, status}` and
+//!   `latchkey_http_request_duration_seconds{method, route}`: by route template (`/1.0/me/identity/user/{user}`,
+//!   never the concrete path) and status class (`2xx` …);
+//! - `latchkey_authentications_total{method, outcome}`, `latchkey_tokens_issued_total{kind}`,
+//!   `latchkey_cache_lookups_total{cache, result}` (core);
+//! - `latchkey_event_propagation_seconds` (commit on one node to apply on this one),
+//!   `latchkey_store_commit_seconds`, `latchkey_audit_records_written_total`,
+//!   `latchkey_audit_records_pruned_total` (core);
+//! - `latchkey_store_pool_connections{state}`, read when scraped.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use latchkey_core::service::Directory;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// The process's recorder, installed on first use (every server of a test process shares it).
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let buckets = [
+            0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ];
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&buckets)
+            .map(PrometheusBuilder::build_recorder);
+        match recorder {
+            Ok(recorder) => {
+                let handle = recorder.handle();
+                if metrics::set_global_recorder(recorder).is_err() {
+                    tracing::warn!(
+                        "a metrics recorder was already installed; /metrics stays empty"
+                    );
+                }
+                handle
+            }
+            // The bucket list above is never empty.
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
+}
+
+/// Installs the recorder (so that counting starts with the server, before the first scrape).
+pub fn install() {
+    handle();
+}
+
+#[derive(Clone)]
+struct Scrape {
+    directory: Arc<Directory>,
+}
+
+/// The metrics listener's routes.
+pub fn router(directory: Arc<Directory>) -> Router {
+    install();
+    Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(Scrape { directory })
+}
+
+async fn scrape(State(scrape): State<Scrape>) -> Response {
+    let (size, idle) = scrape.directory.store_pool();
+    metrics::gauge!("latchkey_store_pool_connections", "state" => "open").set(size as f64);
+    metrics::gauge!("latchkey_store_pool_connections", "state" => "idle").set(idle as f64);
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle().render(),
+    )
+        .into_response()
+}
+
+/// Middleware: counts each request by route template, method and status class, and times it.
+pub async fn track(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    let status = match response.status().as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    let labels = [("method", method), ("route", route)];
+    metrics::histogram!("latchkey_http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
+    let [method, route] = labels;
+    metrics::counter!(
+        "latchkey_http_requests_total",
+        &[method, route, ("status", status.to_owned())]
+    )
+    .increment(1);
+    response
+}
