@@ -76,6 +76,13 @@ pub struct Settings {
     /// (empty: no metrics listener).
     #[arg(long, env = "LATCHKEY_METRICS_LISTEN", default_value = "")]
     pub metrics_listen: String,
+    /// File to append every audit record this node commits to, one JSON line each, flushed per
+    /// commit (for a SIEM's file shipper).
+    #[arg(long, env = "LATCHKEY_AUDIT_FILE")]
+    pub audit_file: Option<PathBuf>,
+    /// Shape of the audit file's lines: `json` (the records of GET /v2/audit/log) or `cadf`.
+    #[arg(long, env = "LATCHKEY_AUDIT_FORMAT", default_value = "json")]
+    pub audit_format: String,
     /// Days an audit record is kept before housekeeping prunes it.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     pub audit_retention_days: u32,
@@ -102,6 +109,8 @@ pub struct Config {
     pub audit_retention: std::time::Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics_listen: Option<SocketAddr>,
+    pub audit_file: Option<PathBuf>,
+    pub audit_format: crate::audit::Format,
 }
 
 /// A setting that does not validate; the message names it.
@@ -218,6 +227,16 @@ impl Settings {
                 "must differ from LATCHKEY_LISTEN: metrics never share the public port",
             ));
         }
+        let audit_format = match self.audit_format.as_str() {
+            "json" => crate::audit::Format::Json,
+            "cadf" => crate::audit::Format::Cadf,
+            other => {
+                return Err(bad(
+                    "LATCHKEY_AUDIT_FORMAT",
+                    format!("{other:?}: expected json or cadf"),
+                ));
+            }
+        };
         let trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -261,6 +280,8 @@ impl Settings {
             ),
             trusted_proxies,
             metrics_listen,
+            audit_file: self.audit_file.clone(),
+            audit_format,
         })
     }
 }
@@ -328,6 +349,7 @@ mod tests {
                 "LATCHKEY_TRUSTED_PROXIES",
             ),
             (&["--metrics-listen", "nowhere"], "LATCHKEY_METRICS_LISTEN"),
+            (&["--audit-format", "xml"], "LATCHKEY_AUDIT_FORMAT"),
             (
                 &["--metrics-listen", "127.0.0.1:5080"],
                 "LATCHKEY_METRICS_LISTEN",

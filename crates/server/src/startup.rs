@@ -34,6 +34,11 @@ pub enum StartError {
     HashKey { path: String, message: String },
     #[error("store: {0}")]
     Store(latchkey_core::Error),
+    #[error("audit file {path}: {source}")]
+    AuditFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -82,7 +87,7 @@ impl Application {
             .await
             .map_err(StartError::Store)?;
         let shared_issue_limit = store.shared();
-        let directory = Arc::new(Directory::new(
+        let directory = Directory::new(
             store,
             clock,
             DirectoryConfig {
@@ -101,7 +106,20 @@ impl Application {
                 },
                 ..DirectoryConfig::new(config.plate.clone(), hash_key, config.public_url.clone())
             },
-        ));
+        );
+        let directory = Arc::new(match &config.audit_file {
+            Some(path) => {
+                let sink =
+                    crate::audit::FileSink::open(path, config.audit_format).map_err(|source| {
+                        StartError::AuditFile {
+                            path: path.display().to_string(),
+                            source,
+                        }
+                    })?;
+                directory.with_audit_sink(Arc::new(sink))
+            }
+            None => directory,
+        });
         let bootstrapped = directory
             .bootstrap(
                 config.account.clone(),

@@ -77,6 +77,8 @@ impl TestServer {
             audit_retention: std::time::Duration::from_secs(90 * 86_400),
             trusted_proxies: Vec::new(),
             metrics_listen: None,
+            audit_file: None,
+            audit_format: crate::audit::Format::Json,
         };
         adjust(&mut config);
         let mut server = TestServer {

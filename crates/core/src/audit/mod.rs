@@ -246,6 +246,13 @@ pub struct AuditRecord {
     pub last_at: DateTime<Utc>,
 }
 
+/// Where a node copies the records it commits, once they are durable (the server's
+/// `--audit-file`). Called after each commit with that commit's records and the nic of their
+/// account; it must not block for long.
+pub trait AuditSink: Send + Sync + std::fmt::Debug {
+    fn written(&self, records: &[(AuditRecord, Option<crate::names::Nic>)]);
+}
+
 /// Which records a listing reads; every condition narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {

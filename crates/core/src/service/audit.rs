@@ -43,18 +43,13 @@ impl Directory {
         permit: &Permit,
         filter: AuditFilter,
     ) -> Result<Vec<AuditRecord>> {
-        let ovh = |k: &AuditKind| k.ovh();
         let kinds = if filter.kinds.is_empty() {
-            AuditKind::ALL
-                .iter()
-                .filter(|k| ovh(k))
-                .map(|k| k.as_str().to_owned())
-                .collect()
+            ovh_kinds()
         } else {
             filter
                 .kinds
                 .iter()
-                .filter(|k| AuditKind::parse(k).is_some_and(|k| ovh(&k)))
+                .filter(|k| AuditKind::parse(k).is_some_and(AuditKind::ovh))
                 .cloned()
                 .collect::<Vec<_>>()
         };
@@ -63,6 +58,39 @@ impl Directory {
         }
         let filter = AuditFilter { kinds, ..filter };
         self.read_audit(Some(permit.account()), filter).await
+    }
+
+    /// The account's records of OVHcloud's types after `after`, oldest first (the stream).
+    pub async fn ovh_audit_since(
+        &self,
+        permit: &Permit,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        let query = AuditQuery {
+            account: Some(permit.account()),
+            kinds: ovh_kinds(),
+            after: Some(after),
+            limit,
+            ..AuditQuery::default()
+        };
+        self.store.audit_records(&query).await
+    }
+
+    /// The id of the account's newest record (0 when none), where a stream without a cursor
+    /// starts.
+    pub async fn newest_audit_id(&self, permit: &Permit) -> Result<i64> {
+        let query = AuditQuery {
+            account: Some(permit.account()),
+            limit: 1,
+            ..AuditQuery::default()
+        };
+        Ok(self
+            .store
+            .audit_records(&query)
+            .await?
+            .first()
+            .map_or(0, |r| r.id))
     }
 
     /// `GET /v2/audit/log`: every record of the permit's account, or (`operator`: the caller
@@ -118,4 +146,13 @@ impl Directory {
             }
         }
     }
+}
+
+/// OVHcloud's types, by name.
+fn ovh_kinds() -> Vec<String> {
+    AuditKind::ALL
+        .iter()
+        .filter(|k| k.ovh())
+        .map(|k| k.as_str().to_owned())
+        .collect()
 }

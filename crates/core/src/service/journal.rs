@@ -95,6 +95,7 @@ impl Directory {
     /// Commits a change with its record; on success this node's feed streams see its events.
     pub(super) async fn commit(&self, tx: Box<dyn Transaction>, record: Record) -> Result<()> {
         let audit = record.audit().len();
+        let copied = self.audit_sink.as_ref().map(|_| record.audit().to_vec());
         let start = std::time::Instant::now();
         let committed = tx.commit(record).await?;
         metrics::histogram!("latchkey_store_commit_seconds").record(start.elapsed().as_secs_f64());
@@ -102,7 +103,35 @@ impl Directory {
         if let Some(id) = committed.last_event {
             self.saw_event(id);
         }
+        if let Some(&newest) = committed.audit_ids.iter().max() {
+            self.audit_seen.send_if_modified(|seen| {
+                let newer = newest > *seen;
+                *seen = (*seen).max(newest);
+                newer
+            });
+        }
+        if let (Some(sink), Some(copied)) = (&self.audit_sink, copied) {
+            let mut records = Vec::with_capacity(copied.len());
+            for (new, id) in copied.into_iter().zip(committed.audit_ids) {
+                let nic = match new.account {
+                    Some(account) => self
+                        .cached_account(account)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|a| a.nic.clone()),
+                    None => None,
+                };
+                records.push((stored(id, new), nic));
+            }
+            sink.written(&records);
+        }
         Ok(())
+    }
+
+    /// The newest audit record this node committed; it changes when one is.
+    pub fn watch_audit(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.audit_seen.subscribe()
     }
 
     /// An audit record of `kind` in `account`, by `by`, now, from the request being served.
@@ -273,5 +302,20 @@ impl Directory {
         if let Err(e) = written.await {
             tracing::error!(error = %e, method = failure.method, "could not record a failed authentication");
         }
+    }
+}
+
+/// A record as it was stored (a coalesced repeat shows as itself, counted once).
+fn stored(id: i64, new: NewAudit) -> crate::audit::AuditRecord {
+    crate::audit::AuditRecord {
+        id,
+        kind: new.kind.as_str().to_owned(),
+        account: new.account,
+        author: new.author,
+        origin: new.origin,
+        details: new.details,
+        at: new.at,
+        count: 1,
+        last_at: new.at,
     }
 }

@@ -125,6 +125,9 @@ pub struct Directory {
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
     last_event: AtomicI64,
     event_seen: tokio::sync::watch::Sender<i64>,
+    /// The newest audit record this node committed: the audit streams wait on it.
+    audit_seen: tokio::sync::watch::Sender<i64>,
+    audit_sink: Option<Arc<dyn crate::audit::AuditSink>>,
     closing: tokio::sync::watch::Sender<bool>,
     grant_limit: Throttle<crate::names::ClientId>,
     policies: dashmap::DashMap<crate::model::AccountId, Arc<crate::policy::PolicySet>>,
@@ -148,6 +151,8 @@ impl Directory {
             verified: dashmap::DashMap::new(),
             last_event: AtomicI64::new(0),
             event_seen: tokio::sync::watch::Sender::new(0),
+            audit_seen: tokio::sync::watch::Sender::new(0),
+            audit_sink: None,
             closing: tokio::sync::watch::Sender::new(false),
             grant_limit: Throttle::new(config.grant_limit),
             policies: dashmap::DashMap::new(),
@@ -155,6 +160,12 @@ impl Directory {
             keystone: keystone::KeystoneState::new(config.keystone_issue_limit),
             config,
         }
+    }
+
+    /// Copies every record this node commits to `sink` (the server's `--audit-file`).
+    pub fn with_audit_sink(mut self, sink: Arc<dyn crate::audit::AuditSink>) -> Self {
+        self.audit_sink = Some(sink);
+        self
     }
 
     pub fn plate(&self) -> &Plate {

@@ -134,8 +134,11 @@ impl Record {
 }
 
 /// What a commit wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Committed {
     /// The id of the last event written, if any.
     pub last_event: Option<i64>,
+    /// The id of each audit record, in the record's order (a coalesced repeat: the id of the
+    /// record it added to).
+    pub audit_ids: Vec<i64>,
 }

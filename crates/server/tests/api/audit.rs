@@ -641,3 +641,182 @@ async fn a_forwarded_address_is_believed_from_a_trusted_proxy_only(app: TestApp)
         .expect(200);
     assert_eq!(ip_of(&log, "proxied"), "198.51.100.7");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_file_gets_every_committed_record_as_a_json_line_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("audit.ndjson");
+    let path = json_path.clone();
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, move |c| {
+        c.audit_file = Some(path);
+    })
+    .await;
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "alice", "DEFAULT").await;
+    let alice_pat = app.create_pat(&admin, "alice", "ci").await;
+    app.get("/1.0/me", &Auth::password(NIC, "alice", "wrong guess"))
+        .await;
+    let text = std::fs::read_to_string(&json_path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+        .collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    for kind in [
+        "ACCOUNT_CREATED",
+        "TOKEN_CREATED",
+        "USER_CREATED",
+        "LOGIN_FAILED",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    let user = lines.iter().find(|l| l["type"] == "USER_CREATED").unwrap();
+    assert_eq!(user["account"], NIC);
+    assert!(user["id"].as_i64().unwrap() > 0);
+    // The same records as the store's, by id.
+    let stored = app
+        .get("/v2/audit/log?type=USER_CREATED", &admin)
+        .await
+        .expect(200);
+    assert_eq!(stored[0]["id"], user["id"]);
+    for secret in [
+        alice_pat.as_str(),
+        "alice password",
+        "wrong guess",
+        crate::helpers::ADMIN_PASSWORD,
+    ] {
+        assert!(!text.contains(secret), "the audit file holds {secret:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_file_speaks_cadf_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cadf_path = dir.path().join("audit.cadf");
+    let path = cadf_path.clone();
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, move |c| {
+        c.audit_file = Some(path);
+        c.audit_format = latchkey_server::audit::Format::Cadf;
+    })
+    .await;
+    let token = app.ks_admin().await;
+    app.ks_project(&token, "cadf-project").await;
+    app.get("/1.0/me", &Auth::password(NIC, "admin", "wrong guess"))
+        .await;
+    let events: Vec<Value> = std::fs::read_to_string(&cadf_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert_eq!(
+            event["typeURI"],
+            "http://schemas.dmtf.org/cloud/audit/1.0/event"
+        );
+        assert_eq!(event["eventType"], "activity");
+        for field in [
+            "id",
+            "eventTime",
+            "action",
+            "outcome",
+            "initiator",
+            "target",
+            "observer",
+        ] {
+            assert!(!event[field].is_null(), "{field} missing in {event}");
+        }
+    }
+    let project = events
+        .iter()
+        .find(|e| e["action"] == "created.project_created")
+        .expect("the project's creation");
+    assert_eq!(project["outcome"], "success");
+    assert_eq!(project["target"]["typeURI"], "data/security/project");
+    assert_eq!(project["initiator"]["name"], Value::Null);
+    assert_eq!(
+        project["initiator"]["id"],
+        format!("urn:v1:eu:identity:user:{NIC}/admin")
+    );
+    let issued = events
+        .iter()
+        .find(|e| e["action"] == "authenticate.keystone_token_issued")
+        .unwrap();
+    assert_eq!(issued["outcome"], "success");
+    let failed = events
+        .iter()
+        .find(|e| e["action"] == "authenticate.login_failed")
+        .unwrap();
+    assert_eq!(failed["outcome"], "failure");
+    assert_eq!(failed["reason"], "invalid credentials");
+}
+
+/// Reads server-sent events from `response` until `want` has `n` records or `limit` passes;
+/// returns the `data` of each `audit` event, and whether the stream ended.
+async fn read_events(
+    response: &mut reqwest::Response,
+    n: usize,
+    limit: std::time::Duration,
+) -> (Vec<Value>, bool) {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    while events.len() < n {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Err(_) => return (events, false),
+            Ok(Ok(Some(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => return (events, true),
+        }
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if frame.lines().any(|l| l == "event: audit") {
+                let data = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap();
+                events.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    (events, false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_stream_pushes_records_resumes_and_ends_with_the_right() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "watcher", "ADMIN").await;
+    let watcher = app.create_pat(&admin, "watcher", "tail").await;
+    let open = |since: Option<i64>| {
+        let mut url = format!("{}/1.0/me/logs/audit/stream", app.base);
+        if let Some(since) = since {
+            url.push_str(&format!("?since={since}"));
+        }
+        app.client.get(url).bearer_auth(&watcher).send()
+    };
+    let mut live = open(None).await.unwrap();
+    assert_eq!(live.status(), 200);
+    app.create_user(&admin, "alice", "DEFAULT").await;
+    let (events, _) = read_events(&mut live, 1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(events[0]["type"], "USER_CREATED");
+    assert_eq!(events[0]["userCreatedDetails"]["user"], "alice");
+    let first = events[0]["id"].as_i64().unwrap();
+
+    // Resuming after a record gives what followed it, oldest first.
+    app.create_user(&admin, "bob", "DEFAULT").await;
+    let mut resumed = open(Some(first)).await.unwrap();
+    let (events, _) = read_events(&mut resumed, 1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(events[0]["userCreatedDetails"]["user"], "bob");
+    drop(resumed);
+
+    // The watcher leaves the ADMIN group: its stream ends (checked again every 5 s).
+    app.put(
+        "/1.0/me/identity/user/watcher",
+        &admin,
+        json!({ "group": "DEFAULT" }),
+    )
+    .await
+    .expect(200);
+    let (_, ended) = read_events(&mut live, usize::MAX, std::time::Duration::from_secs(15)).await;
+    assert!(ended, "the stream outlived its caller's right");
+}

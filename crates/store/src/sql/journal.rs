@@ -8,8 +8,9 @@ use super::*;
 
 /// Writes `record` into the open transaction; returns the id of its last event.
 pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
+    let mut audit_ids = Vec::with_capacity(record.audit().len());
     for audit in record.audit() {
-        write_audit(tx, audit).await?;
+        audit_ids.push(write_audit(tx, audit).await?);
     }
     let mut last_event = None;
     for event in record.changes() {
@@ -23,30 +24,36 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
             .await
             .map_err(internal)?;
     }
-    Ok(Committed { last_event })
+    Ok(Committed {
+        last_event,
+        audit_ids,
+    })
 }
 
-async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<()> {
+/// Writes one record (or adds to the one it repeats); returns its id.
+async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<i64> {
     if let Some(coalesce) = &audit.coalesce {
-        let done = sqlx::query(
+        let repeated = sqlx::query_scalar::<_, i64>(
             "UPDATE audit_log SET count = count + 1, last_at = $1 WHERE id = \
-             (SELECT MAX(id) FROM audit_log WHERE coalesce_key = $2 AND last_at >= $3)",
+             (SELECT MAX(id) FROM audit_log WHERE coalesce_key = $2 AND last_at >= $3) \
+             RETURNING id",
         )
         .bind(micros(audit.at))
         .bind(&coalesce.key)
         .bind(micros(coalesce.since))
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(internal)?;
-        if done.rows_affected() > 0 {
-            return Ok(());
+        if let Some(id) = repeated {
+            return Ok(id);
         }
     }
     let details = serde_json::Value::Object(audit.details.clone()).to_string();
-    sqlx::query(
+    sqlx::query_scalar::<_, i64>(
         "INSERT INTO audit_log (kind, account_id, author_type, author_user, identity, \
          credential, ip, request_id, user_agent, details, created_at, last_at, count, \
-         coalesce_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12)",
+         coalesce_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) \
+         RETURNING id",
     )
     .bind(audit.kind.as_str())
     .bind(audit.account.map(|a| a.0))
@@ -60,10 +67,9 @@ async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<()> {
     .bind(details)
     .bind(micros(audit.at))
     .bind(audit.coalesce.as_ref().map(|c| c.key.as_str()))
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
-    .map_err(internal)?;
-    Ok(())
+    .map_err(internal)
 }
 
 async fn write_event(tx: &mut Tx, event: &NewRevocation) -> Result<i64> {

@@ -2,6 +2,9 @@
 //! types, and `GET /v2/audit/log`, every record Latchkey keeps, in the same shape with more
 //! fields. Both filter by `type[]`, `identity`, `from` and `to`, and page newest first by
 //! `X-Pagination-Cursor` / `X-Pagination-Size` (`X-Pagination-Cursor-Next` while more remain).
+//! `GET /1.0/me/logs/audit/stream` pushes the same records as server-sent events (`stream.rs`);
+//! `--audit-file` appends every record this node commits as NDJSON (`file.rs`), in Latchkey's
+//! shape or as CADF events (`views.rs`).
 
 use axum::Json;
 use axum::Router;
@@ -14,7 +17,14 @@ use latchkey_core::audit::{AuditKind, AuditRecord};
 use latchkey_core::authz::{self, Principal};
 use latchkey_core::names::Nic;
 use latchkey_core::service::audit::{AuditFilter, AuditScope};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+
+mod file;
+mod stream;
+pub mod views;
+
+pub use file::{FileSink, Format};
+use views::{full_view, ovh_view};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -25,6 +35,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/1.0/me/logs/audit", get(ovh_log))
         .route("/v1/me/logs/audit", get(ovh_log))
+        .route("/1.0/me/logs/audit/stream", get(stream::stream))
+        .route("/v1/me/logs/audit/stream", get(stream::stream))
         .route("/v2/audit/log", get(log))
 }
 
@@ -162,37 +174,4 @@ fn paged(
         response.headers_mut().insert(query::NEXT, next);
     }
     response
-}
-
-/// OVHcloud's `audit.Log`, with the request id and the credential used.
-fn ovh_view(r: &AuditRecord) -> Value {
-    let mut out = Map::new();
-    out.insert("type".into(), json!(r.kind));
-    out.insert("createdAt".into(), json!(r.at));
-    out.insert("ip".into(), json!(r.origin.ip.map(|ip| ip.to_string())));
-    let auth = r
-        .author
-        .kind
-        .map(|kind| json!({ "userDetails": { "type": kind.as_str(), "user": r.author.user } }));
-    out.insert("authDetails".into(), json!(auth));
-    if let Some(kind) = AuditKind::parse(&r.kind) {
-        out.insert(kind.details_key(), Value::Object(r.details.clone()));
-    }
-    out.insert("requestId".into(), json!(r.origin.request_id));
-    out.insert("credential".into(), json!(r.author.credential));
-    Value::Object(out)
-}
-
-/// Every field Latchkey keeps of a record.
-fn full_view(r: &AuditRecord, nic: Option<&Nic>) -> Value {
-    let mut out = ovh_view(r);
-    if let Value::Object(map) = &mut out {
-        map.insert("id".into(), json!(r.id));
-        map.insert("account".into(), json!(nic.map(Nic::as_str)));
-        map.insert("identity".into(), json!(r.author.identity));
-        map.insert("userAgent".into(), json!(r.origin.user_agent));
-        map.insert("count".into(), json!(r.count));
-        map.insert("lastAt".into(), json!(r.last_at));
-    }
-    out
 }
