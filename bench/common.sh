@@ -1,20 +1,23 @@
 # Shared by the bench scripts: wrk (installed from Debian when missing), the release binary, a
 # server on a fresh data directory (stopped on exit), and `run NAME PATH [wrk args…]`, which
 # prints req/s and p99 and keeps wrk's output in bench/results/.
-# Expects DURATION, CONNECTIONS, THREADS, PORT, OUT; sets BASE and PASSWORD.
+# Expects DURATION, CONNECTIONS, THREADS, PORT, OUT; sets BASE and PASSWORD. LATCHKEY_BIN runs
+# another build instead of this checkout's release binary.
 
 mkdir -p "$OUT"
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
-cargo build --release -q -p latchkey
+# LATCHKEY_BIN: another build to measure (for a before/after comparison in the same session).
+BIN=${LATCHKEY_BIN:-target/release/latchkey}
+[ -n "${LATCHKEY_BIN:-}" ] || cargo build --release -q -p latchkey
 
 DATA=$(mktemp -d)
 PASSWORD="bench password $$"
 BASE="http://127.0.0.1:$PORT"
 LATCHKEY_DATA_DIR="$DATA" LATCHKEY_LISTEN="127.0.0.1:$PORT" LATCHKEY_ADMIN_PASSWORD="$PASSWORD" \
-  LATCHKEY_LOG=warn target/release/latchkey serve >"$OUT/server.log" 2>&1 &
+  LATCHKEY_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done

@@ -19,7 +19,7 @@ if [ "$BACKEND" = postgres ]; then
   psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $NAME" >/dev/null
   DB="postgres://postgres@127.0.0.1:5432/$NAME"
 fi
-LATCHKEY_DATA_DIR="$DATA" LATCHKEY_LISTEN="127.0.0.1:$PORT" LATCHKEY_ADMIN_PASSWORD="$PASSWORD" \
+env LATCHKEY_DATA_DIR="$DATA" LATCHKEY_LISTEN="127.0.0.1:$PORT" LATCHKEY_ADMIN_PASSWORD="$PASSWORD" \
   ${DB:+LATCHKEY_DATABASE_URL="$DB"} LATCHKEY_LOG=warn "$BIN" serve >"$OUT/writes-server.log" 2>&1 &
 SERVER=$!
 cleanup() {

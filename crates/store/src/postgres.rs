@@ -39,8 +39,13 @@ const BEGIN: &str = "BEGIN";
 const SHARED: bool = true;
 /// The channel commits are announced on.
 const CHANNEL: &str = "latchkey_events";
-/// Sent in every committing transaction that wrote events, with the id of its last one.
-const NOTIFY: Option<&str> = Some("SELECT pg_notify('latchkey_events', $1)");
+/// The last event of a commit, written and announced on [`CHANNEL`] with its id in one
+/// statement (the notification leaves when the transaction commits).
+const NOTIFY: Option<&str> = Some(
+    "WITH e AS (INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id) \
+     SELECT id FROM e, LATERAL pg_notify('latchkey_events', e.id::text) AS n",
+);
 
 /// Listens on [`CHANNEL`] on a connection of its own. The listener reconnects by itself when its
 /// connection drops (notifications sent meanwhile are lost; the poll catches up); the task ends

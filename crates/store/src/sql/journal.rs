@@ -13,16 +13,15 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
         audit_ids.push(write_audit(tx, audit).await?);
     }
     let mut last_event = None;
-    for event in record.changes() {
-        last_event = Some(write_event(tx, event).await?);
-    }
-    // Delivered to the other nodes when (and only if) the transaction commits.
-    if let (Some(notify), Some(id)) = (NOTIFY, last_event) {
-        sqlx::query(notify)
-            .bind(id.to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(internal)?;
+    let events = record.changes();
+    for (i, event) in events.iter().enumerate() {
+        // The last event of the commit announces it to the other nodes (where the backend
+        // has them), in the same statement; delivered when, and only if, it commits.
+        let insert = match NOTIFY {
+            Some(notifying) if i + 1 == events.len() => notifying,
+            _ => INSERT_EVENT,
+        };
+        last_event = Some(write_event(tx, insert, event).await?);
     }
     Ok(Committed {
         last_event,
@@ -72,17 +71,18 @@ async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<i64> {
     .map_err(internal)
 }
 
-async fn write_event(tx: &mut Tx, event: &NewRevocation) -> Result<i64> {
-    sqlx::query_scalar::<_, i64>(
-        "INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(event.kind.as_str())
-    .bind(&event.subject)
-    .bind(event.account.map(|a| a.0))
-    .bind(&event.identity)
-    .bind(micros(event.at))
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(internal)
+/// An event's row.
+pub(super) const INSERT_EVENT: &str = "INSERT INTO revocation_events \
+    (kind, subject, account_id, identity, at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+async fn write_event(tx: &mut Tx, insert: &'static str, event: &NewRevocation) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>(insert)
+        .bind(event.kind.as_str())
+        .bind(&event.subject)
+        .bind(event.account.map(|a| a.0))
+        .bind(&event.identity)
+        .bind(micros(event.at))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)
 }

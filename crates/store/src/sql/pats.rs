@@ -113,14 +113,18 @@ impl PatWrites for SqlTransaction {
     }
 
     async fn delete_pat(&mut self, user: UserId, name: &TokenName) -> Result<PatRecord> {
-        let record = pat_record(&mut *self.tx, user, name)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("token {name} does not exist")))?;
-        sqlx::query("DELETE FROM pats WHERE id = $1")
-            .bind(record.pat.id.0)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(internal)?;
-        Ok(record)
+        // One statement: what was deleted comes back, with its owner's account.
+        sqlx::query_as::<_, PatRow>(
+            "DELETE FROM pats WHERE user_id = $1 AND name = $2 RETURNING id, user_id, \
+             (SELECT account_id FROM users WHERE users.id = pats.user_id) AS account_id, \
+             name, description, secret_hash, created_at, expires_at, last_used",
+        )
+        .bind(user.0)
+        .bind(name.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Error::not_found(format!("token {name} does not exist")))
+        .and_then(PatRecord::try_from)
     }
 }
