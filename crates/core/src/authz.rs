@@ -213,16 +213,7 @@ pub struct Principal {
 impl Principal {
     /// The principal as the author of a change, for the audit log.
     pub fn author(&self, plate: &Plate) -> crate::audit::Author {
-        let (kind, user) = match &self.subject {
-            Subject::User(user) if user.kind == UserType::Root => {
-                (crate::audit::AuthorType::Account, None)
-            }
-            Subject::User(user) => (crate::audit::AuthorType::User, Some(user.login.to_string())),
-            Subject::ServiceAccount(sa) => (
-                crate::audit::AuthorType::User,
-                Some(sa.client_id.to_string()),
-            ),
-        };
+        let identity = self.urn(plate).to_string();
         let credential = match &self.via {
             Via::Pat(name) => format!("pat:{name}"),
             Via::Password => "password".to_owned(),
@@ -233,11 +224,14 @@ impl Principal {
                 Subject::User(_) => "client".to_owned(),
             },
         };
-        crate::audit::Author {
-            kind: Some(kind),
-            user,
-            identity: Some(self.urn(plate).to_string()),
-            credential: Some(credential),
+        match &self.subject {
+            Subject::User(user) => crate::audit::Author::user(user, identity, credential),
+            Subject::ServiceAccount(sa) => crate::audit::Author {
+                kind: Some(crate::audit::AuthorType::User),
+                user: Some(sa.client_id.to_string()),
+                identity: Some(identity),
+                credential: Some(credential),
+            },
         }
     }
 
@@ -352,14 +346,7 @@ impl Permit {
 
     /// Who it was granted to, for the audit log.
     pub fn author(&self, plate: &Plate) -> crate::audit::Author {
-        self.by
-            .as_ref()
-            .map_or_else(crate::audit::Author::system, |who| who.author(plate))
-    }
-
-    /// The principal it was granted to, when a decision named one.
-    pub fn holder(&self) -> Option<&Principal> {
-        self.by.as_ref()
+        author_of(self.by.as_ref(), plate)
     }
 
     /// The account the operation is confined to.
@@ -370,6 +357,11 @@ impl Permit {
     pub fn action(&self) -> &'static str {
         self.action
     }
+}
+
+/// The author a permit names: its holder, or the installation when no decision named one.
+fn author_of(by: Option<&Principal>, plate: &Plate) -> crate::audit::Author {
+    by.map_or_else(crate::audit::Author::system, |who| who.author(plate))
 }
 
 /// Proof that the caller is the installation's operator, for one operator-only action. Only
@@ -397,9 +389,7 @@ impl OperatorPermit {
 
     /// Who it was granted to, for the audit log.
     pub fn author(&self, plate: &Plate) -> crate::audit::Author {
-        self.by
-            .as_ref()
-            .map_or_else(crate::audit::Author::system, |who| who.author(plate))
+        author_of(self.by.as_ref(), plate)
     }
 
     /// The operator-only action it was made for.

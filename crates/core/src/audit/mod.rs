@@ -181,6 +181,22 @@ impl Author {
     pub fn system() -> Self {
         Self::default()
     }
+
+    /// A local user, named `identity`, through `credential`: the ROOT user is the account
+    /// itself (`ACCOUNT`, no user name), any other user a `USER` by its login.
+    pub fn user(user: &crate::model::User, identity: String, credential: String) -> Self {
+        let (kind, name) = if user.kind == crate::model::UserType::Root {
+            (AuthorType::Account, None)
+        } else {
+            (AuthorType::User, Some(user.login.to_string()))
+        };
+        Self {
+            kind: Some(kind),
+            user: name,
+            identity: Some(identity),
+            credential: Some(credential),
+        }
+    }
 }
 
 /// Where a request came from; set for each request by the server (see [`Origin::scope`]).

@@ -171,17 +171,8 @@ impl Directory {
         user: &crate::model::User,
         credential: &str,
     ) -> Author {
-        let (kind, name) = if user.kind == crate::model::UserType::Root {
-            (crate::audit::AuthorType::Account, None)
-        } else {
-            (crate::audit::AuthorType::User, Some(user.login.to_string()))
-        };
-        Author {
-            kind: Some(kind),
-            user: name,
-            identity: Some(Urn::user(&self.config.plate, &account.nic, &user.login).to_string()),
-            credential: Some(credential.to_owned()),
-        }
+        let identity = Urn::user(&self.config.plate, &account.nic, &user.login).to_string();
+        Author::user(user, identity, credential.to_owned())
     }
 
     /// An audit record in the permit's account, by its holder.
