@@ -1,6 +1,8 @@
 # Shared by the bench scripts: wrk (installed from Debian when missing), the release binary, a
 # server on a fresh data directory (stopped on exit), and `run NAME PATH [wrk args…]`, which
-# prints req/s and p99 and keeps wrk's output in bench/results/.
+# prints req/s, p99 and the server's CPU time per request (user + system, from /proc: steadier
+# than req/s on a shared machine, where wrk competes for the same cores), and keeps wrk's output
+# in bench/results/.
 # Expects DURATION, CONNECTIONS, THREADS, PORT, OUT; sets BASE and PASSWORD. LATCHKEY_BIN runs
 # another build instead of this checkout's release binary.
 
@@ -22,14 +24,22 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+
 run() { # name, path, extra wrk args...
   local name=$1 path=$2; shift 2
+  local t0 t1
+  t0=$(server_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$BASE$path" >"$OUT/$name.txt"
-  local rps p99 errors
+  t1=$(server_ticks)
+  local rps p99 errors requests cpu
   rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
   p99=$(awk '$1=="99%" {print $2}' "$OUT/$name.txt")
+  requests=$(awk '/requests in/ {print $1}' "$OUT/$name.txt")
+  cpu=$(awk -v t="$((t1 - t0))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
   errors=$(grep -E 'Non-2xx|Socket errors' "$OUT/$name.txt" || true)
-  printf '%-22s %12s req/s   p99 %s %s\n' "$name" "$rps" "$p99" "$errors"
+  printf '%-22s %12s req/s   p99 %-8s server CPU %s us/req %s\n' "$name" "$rps" "$p99" "$cpu" "$errors"
   echo "$rps" >"$OUT/$name.rps"
 }
 

@@ -44,13 +44,11 @@ where
 /// The client's address: the one the request's [`latchkey_core::audit::Origin`] names (the
 /// peer's, or the client a trusted proxy forwarded for), else the peer's.
 pub fn client_address(extensions: &axum::http::Extensions) -> IpAddr {
-    latchkey_core::audit::Origin::current()
-        .ip
-        .unwrap_or_else(|| {
-            extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
-        })
+    latchkey_core::audit::Origin::current_ip().unwrap_or_else(|| {
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+    })
 }
 
 /// The identity a request's headers authenticate: `Authorization` (Bearer, Basic), else

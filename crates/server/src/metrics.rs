@@ -12,8 +12,9 @@
 //!   `latchkey_audit_records_pruned_total` (core);
 //! - `latchkey_store_pool_connections{state}`, read when scraped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -50,9 +51,27 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Installs the recorder (so that counting starts with the server, before the first scrape).
+/// Whether the recorder is installed: until it is, [`track`] does nothing at all.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// How often recorded histogram samples are folded into their buckets when no one scrapes.
+const UPKEEP: Duration = Duration::from_secs(5);
+
+/// Installs the recorder (so that counting starts with the server, before the first scrape),
+/// and, once per process, the upkeep task that keeps the recorder's memory bounded between
+/// scrapes. Called from within the server's runtime.
 pub fn install() {
-    handle();
+    let handle = handle();
+    if !INSTALLED.swap(true, Ordering::AcqRel) {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(UPKEEP);
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
 }
 
 #[derive(Clone)]
@@ -81,8 +100,11 @@ async fn scrape(State(scrape): State<Scrape>) -> Response {
 
 /// Middleware: counts each request by route template, method and status class, and times it.
 pub async fn track(req: Request, next: Next) -> Response {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        return next.run(req).await;
+    }
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -95,14 +117,24 @@ pub async fn track(req: Request, next: Next) -> Response {
         400..=499 => "4xx",
         _ => "5xx",
     };
-    let labels = [("method", method), ("route", route)];
-    metrics::histogram!("latchkey_http_request_duration_seconds", &labels)
+    metrics::histogram!("latchkey_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
         .record(start.elapsed().as_secs_f64());
-    let [method, route] = labels;
-    metrics::counter!(
-        "latchkey_http_requests_total",
-        &[method, route, ("status", status.to_owned())]
-    )
-    .increment(1);
+    metrics::counter!("latchkey_http_requests_total", "method" => method, "route" => route, "status" => status)
+        .increment(1);
     response
+}
+
+/// A method's label, without an allocation for the usual ones.
+fn method_label(method: &axum::http::Method) -> metrics::SharedString {
+    let known = match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        other => return metrics::SharedString::from(other.to_owned()),
+    };
+    metrics::SharedString::const_str(known)
 }

@@ -20,8 +20,31 @@ impl TrustedProxies {
     /// The client's address: the peer's, unless the peer is a trusted proxy, then the nearest
     /// address in `X-Forwarded-For` that is not one (the right-most untrusted hop: anything
     /// further left is what the client itself claimed).
+    /// [`TrustedProxies::client`] from a request's headers, read only when the peer is a
+    /// trusted proxy.
+    pub fn client_of(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        if !self.trusts(&peer) {
+            return peer;
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.client(peer, (!forwarded.is_empty()).then_some(forwarded.as_str()))
+    }
+
+    fn trusts(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+
     pub fn client(&self, peer: std::net::IpAddr, forwarded: Option<&str>) -> std::net::IpAddr {
-        let trusted = |ip: &std::net::IpAddr| self.0.iter().any(|net| net.contains(ip));
+        let trusted = |ip: &std::net::IpAddr| self.trusts(ip);
         if !trusted(&peer) {
             return peer;
         }

@@ -222,6 +222,16 @@ impl Origin {
     pub fn current() -> Self {
         ORIGIN.try_with(Clone::clone).unwrap_or_default()
     }
+
+    /// The client's address of the request being served, without copying the rest.
+    pub fn current_ip() -> Option<IpAddr> {
+        ORIGIN.try_with(|o| o.ip).ok().flatten()
+    }
+
+    /// The id of the request being served.
+    pub fn current_request_id() -> Option<String> {
+        ORIGIN.try_with(|o| o.request_id.clone()).ok().flatten()
+    }
 }
 
 /// A record to write with a change.

@@ -1,23 +1,18 @@
 //! `X-Request-Id` on every response: taken from the request when it is a sane token, otherwise a
-//! fresh id. The id is also a tracing span field and a task-local that error bodies read, and,
-//! with the client's address and user agent, the [`Origin`] of every audit record the request
-//! writes.
+//! fresh id. With the client's address and user agent it is the request's [`Origin`]: a
+//! task-local that every audit record the request writes, error bodies and the tracing span of
+//! [`super::around`]'s `TraceLayer` read.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use latchkey_core::audit::Origin;
-use tracing::Instrument;
 
 /// The longest user agent an audit record keeps (longer ones are cut).
 const MAX_USER_AGENT: usize = 512;
 
 pub const HEADER: &str = "x-request-id";
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
 
 /// A fresh id: a random per-process prefix and a counter — unique, cheap, and sortable within a
 /// process (no system call per request, unlike a random UUID).
@@ -31,7 +26,7 @@ fn fresh() -> String {
 
 /// The id of the request being served, if any.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    Origin::current_request_id()
 }
 
 fn acceptable(v: &HeaderValue) -> Option<String> {
@@ -42,8 +37,7 @@ fn acceptable(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_owned())
 }
 
-/// Middleware: assigns the id, runs the request inside its span and its [`Origin`], and echoes
-/// the id.
+/// Middleware: assigns the id, runs the request inside its [`Origin`], and echoes the id.
 pub async fn assign(
     axum::extract::State(trusted): axum::extract::State<crate::state::TrustedProxies>,
     req: Request,
@@ -54,32 +48,21 @@ pub async fn assign(
         .get(HEADER)
         .and_then(acceptable)
         .unwrap_or_else(fresh);
-    let span =
-        tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let forwarded = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    let forwarded = (!forwarded.is_empty()).then_some(forwarded.as_str());
+    let header = HeaderValue::from_str(&id).ok();
     let origin = Origin {
         ip: req
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| trusted.client(c.0.ip(), forwarded)),
-        request_id: Some(id.clone()),
+            .map(|c| trusted.client_of(c.0.ip(), req.headers())),
+        request_id: Some(id),
         user_agent: req
             .headers()
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| cut(ua, MAX_USER_AGENT).to_owned()),
     };
-    let mut res = REQUEST_ID
-        .scope(id.clone(), origin.scope(next.run(req)).instrument(span))
-        .await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    let mut res = origin.scope(next.run(req)).await;
+    if let Some(v) = header {
         res.headers_mut().insert(HEADER, v);
     }
     res
