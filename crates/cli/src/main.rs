@@ -2,6 +2,7 @@
 //! subcommands talk to a running server through the client SDK.
 
 mod account;
+mod audit;
 mod connect;
 mod keys;
 mod openstack;
@@ -39,6 +40,7 @@ use latchkey_server::{Application, Settings};
         latchkey user list --long\n  \
         TOKEN=$(latchkey token create alice ci --expires-in 90d)\n  \
         latchkey policy check urn:v1:eu:resource:account:lk0001-lk account:apiovh:me/get\n  \
+        latchkey audit list --type LOGIN_FAILED --since 24h\n  \
         source alice-openrc.sh && latchkey openstack token issue"
 )]
 struct Cli {
@@ -94,6 +96,13 @@ enum Command {
         #[command(subcommand)]
         cmd: openstack::OpenstackCommand,
     },
+    /// Read the audit log, or follow it as it is written.
+    Audit {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        cmd: audit::AuditCommand,
+    },
     /// Manage the signing keys of short-lived tokens (operator only).
     Keys {
         #[command(flatten)]
@@ -132,6 +141,7 @@ fn main() -> ExitCode {
             Command::Policy { conn, cmd } => policies::run(&conn, cmd).await,
             Command::Openstack { conn, cmd } => openstack::run(&conn, cmd).await,
             Command::Keys { conn, cmd } => keys::run(&conn, cmd).await,
+            Command::Audit { conn, cmd } => audit::run(&conn, cmd).await,
             Command::Completions { shell } => {
                 let mut stdout = std::io::stdout();
                 clap_complete::generate(shell, &mut Cli::command(), "latchkey", &mut stdout);

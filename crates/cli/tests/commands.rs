@@ -101,6 +101,7 @@ latchkey_server::on_both_backends!(
     policies_and_checks,
     openstack_with_an_openrc_file,
     errors_have_messages_and_exit_codes,
+    audit_list_and_tail,
 );
 
 async fn users_and_tokens(server: TestServer) {
@@ -553,4 +554,212 @@ async fn errors_have_messages_and_exit_codes(server: TestServer) {
     );
     let help = latchkey(&["--help"], &[], "").await.ok();
     assert!(help.stdout.contains("Exit codes"));
+}
+
+/// `latchkey ARGS` left running, its standard output read line by line.
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("LATCHKEY_") || key.starts_with("OS_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .args(args)
+            .envs(env.iter().copied())
+            .env("LATCHKEY_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next line it prints, within `limit`.
+    async fn line(&mut self, limit: std::time::Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            match self.lines.try_recv() {
+                Ok(line) => return Some(line),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+                Err(std::sync::mpsc::TryRecvError::Empty)
+                    if std::time::Instant::now() > deadline =>
+                {
+                    return None;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    /// Its exit code, waiting at most `limit` (then it is killed and `None` returned).
+    async fn exit(&mut self, limit: std::time::Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let _ = self.child.kill();
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn audit_list_and_tail(server: TestServer) {
+    let token = admin_token(&server).await;
+    let env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", &token),
+    ];
+    latchkey(
+        &[
+            "user",
+            "create",
+            "dora",
+            "--email",
+            "d@example.com",
+            "--group",
+            "ADMIN",
+        ],
+        &env,
+        "dora password 1\n",
+    )
+    .await
+    .ok();
+    let wrong = format!("{NIC}/dora");
+    let refused = latchkey(
+        &["token", "list", "dora"],
+        &[
+            ("LATCHKEY_URL", &server.base),
+            ("LATCHKEY_USER", &wrong),
+            ("LATCHKEY_PASSWORD", "not her password"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+
+    // Every type, newest first, filtered by type and time.
+    let all = latchkey(&["audit", "list", "--json"], &env, "").await.ok();
+    let records = all.json();
+    let kinds: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    let created = kinds.iter().position(|k| *k == "USER_CREATED").unwrap();
+    let failed = kinds.iter().position(|k| *k == "LOGIN_FAILED").unwrap();
+    assert!(failed < created, "newest first: {kinds:?}");
+    let only = latchkey(
+        &[
+            "audit",
+            "list",
+            "--json",
+            "--type",
+            "USER_CREATED",
+            "--since",
+            "1h",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    let only = only.json();
+    assert_eq!(only.as_array().unwrap().len(), 1, "{only}");
+    assert_eq!(only[0]["userCreatedDetails"]["user"], "dora");
+    assert_eq!(only[0]["authDetails"]["userDetails"]["type"], "ACCOUNT");
+    assert_eq!(
+        only[0]["identity"],
+        format!("urn:v1:eu:identity:user:{NIC}/admin")
+    );
+    let later = latchkey(
+        &["audit", "list", "--json", "--since", "2999-01-01"],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(later.json(), serde_json::json!([]));
+    let one = latchkey(&["audit", "list", "--json", "--limit", "1"], &env, "")
+        .await
+        .ok();
+    assert_eq!(one.json().as_array().unwrap().len(), 1);
+    let table = latchkey(&["audit", "list", "--type", "LOGIN_FAILED"], &env, "")
+        .await
+        .ok();
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("TYPE"),
+        "{}",
+        table.stdout
+    );
+    assert!(lines[1].contains("LOGIN_FAILED"), "{}", table.stdout);
+    assert!(lines[1].contains("reason="), "{}", table.stdout);
+    assert!(!table.stdout.contains("not her password"));
+    let bad = latchkey(&["audit", "list", "--type", "NO_SUCH_TYPE"], &env, "").await;
+    assert_eq!(bad.code, 8, "{}", bad.stderr);
+    assert!(bad.stderr.contains("NO_SUCH_TYPE"), "{}", bad.stderr);
+    let bad_time = latchkey(&["audit", "list", "--since", "yesterday"], &env, "").await;
+    assert_eq!(bad_time.code, 2, "{}", bad_time.stderr);
+
+    // dora follows the log; what the admin does shows up as it is committed.
+    let dora = latchkey(&["token", "create", "dora", "tail"], &env, "")
+        .await
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let dora_env = [
+        ("LATCHKEY_URL", server.base.as_str()),
+        ("LATCHKEY_TOKEN", dora.as_str()),
+    ];
+    let mut tail = Running::start(&["audit", "tail", "--json"], &dora_env);
+    // The stream is open once its start is known; give it a moment to connect.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    latchkey(
+        &["user", "create", "erin", "--email", "e@example.com"],
+        &env,
+        "erin password 1\n",
+    )
+    .await
+    .ok();
+    let line = tail.line(std::time::Duration::from_secs(10)).await.unwrap();
+    let record: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(record["type"], "USER_CREATED");
+    assert_eq!(record["userCreatedDetails"]["user"], "erin");
+    assert!(record["id"].as_i64().is_some());
+
+    // Out of the ADMIN group, dora may no longer read the log: the tail ends, refused (4).
+    latchkey(&["user", "edit", "dora", "--group", "DEFAULT"], &env, "")
+        .await
+        .ok();
+    assert_eq!(tail.exit(std::time::Duration::from_secs(20)).await, Some(4));
 }

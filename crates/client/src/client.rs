@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 use crate::manager::{Renewal, Token, TokenManager};
 use crate::retry::Retry;
 
+/// How long a stream of events may stay open (a year: in practice, until either side ends it).
+const STREAM_LIFETIME: Duration = Duration::from_secs(365 * 86_400);
+
 /// A Latchkey API client. Cheap to clone; clones share the token and its renewals.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -188,7 +191,7 @@ impl Client {
     /// returns the answer whatever its status, after retrying 429s and re-authenticating once
     /// on a 401. A body is sent as JSON; [`Client::send_with_headers`] names another type.
     pub async fn send(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Response> {
-        self.send_with(&self.inner.manager, method, url, body, &[])
+        self.send_with(&self.inner.manager, method, url, body, &[], None)
             .await
     }
 
@@ -200,8 +203,23 @@ impl Client {
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
     ) -> Result<Response> {
-        self.send_with(&self.inner.manager, method, url, body, headers)
+        self.send_with(&self.inner.manager, method, url, body, headers, None)
             .await
+    }
+
+    /// A `GET` whose answer is a stream of server-sent events, read for as long as the server
+    /// keeps it open (the client's timeout does not apply; [`crate::sse::Events`] notices a
+    /// silent one).
+    pub(crate) async fn open_stream(&self, path: &str) -> Result<Response> {
+        self.send_with(
+            &self.inner.manager,
+            Method::GET,
+            path,
+            None,
+            &[("Accept", "text/event-stream")],
+            Some(STREAM_LIFETIME),
+        )
+        .await
     }
 
     async fn send_with(
@@ -211,6 +229,7 @@ impl Client {
         url: &str,
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
+        timeout: Option<Duration>,
     ) -> Result<Response> {
         let url = if url.starts_with("http://") || url.starts_with("https://") {
             url.to_owned()
@@ -230,6 +249,9 @@ impl Client {
                     let mut req = token.present(self.inner.http.request(method.clone(), &url));
                     for (k, v) in headers {
                         req = req.header(*k, *v);
+                    }
+                    if let Some(timeout) = timeout {
+                        req = req.timeout(timeout);
                     }
                     match body {
                         // JSON unless the caller said otherwise.
@@ -287,7 +309,7 @@ impl Client {
     ) -> Result<Response> {
         let manager = self.keystone_manager()?;
         let bytes = body.map(serde_json::to_vec).transpose().map_err(protocol)?;
-        self.send_with(manager, method, path, bytes.as_deref(), headers)
+        self.send_with(manager, method, path, bytes.as_deref(), headers, None)
             .await
     }
 

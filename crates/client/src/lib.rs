@@ -33,8 +33,9 @@ mod manager;
 pub mod model;
 mod retry;
 mod secret;
+pub mod sse;
 
-pub use api::seg as path_segment;
+pub use api::{AuditStream, seg as path_segment};
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Credentials, Domain, KeystoneScope, KeystoneUser, Settings, parse_openrc};
 pub use error::{Error, Result};

@@ -323,3 +323,90 @@ impl<'de> Deserialize<'de> for Secret {
         String::deserialize(d).map(Secret::new)
     }
 }
+
+/// One audit-log record, as `GET /v2/audit/log` (every field), `GET /1.0/me/logs/audit` and its
+/// stream (OVHcloud's `audit.Log`, with the id, request id and credential) show it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Its id: the cursor of the stream (absent from `/1.0/me/logs/audit`).
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// `TOKEN_CREATED`, `LOGIN_FAILED` …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    /// Who did it, when known.
+    pub auth_details: Option<AuditAuthDetails>,
+    pub request_id: Option<String>,
+    /// The credential used: PAT name, client id, Keystone audit id.
+    pub credential: Option<String>,
+    /// The account's nic (`/v2/audit/log`).
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The author's identity URN (`/v2/audit/log`).
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// How many repeats this record stands for (coalesced failed authentications).
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// When the last repeat happened.
+    #[serde(default)]
+    pub last_at: Option<DateTime<Utc>>,
+    /// The rest: the `<type>Details` object (`tokenDetails`, `loginFailedDetails` …) by its
+    /// key, and any field a newer server adds.
+    #[serde(flatten)]
+    pub details: serde_json::Map<String, Value>,
+}
+
+impl AuditRecord {
+    /// The `<type>Details` object, if the record has one.
+    pub fn type_details(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.details
+            .iter()
+            .find(|(k, _)| k.ends_with("Details"))
+            .and_then(|(_, v)| v.as_object())
+    }
+
+    /// Who did it: the user's login; for the account itself (`ACCOUNT`, its ROOT user), the
+    /// account's nic when the record names it.
+    pub fn author(&self) -> Option<&str> {
+        let user = &self.auth_details.as_ref()?.user_details;
+        match (&user.user, user.kind.as_str()) {
+            (Some(login), _) => Some(login),
+            (None, "ACCOUNT") => self.account.as_deref(),
+            (None, _) => None,
+        }
+    }
+}
+
+/// `authDetails` of an audit record.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditAuthDetails {
+    pub user_details: AuditUserDetails,
+}
+
+/// `authDetails.userDetails`: OVHcloud's `ACCOUNT`, `USER` or `PROVIDER`, and the user.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AuditUserDetails {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user: Option<String>,
+}
+
+/// Filters of `GET /v2/audit/log`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Record types (any of them).
+    pub types: Vec<String>,
+    /// The author's identity URN.
+    pub identity: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// One account's records (the operator's account only).
+    pub account: Option<String>,
+}

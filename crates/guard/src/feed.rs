@@ -63,7 +63,7 @@ async fn poll_once(inner: &Inner) -> Result<(), GuardError> {
 
 /// Follows the stream until it ends.
 async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), GuardError> {
-    let mut res = {
+    let res = {
         let Some(inner) = weak.upgrade() else {
             return Ok(());
         };
@@ -88,48 +88,25 @@ async fn stream_once(weak: &Weak<Inner>, http: &reqwest::Client) -> Result<(), G
         // starts from `since`.
         res
     };
-    let mut buffer = String::new();
-    loop {
-        let chunk = match tokio::time::timeout(STREAM_SILENCE, res.chunk()).await {
-            Ok(read) => read.map_err(latchkey_client::Error::from)?,
-            Err(_) => {
-                return Err(GuardError::Server(
-                    "the revocation stream went silent".into(),
-                ));
-            }
-        };
-        let Some(chunk) = chunk else {
-            return Ok(());
-        };
+    let mut events = latchkey_client::sse::Events::new(res, STREAM_SILENCE);
+    while let Some(event) = events.next().await? {
         let Some(inner) = weak.upgrade() else {
             return Ok(());
         };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            if let Some(event) = event_of(&frame) {
-                inner.apply(&event);
-            }
+        if let Some(event) = revocation_of(&event) {
+            inner.apply(&event);
         }
         *inner.feed.contact.lock() = Some(Instant::now());
     }
+    Ok(())
 }
 
-/// The event of one server-sent-event frame (comments and other events are skipped).
-fn event_of(frame: &str) -> Option<RevocationEvent> {
-    let mut kind = None;
-    let mut data = String::new();
-    for line in frame.lines() {
-        if let Some(v) = line.strip_prefix("event:") {
-            kind = Some(v.trim().to_owned());
-        } else if let Some(v) = line.strip_prefix("data:") {
-            data.push_str(v.trim_start());
-        }
-    }
-    if kind.as_deref() != Some("revocation") {
+/// The revocation an event carries (other events are skipped).
+fn revocation_of(event: &latchkey_client::sse::Event) -> Option<RevocationEvent> {
+    if event.event != "revocation" {
         return None;
     }
-    serde_json::from_str(&data).ok()
+    serde_json::from_str(&event.data).ok()
 }
 
 impl Inner {
@@ -194,12 +171,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_give_revocation_events_only() {
-        let frame = "event: revocation\nid: 7\ndata: {\"id\":7,\"kind\":\"pat\",\"token\":\"ab\",\"at\":\"2026-01-01T00:00:00Z\"}\n\n";
-        let event = event_of(frame);
-        assert_eq!(event.as_ref().map(|e| e.id), Some(7));
-        assert_eq!(event.and_then(|e| e.token), Some("ab".to_owned()));
-        assert!(event_of(": keep-alive\n\n").is_none());
-        assert!(event_of("event: other\ndata: {}\n\n").is_none());
+    fn only_revocation_events_are_applied() {
+        let event = |kind: &str, data: &str| latchkey_client::sse::Event {
+            event: kind.to_owned(),
+            id: "7".to_owned(),
+            data: data.to_owned(),
+        };
+        let revocation = revocation_of(&event(
+            "revocation",
+            "{\"id\":7,\"kind\":\"pat\",\"token\":\"ab\",\"at\":\"2026-01-01T00:00:00Z\"}",
+        ));
+        assert_eq!(revocation.as_ref().map(|e| e.id), Some(7));
+        assert_eq!(revocation.and_then(|e| e.token), Some("ab".to_owned()));
+        assert!(revocation_of(&event("other", "{}")).is_none());
+        assert!(revocation_of(&event("revocation", "not json")).is_none());
     }
 }

@@ -3,10 +3,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::seg;
-use crate::answer::check;
+use super::{seg, with_query};
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{
     ActionReference, AuthorizationCheck, Policy, PolicyDraft, PolicyFilter, Resource,
 };
@@ -27,38 +26,8 @@ impl Client {
         if let Some(ro) = filter.read_only {
             query.push(format!("readOnly={ro}"));
         }
-        let path = if query.is_empty() {
-            "/v2/iam/policy".to_owned()
-        } else {
-            format!("/v2/iam/policy?{}", query.join("&"))
-        };
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let headers: Vec<(&str, &str)> = cursor
-                .as_deref()
-                .map(|c| ("X-Pagination-Cursor", c))
-                .into_iter()
-                .collect();
-            let res = self
-                .send_with_headers(Method::GET, &path, None, &headers)
-                .await?;
-            let res = check(res).await?;
-            let next = res
-                .headers()
-                .get("x-pagination-cursor-next")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let page: Vec<Policy> = res
-                .json()
-                .await
-                .map_err(|e| Error::Protocol(e.to_string()))?;
-            all.extend(page);
-            match next {
-                Some(n) => cursor = Some(n),
-                None => return Ok(all),
-            }
-        }
+        self.pages(&with_query("/v2/iam/policy", &query), None)
+            .await
     }
 
     pub async fn get_policy(&self, id: &str) -> Result<Policy> {

@@ -1,7 +1,9 @@
 //! `GET /1.0/me/logs/audit/stream?since=` — the account's records of OVHcloud's types as
 //! server-sent events (`event: audit`, `id:` the record's id, `data:` the record as
 //! `GET /1.0/me/logs/audit` shows it, with its `id`), oldest first after `since` (or
-//! `Last-Event-ID`; without either, from now). Records this node commits are pushed at once,
+//! `Last-Event-ID`; without either, from now). The first event, `event: cursor` (`id:` and
+//! `data:` the position the stream starts after), tells a client that started "from now"
+//! where to resume if the connection drops before any record came. Records this node commits are pushed at once,
 //! other nodes' within a second. As the revocation feed's streams, it ends when the server
 //! stops and when its caller no longer authenticates or is no longer allowed (checked again
 //! before reading, at most every 5 s).
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use latchkey_core::audit::AuditRecord;
 use latchkey_core::authz::{self, Permit};
 
@@ -103,6 +105,10 @@ pub async fn stream(
         headers,
         checked: Instant::now(),
     };
+    let start = Event::default()
+        .event("cursor")
+        .id(cursor.to_string())
+        .data(cursor.to_string());
     let events = futures_util::stream::unfold(
         (tail, seen, closing),
         |(mut tail, mut seen, mut closing)| async move {
@@ -153,5 +159,6 @@ pub async fn stream(
             }
         },
     );
+    let events = futures_util::stream::once(async move { Ok(start) }).chain(events);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

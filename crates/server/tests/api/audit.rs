@@ -751,6 +751,20 @@ async fn the_audit_file_speaks_cadf_when_asked() {
     assert_eq!(failed["reason"], "invalid credentials");
 }
 
+/// The first server-sent-event frame of `response`.
+async fn first_frame(response: &mut reqwest::Response) -> String {
+    let mut buffer = String::new();
+    while !buffer.contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), response.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    buffer
+}
+
 /// Reads server-sent events from `response` until `want` has `n` records or `limit` passes;
 /// returns the `data` of each `audit` event, and whether the stream ended.
 async fn read_events(
@@ -796,7 +810,20 @@ async fn the_audit_stream_pushes_records_resumes_and_ends_with_the_right() {
     };
     let mut live = open(None).await.unwrap();
     assert_eq!(live.status(), 200);
+    // A stream from now says first where "now" is: resuming from there loses nothing.
+    let start = first_frame(&mut live).await;
+    assert!(start.contains("event: cursor\n"), "{start}");
+    let start: i64 = start
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .parse()
+        .unwrap();
     app.create_user(&admin, "alice", "DEFAULT").await;
+    let mut from_start = open(Some(start)).await.unwrap();
+    let (events, _) = read_events(&mut from_start, 1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(events[0]["userCreatedDetails"]["user"], "alice");
+    drop(from_start);
     let (events, _) = read_events(&mut live, 1, std::time::Duration::from_secs(5)).await;
     assert_eq!(events[0]["type"], "USER_CREATED");
     assert_eq!(events[0]["userCreatedDetails"]["user"], "alice");
