@@ -54,20 +54,28 @@ impl IntoResponse for ApiError {
                 );
                 res
             }
-            Error::Forbidden { actions } => (
-                StatusCode::FORBIDDEN,
-                axum::Json(json!({
-                    "class": "Client::Forbidden",
-                    "message": "User not granted for this request",
-                    // What the OVHcloud SDKs read to raise their "not granted" error.
-                    "errorCode": "NOT_GRANTED_CALL",
-                    "details": {
-                        "unauthorizedActionsByAuthentication": "",
-                        "unauthorizedActionsByIAM": actions.join(","),
-                    },
-                })),
-            )
-                .into_response(),
+            Error::Forbidden { actions } => {
+                let refused = crate::middleware::refusals::Refused {
+                    actions: actions.clone(),
+                    reason: None,
+                };
+                let mut res = (
+                    StatusCode::FORBIDDEN,
+                    axum::Json(json!({
+                        "class": "Client::Forbidden",
+                        "message": "User not granted for this request",
+                        // What the OVHcloud SDKs read to raise their "not granted" error.
+                        "errorCode": "NOT_GRANTED_CALL",
+                        "details": {
+                            "unauthorizedActionsByAuthentication": "",
+                            "unauthorizedActionsByIAM": actions.join(","),
+                        },
+                    })),
+                )
+                    .into_response();
+                res.extensions_mut().insert(refused);
+                res
+            }
             Error::RateLimited {
                 message,
                 retry_after,

@@ -35,9 +35,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let directory = Arc::<Directory>::from_ref(state);
         let client = client_address(&parts.extensions);
-        authenticate_headers(&directory, &parts.headers, client)
-            .await
-            .map(Caller)
+        let who = authenticate_headers(&directory, &parts.headers, client).await?;
+        crate::middleware::refusals::remember(who.clone());
+        Ok(Caller(who))
     }
 }
 

@@ -314,6 +314,7 @@ impl Application {
 
 /// Every route of the server, with the layers every response goes through.
 pub fn router(state: AppState, trusted: crate::state::TrustedProxies) -> Router {
+    let directory = Arc::clone(&state.directory);
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
@@ -328,7 +329,7 @@ pub fn router(state: AppState, trusted: crate::state::TrustedProxies) -> Router 
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    crate::middleware::around(routes, trusted)
+    crate::middleware::around(routes, directory, trusted)
 }
 
 async fn healthz() -> Response {

@@ -48,7 +48,19 @@ pub(crate) struct Failure<'a> {
     pub reason: &'a str,
 }
 
-/// How long repeated failures of one key share a record.
+/// A call refused to an authenticated caller, for its `ACCESS_DENIED` record.
+#[derive(Debug, Clone, Default)]
+pub struct Refusal {
+    /// The actions refused (IAM actions, Keystone rules), when the refusal named them.
+    pub actions: Vec<String>,
+    /// Why, when no action names it (a Keystone rule stated in words).
+    pub reason: Option<String>,
+    /// The call: its method and route template (`DELETE /1.0/me/identity/user/{user}`).
+    pub method: String,
+    pub route: Option<String>,
+}
+
+/// How long repeated failures (and refusals) of one key share a record.
 const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 /// Who a record names as the author of a change.
@@ -292,6 +304,43 @@ impl Directory {
         };
         if let Err(e) = written.await {
             tracing::error!(error = %e, method = failure.method, "could not record a failed authentication");
+        }
+    }
+}
+
+impl Directory {
+    /// Records a refused call. Repeats by the same identity of the same call from the same
+    /// address within [`FAILURE_WINDOW_MINUTES`] add to one record's count. A failure to record
+    /// is logged: the refusal stands.
+    pub async fn record_refusal(&self, who: &crate::authz::Principal, refusal: Refusal) {
+        let author = who.author(&self.config.plate);
+        let origin = Origin::current();
+        let key = format!(
+            "denied|{}|{}|{}|{}|{}|{}",
+            who.account.id.0,
+            author.identity.as_deref().unwrap_or_default(),
+            refusal.method,
+            refusal.route.as_deref().unwrap_or_default(),
+            refusal.actions.join(","),
+            origin.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+        );
+        let details = serde_json::json!({
+            "actions": refusal.actions,
+            "reason": refusal.reason,
+            "method": refusal.method,
+            "route": refusal.route,
+        });
+        let mut audit = self.audit(who, AuditKind::AccessDenied, Some(who.account.id), details);
+        audit.coalesce = Some(crate::audit::Coalesce {
+            key,
+            since: audit.at - chrono::TimeDelta::minutes(FAILURE_WINDOW_MINUTES),
+        });
+        let written = async {
+            let tx = self.begin().await?;
+            self.commit(tx, Record::new(audit)).await
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = %e, "could not record a refused call");
         }
     }
 }

@@ -22,6 +22,8 @@ mod revocations;
 pub mod service_accounts;
 pub mod users;
 
+pub use journal::Refusal;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -270,6 +270,8 @@ pub struct KsError {
     status: StatusCode,
     message: String,
     retry_after: Option<u64>,
+    /// The actions a 403 refused, when it names them.
+    refused: Vec<String>,
 }
 
 pub type KsResult<T> = Result<T, KsError>;
@@ -280,6 +282,7 @@ impl KsError {
             status,
             message: message.into(),
             retry_after: None,
+            refused: Vec::new(),
         }
     }
 
@@ -307,10 +310,13 @@ impl From<Error> for KsError {
             Error::NotFound(m) => Self::not_found(m),
             Error::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
             Error::Unauthenticated(m) => Self::unauthorized(m),
-            Error::Forbidden { actions } => Self::forbidden(format!(
-                "You are not authorized to perform the requested action: {}.",
-                actions.join(", ")
-            )),
+            Error::Forbidden { actions } => Self {
+                refused: actions.clone(),
+                ..Self::forbidden(format!(
+                    "You are not authorized to perform the requested action: {}.",
+                    actions.join(", ")
+                ))
+            },
             Error::RateLimited {
                 message,
                 retry_after,
@@ -318,6 +324,7 @@ impl From<Error> for KsError {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 message,
                 retry_after: Some(retry_after.as_secs().max(1)),
+                refused: Vec::new(),
             },
             Error::Internal(cause) => {
                 crate::error::log_internal(cause.as_ref());
@@ -340,6 +347,14 @@ impl IntoResponse for KsError {
             "error": { "code": self.status.as_u16(), "title": title, "message": self.message }
         });
         let mut res = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::FORBIDDEN {
+            let reason = self.refused.is_empty().then_some(self.message);
+            res.extensions_mut()
+                .insert(crate::middleware::refusals::Refused {
+                    actions: self.refused,
+                    reason,
+                });
+        }
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
@@ -370,7 +385,10 @@ where
                 KsError::unauthorized("The request you have made requires authentication.")
             })?;
         match directory.keystone_caller(value).await {
-            Ok(token) => Ok(KsCaller(token)),
+            Ok(token) => {
+                crate::middleware::refusals::remember(token.principal());
+                Ok(KsCaller(token))
+            }
             Err(Error::Unauthenticated(_)) => Err(KsError::unauthorized(
                 "The request you have made requires authentication.",
             )),

@@ -1,8 +1,9 @@
 //! What every request goes through, in one place: the request id (`X-Request-Id`, also the id
-//! a 500 body carries), the body limit (64 KiB, then 413), a panic turned into a 500 in the
-//! API's format; and the Keystone API's `WWW-Authenticate` challenge on every 401. Tracing and
-//! metrics layers belong here too.
+//! a 500 body carries), the body limit (64 KiB, then 413), a refusal recorded in the audit log,
+//! a panic turned into a 500 in the API's format, metrics and the tracing span; and the
+//! Keystone API's `WWW-Authenticate` challenge on every 401.
 
+pub mod refusals;
 pub mod request_id;
 
 use std::sync::Arc;
@@ -19,9 +20,17 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The layers every route of the server runs inside, outermost last: the request id first, so
 /// that everything below (a panic's 500 included) carries it.
-pub fn around(routes: Router, trusted: crate::state::TrustedProxies) -> Router {
+pub fn around(
+    routes: Router,
+    directory: Arc<Directory>,
+    trusted: crate::state::TrustedProxies,
+) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            directory,
+            refusals::record,
+        ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("handler panicked");

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     no_record_holds_a_secret,
     records_past_the_retention_are_pruned,
     a_forwarded_address_is_believed_from_a_trusted_proxy_only,
+    refused_calls_are_recorded_with_the_action_and_coalesced,
 );
 
 /// OVHcloud's `audit.LogTypeEnum`.
@@ -424,6 +425,71 @@ async fn token_issue_and_grants_are_recorded(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(log.as_array().unwrap().len(), 1);
+}
+
+async fn refused_calls_are_recorded_with_the_action_and_coalesced(app: TestApp) {
+    let admin = app.admin_pat().await;
+    app.create_user(&admin, "intruder", "DEFAULT").await;
+    let pat = app.create_pat(&admin, "intruder", "probe").await;
+    let intruder = Auth::Bearer(pat.clone());
+    for _ in 0..5 {
+        app.delete("/1.0/me/identity/user/admin", &intruder)
+            .await
+            .expect_error(403, "Client::Forbidden");
+    }
+    // On /v3 too, in Keystone's words.
+    let token = app.ks_password("intruder", "intruder password", None).await;
+    let created = app
+        .ks_post(
+            "/v3/users",
+            &token,
+            json!({ "user": { "name": "sneaky", "domain_id": "default" } }),
+        )
+        .await;
+    assert_eq!(created.status, 403, "{}", created.text);
+    // A right tried and not needed for the answer is not a refusal: /v3/domains lists the
+    // caller's own domain when it may not read every one.
+    assert_eq!(app.ks_get("/v3/domains", &token).await.status, 200);
+
+    let log = app
+        .get("/v2/audit/log?type[]=ACCESS_DENIED", &admin)
+        .await
+        .expect(200);
+    let records = log.as_array().unwrap();
+    assert_eq!(records.len(), 2, "{log}");
+    let ovh = records
+        .iter()
+        .find(|r| r["accessDeniedDetails"]["method"] == "DELETE")
+        .unwrap();
+    assert_eq!(ovh["count"], 5, "five refusals, one record: {ovh}");
+    assert_eq!(
+        ovh["accessDeniedDetails"]["route"],
+        "/1.0/me/identity/user/{user}"
+    );
+    assert_eq!(
+        ovh["accessDeniedDetails"]["actions"],
+        json!(["account:apiovh:me/identity/user/delete"])
+    );
+    assert_eq!(ovh["authDetails"]["userDetails"]["user"], "intruder");
+    assert_eq!(ovh["credential"], "pat:probe");
+    assert_eq!(
+        ovh["identity"],
+        format!("urn:v1:eu:identity:user:{NIC}/intruder")
+    );
+    let ks = records
+        .iter()
+        .find(|r| r["accessDeniedDetails"]["route"] == "/v3/users")
+        .unwrap();
+    assert_eq!(ks["accessDeniedDetails"]["method"], "POST");
+    assert_eq!(
+        ks["accessDeniedDetails"]["actions"],
+        json!(["account:apiovh:me/identity/user/create"])
+    );
+    assert!(
+        ks["credential"].as_str().unwrap().starts_with("keystone:"),
+        "{ks}"
+    );
+    assert!(!log.to_string().contains(&pat), "no record holds the PAT");
 }
 
 async fn the_log_pages_by_cursor_and_refuses_bad_filters(app: TestApp) {
