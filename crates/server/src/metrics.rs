@@ -17,9 +17,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use latchkey_core::service::Directory;
@@ -51,7 +50,7 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Whether the recorder is installed: until it is, [`track`] does nothing at all.
+/// Whether the recorder is installed: until it is, [`Timer::start`] does nothing at all.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// How often recorded histogram samples are folded into their buckets when no one scrapes.
@@ -98,30 +97,46 @@ async fn scrape(State(scrape): State<Scrape>) -> Response {
         .into_response()
 }
 
-/// Middleware: counts each request by route template, method and status class, and times it.
-pub async fn track(req: Request, next: Next) -> Response {
-    if !INSTALLED.load(Ordering::Relaxed) {
-        return next.run(req).await;
+/// One request being counted ([`Timer::start`] before, [`Timer::finish`] after).
+#[derive(Debug)]
+pub struct Timer {
+    start: Instant,
+    method: metrics::SharedString,
+    route: String,
+}
+
+impl Timer {
+    /// Starts timing a request to `route` (its template), or nothing while metrics are off.
+    pub fn start(method: &axum::http::Method, route: Option<&MatchedPath>) -> Option<Self> {
+        if !INSTALLED.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(Self {
+            start: Instant::now(),
+            method: method_label(method),
+            route: route.map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned()),
+        })
     }
-    let start = Instant::now();
-    let method = method_label(req.method());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(req).await;
-    let status = match response.status().as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    };
-    metrics::histogram!("latchkey_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
-        .record(start.elapsed().as_secs_f64());
-    metrics::counter!("latchkey_http_requests_total", "method" => method, "route" => route, "status" => status)
-        .increment(1);
-    response
+
+    /// Counts the request by route template, method and status class, and records its time.
+    pub fn finish(self, status: axum::http::StatusCode) {
+        let status = match status.as_u16() {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        let Self {
+            start,
+            method,
+            route,
+        } = self;
+        metrics::histogram!("latchkey_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+            .record(start.elapsed().as_secs_f64());
+        metrics::counter!("latchkey_http_requests_total", "method" => method, "route" => route, "status" => status)
+            .increment(1);
+    }
 }
 
 /// A method's label, without an allocation for the usual ones.

@@ -9,8 +9,9 @@ pub mod request_id;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
 use latchkey_core::service::Directory;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -18,8 +19,15 @@ use tower_http::catch_panic::CatchPanicLayer;
 /// Largest accepted request body, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The layers every route of the server runs inside, outermost last: the request id first, so
-/// that everything below (a panic's 500 included) carries it.
+/// What the outermost layer needs.
+#[derive(Clone)]
+struct Edge {
+    directory: Arc<Directory>,
+    trusted: crate::state::TrustedProxies,
+}
+
+/// The layers every route of the server runs inside, outermost last: [`edge`] first, so that
+/// everything below (a panic's 500 included) carries the request id.
 pub fn around(
     routes: Router,
     directory: Arc<Directory>,
@@ -27,17 +35,12 @@ pub fn around(
 ) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            directory,
-            refusals::record,
-        ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("handler panicked");
                 crate::error::internal_error_response()
             },
         ))
-        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<axum::body::Body>| {
@@ -51,9 +54,35 @@ pub fn around(
             ),
         )
         .layer(axum::middleware::from_fn_with_state(
-            trusted,
-            request_id::assign,
+            Edge { directory, trusted },
+            edge,
         ))
+}
+
+/// One middleware for what every request needs around it (one layer, not one per concern):
+/// the request id and [`latchkey_core::audit::Origin`] for everything below, the request's
+/// metrics, and its refusal in the audit log when the answer is a 403; then the id echoed.
+async fn edge(State(edge): State<Edge>, req: Request, next: Next) -> Response {
+    let (origin, id) = request_id::origin_of(&req, &edge.trusted);
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let timer = crate::metrics::Timer::start(&method, route.as_ref());
+    let mut res = origin
+        .scope(async {
+            let (res, who) = refusals::watching(next.run(req)).await;
+            if let Some((who, refusal)) = refusals::refusal_of(who, &method, route.as_ref(), &res) {
+                edge.directory.record_refusal(&who, refusal).await;
+            }
+            res
+        })
+        .await;
+    if let Some(timer) = timer {
+        timer.finish(res.status());
+    }
+    if let Some(id) = id {
+        res.headers_mut().insert(request_id::HEADER, id);
+    }
+    res
 }
 
 /// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.

@@ -5,14 +5,12 @@
 //! answers with [`Refused`].
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
+use axum::extract::MatchedPath;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use latchkey_core::authz::Principal;
-use latchkey_core::service::{Directory, Refusal};
+use latchkey_core::service::Refusal;
 
 tokio::task_local! {
     static CALLER: RefCell<Option<Principal>>;
@@ -31,31 +29,39 @@ pub fn remember(who: Principal) {
     let _ = CALLER.try_with(|caller| *caller.borrow_mut() = Some(who));
 }
 
-/// Middleware: records the refusal when the answer is a 403 to an authenticated caller.
-pub async fn record(State(directory): State<Arc<Directory>>, req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let (res, who) = CALLER
+/// Runs `serve` noting who it authenticates; gives its answer and that caller.
+pub(super) async fn watching<F: Future<Output = Response>>(
+    serve: F,
+) -> (Response, Option<Principal>) {
+    CALLER
         .scope(RefCell::new(None), async {
-            let res = next.run(req).await;
+            let res = serve.await;
             (res, CALLER.with(|caller| caller.borrow_mut().take()))
         })
-        .await;
-    if res.status() == StatusCode::FORBIDDEN
-        && let Some(who) = who
-    {
-        let refused = res
-            .extensions()
-            .get::<Refused>()
-            .cloned()
-            .unwrap_or_default();
-        let refusal = Refusal {
-            actions: refused.actions,
-            reason: refused.reason,
-            method: method.as_str().to_owned(),
-            route: route.map(|r| r.as_str().to_owned()),
-        };
-        directory.record_refusal(&who, refusal).await;
+        .await
+}
+
+/// The refusal to record when `res` is a 403 to an authenticated caller.
+pub(super) fn refusal_of(
+    who: Option<Principal>,
+    method: &Method,
+    route: Option<&MatchedPath>,
+    res: &Response,
+) -> Option<(Principal, Refusal)> {
+    if res.status() != StatusCode::FORBIDDEN {
+        return None;
     }
-    res
+    let who = who?;
+    let refused = res
+        .extensions()
+        .get::<Refused>()
+        .cloned()
+        .unwrap_or_default();
+    let refusal = Refusal {
+        actions: refused.actions,
+        reason: refused.reason,
+        method: method.as_str().to_owned(),
+        route: route.map(|r| r.as_str().to_owned()),
+    };
+    Some((who, refusal))
 }

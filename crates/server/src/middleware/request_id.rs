@@ -5,8 +5,6 @@
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
 use latchkey_core::audit::Origin;
 
 /// The longest user agent an audit record keeps (longer ones are cut).
@@ -37,12 +35,12 @@ fn acceptable(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_owned())
 }
 
-/// Middleware: assigns the id, runs the request inside its [`Origin`], and echoes the id.
-pub async fn assign(
-    axum::extract::State(trusted): axum::extract::State<crate::state::TrustedProxies>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// The request's [`Origin`] (its id: the incoming one when sane, else a fresh one) and the id
+/// as the response's header value.
+pub(super) fn origin_of(
+    req: &Request,
+    trusted: &crate::state::TrustedProxies,
+) -> (Origin, Option<HeaderValue>) {
     let id = req
         .headers()
         .get(HEADER)
@@ -61,11 +59,7 @@ pub async fn assign(
             .and_then(|v| v.to_str().ok())
             .map(|ua| cut(ua, MAX_USER_AGENT).to_owned()),
     };
-    let mut res = origin.scope(next.run(req)).await;
-    if let Some(v) = header {
-        res.headers_mut().insert(HEADER, v);
-    }
-    res
+    (origin, header)
 }
 
 /// `s` cut to at most `max` bytes, on a character boundary.
