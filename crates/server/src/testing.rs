@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use latchkey_core::clock::ManualClock;
 use latchkey_core::service::Directory;
-use latchkey_store::testing::PostgresDatabase;
+pub use latchkey_store::testing::PostgresDatabase;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
