@@ -147,7 +147,7 @@ async fn write(
         };
         let value = body["token"].as_str().unwrap().to_owned();
         seen.lock().await.created.insert(name.clone(), value);
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let deleted = http
                 .delete(format!("{base}/1.0/me/identity/user/admin/token/{name}"))
                 .bearer_auth(&admin)

@@ -46,6 +46,16 @@ const NOTIFY: Option<&str> = Some(
      VALUES ($1, $2, $3, $4, $5) RETURNING id) \
      SELECT id FROM e, LATERAL pg_notify('latchkey_events', e.id::text) AS n",
 );
+/// The usual record of a change that ends credentials — one audit record, one event — written
+/// and announced in one statement: the audit row's 12 values, then the event's 5.
+const AUDIT_AND_NOTIFY: Option<&str> = Some(
+    "WITH a AS (INSERT INTO audit_log (kind, account_id, author_type, author_user, identity, \
+     credential, ip, request_id, user_agent, details, created_at, last_at, count, coalesce_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) RETURNING id), \
+     e AS (INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
+     VALUES ($13, $14, $15, $16, $17) RETURNING id) \
+     SELECT a.id, e.id FROM a, e, LATERAL pg_notify('latchkey_events', e.id::text) AS n",
+);
 
 /// Listens on [`CHANNEL`] on a connection of its own. The listener reconnects by itself when its
 /// connection drops (notifications sent meanwhile are lost; the poll catches up); the task ends

@@ -57,6 +57,8 @@ const BEGIN: &str = "BEGIN IMMEDIATE";
 const SHARED: bool = false;
 /// One node has the file: nothing to tell the others.
 const NOTIFY: Option<&str> = None;
+/// No statement of SQLite writes two tables; the record's rows are written one by one.
+const AUDIT_AND_NOTIFY: Option<&str> = None;
 
 async fn watch_commits(
     _: &SqlitePool,

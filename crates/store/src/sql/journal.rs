@@ -8,6 +8,23 @@ use super::*;
 
 /// Writes `record` into the open transaction; returns the id of its last event.
 pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
+    if let (Some(both), [audit], [event]) = (AUDIT_AND_NOTIFY, record.audit(), record.changes())
+        && audit.coalesce.is_none()
+    {
+        let (audit_id, event_id) = bind_audit(sqlx::query_as::<_, (i64, i64)>(both), audit)
+            .bind(event.kind.as_str())
+            .bind(&event.subject)
+            .bind(event.account.map(|a| a.0))
+            .bind(&event.identity)
+            .bind(micros(event.at))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?;
+        return Ok(Committed {
+            last_event: Some(event_id),
+            audit_ids: vec![audit_id],
+        });
+    }
     let mut audit_ids = Vec::with_capacity(record.audit().len());
     for audit in record.audit() {
         audit_ids.push(write_audit(tx, audit).await?);
@@ -47,28 +64,38 @@ async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<i64> {
             return Ok(id);
         }
     }
-    let details = serde_json::Value::Object(audit.details.clone()).to_string();
-    sqlx::query_scalar::<_, i64>(
-        "INSERT INTO audit_log (kind, account_id, author_type, author_user, identity, \
-         credential, ip, request_id, user_agent, details, created_at, last_at, count, \
-         coalesce_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) \
-         RETURNING id",
+    let (id,) = bind_audit(
+        sqlx::query_as::<_, (i64,)>(
+            "INSERT INTO audit_log (kind, account_id, author_type, author_user, identity, \
+             credential, ip, request_id, user_agent, details, created_at, last_at, count, \
+             coalesce_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12) \
+             RETURNING id",
+        ),
+        audit,
     )
-    .bind(audit.kind.as_str())
-    .bind(audit.account.map(|a| a.0))
-    .bind(audit.author.kind.map(|k| k.as_str()))
-    .bind(&audit.author.user)
-    .bind(&audit.author.identity)
-    .bind(&audit.author.credential)
-    .bind(audit.origin.ip.map(|ip| ip.to_string()))
-    .bind(&audit.origin.request_id)
-    .bind(&audit.origin.user_agent)
-    .bind(details)
-    .bind(micros(audit.at))
-    .bind(audit.coalesce.as_ref().map(|c| c.key.as_str()))
     .fetch_one(&mut **tx)
     .await
-    .map_err(internal)
+    .map_err(internal)?;
+    Ok(id)
+}
+
+type AuditQuery<'q, O> = sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>;
+
+/// `query` with an audit row's 12 values bound, in the order of the `audit_log` inserts above.
+fn bind_audit<'q, O>(query: AuditQuery<'q, O>, audit: &'q NewAudit) -> AuditQuery<'q, O> {
+    query
+        .bind(audit.kind.as_str())
+        .bind(audit.account.map(|a| a.0))
+        .bind(audit.author.kind.map(|k| k.as_str()))
+        .bind(&audit.author.user)
+        .bind(&audit.author.identity)
+        .bind(&audit.author.credential)
+        .bind(audit.origin.ip.map(|ip| ip.to_string()))
+        .bind(&audit.origin.request_id)
+        .bind(&audit.origin.user_agent)
+        .bind(serde_json::Value::Object(audit.details.clone()).to_string())
+        .bind(micros(audit.at))
+        .bind(audit.coalesce.as_ref().map(|c| c.key.as_str()))
 }
 
 /// An event's row.

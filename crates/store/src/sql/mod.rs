@@ -36,7 +36,7 @@ use latchkey_core::store::*;
 use latchkey_core::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::{BEGIN, Backend, Db, NOTIFY, SHARED};
+use super::{AUDIT_AND_NOTIFY, BEGIN, Backend, Db, NOTIFY, SHARED};
 use crate::rows::{
     AccountRow, AppCredentialRow, GroupRow, KeyRow, PatRow, PolicyRow, ProjectRow, RoleRow,
     ServiceAccountRow, UserRow, affected, corrupt, description_of, in_use, internal, join_urls,
