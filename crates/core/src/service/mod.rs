@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 mod cache;
+mod event_cursor;
 pub mod groups;
 mod journal;
 pub mod keystone;
@@ -125,7 +126,7 @@ pub struct Directory {
     last_key_reload: AtomicI64,
     revoked: dashmap::DashSet<String>,
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
-    last_event: AtomicI64,
+    events: parking_lot::Mutex<event_cursor::EventCursor>,
     event_seen: tokio::sync::watch::Sender<i64>,
     /// The newest audit record this node committed: the audit streams wait on it.
     audit_seen: tokio::sync::watch::Sender<i64>,
@@ -151,7 +152,7 @@ impl Directory {
             last_key_reload: AtomicI64::new(0),
             revoked: dashmap::DashSet::new(),
             verified: dashmap::DashMap::new(),
-            last_event: AtomicI64::new(0),
+            events: parking_lot::Mutex::new(event_cursor::EventCursor::default()),
             event_seen: tokio::sync::watch::Sender::new(0),
             audit_seen: tokio::sync::watch::Sender::new(0),
             audit_sink: None,

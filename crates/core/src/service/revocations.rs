@@ -4,8 +4,6 @@
 //! cache at once and its event committed with it (`journal.rs`); every node applies the events
 //! recorded after the last one it applied.
 
-use std::sync::atomic::Ordering;
-
 use crate::Result;
 use crate::authz::Permit;
 use crate::model::{AccountId, UserId};
@@ -72,47 +70,81 @@ impl Directory {
     /// Starts reading events after the newest one (a starting node's caches are empty).
     pub async fn init_revocation_events(&self) -> Result<()> {
         let last = self.store.last_revocation_id().await?;
-        self.last_event.store(last, Ordering::SeqCst);
+        *self.events.lock() = super::event_cursor::EventCursor::starting_after(last);
         self.event_seen.send_replace(last);
         Ok(())
     }
 
-    /// Applies the events recorded since the last one applied; returns how many.
+    /// Applies the events recorded since the newest one applied, and those that landed late
+    /// below it (see [`super::event_cursor`]); returns how many.
     pub async fn apply_revocation_events(&self) -> Result<usize> {
         let mut applied = 0;
+        let holes = {
+            let cursor = self.events.lock();
+            cursor
+                .has_holes()
+                .then(|| (cursor.horizon(), cursor.newest()))
+        };
+        if let Some((horizon, newest)) = holes {
+            let window = (newest - horizon).clamp(1, BATCH);
+            let late = self.store.revocations_since(horizon, window).await?;
+            applied += self.apply_new(&late).await?;
+        }
         loop {
-            let after = self.last_event.load(Ordering::SeqCst);
+            let after = self.events.lock().newest();
             let events = self.store.revocations_since(after, BATCH).await?;
-            let Some(last) = events.last().map(|e| e.id) else {
-                return Ok(applied);
-            };
-            let mut policies_changed = Vec::new();
-            let now = self.clock.now();
-            for event in &events {
-                let lag = (now - event.at).to_std().unwrap_or_default();
-                metrics::histogram!("latchkey_event_propagation_seconds").record(lag.as_secs_f64());
-                if event.kind == RevocationKind::Keystone.as_str() {
-                    self.apply_keystone_event(&event.subject).await?;
-                } else if event.kind == RevocationKind::Policies.as_str() {
-                    if let Ok(id) = event.subject.parse() {
-                        policies_changed.push(AccountId(id));
-                    }
-                } else {
-                    self.apply(&event.kind, &event.subject);
-                }
+            if events.is_empty() {
+                break;
             }
-            policies_changed.sort_unstable_by_key(|a| a.0);
-            policies_changed.dedup();
-            for account in policies_changed {
-                self.reload_policies(account).await?;
-            }
-            applied += events.len();
-            self.last_event.fetch_max(last, Ordering::SeqCst);
-            self.saw_event(last);
+            applied += self.apply_new(&events).await?;
             if events.len() < BATCH as usize {
-                return Ok(applied);
+                break;
             }
         }
+        self.events.lock().settle(std::time::Instant::now());
+        Ok(applied)
+    }
+
+    /// Applies those of `events` not applied yet; returns how many. When one cannot be
+    /// applied, none of them counts as applied: they are read again next time.
+    async fn apply_new(&self, events: &[RevocationEvent]) -> Result<usize> {
+        let events: Vec<&RevocationEvent> = {
+            let mut cursor = self.events.lock();
+            events.iter().filter(|e| cursor.take(e.id)).collect()
+        };
+        let applied = self.apply_each(&events).await;
+        if applied.is_err() {
+            let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+            self.events.lock().untake(&ids);
+        }
+        applied
+    }
+
+    async fn apply_each(&self, events: &[&RevocationEvent]) -> Result<usize> {
+        let mut policies_changed = Vec::new();
+        let now = self.clock.now();
+        for event in events {
+            let lag = (now - event.at).to_std().unwrap_or_default();
+            metrics::histogram!("latchkey_event_propagation_seconds").record(lag.as_secs_f64());
+            if event.kind == RevocationKind::Keystone.as_str() {
+                self.apply_keystone_event(&event.subject).await?;
+            } else if event.kind == RevocationKind::Policies.as_str() {
+                if let Ok(id) = event.subject.parse() {
+                    policies_changed.push(AccountId(id));
+                }
+            } else {
+                self.apply(&event.kind, &event.subject);
+            }
+        }
+        policies_changed.sort_unstable_by_key(|a| a.0);
+        policies_changed.dedup();
+        for account in policies_changed {
+            self.reload_policies(account).await?;
+        }
+        if let Some(last) = events.iter().map(|e| e.id).max() {
+            self.saw_event(last);
+        }
+        Ok(events.len())
     }
 
     fn apply(&self, kind: &str, subject: &str) {

@@ -176,3 +176,50 @@ async fn a_deleted_pat_is_refused_on_every_node_as_soon_as_the_commit_is_pushed(
         total / TRIALS
     );
 }
+
+/// On PostgreSQL an event's id is allocated when it is written, not when its transaction commits:
+/// an event committed after a higher one was read must still be applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_after_a_higher_one_was_read_is_still_applied() {
+    use sqlx::{Connection, Executor};
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let admin = a.admin_pat().await;
+    let client = service_account(&a, &admin).await;
+    let token = access_token(&a, &client).await;
+    let jti = crate::revocation_feed::jti_of(&a, &token, &admin).await;
+    let bearer = Auth::Bearer(token);
+    a.get("/1.0/me", &bearer)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    let insert = "INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
+                  VALUES ('token', $1, NULL, NULL, 0)";
+    // A transaction writes the token's revocation (taking the lower id) and has not committed…
+    let mut late = sqlx::PgConnection::connect(&a.config.database_url)
+        .await
+        .unwrap();
+    late.execute("BEGIN").await.unwrap();
+    sqlx::query(insert)
+        .bind(&jti)
+        .execute(&mut late)
+        .await
+        .unwrap();
+    // … while another commits a higher id, which the node reads.
+    let mut other = sqlx::PgConnection::connect(&a.config.database_url)
+        .await
+        .unwrap();
+    sqlx::query(insert)
+        .bind("some-other-token")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(a.apply_revocation_events().await, 1);
+    a.get("/1.0/me", &bearer)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    // The lower id commits now: the node applies it.
+    late.execute("COMMIT").await.unwrap();
+    assert_eq!(a.apply_revocation_events().await, 1);
+    a.get("/1.0/me", &bearer)
+        .await
+        .expect_error(401, "Client::Unauthorized");
+}

@@ -33,7 +33,7 @@ async fn feed(app: &TestApp, auth: &Auth, since: i64) -> Value {
         .expect(200)
 }
 
-async fn jti_of(app: &TestApp, token: &str, caller: &Auth) -> String {
+pub async fn jti_of(app: &TestApp, token: &str, caller: &Auth) -> String {
     let Auth::Bearer(bearer) = caller else {
         unreachable!()
     };
