@@ -135,7 +135,7 @@ async fn list(
     let Some(since) = query.since else {
         return Ok(Json(FeedPage {
             events: Vec::new(),
-            cursor: *app.directory.watch_events().borrow(),
+            cursor: app.directory.feed_start(),
         }));
     };
     let operator = who.account.operator;
@@ -175,7 +175,8 @@ async fn stream(
     let query = feed_query(&uri, &headers)?;
     let mut seen = app.directory.watch_events();
     let closing = app.directory.watch_closing();
-    let since = query.since.unwrap_or_else(|| *seen.borrow_and_update());
+    seen.borrow_and_update();
+    let since = query.since.unwrap_or_else(|| app.directory.feed_start());
     let operator = who.account.operator;
     let state = Feed {
         app,

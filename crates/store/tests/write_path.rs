@@ -97,7 +97,7 @@ async fn a_change_commits_with_its_audit_record_and_its_event(store: &dyn Store)
     let committed = tx.commit(record).await.unwrap();
 
     assert!(store.user(a, &user.login).await.unwrap().is_some());
-    let last = committed.last_event.unwrap();
+    let last = committed.last_event().unwrap();
     assert!(last > events_before);
     let events = store.revocations_since(events_before, 10).await.unwrap();
     assert_eq!(events.len(), 1);

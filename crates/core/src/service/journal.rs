@@ -112,7 +112,15 @@ impl Directory {
         let committed = tx.commit(record).await?;
         metrics::histogram!("latchkey_store_commit_seconds").record(start.elapsed().as_secs_f64());
         metrics::counter!("latchkey_audit_records_written_total").increment(audit as u64);
-        if let Some(id) = committed.last_event {
+        if let Some(id) = committed.last_event() {
+            // This node's own events are applied: the change did it in process.
+            {
+                let mut cursor = self.events.lock();
+                for id in &committed.event_ids {
+                    cursor.take(*id);
+                }
+                cursor.settle(std::time::Instant::now());
+            }
             self.saw_event(id);
         }
         if let Some(&newest) = committed.audit_ids.iter().max() {

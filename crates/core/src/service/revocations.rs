@@ -52,13 +52,33 @@ impl Directory {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RevocationEvent>> {
-        if operator {
-            self.store.revocations_since(after, limit).await
+        let mut events = if operator {
+            self.store.revocations_since(after, limit).await?
         } else {
             self.store
                 .account_revocations_since(permit.account(), after, limit)
-                .await
+                .await?
+        };
+        // Nothing past a hole that may still fill: a reader resuming after it would miss it.
+        let horizon = self.feed_horizon();
+        events.retain(|e| e.id <= horizon);
+        Ok(events)
+    }
+
+    /// Where a feed reader may start, and how far it may read: on a shared store this node's
+    /// horizon (every event id at or below it committed, or given up), since ids can commit out
+    /// of order there; on one node, every event, which commit in id order.
+    pub fn feed_horizon(&self) -> i64 {
+        if self.store.shared() {
+            self.events.lock().horizon()
+        } else {
+            i64::MAX
         }
+    }
+
+    /// The cursor a feed reader that starts now begins after.
+    pub fn feed_start(&self) -> i64 {
+        (*self.event_seen.borrow()).min(self.feed_horizon())
     }
 
     /// Commits of any node, pushed (see [`crate::store::EventReads::watch_commits`]); `None` when

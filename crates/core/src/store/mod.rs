@@ -136,9 +136,16 @@ impl Record {
 /// What a commit wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Committed {
-    /// The id of the last event written, if any.
-    pub last_event: Option<i64>,
+    /// The id of each event written, in the record's order.
+    pub event_ids: Vec<i64>,
     /// The id of each audit record, in the record's order (a coalesced repeat: the id of the
     /// record it added to).
     pub audit_ids: Vec<i64>,
+}
+
+impl Committed {
+    /// The id of the last event written, if any.
+    pub fn last_event(&self) -> Option<i64> {
+        self.event_ids.last().copied()
+    }
 }

@@ -191,6 +191,21 @@ async fn an_event_committed_after_a_higher_one_was_read_is_still_applied() {
     a.get("/1.0/me", &bearer)
         .await
         .expect_error(403, "Client::Forbidden");
+    let start = a.get("/v1/revocations", &admin).await.expect(200)["cursor"]
+        .as_i64()
+        .unwrap();
+    let feed = || async {
+        let page = a
+            .get(&format!("/v1/revocations?since={start}"), &admin)
+            .await
+            .expect(200);
+        page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["token"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     let insert = "INSERT INTO revocation_events (kind, subject, account_id, identity, at) \
                   VALUES ('token', $1, NULL, NULL, 0)";
     // A transaction writes the token's revocation (taking the lower id) and has not committed…
@@ -216,10 +231,16 @@ async fn an_event_committed_after_a_higher_one_was_read_is_still_applied() {
     a.get("/1.0/me", &bearer)
         .await
         .expect_error(403, "Client::Forbidden");
-    // The lower id commits now: the node applies it.
+    // The guards' feed holds the higher one back: a guard resuming after it would skip the hole.
+    assert_eq!(feed().await, Vec::<String>::new());
+    // The lower id commits now: the node applies it, and the feed gives both, in id order.
     late.execute("COMMIT").await.unwrap();
     assert_eq!(a.apply_revocation_events().await, 1);
     a.get("/1.0/me", &bearer)
         .await
         .expect_error(401, "Client::Unauthorized");
+    assert_eq!(
+        feed().await,
+        vec![jti.clone(), "some-other-token".to_owned()]
+    );
 }

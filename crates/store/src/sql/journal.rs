@@ -6,7 +6,7 @@ use latchkey_core::audit::NewAudit;
 
 use super::*;
 
-/// Writes `record` into the open transaction; returns the id of its last event.
+/// Writes `record` into the open transaction; returns the ids of its rows.
 pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
     if let (Some(both), [audit], [event]) = (AUDIT_AND_NOTIFY, record.audit(), record.changes())
         && audit.coalesce.is_none()
@@ -21,7 +21,7 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
             .await
             .map_err(internal)?;
         return Ok(Committed {
-            last_event: Some(event_id),
+            event_ids: vec![event_id],
             audit_ids: vec![audit_id],
         });
     }
@@ -29,7 +29,7 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
     for audit in record.audit() {
         audit_ids.push(write_audit(tx, audit).await?);
     }
-    let mut last_event = None;
+    let mut event_ids = Vec::with_capacity(record.changes().len());
     let events = record.changes();
     for (i, event) in events.iter().enumerate() {
         // The last event of the commit announces it to the other nodes (where the backend
@@ -38,10 +38,10 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
             Some(notifying) if i + 1 == events.len() => notifying,
             _ => INSERT_EVENT,
         };
-        last_event = Some(write_event(tx, insert, event).await?);
+        event_ids.push(write_event(tx, insert, event).await?);
     }
     Ok(Committed {
-        last_event,
+        event_ids,
         audit_ids,
     })
 }

@@ -52,7 +52,7 @@ pub fn audit(kind: AuditKind, account: Option<AccountId>) -> NewAudit {
 pub async fn record_event(store: &dyn Store, event: &NewRevocation) -> latchkey_core::Result<i64> {
     let tx = store.begin().await?;
     let record = plain_record().event(event.clone());
-    Ok(tx.commit(record).await?.last_event.unwrap_or_default())
+    Ok(tx.commit(record).await?.last_event().unwrap_or_default())
 }
 
 /// A store of one backend, and whatever keeps its database alive.
