@@ -318,7 +318,7 @@ impl Directory {
 
 impl Directory {
     /// Records a refused call. Repeats by the same identity of the same call from the same
-    /// address within [`FAILURE_WINDOW_MINUTES`] add to one record's count. A failure to record
+    /// address within 15 minutes add to one record's count. A failure to record
     /// is logged: the refusal stands.
     pub async fn record_refusal(&self, who: &crate::authz::Principal, refusal: Refusal) {
         let author = who.author(&self.config.plate);

@@ -96,7 +96,7 @@ impl Directory {
     }
 
     /// Applies the events recorded since the newest one applied, and those that landed late
-    /// below it (see [`super::event_cursor`]); returns how many.
+    /// below it (the node's event cursor: event ids can commit out of order); returns how many.
     pub async fn apply_revocation_events(&self) -> Result<usize> {
         let mut applied = 0;
         let holes = {

@@ -26,7 +26,7 @@ struct Edge {
     trusted: crate::state::TrustedProxies,
 }
 
-/// The layers every route of the server runs inside, outermost last: [`edge`] first, so that
+/// The layers every route of the server runs inside, outermost last: the edge layer first, so that
 /// everything below (a panic's 500 included) carries the request id.
 pub fn around(
     routes: Router,
