@@ -301,18 +301,21 @@ impl Directory {
             "user": failure.user,
             "identity": identity,
         });
-        let mut audit = self.audit(&author, AuditKind::LoginFailed, failure.account, details);
+        let audit = self.audit(&author, AuditKind::LoginFailed, failure.account, details);
+        if let Err(e) = self.write_repeatable(audit, key).await {
+            tracing::error!(error = %e, method = failure.method, "could not record a failed authentication");
+        }
+    }
+
+    /// Commits `audit` alone, as a repeat of the last record of `key` within
+    /// [`FAILURE_WINDOW_MINUTES`] when there is one.
+    async fn write_repeatable(&self, mut audit: NewAudit, key: String) -> Result<()> {
         audit.coalesce = Some(crate::audit::Coalesce {
             key,
             since: audit.at - chrono::TimeDelta::minutes(FAILURE_WINDOW_MINUTES),
         });
-        let written = async {
-            let tx = self.begin().await?;
-            self.commit(tx, Record::new(audit)).await
-        };
-        if let Err(e) = written.await {
-            tracing::error!(error = %e, method = failure.method, "could not record a failed authentication");
-        }
+        let tx = self.begin().await?;
+        self.commit(tx, Record::new(audit)).await
     }
 }
 
@@ -338,16 +341,8 @@ impl Directory {
             "method": refusal.method,
             "route": refusal.route,
         });
-        let mut audit = self.audit(who, AuditKind::AccessDenied, Some(who.account.id), details);
-        audit.coalesce = Some(crate::audit::Coalesce {
-            key,
-            since: audit.at - chrono::TimeDelta::minutes(FAILURE_WINDOW_MINUTES),
-        });
-        let written = async {
-            let tx = self.begin().await?;
-            self.commit(tx, Record::new(audit)).await
-        };
-        if let Err(e) = written.await {
+        let audit = self.audit(who, AuditKind::AccessDenied, Some(who.account.id), details);
+        if let Err(e) = self.write_repeatable(audit, key).await {
             tracing::error!(error = %e, "could not record a refused call");
         }
     }
