@@ -266,13 +266,18 @@ impl Application {
             loop {
                 let push = async {
                     match pushed.as_mut() {
-                        Some(rx) => rx.changed().await.is_ok(),
+                        Some(rx) => rx.changed().await.ok().map(|()| *rx.borrow_and_update()),
                         None => std::future::pending().await,
                     }
                 };
                 tokio::select! {
                     _ = tick.tick() => {}
-                    alive = push => if !alive { pushed = None },
+                    announced = push => match announced {
+                        // This node's own commit, already applied: nothing to read.
+                        Some(id) if !directory.needs_events_up_to(id) => continue,
+                        Some(_) => {}
+                        None => pushed = None,
+                    },
                 }
                 if let Err(e) = directory.apply_revocation_events().await {
                     tracing::warn!(error = %e, "could not read revocation events");

@@ -65,6 +65,13 @@ impl Directory {
         Ok(events)
     }
 
+    /// Whether a commit announced with its last event `id` may hold events this node has not
+    /// applied (its own commits it has; another node's, or a hole below, it may not).
+    pub fn needs_events_up_to(&self, id: i64) -> bool {
+        let cursor = self.events.lock();
+        id > cursor.newest() || cursor.has_holes()
+    }
+
     /// Where a feed reader may start, and how far it may read: on a shared store this node's
     /// horizon (every event id at or below it committed, or given up), since ids can commit out
     /// of order there; on one node, every event, which commit in id order.
