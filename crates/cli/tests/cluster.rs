@@ -5,8 +5,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -15,18 +17,11 @@ use latchkey_client::model::AuditFilter;
 use latchkey_client::{Client, Credentials, Secret};
 use latchkey_server::testing::PostgresDatabase;
 use serde_json::json;
+use support::{free_port, latchkey};
 use tokio::sync::Mutex;
 
 const PASSWORD: &str = "cluster password 1";
 const ADMIN: &str = "lk0001-lk/admin";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// One node: a `latchkey serve` process on a port of its own, sharing the database and the hash
 /// key (the data directory) with the others.
@@ -50,13 +45,7 @@ impl Node {
     }
 
     async fn spawn(&mut self) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("LATCHKEY_") {
-                cmd.env_remove(key);
-            }
-        }
-        let child = cmd
+        let child = latchkey()
             .arg("serve")
             .env("LATCHKEY_DATABASE_URL", &self.database)
             .env("LATCHKEY_DATA_DIR", &self.data)

@@ -3,11 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use latchkey_server::testing::{ADMIN_PASSWORD, NIC, TestServer};
 use serde_json::Value;
+use support::latchkey as latchkey_command;
 
 /// What one run of the binary produced.
 #[derive(Debug)]
@@ -42,13 +45,7 @@ async fn latchkey(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         .collect();
     let stdin = stdin.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("LATCHKEY_") || key.starts_with("OS_") {
-                cmd.env_remove(key);
-            }
-        }
-        let mut child = cmd
+        let mut child = latchkey_command()
             .args(&args)
             .envs(env)
             .env("LATCHKEY_LOG", "warn")
@@ -564,13 +561,7 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("LATCHKEY_") || key.starts_with("OS_") {
-                cmd.env_remove(key);
-            }
-        }
-        let mut child = cmd
+        let mut child = latchkey_command()
             .args(args)
             .envs(env.iter().copied())
             .env("LATCHKEY_LOG", "warn")
