@@ -55,8 +55,9 @@ impl IntoResponse for ApiError {
                 res
             }
             Error::Forbidden { actions } => {
+                let unauthorized = actions.join(",");
                 let refused = crate::middleware::refusals::Refused {
-                    actions: actions.clone(),
+                    actions,
                     reason: None,
                 };
                 let mut res = (
@@ -68,7 +69,7 @@ impl IntoResponse for ApiError {
                         "errorCode": "NOT_GRANTED_CALL",
                         "details": {
                             "unauthorizedActionsByAuthentication": "",
-                            "unauthorizedActionsByIAM": actions.join(","),
+                            "unauthorizedActionsByIAM": unauthorized,
                         },
                     })),
                 )

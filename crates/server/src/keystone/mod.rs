@@ -310,13 +310,14 @@ impl From<Error> for KsError {
             Error::NotFound(m) => Self::not_found(m),
             Error::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
             Error::Unauthenticated(m) => Self::unauthorized(m),
-            Error::Forbidden { actions } => Self {
-                refused: actions.clone(),
-                ..Self::forbidden(format!(
+            Error::Forbidden { actions } => {
+                let mut refused = Self::forbidden(format!(
                     "You are not authorized to perform the requested action: {}.",
                     actions.join(", ")
-                ))
-            },
+                ));
+                refused.refused = actions;
+                refused
+            }
             Error::RateLimited {
                 message,
                 retry_after,

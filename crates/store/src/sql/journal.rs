@@ -11,15 +11,13 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
     if let (Some(both), [audit], [event]) = (AUDIT_AND_NOTIFY, record.audit(), record.changes())
         && audit.coalesce.is_none()
     {
-        let (audit_id, event_id) = bind_audit(sqlx::query_as::<_, (i64, i64)>(both), audit)
-            .bind(event.kind.as_str())
-            .bind(&event.subject)
-            .bind(event.account.map(|a| a.0))
-            .bind(&event.identity)
-            .bind(micros(event.at))
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(internal)?;
+        let (audit_id, event_id) = bind_event(
+            bind_audit(sqlx::query_as::<_, (i64, i64)>(both), audit),
+            event,
+        )
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)?;
         return Ok(Committed {
             event_ids: vec![event_id],
             audit_ids: vec![audit_id],
@@ -29,8 +27,8 @@ pub(super) async fn write(tx: &mut Tx, record: &Record) -> Result<Committed> {
     for audit in record.audit() {
         audit_ids.push(write_audit(tx, audit).await?);
     }
-    let mut event_ids = Vec::with_capacity(record.changes().len());
     let events = record.changes();
+    let mut event_ids = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
         // The last event of the commit announces it to the other nodes (where the backend
         // has them), in the same statement; delivered when, and only if, it commits.
@@ -79,10 +77,10 @@ async fn write_audit(tx: &mut Tx, audit: &NewAudit) -> Result<i64> {
     Ok(id)
 }
 
-type AuditQuery<'q, O> = sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>;
+type RowQuery<'q, O> = sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>;
 
 /// `query` with an audit row's 12 values bound, in the order of the `audit_log` inserts above.
-fn bind_audit<'q, O>(query: AuditQuery<'q, O>, audit: &'q NewAudit) -> AuditQuery<'q, O> {
+fn bind_audit<'q, O>(query: RowQuery<'q, O>, audit: &'q NewAudit) -> RowQuery<'q, O> {
     query
         .bind(audit.kind.as_str())
         .bind(audit.account.map(|a| a.0))
@@ -103,13 +101,19 @@ pub(super) const INSERT_EVENT: &str = "INSERT INTO revocation_events \
     (kind, subject, account_id, identity, at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
 async fn write_event(tx: &mut Tx, insert: &'static str, event: &NewRevocation) -> Result<i64> {
-    sqlx::query_scalar::<_, i64>(insert)
+    let (id,) = bind_event(sqlx::query_as::<_, (i64,)>(insert), event)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(id)
+}
+
+/// `query` with an event row's 5 values bound, in the order of the event inserts.
+fn bind_event<'q, O>(query: RowQuery<'q, O>, event: &'q NewRevocation) -> RowQuery<'q, O> {
+    query
         .bind(event.kind.as_str())
         .bind(&event.subject)
         .bind(event.account.map(|a| a.0))
         .bind(&event.identity)
         .bind(micros(event.at))
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(internal)
 }
