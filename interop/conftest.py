@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -36,11 +37,13 @@ def _call(base, method, path, body=None):
 
 
 @contextlib.contextmanager
-def running_server():
-    """A `latchkey serve` on a fresh data directory, for as long as the block runs."""
+def running_server(tls=None):
+    """A `latchkey serve` on a fresh data directory, for as long as the block runs; over HTTPS
+    when `tls` is a (certificate file, key file) pair."""
     binary = os.environ["LATCHKEY_BIN"]
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    scheme = "https" if tls else "http"
+    base = f"{scheme}://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
         env.update(
@@ -49,11 +52,15 @@ def running_server():
             LATCHKEY_PUBLIC_URL=base,
             LATCHKEY_ADMIN_PASSWORD=ADMIN_PASSWORD,
         )
+        context = None
+        if tls:
+            env.update(LATCHKEY_TLS_CERT_FILE=str(tls[0]), LATCHKEY_TLS_KEY_FILE=str(tls[1]))
+            context = ssl.create_default_context(cafile=str(tls[0]))
         proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(300):
                 try:
-                    urllib.request.urlopen(base + "/healthz")
+                    urllib.request.urlopen(base + "/healthz", context=context)
                     break
                 except OSError:
                     time.sleep(0.1)

@@ -173,6 +173,17 @@ fn init_logging() {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let config = settings.validate()?;
+    match latchkey_server::listener::raise_open_files_limit() {
+        Ok(limit) => tracing::info!(limit, "open-files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
+    }
+    if config.tls.is_none() && !config.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %config.listen,
+            "serving plain HTTP on a non-loopback address: passwords and secrets cross the \
+             network in clear; set LATCHKEY_TLS_CERT_FILE and LATCHKEY_TLS_KEY_FILE"
+        );
+    }
     let app = Application::build(config.clone()).await?;
     if let Some(boot) = app.bootstrapped() {
         tracing::info!(account = %boot.nic, login = %boot.login, "bootstrapped the operator account");
@@ -215,6 +226,22 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         println!("public url    {}", config.public_url);
         println!("plate         {}", config.plate);
         println!("hash key file {}", config.hash_key_file.display());
+        match &config.tls {
+            Some(tls) => println!(
+                "tls           {} / {}",
+                tls.cert.display(),
+                tls.key.display()
+            ),
+            None => println!("tls           off (plain HTTP)"),
+        }
+        let c = &config.connections;
+        println!(
+            "connections   at most {}; headers {} s, body {} s, idle {} s",
+            c.max_connections,
+            c.header_timeout.as_secs(),
+            c.body_timeout.as_secs(),
+            c.idle_timeout.as_secs()
+        );
         println!("configuration is valid");
     }
     Ok(())

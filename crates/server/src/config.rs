@@ -86,6 +86,27 @@ pub struct Settings {
     /// Days an audit record is kept before housekeeping prunes it.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     pub audit_retention_days: u32,
+    /// PEM file of the TLS certificate, its chain after it; with LATCHKEY_TLS_KEY_FILE the
+    /// server speaks HTTPS only. Both files are read again when they change and on SIGHUP.
+    #[arg(long, env = "LATCHKEY_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM file of the certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "LATCHKEY_TLS_KEY_FILE")]
+    pub tls_key_file: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers (counted from when the server starts
+    /// waiting for them, so it also closes an HTTP/1.1 connection idle that long).
+    #[arg(long, env = "LATCHKEY_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a request's body has to arrive in, and its answer to be ready (408 beyond).
+    #[arg(long, env = "LATCHKEY_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Seconds a connection with no request in progress stays open.
+    #[arg(long, env = "LATCHKEY_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Connections served at once; beyond, new ones wait to be accepted. Also bounded by the
+    /// open-files limit, which the server raises to its hard limit at start.
+    #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
 }
 
 /// Validated configuration.
@@ -111,6 +132,36 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     pub audit_file: Option<PathBuf>,
     pub audit_format: crate::audit::Format,
+    pub connections: ConnectionLimits,
+    /// The certificate and key files, when the server speaks HTTPS.
+    pub tls: Option<TlsFiles>,
+}
+
+/// What bounds each connection and their number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 10_000,
+        }
+    }
+}
+
+/// The PEM files of the server's certificate (with its chain) and private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// A setting that does not validate; the message names it.
@@ -175,6 +226,53 @@ impl Settings {
         if let Some(p) = &admin_password {
             password::check_policy(p).map_err(|e| bad("LATCHKEY_ADMIN_PASSWORD", e))?;
         }
+        let tls = match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "LATCHKEY_TLS_KEY_FILE",
+                    "must be set with LATCHKEY_TLS_CERT_FILE",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "LATCHKEY_TLS_CERT_FILE",
+                    "must be set with LATCHKEY_TLS_KEY_FILE",
+                ));
+            }
+        };
+        let seconds = |setting: &'static str, value: u64, range: std::ops::RangeInclusive<u64>| {
+            if range.contains(&value) {
+                Ok(std::time::Duration::from_secs(value))
+            } else {
+                Err(bad(
+                    setting,
+                    format!(
+                        "must be between {} and {} seconds",
+                        range.start(),
+                        range.end()
+                    ),
+                ))
+            }
+        };
+        let connections = ConnectionLimits {
+            header_timeout: seconds("LATCHKEY_HEADER_TIMEOUT", self.header_timeout, 1..=600)?,
+            body_timeout: seconds("LATCHKEY_BODY_TIMEOUT", self.body_timeout, 1..=3600)?,
+            idle_timeout: seconds("LATCHKEY_IDLE_TIMEOUT", self.idle_timeout, 1..=3600)?,
+            max_connections: match self.max_connections {
+                n @ 1..=1_000_000 => n,
+                _ => {
+                    return Err(bad(
+                        "LATCHKEY_MAX_CONNECTIONS",
+                        "must be between 1 and 1000000",
+                    ));
+                }
+            },
+        };
         let public_url = match &self.public_url {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 url.trim_end_matches('/').to_owned()
@@ -185,6 +283,7 @@ impl Settings {
                     "must start with http:// or https://",
                 ));
             }
+            None if tls.is_some() => format!("https://{listen}"),
             None => format!("http://{listen}"),
         };
         let plate = Plate::parse(&self.plate).map_err(|e| bad("LATCHKEY_PLATE", e))?;
@@ -282,6 +381,8 @@ impl Settings {
             metrics_listen,
             audit_file: self.audit_file.clone(),
             audit_format,
+            connections,
+            tls,
         })
     }
 }

@@ -8,11 +8,13 @@
 //!   reference.
 //! - [`keystone`]: OpenStack Keystone v3 — discovery, tokens, projects, roles, assignments,
 //!   the catalog.
+//! - [`listener`]: accepting connections, TLS, timeouts and the connection cap.
 //! - [`admin`]: `/v2/admin/account` and `/v2/admin/keys/rotate`, the operator's operations.
 //! - [`extract`]: the authenticated caller and JSON bodies, with the API's error format.
 //! - [`error`]: the one table from domain errors to HTTP responses.
 //! - [`middleware`]: what every request goes through (request ids, the body limit, panics, the
 //!   Keystone challenge).
+//! - [`protocol`]: which API a path belongs to, and an error in that API's format.
 //! - [`query`]: query strings with repeated keys and the cursor pagination of listings, shared
 //!   by every API family.
 //!
@@ -26,10 +28,12 @@ pub mod error;
 pub mod extract;
 pub mod iam;
 pub mod keystone;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod oauth2;
 pub mod ovh;
+pub mod protocol;
 pub mod query;
 pub mod revocations;
 pub mod startup;

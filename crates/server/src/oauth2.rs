@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/oauth2/.well-known/jwks.json", get(jwks))
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = json!({ "error": error, "error_description": description });
     let mut res = (status, Json(body)).into_response();
     res.headers_mut()

@@ -39,6 +39,8 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -64,6 +66,9 @@ pub struct Application {
     router: Router,
     directory: Arc<Directory>,
     bootstrapped: Option<Bootstrapped>,
+    /// The certificate in service, when the server speaks HTTPS.
+    certificates: Option<Arc<crate::listener::tls::Certificates>>,
+    connections: crate::config::ConnectionLimits,
 }
 
 impl Application {
@@ -82,6 +87,12 @@ impl Application {
                 source,
             })?;
         }
+        let certificates = config
+            .tls
+            .as_ref()
+            .map(crate::listener::tls::Certificates::load)
+            .transpose()
+            .map_err(StartError::Tls)?;
         let hash_key = load_or_create_hash_key(&config.hash_key_file)?;
         let store = latchkey_store::connect(&config.database_url)
             .await
@@ -175,15 +186,23 @@ impl Application {
             router: router(
                 state,
                 crate::state::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+                config.connections.body_timeout,
             ),
             directory,
             bootstrapped,
+            certificates,
+            connections: config.connections,
         })
     }
 
     /// The directory this server runs on (tests drive its periodic work directly).
     pub fn directory(&self) -> Arc<Directory> {
         Arc::clone(&self.directory)
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn https(&self) -> bool {
+        self.certificates.is_some()
     }
 
     /// The bound port (useful when listening on port 0).
@@ -284,9 +303,15 @@ impl Application {
                 }
             }
         });
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let tls = match &self.certificates {
+            Some(certificates) => Some(
+                certificates
+                    .server_config()
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
+        let reloads = self.certificates.clone().map(|c| c.watch());
         // Streams never end by themselves: close them when shutdown begins, or the graceful
         // shutdown would wait for every connected guard.
         let directory = Arc::clone(&self.directory);
@@ -302,9 +327,12 @@ impl Application {
                 }
             })
         });
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served =
+            crate::listener::serve(self.listener, self.router, tls, self.connections, shutdown)
+                .await;
+        if let Some(reloads) = reloads {
+            reloads.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -318,7 +346,11 @@ impl Application {
 }
 
 /// Every route of the server, with the layers every response goes through.
-pub fn router(state: AppState, trusted: crate::state::TrustedProxies) -> Router {
+pub fn router(
+    state: AppState,
+    trusted: crate::state::TrustedProxies,
+    body_timeout: Duration,
+) -> Router {
     let directory = Arc::clone(&state.directory);
     let routes = Router::new()
         .route("/healthz", get(healthz))
@@ -334,7 +366,7 @@ pub fn router(state: AppState, trusted: crate::state::TrustedProxies) -> Router 
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    crate::middleware::around(routes, directory, trusted)
+    crate::middleware::around(routes, directory, trusted, body_timeout)
 }
 
 async fn healthz() -> Response {

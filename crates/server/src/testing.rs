@@ -79,6 +79,8 @@ impl TestServer {
             metrics_listen: None,
             audit_file: None,
             audit_format: crate::audit::Format::Json,
+            connections: crate::config::ConnectionLimits::default(),
+            tls: None,
         };
         adjust(&mut config);
         let mut server = TestServer {
@@ -100,7 +102,8 @@ impl TestServer {
         let built = Application::build_with_clock(self.config.clone(), self.clock.clone())
             .await
             .expect("the test server starts");
-        self.base = format!("http://127.0.0.1:{}", built.port());
+        let scheme = if built.https() { "https" } else { "http" };
+        self.base = format!("{scheme}://127.0.0.1:{}", built.port());
         self.metrics_base = built
             .metrics_addr()
             .map(|a| format!("http://127.0.0.1:{}", a.port()));

@@ -46,10 +46,18 @@ use crate::state::AppState;
 pub use latchkey_wire::headers::{X_AUTH_TOKEN, X_SUBJECT_TOKEN};
 
 pub fn router(state: AppState) -> Router<AppState> {
-    routes().layer(axum::middleware::map_response_with_state(
-        state,
-        crate::middleware::keystone_challenge,
-    ))
+    routes().layer(axum::middleware::map_response_with_state(state, challenge))
+}
+
+/// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.
+async fn challenge(State(state): State<AppState>, mut res: Response) -> Response {
+    if res.status() == StatusCode::UNAUTHORIZED
+        && let Ok(v) =
+            HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", state.directory.issuer()))
+    {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    res
 }
 
 fn routes() -> Router<AppState> {

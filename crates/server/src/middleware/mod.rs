@@ -1,7 +1,8 @@
 //! What every request goes through, in one place: the request id (`X-Request-Id`, also the id
-//! a 500 body carries), the body limit (64 KiB, then 413), a refusal recorded in the audit log,
-//! a panic turned into a 500 in the API's format, metrics and the tracing span; and the
-//! Keystone API's `WWW-Authenticate` challenge on every 401.
+//! a 500 body carries), the body limit (64 KiB, then 413), the body timeout (408), a refusal
+//! recorded in the audit log, a panic turned into a 500 in the API's format, metrics and the
+//! tracing span; and any error a layer or an extractor answered in plain text, re-rendered in
+//! the format of the request's API ([`crate::protocol`]).
 
 pub mod refusals;
 pub mod request_id;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use latchkey_core::service::Directory;
@@ -32,9 +33,15 @@ pub fn around(
     routes: Router,
     directory: Arc<Directory>,
     trusted: crate::state::TrustedProxies,
+    body_timeout: std::time::Duration,
 ) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The handler reads the body: a body that does not arrive in time ends in 408.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            body_timeout,
+        ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("handler panicked");
@@ -65,6 +72,8 @@ pub fn around(
 async fn edge(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     let (origin, id) = request_id::origin_of(&req, &edge.trusted);
     let method = req.method().clone();
+    // A cheap clone (shared bytes): the path picks the format of an unformatted error.
+    let uri = req.uri().clone();
     let route = req.extensions().get::<MatchedPath>().cloned();
     let timer = crate::metrics::Timer::start(&method, route.as_ref());
     let mut res = origin
@@ -73,7 +82,11 @@ async fn edge(State(edge): State<Edge>, req: Request, next: Next) -> Response {
             if let Some((who, refusal)) = refusals::refusal_of(who, &method, route.as_ref(), &res) {
                 edge.directory.record_refusal(&who, refusal).await;
             }
-            res
+            if crate::protocol::is_unformatted(&res) {
+                crate::protocol::reformat(uri.path(), res).await
+            } else {
+                res
+            }
         })
         .await;
     if let Some(timer) = timer {
@@ -81,19 +94,6 @@ async fn edge(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     }
     if let Some(id) = id {
         res.headers_mut().insert(request_id::HEADER, id);
-    }
-    res
-}
-
-/// Every 401 of the Keystone API names where to authenticate, as keystoneauth expects.
-pub async fn keystone_challenge(
-    State(directory): State<Arc<Directory>>,
-    mut res: Response,
-) -> Response {
-    if res.status() == StatusCode::UNAUTHORIZED
-        && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", directory.issuer()))
-    {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     res
 }

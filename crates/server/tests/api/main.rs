@@ -9,6 +9,7 @@ mod audit;
 mod authentication;
 mod bad_input;
 mod cluster;
+mod connections;
 mod groups;
 mod isolation;
 mod keystone_admin;
