@@ -30,6 +30,10 @@ pub enum Error {
         message: String,
         retry_after: Duration,
     },
+    /// The store cannot be reached now (or is overloaded); nothing was changed. Retry after
+    /// the given delay.
+    #[error("the service is temporarily unavailable; retry later")]
+    Unavailable { retry_after: Duration },
     /// Anything the caller cannot fix. The cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -57,4 +61,13 @@ impl Error {
     pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(err.into())
     }
+    /// The store is unreachable: the caller should retry after [`UNAVAILABLE_RETRY`].
+    pub fn unavailable() -> Self {
+        Self::Unavailable {
+            retry_after: UNAVAILABLE_RETRY,
+        }
+    }
 }
+
+/// What an answer tells a caller to wait while the store is unreachable.
+pub const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);

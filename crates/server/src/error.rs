@@ -86,10 +86,16 @@ impl IntoResponse for ApiError {
                     "Client::TooManyRequests",
                     &message,
                 );
-                let secs = retry_after.as_secs().max(1).to_string();
-                if let Ok(v) = HeaderValue::from_str(&secs) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+                retry_in(&mut res, retry_after);
+                res
+            }
+            Error::Unavailable { retry_after } => {
+                let mut res = ovh_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Server::ServiceUnavailable",
+                    "the service is temporarily unavailable; retry later",
+                );
+                retry_in(&mut res, retry_after);
                 res
             }
             Error::Internal(cause) => {
@@ -97,6 +103,13 @@ impl IntoResponse for ApiError {
                 internal_error_response()
             }
         }
+    }
+}
+
+/// Sets `Retry-After` in whole seconds, at least one.
+pub fn retry_in(res: &mut Response, wait: std::time::Duration) {
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }
 

@@ -19,7 +19,9 @@ use latchkey_core::service::auth::Presented;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ovh_error};
-use crate::middleware::MAX_BODY_BYTES;
+
+/// Largest accepted request body, in bytes (413 beyond).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The authenticated identity making the request.
 #[derive(Debug)]

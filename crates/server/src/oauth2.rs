@@ -69,6 +69,15 @@ fn render(e: OAuthError) -> Response {
             }
             res
         }
+        OAuthError::Server(latchkey_core::Error::Unavailable { retry_after }) => {
+            let mut res = oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is temporarily unavailable; retry later",
+            );
+            crate::error::retry_in(&mut res, retry_after);
+            res
+        }
         OAuthError::Server(e) => crate::error::ApiError(e).into_response(),
     }
 }

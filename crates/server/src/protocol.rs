@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// An API family of the server.
@@ -41,10 +41,8 @@ impl Api {
             Self::Keystone => crate::keystone::KsError::new(status, message).into_response(),
             Self::OAuth2 => crate::oauth2::oauth_error(status, oauth2_code(status), message),
         };
-        if let Some(wait) = retry_after
-            && let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+        if let Some(wait) = retry_after {
+            crate::error::retry_in(&mut res, wait);
         }
         res
     }

@@ -238,6 +238,11 @@ impl Application {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
             loop {
                 tick.tick().await;
+                // While the store is unreachable (the probe logged it) there is nothing to do;
+                // pending usage stays in memory until it returns.
+                if !directory.store_ready() {
+                    continue;
+                }
                 if let Err(e) = directory.flush_usage().await {
                     tracing::warn!(error = %e, "could not record token usage");
                 }
@@ -298,6 +303,9 @@ impl Application {
                         None => pushed = None,
                     },
                 }
+                if !directory.store_ready() {
+                    continue;
+                }
                 if let Err(e) = directory.apply_revocation_events().await {
                     tracing::warn!(error = %e, "could not read revocation events");
                 }
@@ -354,6 +362,7 @@ pub fn router(
     let directory = Arc::clone(&state.directory);
     let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
         .merge(ovh::router("/1.0"))
         .merge(ovh::router("/v1"))
@@ -369,8 +378,24 @@ pub fn router(
     crate::middleware::around(routes, directory, trusted, body_timeout)
 }
 
+/// Liveness: the process serves requests (whatever the store does).
 async fn healthz() -> Response {
     axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+/// Readiness: 503 while the store is unreachable, so that a load balancer takes the node out.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    if state.directory.store_ready() {
+        axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+    } else {
+        let mut res = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "status": "unavailable", "reason": "the database is unreachable" })),
+        )
+            .into_response();
+        crate::error::retry_in(&mut res, latchkey_core::error::UNAVAILABLE_RETRY);
+        res
+    }
 }
 
 /// The API description kept in the repository (`openapi.json`).

@@ -4,6 +4,7 @@
 //! (`tests/contract.rs`), and their own migrations (`migrations/{sqlite,postgres}`), applied at
 //! connection. [`connect`] picks the backend from the URL scheme.
 
+mod health;
 mod postgres;
 mod rows;
 mod select;

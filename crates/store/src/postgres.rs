@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    health: std::sync::Arc<crate::health::Health>,
 }
 
 impl PostgresStore {
@@ -16,17 +17,21 @@ impl PostgresStore {
     pub async fn connect(url: &str) -> latchkey_core::Result<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| latchkey_core::Error::invalid(format!("bad PostgreSQL URL: {e}")))?;
+        // Under load a request may wait for a connection this long (then 503); when the
+        // database is down, the health probe fails requests at once instead.
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.clone())
             .await
             .map_err(latchkey_core::Error::internal)?;
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await
             .map_err(latchkey_core::Error::internal)?;
-        Ok(Self { pool })
+        let health = crate::health::Health::new();
+        crate::health::probe_postgres(&health, options);
+        Ok(Self { pool, health })
     }
 }
 

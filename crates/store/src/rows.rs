@@ -227,7 +227,7 @@ pub(crate) fn taken(taken: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) 
         Some(Violation::ForeignKey) => {
             Error::NotFound("the row refers to something that does not exist".to_owned())
         }
-        None => Error::internal(e),
+        None => internal(e),
     }
 }
 
@@ -237,7 +237,7 @@ pub(crate) fn missing(missing: impl FnOnce() -> String) -> impl FnOnce(sqlx::Err
     move |e| match violation(&e) {
         Some(Violation::ForeignKey) => Error::NotFound(missing()),
         Some(Violation::Unique) => Error::Conflict("it already exists".to_owned()),
-        None => Error::internal(e),
+        None => internal(e),
     }
 }
 
@@ -246,12 +246,19 @@ pub(crate) fn missing(missing: impl FnOnce() -> String) -> impl FnOnce(sqlx::Err
 pub(crate) fn in_use(in_use: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> Error {
     move |e| match violation(&e) {
         Some(_) => Error::Conflict(in_use()),
-        None => Error::internal(e),
+        None => internal(e),
     }
 }
 
+/// Any other database error: unavailable when the database could not be reached (503, retry),
+/// internal otherwise.
 pub(crate) fn internal(e: sqlx::Error) -> Error {
-    Error::internal(e)
+    if crate::health::is_unreachable(&e) {
+        tracing::debug!(error = %e, "the database could not be reached");
+        Error::unavailable()
+    } else {
+        Error::internal(e)
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]

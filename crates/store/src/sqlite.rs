@@ -13,6 +13,8 @@ use sqlx::sqlite::{
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Never down: the file is on this machine (an I/O error is an internal error).
+    health: std::sync::Arc<crate::health::Health>,
 }
 
 impl SqliteStore {
@@ -44,7 +46,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(latchkey_core::Error::internal)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            health: crate::health::Health::new(),
+        })
     }
 }
 

@@ -95,6 +95,11 @@ impl Directory {
         self.keys.read().jwks().clone()
     }
 
+    /// Whether the store answers (see [`crate::store::Store::ready`]).
+    pub fn store_ready(&self) -> bool {
+        self.store.ready()
+    }
+
     pub fn issuer(&self) -> &str {
         &self.config.issuer
     }

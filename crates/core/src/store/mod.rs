@@ -68,6 +68,12 @@ pub trait Store:
     /// The connection pool: connections open, and idle among them.
     fn pool(&self) -> (u32, u32);
 
+    /// Whether the database answers (its last probe succeeded); while not, every query fails at
+    /// once with [`crate::Error::Unavailable`].
+    fn ready(&self) -> bool {
+        true
+    }
+
     /// Opens a write transaction (on SQLite it takes the write lock at once, so a read inside
     /// it never meets a stale snapshot).
     async fn begin(&self) -> Result<Box<dyn Transaction>>;

@@ -335,6 +335,12 @@ impl From<Error> for KsError {
                 retry_after: Some(retry_after.as_secs().max(1)),
                 refused: Vec::new(),
             },
+            Error::Unavailable { retry_after } => Self {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: "The service is temporarily unavailable; retry later.".to_owned(),
+                retry_after: Some(retry_after.as_secs().max(1)),
+                refused: Vec::new(),
+            },
             Error::Internal(cause) => {
                 crate::error::log_internal(cause.as_ref());
                 let id = crate::middleware::request_id::current().unwrap_or_default();

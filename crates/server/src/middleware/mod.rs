@@ -17,9 +17,6 @@ use axum::response::Response;
 use latchkey_core::service::Directory;
 use tower_http::catch_panic::CatchPanicLayer;
 
-/// Largest accepted request body, in bytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
 /// What the outermost layer needs.
 #[derive(Clone)]
 struct Edge {
@@ -36,7 +33,7 @@ pub fn around(
     body_timeout: std::time::Duration,
 ) -> Router {
     routes
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(crate::extract::MAX_BODY_BYTES))
         // The handler reads the body: a body that does not arrive in time ends in 408.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

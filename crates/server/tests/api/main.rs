@@ -18,6 +18,7 @@ mod keystone_tokens;
 mod metrics;
 mod oauth2;
 mod openapi;
+mod outage;
 mod pats;
 mod persistence;
 mod policies;

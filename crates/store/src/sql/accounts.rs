@@ -7,7 +7,7 @@ impl AccountReads for Backend {
     async fn account(&self, id: AccountId) -> Result<Option<Account>> {
         sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND id = $1")))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(Account::try_from)
@@ -17,7 +17,7 @@ impl AccountReads for Backend {
     async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>> {
         sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND nic = $1")))
             .bind(nic.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(Account::try_from)
@@ -26,7 +26,7 @@ impl AccountReads for Backend {
 
     async fn list_accounts(&self) -> Result<Vec<Account>> {
         sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} ORDER BY id")))
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
             .map_err(internal)?
             .into_iter()
@@ -36,7 +36,7 @@ impl AccountReads for Backend {
 
     async fn operator_account(&self) -> Result<Option<Account>> {
         sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND operator")))
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(Account::try_from)

@@ -132,7 +132,7 @@ impl AuditReads for Backend {
                 Bound::Text(v) => q.bind(v),
             };
         }
-        q.fetch_all(&self.pool)
+        q.fetch_all(self.db()?)
             .await
             .map_err(internal)?
             .into_iter()
@@ -147,7 +147,7 @@ impl AuditReads for Backend {
         )
         .bind(micros(before))
         .bind(limit)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await
         .map_err(internal)?;
         Ok(done.rows_affected())

@@ -8,7 +8,7 @@ impl CatalogReads for Backend {
         sqlx::query_as::<_, RoleRow>(
             "SELECT id, name, description, domain_id FROM ks_roles ORDER BY name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -20,7 +20,7 @@ impl CatalogReads for Backend {
         sqlx::query_as::<_, (String, String)>(
             "SELECT prior_id, implied_id FROM ks_implied_roles ORDER BY prior_id, implied_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)
     }
@@ -29,7 +29,7 @@ impl CatalogReads for Backend {
         sqlx::query_as::<_, (String, String, Option<String>)>(
             "SELECT id, description, parent_region_id FROM ks_regions ORDER BY id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -47,7 +47,7 @@ impl CatalogReads for Backend {
         sqlx::query_as::<_, (String, String, String, String, bool)>(
             "SELECT id, kind, name, description, enabled FROM ks_services ORDER BY kind, name, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -68,7 +68,7 @@ impl CatalogReads for Backend {
             "SELECT id, service_id, region_id, interface, url, enabled FROM ks_endpoints \
              ORDER BY service_id, interface, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()

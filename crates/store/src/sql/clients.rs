@@ -9,7 +9,7 @@ impl ClientReads for Backend {
         account: AccountId,
         client: &ClientId,
     ) -> Result<Option<ServiceAccount>> {
-        service_account_row(&self.pool, account, client).await
+        service_account_row(self.db()?, account, client).await
     }
 
     async fn list_service_accounts(&self, account: AccountId) -> Result<Vec<ClientId>> {
@@ -17,7 +17,7 @@ impl ClientReads for Backend {
             "SELECT client_id FROM service_accounts WHERE account_id = $1 ORDER BY created_at, id",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         ids.iter().map(|id| ClientId::parse(id)).collect()
@@ -30,7 +30,7 @@ impl ClientReads for Backend {
         let sql = format!("{SERVICE_ACCOUNT_SELECT} WHERE client_id = $1");
         sqlx::query_as::<_, ServiceAccountRow>(AssertSqlSafe(sql))
             .bind(client.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(ServiceAccountRow::into_parts)

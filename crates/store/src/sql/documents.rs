@@ -8,7 +8,7 @@ impl DocumentReads for Backend {
         sqlx::query_scalar::<_, String>("SELECT body FROM ks_documents WHERE kind = $1 AND id = $2")
             .bind(kind)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)
     }
@@ -18,7 +18,7 @@ impl DocumentReads for Backend {
             "SELECT body FROM ks_documents WHERE kind = $1 ORDER BY created_at, id",
         )
         .bind(kind)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)
     }

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl EventReads for Backend {
     async fn watch_commits(&self) -> Result<Option<tokio::sync::watch::Receiver<i64>>> {
-        super::super::watch_commits(&self.pool).await
+        super::super::watch_commits(self.db()?).await
     }
 
     async fn revocations_since(&self, after: i64, limit: i64) -> Result<Vec<RevocationEvent>> {
@@ -15,7 +15,7 @@ impl EventReads for Backend {
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         rows.into_iter()
@@ -36,7 +36,7 @@ impl EventReads for Backend {
         .bind(account.0)
         .bind(after)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         rows.into_iter()
@@ -46,7 +46,7 @@ impl EventReads for Backend {
 
     async fn last_revocation_id(&self) -> Result<i64> {
         sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM revocation_events")
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
             .map(|id| id.unwrap_or(0))
             .map_err(internal)
@@ -55,7 +55,7 @@ impl EventReads for Backend {
     async fn prune_revocations(&self, before: DateTime<Utc>) -> Result<()> {
         sqlx::query("DELETE FROM revocation_events WHERE at < $1")
             .bind(micros(before))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
             .map_err(internal)?;
         Ok(())
@@ -64,11 +64,11 @@ impl EventReads for Backend {
     async fn revoked_tokens(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= $1")
             .bind(micros(now))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
             .map_err(internal)?;
         sqlx::query_scalar::<_, String>("SELECT jti FROM revoked_tokens")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
             .map_err(internal)
     }

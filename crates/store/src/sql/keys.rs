@@ -10,7 +10,7 @@ impl KeyReads for Backend {
              verify_until FROM signing_keys ORDER BY CASE state WHEN 'RETIRED' THEN 0 \
              WHEN 'PRIMARY' THEN 1 ELSE 2 END, created_at, kid",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()

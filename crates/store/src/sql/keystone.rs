@@ -10,7 +10,7 @@ impl KeystoneReads for Backend {
              FROM ks_projects WHERE account_id = $1 ORDER BY name",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -24,7 +24,7 @@ impl KeystoneReads for Backend {
              ORDER BY account_id",
         )
         .bind(actor.key())
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -39,7 +39,7 @@ impl KeystoneReads for Backend {
              ORDER BY m.user_id, g.name",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -60,7 +60,7 @@ impl KeystoneReads for Backend {
         );
         sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
             .bind(user.0)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
             .map_err(internal)?
             .into_iter()
@@ -74,7 +74,7 @@ impl KeystoneReads for Backend {
              ORDER BY actor, target, role_id",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -103,7 +103,7 @@ impl KeystoneReads for Backend {
         .bind(identity)
         .bind(micros(window_start))
         .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await
         .map_err(internal)?;
         Ok(counted.is_some())
@@ -112,7 +112,7 @@ impl KeystoneReads for Backend {
     async fn prune_token_issues(&self, before: DateTime<Utc>) -> Result<()> {
         sqlx::query("DELETE FROM ks_issue_windows WHERE window_start < $1")
             .bind(micros(before))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
             .map_err(internal)?;
         Ok(())
@@ -126,7 +126,7 @@ impl KeystoneReads for Backend {
             "SELECT default_project_id, extra FROM ks_user_attributes WHERE user_id = $1",
         )
         .bind(user.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await
         .map_err(internal)?;
         let Some((default_project, extra)) = row else {
@@ -150,7 +150,7 @@ impl KeystoneReads for Backend {
              WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await
         .map_err(internal)?
         .map(TryInto::try_into)
@@ -166,7 +166,7 @@ impl KeystoneReads for Backend {
              WHERE user_id = $1 ORDER BY created_at, id",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?
         .into_iter()
@@ -179,7 +179,7 @@ impl KeystoneReads for Backend {
             "SELECT id, service, path, method FROM ks_access_rules WHERE user_id = $1 ORDER BY id",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         Ok(rows
@@ -198,7 +198,7 @@ impl KeystoneReads for Backend {
     async fn project_account(&self, id: &str) -> Result<Option<AccountId>> {
         sqlx::query_scalar::<_, i64>("SELECT account_id FROM ks_projects WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map(|a| a.map(AccountId))
             .map_err(internal)

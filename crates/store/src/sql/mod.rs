@@ -58,6 +58,10 @@ impl Store for Backend {
         SHARED
     }
 
+    fn ready(&self) -> bool {
+        self.health.is_up()
+    }
+
     fn pool(&self) -> (u32, u32) {
         let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
         (self.pool.size(), idle)
@@ -82,9 +86,16 @@ impl Transaction for SqlTransaction {
 type Tx = sqlx::Transaction<'static, Db>;
 
 impl Backend {
+    /// The pool, unless the database is known to be unreachable (then at once
+    /// [`Error::Unavailable`]).
+    fn db(&self) -> Result<&sqlx::Pool<Db>> {
+        self.health.check()?;
+        Ok(&self.pool)
+    }
+
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite).
     async fn begin_tx(&self) -> Result<Tx> {
-        self.pool.begin_with(BEGIN).await.map_err(internal)
+        self.db()?.begin_with(BEGIN).await.map_err(internal)
     }
 }
 

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl PatReads for Backend {
     async fn pat(&self, user: UserId, name: &TokenName) -> Result<Option<Pat>> {
-        Ok(pat_record(&self.pool, user, name)
+        Ok(pat_record(self.db()?, user, name)
             .await?
             .map(|record| record.pat))
     }
@@ -15,7 +15,7 @@ impl PatReads for Backend {
             "SELECT name FROM pats WHERE user_id = $1 ORDER BY name",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         names.iter().map(|n| TokenName::parse(n)).collect()
@@ -25,7 +25,7 @@ impl PatReads for Backend {
         let sql = format!("{PAT_SELECT} WHERE p.secret_hash = $1");
         sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
             .bind(hash.0.to_vec())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(PatRecord::try_from)

@@ -9,7 +9,7 @@ impl PolicyReads for Backend {
         sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
             .bind(account.0)
             .bind(id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(Policy::try_from)
@@ -20,7 +20,7 @@ impl PolicyReads for Backend {
         let sql = format!("{POLICY_SELECT} WHERE account_id = $1 ORDER BY created_at, id");
         sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
             .bind(account.0)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
             .map_err(internal)?
             .into_iter()
@@ -31,7 +31,7 @@ impl PolicyReads for Backend {
     async fn all_policies(&self) -> Result<Vec<Policy>> {
         let sql = format!("{POLICY_SELECT} ORDER BY account_id, created_at, id");
         sqlx::query_as::<_, PolicyRow>(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
             .map_err(internal)?
             .into_iter()

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl UserReads for Backend {
     async fn group(&self, account: AccountId, name: &GroupName) -> Result<Option<Group>> {
-        group_row(&self.pool, account, name).await
+        group_row(self.db()?, account, name).await
     }
 
     async fn list_groups(&self, account: AccountId) -> Result<Vec<GroupName>> {
@@ -13,7 +13,7 @@ impl UserReads for Backend {
             "SELECT name FROM user_groups WHERE account_id = $1 ORDER BY name",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         names.iter().map(|n| GroupName::parse(n)).collect()
@@ -30,7 +30,7 @@ impl UserReads for Backend {
         let sql = format!("{USER_SELECT} WHERE u.id = $1");
         sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(|r| r.into_user().map(|(u, _)| u))
@@ -42,7 +42,7 @@ impl UserReads for Backend {
         account: AccountId,
         login: &Login,
     ) -> Result<Option<(User, String)>> {
-        user_row(&self.pool, account, login)
+        user_row(self.db()?, account, login)
             .await?
             .map(UserRow::into_user)
             .transpose()
@@ -53,7 +53,7 @@ impl UserReads for Backend {
             "SELECT login FROM users WHERE account_id = $1 ORDER BY login",
         )
         .bind(account.0)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
         .map_err(internal)?;
         logins.iter().map(|l| Login::parse(l)).collect()
@@ -62,7 +62,7 @@ impl UserReads for Backend {
     async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>> {
         sqlx::query_scalar::<_, i64>("SELECT account_id FROM user_groups WHERE id = $1")
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map(|a| a.map(AccountId))
             .map_err(internal)
@@ -73,7 +73,7 @@ impl UserReads for Backend {
         sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
             .bind(account.0)
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
             .map_err(internal)?
             .map(Group::try_from)
