@@ -1,6 +1,7 @@
-//! Fixed-window counters per key: failed passwords per user and per client address, access
-//! tokens granted per OAuth2 client. A key that reaches `max_failures` events within `window` is
-//! refused until the window ends.
+//! Fixed-window counters per key: failed passwords per user and address, per user and per client
+//! address, access tokens granted per OAuth2 client. A key that reaches `max_failures` events
+//! within `window` is refused until the window ends (or, for a user's own ceiling, slowed:
+//! the caller reads [`Throttle::count`]).
 
 use std::hash::Hash;
 use std::time::Duration;
@@ -54,6 +55,19 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         } else {
             None
         }
+    }
+
+    /// The events counted for `key` in its window at `now` (0 once the window has ended).
+    pub fn count(&self, key: &K, now: DateTime<Utc>) -> u32 {
+        match self.windows.get(key) {
+            Some(w) if now < w.started + self.window() => w.failures,
+            _ => 0,
+        }
+    }
+
+    /// The limit this throttle counts against.
+    pub fn limit(&self) -> Limit {
+        self.limit
     }
 
     /// Counts one event (a failed attempt, a grant) for `key`.
@@ -128,6 +142,8 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(50));
         assert!(t.locked(&"u", t0 + TimeDelta::seconds(60)).is_none());
         assert!(t.locked(&"other", t0).is_none());
+        assert_eq!(t.count(&"u", t0 + TimeDelta::seconds(59)), 3);
+        assert_eq!(t.count(&"u", t0 + TimeDelta::seconds(60)), 0);
     }
 
     #[test]

@@ -205,10 +205,24 @@ impl Directory {
             account.as_ref().map_or(AccountId(0), |a| a.id),
             login.clone(),
         );
-        if let Some(wait) = self.user_throttle.locked(&key, now) {
-            self.password_failure(claimed, login.as_str(), "too many failures for this user")
-                .await;
+        let pair = (key.0, login.clone(), client);
+        if let Some(wait) = self.pair_throttle.locked(&pair, now) {
+            self.password_failure(
+                claimed,
+                login.as_str(),
+                "too many failures for this user from this address",
+            )
+            .await;
             return Err(too_many_failures(wait));
+        }
+        // Failures for this user from many addresses slow every attempt down, never lock it out:
+        // the right password from an address that has not failed still gets in.
+        let failures = self.user_throttle.count(&key, now);
+        let ceiling = self.user_throttle.limit().max_failures;
+        if failures >= ceiling {
+            let wait = super::slowdown(failures + 1 - ceiling);
+            tracing::debug!(login = %login, ?wait, "password attempts for this user are slowed down");
+            tokio::time::sleep(wait).await;
         }
         let found = match &account {
             Some(account) => self.store.user_with_password(account.id, &login).await?,
@@ -227,6 +241,7 @@ impl Directory {
             blocking(move || password::verify(&password, &stored)).await?
         };
         let (Some(account), Some((user, _)), true) = (account, found, verified) else {
+            self.pair_throttle.record(&pair, now);
             self.user_throttle.record(&key, now);
             self.address_throttle.record(&client, now);
             self.password_failure(claimed, login.as_str(), "invalid credentials")
@@ -238,7 +253,9 @@ impl Directory {
                 .await;
             return Err(e);
         }
-        self.user_throttle.record_success(&key);
+        // The address proved it knows the password; the user's own count stays, so an attack
+        // in progress elsewhere stays slowed.
+        self.pair_throttle.record_success(&pair);
         let account = Arc::new(account);
         self.cache.insert_account(Arc::clone(&account));
         Ok((account, user))

@@ -46,14 +46,26 @@ use crate::{Error, Result};
 use cache::CredentialCache;
 pub(crate) use journal::Ends;
 
+/// How long a password attempt for a user waits when the user has had `over` failures beyond
+/// its ceiling in the window: 250 ms, doubling every 10 failures, at most 8 s.
+pub fn slowdown(over: u32) -> Duration {
+    let doublings = (over.saturating_sub(1) / 10).min(5);
+    Duration::from_millis(250 << doublings)
+}
+
 /// Settings of the directory that are not the store itself.
 #[derive(Debug, Clone)]
 pub struct DirectoryConfig {
     pub plate: Plate,
     pub hash_key: HashKey,
-    /// Failed password attempts allowed per user per window.
+    /// Failed passwords for one user from one client address per window: beyond, that address
+    /// is locked out of that user until the window ends (other addresses are not).
+    pub pair_throttle: Limit,
+    /// Failed passwords for one user from all addresses per window: beyond, every further attempt
+    /// for the user waits longer ([`slowdown`]) before its check. Never a lock.
     pub user_throttle: Limit,
-    /// Failed password attempts allowed per client address per window.
+    /// Failed passwords from one client address, whatever the user, per window: beyond, the
+    /// address is locked out of password authentication until the window ends.
     pub address_throttle: Limit,
     /// Password hashes computed at once; more wait, so a flood cannot starve the server.
     pub max_concurrent_password_checks: usize,
@@ -83,8 +95,12 @@ impl DirectoryConfig {
         Self {
             plate,
             hash_key,
-            user_throttle: Limit {
+            pair_throttle: Limit {
                 max_failures: 10,
+                window: Duration::from_secs(15 * 60),
+            },
+            user_throttle: Limit {
+                max_failures: 50,
                 window: Duration::from_secs(15 * 60),
             },
             address_throttle: Limit {
@@ -118,6 +134,7 @@ pub struct Directory {
     clock: SharedClock,
     config: DirectoryConfig,
     cache: CredentialCache,
+    pair_throttle: Throttle<(crate::model::AccountId, Login, std::net::IpAddr)>,
     user_throttle: Throttle<(crate::model::AccountId, Login)>,
     address_throttle: Throttle<std::net::IpAddr>,
     password_checks: Semaphore,
@@ -144,6 +161,7 @@ impl Directory {
             store,
             clock,
             cache: CredentialCache::default(),
+            pair_throttle: Throttle::new(config.pair_throttle),
             user_throttle: Throttle::new(config.user_throttle),
             address_throttle: Throttle::new(config.address_throttle),
             password_checks: Semaphore::new(config.max_concurrent_password_checks.max(1)),
@@ -221,6 +239,7 @@ impl Directory {
     /// Forgets throttle windows that have ended.
     pub fn prune_throttles(&self) {
         let now = self.clock.now();
+        self.pair_throttle.prune(now);
         self.user_throttle.prune(now);
         self.grant_limit.prune(now);
         self.address_throttle.prune(now);

@@ -11,6 +11,9 @@ crate::on_both_backends!(
     a_token_with_a_wrong_checksum_or_prefix_is_refused,
     repeated_wrong_passwords_are_throttled_per_user,
     repeated_failures_from_one_address_are_throttled_across_users,
+    wrong_passwords_from_one_address_do_not_lock_the_user_out_from_another,
+    a_user_attacked_from_many_addresses_is_slowed_down_not_locked_out,
+    keystone_and_the_api_share_the_password_counters,
     every_response_carries_a_request_id,
     unknown_routes_and_methods_answer_in_the_api_format,
 );
@@ -109,6 +112,94 @@ async fn repeated_failures_from_one_address_are_throttled_across_users(app: Test
     app.advance(TimeDelta::minutes(15));
     let admin = app.admin_pat().await;
     app.get("/1.0/me", &admin).await.expect(200);
+}
+
+/// The same server behind a trusted proxy (loopback), so that each request can name its client
+/// address in `X-Forwarded-For`.
+async fn behind_a_proxy(app: &TestApp) -> TestApp {
+    let backend = if app.config.database_url.starts_with("sqlite") {
+        crate::helpers::Backend::Sqlite
+    } else {
+        crate::helpers::Backend::Postgres
+    };
+    TestApp::spawn_with(backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await
+}
+
+/// `GET /1.0/me` with a password, from `address`.
+async fn me_from(app: &TestApp, address: &str, password: &str) -> reqwest::StatusCode {
+    app.client
+        .get(format!("{}/1.0/me", app.base))
+        .header("X-Forwarded-For", address)
+        .basic_auth(format!("{NIC}/admin"), Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_from_another(app: TestApp) {
+    let app = behind_a_proxy(&app).await;
+    let right = crate::helpers::ADMIN_PASSWORD;
+    for _ in 0..10 {
+        assert_eq!(me_from(&app, "203.0.113.9", "not the password").await, 401);
+    }
+    // The attacker's address is locked out of the ROOT admin, even with the right password...
+    assert_eq!(me_from(&app, "203.0.113.9", right).await, 429);
+    // ...and the admin, from its own address, is not.
+    assert_eq!(me_from(&app, "198.51.100.1", right).await, 200);
+    assert_eq!(me_from(&app, "198.51.100.1", right).await, 200);
+    // The lock ends with its window.
+    app.advance(TimeDelta::minutes(15));
+    assert_eq!(me_from(&app, "203.0.113.9", right).await, 200);
+}
+
+async fn a_user_attacked_from_many_addresses_is_slowed_down_not_locked_out(app: TestApp) {
+    let app = behind_a_proxy(&app).await;
+    // 60 failures from 10 addresses: under each address's own limit, over the user's ceiling.
+    for a in 0..10 {
+        for _ in 0..6 {
+            let address = format!("203.0.113.{a}");
+            assert_eq!(me_from(&app, &address, "not the password").await, 401);
+        }
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(
+        me_from(&app, "198.51.100.1", crate::helpers::ADMIN_PASSWORD).await,
+        200,
+        "the user is locked out"
+    );
+    // The attempt waited its slowdown (10 failures beyond the ceiling of 50: 250 ms or more).
+    assert!(
+        started.elapsed() >= latchkey_core::service::slowdown(11),
+        "not slowed: {:?}",
+        started.elapsed()
+    );
+}
+
+async fn keystone_and_the_api_share_the_password_counters(app: TestApp) {
+    let app = behind_a_proxy(&app).await;
+    for _ in 0..10 {
+        let res = app
+            .client
+            .post(format!("{}/v3/auth/tokens", app.base))
+            .header("X-Forwarded-For", "203.0.113.50")
+            .json(
+                &serde_json::json!({ "auth": { "identity": { "methods": ["password"],
+                "password": { "user": { "name": "admin", "domain": { "name": NIC },
+                "password": "not the password" } } } } }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(
+        me_from(&app, "203.0.113.50", crate::helpers::ADMIN_PASSWORD).await,
+        429
+    );
 }
 
 async fn every_response_carries_a_request_id(app: TestApp) {
