@@ -285,3 +285,50 @@ fn check_config_accepts_defaults_and_names_a_bad_setting() {
         "{printed}"
     );
 }
+
+/// The permission bits of a path.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn the_data_directory_and_its_files_are_the_servers_users_only() {
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("fresh");
+    let server = Server::start_with(&data, &[("LATCHKEY_ADMIN_PASSWORD", "modes password 1")]);
+    // A write, so that the journal files exist.
+    let res = reqwest::Client::new()
+        .post(format!("{}/1.0/me/identity/user/admin/token", server.base))
+        .basic_auth("lk0001-lk/admin", Some("modes password 1"))
+        .json(&json!({ "name": "modes", "description": "" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(mode(&data), 0o700);
+    for file in [
+        "latchkey.db",
+        "latchkey.db-wal",
+        "latchkey.db-shm",
+        "hash.key",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let (_, err) = server.terminate();
+    assert!(!err.contains("readable by other local users"), "{err}");
+
+    // An existing directory opened to others is warned about at start (and left as it is).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::start_with(&data, &[]);
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let (_, err) = server.terminate();
+    assert!(
+        err.contains("readable by other local users") && err.contains("755"),
+        "{err}"
+    );
+}

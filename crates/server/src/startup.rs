@@ -79,14 +79,7 @@ impl Application {
 
     /// Builds the server with an injected clock (tests drive expiry and throttling with it).
     pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Self, StartError> {
-        if latchkey_store::is_local_file(&config.database_url)
-            || !config.hash_key_file.is_absolute()
-        {
-            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-                path: config.data_dir.display().to_string(),
-                source,
-            })?;
-        }
+        prepare_data_dir(&config)?;
         let certificates = config
             .tls
             .as_ref()
@@ -419,6 +412,72 @@ async fn method_not_allowed() -> Response {
         "Client::MethodNotAllowed",
         "method not allowed on this route",
     )
+}
+
+/// The data directory, made `0700` when it is created, and the SQLite file, made `0600` before
+/// SQLite opens it (its journal files take its mode): password hashes are for the server's user
+/// only. What already exists readable by others is warned about, not changed.
+fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
+    let dir_error = |source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    };
+    let sqlite = latchkey_store::sqlite_file(&config.database_url);
+    if sqlite.is_some() || !config.hash_key_file.is_absolute() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&config.data_dir).map_err(dir_error)?;
+    }
+    if let Some(db) = &sqlite {
+        if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(parent).map_err(dir_error)?;
+        }
+        match write_private(db, &[]) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(StartError::DataDir {
+                    path: db.display().to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    let mut kept = vec![config.data_dir.clone(), config.hash_key_file.clone()];
+    if let Some(db) = sqlite {
+        for suffix in ["-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            kept.push(name.into());
+        }
+        kept.push(db);
+    }
+    for path in kept {
+        warn_if_open_to_others(&path);
+    }
+    Ok(())
+}
+
+/// Warns when a file or directory of the server's data can be read by other local users.
+fn warn_if_open_to_others(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:o}"),
+                "readable by other local users; it holds password and token hashes: chmod go-rwx"
+            );
+        }
+    }
 }
 
 /// Reads the 32-byte hash key, creating it (mode 0600) on first start.

@@ -26,6 +26,18 @@ pub fn is_local_file(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
 
+/// The database file of a `sqlite:` URL (`None` for an in-memory database or another scheme).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !is_local_file(url) {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (!path.as_os_str().is_empty() && path != std::path::Path::new(":memory:"))
+        .then(|| path.to_owned())
+}
+
 /// Opens the store at `url`: `sqlite:<path>` or `postgres://…` (`postgresql://…`).
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if is_local_file(url) {

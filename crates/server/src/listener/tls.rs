@@ -1,5 +1,5 @@
 //! The server's certificate for HTTPS: read from the PEM files of
-//! [`TlsFiles`](crate::config::TlsFiles), served to every handshake, and read again when the
+//! [`TlsFiles`], served to every handshake, and read again when the
 //! files change or the process gets SIGHUP. A new pair that does not load (unreadable, no
 //! certificate, a key that does not match) is refused with an error in the log, and the
 //! previous certificate stays in service.

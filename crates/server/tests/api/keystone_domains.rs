@@ -15,6 +15,7 @@ on_both_backends!(
     users_join_groups_and_hold_roles_across_domains,
     a_keystone_membership_counts_for_iam_in_the_users_own_account,
     admin_on_another_domain_administers_that_domain_only,
+    another_domains_ids_answer_as_unknown_ones,
 );
 
 /// A tenant account (a domain) with its ROOT user's unscoped token: (domain id, token).
@@ -414,10 +415,10 @@ async fn users_join_groups_and_hold_roles_across_domains(app: TestApp) {
     .await
     .expect(204);
     // The tenant's own administrator cannot put its user in another domain's group: the group
-    // is out of its reach.
+    // is out of its reach, and answers as if it did not exist.
     let membership = format!("/v3/groups/{group}/users/{tenant_user}");
     let r = ks(Method::PUT, membership.clone(), &x_token).await;
-    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(r.status, 404, "{}", r.text);
     // The cloud administrator can; the membership is listed from both sides.
     ks(Method::PUT, membership.clone(), &admin)
         .await
@@ -719,4 +720,68 @@ async fn admin_on_another_domain_administers_that_domain_only(app: TestApp) {
     }
     let r = validated(&app, &carol_on_x, &x_token).await;
     assert_eq!(r.status, 403, "{}", r.text);
+}
+
+async fn another_domains_ids_answer_as_unknown_ones(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let operator_user = admin_user_id(&app, &admin).await;
+    let group = app
+        .ks_post(
+            "/v3/groups",
+            &admin,
+            json!({ "group": { "name": "operators", "domain_id": "default" } }),
+        )
+        .await
+        .expect(201);
+    let group = id_of(&group, "group");
+    let project = admin_project_id(&app, &admin).await;
+    // The tenant's ROOT admin, who administers its own domain only.
+    let (x, x_token) = tenant(&app, "probe@example.com", "tenant password 1").await;
+    let own = app
+        .ks(
+            Method::GET,
+            &format!("/v3/users?domain_id={x}"),
+            Some(&x_token),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(own["users"].as_array().unwrap().len(), 1);
+    let unknown = "0123456789abcdef0123456789abcdef";
+    for (kind, real) in [
+        ("users", operator_user.as_str()),
+        ("groups", group.as_str()),
+        ("projects", project.as_str()),
+    ] {
+        let elsewhere = app
+            .ks(
+                Method::GET,
+                &format!("/v3/{kind}/{real}"),
+                Some(&x_token),
+                None,
+                None,
+            )
+            .await;
+        let nowhere = app
+            .ks(
+                Method::GET,
+                &format!("/v3/{kind}/{unknown}"),
+                Some(&x_token),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(elsewhere.status, 404, "{kind}: {}", elsewhere.text);
+        assert_eq!(nowhere.status, 404, "{kind}: {}", nowhere.text);
+        assert_eq!(
+            elsewhere.text.replace(real, "ID"),
+            nowhere.text.replace(unknown, "ID"),
+            "{kind}: the answers differ"
+        );
+    }
+    // The operator's cloud administrator still reads the tenant's and its own.
+    app.ks_get(&format!("/v3/users/{operator_user}"), &admin)
+        .await
+        .expect(200);
 }

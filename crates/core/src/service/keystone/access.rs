@@ -102,6 +102,8 @@ impl Directory {
 
     /// A permit in the account holding the user, group, project or domain `id` names (the
     /// caller's own when nothing has that id, so that the lookup that follows answers 404).
+    /// When the holder is another account the caller has no right in, 404 as well, with the
+    /// words of a missing one.
     pub async fn keystone_permit_at(
         &self,
         token: &KsToken,
@@ -109,11 +111,19 @@ impl Directory {
         kind: KeystoneKind,
         id: &str,
     ) -> Result<(Permit, Arc<Account>)> {
-        let account = self
-            .keystone_home(kind, id)
-            .await?
-            .unwrap_or_else(|| Arc::clone(&token.account));
-        Ok((self.keystone_permit(token, action, &account)?, account))
+        let home = self.keystone_home(kind, id).await?;
+        let foreign = home.as_ref().is_some_and(|a| a.id != token.account.id);
+        let account = home.unwrap_or_else(|| Arc::clone(&token.account));
+        match self.keystone_permit(token, action, &account) {
+            Ok(permit) => Ok((permit, account)),
+            // Out of the caller's reach, what exists elsewhere answers as what does not exist:
+            // ids cannot be probed across domains.
+            Err(Error::Forbidden { .. }) if foreign => Err(Error::not_found(format!(
+                "Could not find {}: {id}.",
+                kind.noun()
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// The account of the domain `id` names: the caller's own (by its id or name), else the one

@@ -118,7 +118,7 @@ impl Directory {
             .await?
             .project(id)
             .cloned()
-            .ok_or_else(|| Error::not_found(format!("could not find project {id}")))
+            .ok_or_else(|| Error::not_found(format!("Could not find project: {id}.")))
     }
 
     pub async fn projects(&self, permit: &Permit) -> Result<Vec<Arc<Project>>> {

@@ -58,6 +58,18 @@ pub enum KeystoneKind {
     Domain,
 }
 
+impl KeystoneKind {
+    /// The word Keystone's "Could not find …" messages use.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::Project => "project",
+            Self::Domain => "domain",
+        }
+    }
+}
+
 /// The subject of the revocation event that reloads the catalog.
 const CATALOG_EVENT: &str = "catalog";
 /// Verified Keystone claims kept before the cache is emptied.
