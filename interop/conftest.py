@@ -24,7 +24,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _call(base, method, path, body=None):
+def call_as_admin(base, method, path, body=None, context=None):
+    """One API call as the bootstrap ROOT user; `context` is the TLS context for https."""
     req = urllib.request.Request(base + path, method=method)
     auth = base64.b64encode(f"{NIC}/admin:{ADMIN_PASSWORD}".encode()).decode()
     req.add_header("Authorization", "Basic " + auth)
@@ -32,7 +33,7 @@ def _call(base, method, path, body=None):
     if body is not None:
         data = json.dumps(body).encode()
         req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, data=data) as res:
+    with urllib.request.urlopen(req, data=data, context=context) as res:
         return json.loads(res.read() or b"null")
 
 
@@ -78,7 +79,7 @@ def server():
 
 @pytest.fixture()
 def service_account(server):
-    created = _call(
+    created = call_as_admin(
         server,
         "POST",
         "/1.0/me/api/oauth2/client",
@@ -90,12 +91,12 @@ def service_account(server):
 @pytest.fixture()
 def as_admin(server):
     """Calls the API as the bootstrap ROOT user: as_admin(method, path, body=None)."""
-    return lambda method, path, body=None: _call(server, method, path, body)
+    return lambda method, path, body=None: call_as_admin(server, method, path, body)
 
 
 @pytest.fixture()
 def admin_pat(server):
-    created = _call(
+    created = call_as_admin(
         server, "POST", "/1.0/me/identity/user/admin/token", {"name": f"interop-{time.monotonic_ns()}", "description": ""}
     )
     return created["token"]

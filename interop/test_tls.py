@@ -2,7 +2,6 @@
 (`@ovhcloud/node-ovh`, which reaches its API over https only) obtains an access token by OAuth2
 client credentials and reads GET /me; Python's own TLS client sees TLS 1.2+ and HSTS."""
 
-import base64
 import json
 import os
 import shutil
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN_PASSWORD, NIC, running_server
+from conftest import NIC, call_as_admin, running_server
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -39,35 +38,25 @@ def https_server(certificate):
         yield base
 
 
-def _admin_call(base, context, method, path, body=None):
-    req = urllib.request.Request(base + path, method=method)
-    auth = base64.b64encode(f"{NIC}/admin:{ADMIN_PASSWORD}".encode()).decode()
-    req.add_header("Authorization", "Basic " + auth)
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, data=data, context=context) as res:
-        return json.loads(res.read())
-
-
 def test_the_official_node_sdk_gets_me_over_https_with_client_credentials(https_server, certificate):
     assert shutil.which("node"), "node is not installed"
     cert, _ = certificate
     context = ssl.create_default_context(cafile=str(cert))
-    created = _admin_call(
-        https_server, context, "POST", "/1.0/me/api/oauth2/client",
+    created = call_as_admin(
+        https_server, "POST", "/1.0/me/api/oauth2/client",
         {"callbackUrls": [], "flow": "CLIENT_CREDENTIALS", "name": "node-ovh", "description": "over https"},
+        context,
     )
     client_id = created["clientId"]
-    _admin_call(
-        https_server, context, "POST", "/v2/iam/policy",
+    call_as_admin(
+        https_server, "POST", "/v2/iam/policy",
         {
             "name": f"node-ovh-{client_id}",
             "identities": [f"urn:v1:eu:identity:credential:{NIC}/oauth2-{client_id}"],
             "permissions": {"allow": [{"action": "account:apiovh:me/get"}]},
             "resources": [{"urn": f"urn:v1:eu:resource:account:{NIC}"}],
         },
+        context,
     )
     port = https_server.rsplit(":", 1)[1]
     env = dict(os.environ, LATCHKEY_PORT=port, CLIENT_ID=created["clientId"],
