@@ -15,7 +15,7 @@ import pytest
 from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 
-from conftest import ADMIN_PASSWORD, NIC, _call, running_server
+from conftest import ADMIN_PASSWORD, NIC, call_as_admin, running_server
 
 SEED_OBJECT = "fullsize/ovh-summit-2014-backstage-DS.jpg"
 
@@ -66,7 +66,7 @@ def storage(server):
     _keystone(server, "POST", "/v3/endpoints", token, {"endpoint": {
         "service_id": service["service"]["id"], "interface": "public", "region_id": "RegionOne",
         "url": url + "/v1/AUTH_$(project_id)s"}})
-    pat = _call(server, "POST", "/1.0/me/identity/user/admin/token",
+    pat = call_as_admin(server, "POST", "/1.0/me/identity/user/admin/token",
                 {"name": "object-storage-guard", "description": "the guard's credential"})["token"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LATCHKEY_", "OS_"))}
     env.update(LATCHKEY_URL=server, LATCHKEY_TOKEN=pat)
