@@ -64,9 +64,7 @@ fn render(e: OAuthError) -> Response {
                 "too_many_requests",
                 "too many access tokens requested by this client; retry later",
             );
-            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+            crate::error::retry_in(&mut res, wait);
             res
         }
         OAuthError::Server(latchkey_core::Error::Unavailable { retry_after }) => {

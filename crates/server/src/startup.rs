@@ -418,25 +418,13 @@ async fn method_not_allowed() -> Response {
 /// SQLite opens it (its journal files take its mode): password hashes are for the server's user
 /// only. What already exists readable by others is warned about, not changed.
 fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
-    let dir_error = |source| StartError::DataDir {
-        path: config.data_dir.display().to_string(),
-        source,
-    };
     let sqlite = latchkey_store::sqlite_file(&config.database_url);
     if sqlite.is_some() || !config.hash_key_file.is_absolute() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&config.data_dir).map_err(dir_error)?;
+        create_private_dir(&config.data_dir)?;
     }
     if let Some(db) = &sqlite {
         if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(parent).map_err(dir_error)?;
+            create_private_dir(parent)?;
         }
         match write_private(db, &[]) {
             Ok(()) => {}
@@ -462,6 +450,18 @@ fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
         warn_if_open_to_others(&path);
     }
     Ok(())
+}
+
+/// Creates a directory and its missing parents, each `0700`.
+fn create_private_dir(path: &Path) -> Result<(), StartError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(|source| StartError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Warns when a file or directory of the server's data can be read by other local users.

@@ -277,7 +277,7 @@ fn routes() -> Router<AppState> {
 pub struct KsError {
     status: StatusCode,
     message: String,
-    retry_after: Option<u64>,
+    retry_after: Option<std::time::Duration>,
     /// The actions a 403 refused, when it names them.
     refused: Vec<String>,
 }
@@ -332,13 +332,13 @@ impl From<Error> for KsError {
             } => Self {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 message,
-                retry_after: Some(retry_after.as_secs().max(1)),
+                retry_after: Some(retry_after),
                 refused: Vec::new(),
             },
             Error::Unavailable { retry_after } => Self {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 message: "The service is temporarily unavailable; retry later.".to_owned(),
-                retry_after: Some(retry_after.as_secs().max(1)),
+                retry_after: Some(retry_after),
                 refused: Vec::new(),
             },
             Error::Internal(cause) => {
@@ -370,10 +370,8 @@ impl IntoResponse for KsError {
                     reason,
                 });
         }
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+        if let Some(wait) = self.retry_after {
+            crate::error::retry_in(&mut res, wait);
         }
         res
     }
