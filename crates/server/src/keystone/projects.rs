@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::authz::Permit;
 use latchkey_core::authz::{
@@ -346,11 +346,17 @@ pub async fn tag(
     let present = tags.contains(&tag);
     match method {
         Method::PUT => {
+            // Keystone answers an empty 201 with the tag's address in `Location`.
+            let path = format!(
+                "projects/{id}/tags/{}",
+                percent_encoding::utf8_percent_encode(&tag, percent_encoding::NON_ALPHANUMERIC)
+            );
             if !present {
                 tags.push(tag);
                 set_tags(&directory, &permit, &id, tags).await?;
             }
-            Ok(StatusCode::CREATED.into_response())
+            let location = views::links(&directory, &path).href;
+            Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
         }
         Method::DELETE if present => {
             tags.retain(|t| *t != tag);

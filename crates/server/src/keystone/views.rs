@@ -199,7 +199,7 @@ pub fn token_body(token: &KsToken, with_catalog: bool) -> String {
 #[derive(Debug, Serialize)]
 pub struct Links {
     #[serde(rename = "self")]
-    href: String,
+    pub(crate) href: String,
 }
 
 pub(crate) fn links(directory: &Directory, path: &str) -> Links {

@@ -774,9 +774,21 @@ async fn projects_nest_and_carry_tags(app: TestApp) {
     assert_eq!(r.status, 400, "{}", r.text);
     // Tags: one at a time, all at once, and as list filters.
     let tags = format!("/v3/projects/{child_id}/tags");
-    app.ks_put(&format!("{tags}/blue"), &admin)
-        .await
-        .expect(201);
+    let child_link = child["project"]["links"]["self"].as_str().unwrap();
+    let added = app.ks_put(&format!("{tags}/blue"), &admin).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    // As Keystone: no body, and the tag's address in Location (percent-encoded).
+    assert_eq!(added.text, "");
+    assert_eq!(
+        added.headers["location"],
+        format!("{child_link}/tags/blue").as_str()
+    );
+    let spaced = app.ks_put(&format!("{tags}/light%20blue"), &admin).await;
+    assert_eq!(spaced.status, 201, "{}", spaced.text);
+    assert_eq!(
+        spaced.headers["location"],
+        format!("{child_link}/tags/light%20blue").as_str()
+    );
     app.ks_head(&format!("{tags}/blue"), &admin)
         .await
         .expect(204);
