@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -13,7 +14,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, Response, header};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -26,48 +27,66 @@ use crate::config::ConnectionLimits;
 /// What every HTTPS answer carries: browsers keep to HTTPS for this host for a year.
 const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
-/// Requests in progress on a connection, and since when it has had none.
-#[derive(Debug, Clone, Copy)]
+/// Requests in progress on a connection, and since when it has had none: two atomics a
+/// request touches on its way in and out (no lock, no wake of the connection's task).
 struct Activity {
-    busy: usize,
-    quiet_since: Instant,
+    opened: Instant,
+    busy: AtomicUsize,
+    /// When the last request ended, in milliseconds since `opened`.
+    quiet_since_ms: AtomicU64,
 }
 
-/// Held by a request from its arrival until its answer's body is dropped (sent or abandoned).
-struct InProgress(Arc<watch::Sender<Activity>>);
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            busy: AtomicUsize::new(0),
+            quiet_since_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn quiet_since(&self) -> Instant {
+        self.opened + Duration::from_millis(self.quiet_since_ms.load(Ordering::Acquire))
+    }
+}
+
+/// Held by a request from its arrival until its answer is handed over whole, or, for a body
+/// of unknown length (a stream), until that body is dropped (sent or abandoned).
+struct InProgress(Arc<Activity>);
 
 impl InProgress {
-    fn begin(activity: &Arc<watch::Sender<Activity>>) -> Self {
-        activity.send_if_modified(|a| {
-            a.busy += 1;
-            a.busy == 1
-        });
+    fn begin(activity: &Arc<Activity>) -> Self {
+        activity.busy.fetch_add(1, Ordering::AcqRel);
         Self(Arc::clone(activity))
     }
 }
 
 impl Drop for InProgress {
     fn drop(&mut self) {
-        self.0.send_if_modified(|a| {
-            a.busy = a.busy.saturating_sub(1);
-            if a.busy == 0 {
-                a.quiet_since = Instant::now();
-            }
-            a.busy == 0
-        });
+        let since = u64::try_from(self.0.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.quiet_since_ms.store(since, Ordering::Release);
+        self.0.busy.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Completes once the connection has had no request in progress for `limit`.
-async fn idle_for(mut activity: watch::Receiver<Activity>, limit: Duration) {
+/// Completes once the connection has had no request in progress for `limit` (late by at most
+/// an eighth of it while a long request runs). One timer per connection, re-armed when it
+/// fires, never per request.
+async fn idle_for(activity: Arc<Activity>, limit: Duration) {
+    let recheck = (limit / 8).max(Duration::from_millis(100));
     loop {
-        let now = *activity.borrow_and_update();
-        if now.busy == 0 {
-            tokio::select! {
-                () = tokio::time::sleep_until(now.quiet_since + limit) => return,
-                changed = activity.changed() => if changed.is_err() { return },
-            }
-        } else if activity.changed().await.is_err() {
+        let deadline = if activity.busy.load(Ordering::Acquire) == 0 {
+            activity.quiet_since() + limit
+        } else {
+            Instant::now() + recheck
+        };
+        if deadline <= Instant::now() {
+            return;
+        }
+        tokio::time::sleep_until(deadline).await;
+        if activity.busy.load(Ordering::Acquire) == 0
+            && activity.quiet_since() + limit <= Instant::now()
+        {
             return;
         }
     }
@@ -106,14 +125,8 @@ pub async fn serve<IO>(
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let activity = Arc::new(
-        watch::channel(Activity {
-            busy: 0,
-            quiet_since: Instant::now(),
-        })
-        .0,
-    );
-    let quiet = activity.subscribe();
+    let activity = Arc::new(Activity::new());
+    let quiet = Arc::clone(&activity);
     let https = protocol != Protocol::Plain;
     let builder = match protocol {
         Protocol::Https2 => builder.http2_only(),
@@ -129,8 +142,12 @@ pub async fn serve<IO>(
                 res.headers_mut()
                     .insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
             }
-            // The request counts as in progress until its answer's body is gone.
-            Ok::<Response<Body>, Infallible>(res.map(|body| {
+            // A body of known length is written at once; a stream counts as in progress until
+            // it is gone.
+            if res.body().size_hint().exact().is_some() {
+                return Ok::<Response<Body>, Infallible>(res);
+            }
+            Ok(res.map(|body| {
                 Body::new(body.map_frame(move |frame| {
                     let _ = &in_progress;
                     frame
