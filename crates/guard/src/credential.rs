@@ -3,9 +3,7 @@
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use latchkey_wire::headers::{PAT_BASIC_PREFIX, X_AUTH_TOKEN};
+use latchkey_wire::headers::{self, Authorization, PAT_BASIC_PREFIX, X_AUTH_TOKEN};
 use latchkey_wire::opaque;
 
 /// What kind of value was presented.
@@ -41,19 +39,13 @@ pub enum Missing {
 pub fn presented(headers: &HeaderMap) -> Result<(String, Form, Carrier), Missing> {
     let (value, carrier) = if let Some(auth) = headers.get(AUTHORIZATION) {
         let auth = auth.to_str().map_err(|_| Missing::Malformed)?;
-        let (scheme, rest) = auth.split_once(' ').ok_or(Missing::Malformed)?;
-        let rest = rest.trim();
-        let value = if scheme.eq_ignore_ascii_case("bearer") {
-            rest.to_owned()
-        } else if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = STANDARD.decode(rest).map_err(|_| Missing::Malformed)?;
-            let decoded = String::from_utf8(decoded).map_err(|_| Missing::Malformed)?;
-            match decoded.split_once(':') {
-                Some((user, password)) if user.starts_with(PAT_BASIC_PREFIX) => password.to_owned(),
-                _ => return Err(Missing::Unknown),
+        let value = match headers::authorization(auth) {
+            Ok(Authorization::Bearer(token)) => token.to_owned(),
+            Ok(Authorization::Basic { user, password }) if user.starts_with(PAT_BASIC_PREFIX) => {
+                password
             }
-        } else {
-            return Err(Missing::Malformed);
+            Ok(Authorization::Basic { .. }) => return Err(Missing::Unknown),
+            Ok(Authorization::Other) | Err(_) => return Err(Missing::Malformed),
         };
         (value, Carrier::Authorization)
     } else if let Some(token) = headers.get(X_AUTH_TOKEN) {
@@ -81,6 +73,8 @@ pub fn form_of(value: &str) -> Option<Form> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -10,7 +10,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use latchkey_core::Error;
 use latchkey_core::authz::Principal;
 use latchkey_core::secret::Secret;
@@ -129,28 +128,19 @@ pub(crate) enum BadAuthorization {
     MalformedBasic,
 }
 
+/// [`latchkey_wire::headers::authorization`], with the secrets it read kept as [`Secret`]s.
 pub(crate) fn parse_authorization(header: &HeaderValue) -> Result<Authorization, BadAuthorization> {
+    use latchkey_wire::headers::{self, Authorization as Read};
     let header = header.to_str().map_err(|_| BadAuthorization::NotAscii)?;
-    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
-    let value = value.trim();
-    if scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(Authorization::Bearer(Secret::new(value)));
+    match headers::authorization(header) {
+        Ok(Read::Bearer(token)) => Ok(Authorization::Bearer(Secret::new(token))),
+        Ok(Read::Basic { user, password }) => Ok(Authorization::Basic {
+            user,
+            password: Secret::new(password),
+        }),
+        Ok(Read::Other) => Ok(Authorization::Unsupported),
+        Err(headers::MalformedBasic) => Err(BadAuthorization::MalformedBasic),
     }
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Ok(Authorization::Unsupported);
-    }
-    let text = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(BadAuthorization::MalformedBasic)?;
-    let (user, password) = text
-        .split_once(':')
-        .ok_or(BadAuthorization::MalformedBasic)?;
-    Ok(Authorization::Basic {
-        user: user.to_owned(),
-        password: Secret::new(password),
-    })
 }
 
 fn too_large() -> Response {

@@ -6,7 +6,8 @@
 //!   any lookup.
 //! - [`claims`]: what a verifier reads from a signed token (OAuth2 access tokens and Keystone
 //!   tokens): the audiences, the claim names, and where a Keystone token keeps its project.
-//! - [`headers`]: the header names and the Basic-auth user prefix credentials travel in.
+//! - [`headers`]: the header names and the Basic-auth user prefix credentials travel in, and
+//!   the one parser of an `Authorization` header.
 //!
 //! Nothing here knows of HTTP libraries, storage or keys: only the shapes on the wire.
 
