@@ -1,6 +1,8 @@
 //! Keystone ids of the resources the store keys by number (local users, groups): the key as
-//! 32 lowercase hex digits, the shape of Keystone's own ids. Other Keystone ids (projects,
-//! roles, the catalog) are random and kept as given.
+//! 32 lowercase hex digits, the shape of Keystone's own ids. The store gives new users and
+//! groups random 63-bit keys, so their ids cannot be guessed or counted; rows made before keep
+//! their sequential keys and ids. Other Keystone ids (projects, roles, the catalog) are random
+//! and kept as given.
 
 use std::fmt;
 

@@ -29,6 +29,7 @@ on_both_backends!(
     accounts_are_domains_and_do_not_see_each_other,
     revocation_on_one_node_reaches_the_other,
     malformed_resource_bodies_get_keystone_errors_naming_the_field,
+    new_user_and_group_ids_are_random_and_ids_made_before_keep_working,
 );
 
 async fn ks_json(
@@ -1565,13 +1566,22 @@ async fn revocation_on_one_node_reaches_the_other(app: TestApp) {
     let member = role_id(&app, &admin, "member").await;
     app.ks_grant(&admin, &format!("projects/{project}/users/{user}"), &member)
         .await;
-    other.apply_revocation_events().await;
-    let (reply, _) = other
-        .ks_issue(
-            json!({ "identity": { "methods": ["token"], "token": { "id": admin } },
-            "scope": { "project": { "id": project } } }),
-        )
-        .await;
+    // The feed stops below an event another transaction has not committed yet, for up to 5 s
+    // (a test running beside others can meet one): read it until the grant arrives, within that.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    let reply = loop {
+        other.apply_revocation_events().await;
+        let (reply, _) = other
+            .ks_issue(
+                json!({ "identity": { "methods": ["token"], "token": { "id": admin } },
+                "scope": { "project": { "id": project } } }),
+            )
+            .await;
+        if reply.status == 201 || std::time::Instant::now() > deadline {
+            break reply;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     assert_eq!(reply.expect(201)["token"]["project"]["name"], "shared");
 }
 
@@ -1681,4 +1691,70 @@ async fn malformed_resource_bodies_get_keystone_errors_naming_the_field(app: Tes
         cleared["user"].get("default_project_id").is_none(),
         "{cleared}"
     );
+}
+
+/// The store key a Keystone user or group id spells (32 hex digits).
+fn key_of(id: &Value) -> u128 {
+    u128::from_str_radix(id.as_str().unwrap(), 16).unwrap()
+}
+
+async fn new_user_and_group_ids_are_random_and_ids_made_before_keep_working(mut app: TestApp) {
+    let admin = app.ks_admin().await;
+    let mut keys = Vec::new();
+    for name in ["u1", "u2", "u3"] {
+        let user = app
+            .ks_post(
+                "/v3/users",
+                &admin,
+                json!({ "user": { "name": name, "domain_id": "default", "password": "a password 1" } }),
+            )
+            .await
+            .expect(201);
+        keys.push(key_of(&user["user"]["id"]));
+    }
+    for name in ["g1", "g2", "g3"] {
+        let group = app
+            .ks_post(
+                "/v3/groups",
+                &admin,
+                json!({ "group": { "name": name, "domain_id": "default" } }),
+            )
+            .await
+            .expect(201);
+        keys.push(key_of(&group["group"]["id"]));
+    }
+    // Random 63-bit keys: none next to another, none small (each holds with odds of 1 in 2^31).
+    for (i, a) in keys.iter().enumerate() {
+        assert!(*a > 1 << 32, "a small, counted key: {a:x}");
+        for b in &keys[i + 1..] {
+            assert!(
+                a.abs_diff(*b) > 1 << 16,
+                "keys made one after another: {a:x} {b:x}"
+            );
+        }
+    }
+    // A user of a store made before keys were random (key 7), written as that store had it.
+    let insert = "INSERT INTO users (id, account_id, login, email, group_id, description, \
+         password_hash, status, kind, created_at, updated_at, password_updated_at) \
+         SELECT 7, account_id, 'legacy', email, group_id, description, password_hash, status, \
+         kind, created_at, updated_at, password_updated_at FROM users WHERE login = 'u1'";
+    let url = app.config.database_url.clone();
+    if url.starts_with("sqlite") {
+        use sqlx::{Connection, Executor};
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        db.execute(insert).await.unwrap();
+    } else {
+        use sqlx::{Connection, Executor};
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        db.execute(insert).await.unwrap();
+    }
+    app.restart().await;
+    let admin = app.ks_admin().await;
+    let legacy = format!("{:032x}", 7);
+    let read = app
+        .ks_get(&format!("/v3/users/{legacy}"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(read["user"]["name"], "legacy");
+    assert_eq!(read["user"]["id"], legacy.as_str());
 }

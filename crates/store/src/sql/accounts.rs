@@ -87,9 +87,10 @@ impl AccountWrites for SqlTransaction {
         for (name, role, description) in DEFAULT_GROUPS {
             let id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO user_groups \
-                 (account_id, name, role, description, default_group, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, TRUE, $5, $6) RETURNING id",
+                 (id, account_id, name, role, description, default_group, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id",
             )
+            .bind(super::random_key())
             .bind(account.id.0)
             .bind(*name)
             .bind(role.as_str())
@@ -105,10 +106,11 @@ impl AccountWrites for SqlTransaction {
         }
         let root_group = root_group.ok_or_else(|| Error::internal("no default group for ROOT"))?;
         sqlx::query(
-            "INSERT INTO users (account_id, login, email, group_id, description, \
+            "INSERT INTO users (id, account_id, login, email, group_id, description, \
              password_hash, status, kind, created_at, updated_at, password_updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
+        .bind(super::random_key())
         .bind(account.id.0)
         .bind(new.root_login.as_str())
         .bind(new.email.as_str())

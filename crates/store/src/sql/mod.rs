@@ -46,6 +46,15 @@ use crate::select::{
     ACCOUNT_SELECT, GROUP_SELECT, PAT_SELECT, POLICY_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT,
 };
 
+/// The key of a new user or group: random, positive, never 0. Their Keystone ids are spelled
+/// from the key ([`latchkey_core::keystone::ids`]), so these cannot be guessed from one another
+/// or counted; rows made before keep their sequential keys, and their ids keep working.
+fn random_key() -> i64 {
+    i64::try_from(rand::random::<u64>() >> 1)
+        .unwrap_or(i64::MAX)
+        .max(1)
+}
+
 /// The open transaction of a change: its writes, then [`Transaction::commit`] with its record.
 /// Dropped without a commit, it rolls back.
 pub struct SqlTransaction {

@@ -88,10 +88,11 @@ impl UserWrites for SqlTransaction {
         let name = new.name.clone();
         sqlx::query_as::<_, GroupRow>(
             "INSERT INTO user_groups \
-             (account_id, name, role, description, default_group, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, FALSE, $5, $6) \
+             (id, account_id, name, role, description, default_group, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) \
              RETURNING id, account_id, name, role, description, default_group, created_at, updated_at",
         )
+        .bind(super::random_key())
         .bind(account.0)
         .bind(new.name.as_str())
         .bind(new.role.as_str())
@@ -183,10 +184,11 @@ impl UserWrites for SqlTransaction {
         let now = micros(new.now);
         let login = new.login.clone();
         sqlx::query(
-            "INSERT INTO users (account_id, login, email, group_id, description, \
+            "INSERT INTO users (id, account_id, login, email, group_id, description, \
              password_hash, status, kind, created_at, updated_at, password_updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
+        .bind(super::random_key())
         .bind(account.0)
         .bind(new.login.as_str())
         .bind(new.email.as_str())
