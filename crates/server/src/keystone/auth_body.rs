@@ -8,7 +8,7 @@ use latchkey_core::service::keystone::request::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::body::{Wrapped, parse};
+use super::body::{Wrapped, json_of, parse, unwrap};
 use super::{KsError, KsResult};
 
 /// `{"auth": {"identity": …, "scope": …}}`.
@@ -93,6 +93,14 @@ const METHODS: &[&str] = &["password", "token", "application_credential"];
 
 /// The scopes a request may name.
 const SCOPES: &[&str] = &["project", "domain", "system", "OS-TRUST:trust"];
+
+/// Reads a whole `POST /v3/auth/tokens` body as the route does: the method and the scope, or
+/// the refusal (400 for a malformed shape, 401 for a method not implemented). The fuzz target
+/// `keystone_auth_body` calls it with arbitrary bytes.
+pub fn auth_request(body: &[u8]) -> KsResult<(Method, ScopeRequest)> {
+    let auth = unwrap(json_of(body)?, AuthBody::KEY)?;
+    parse::<AuthBody>(Value::Object(auth))?.into_request()
+}
 
 impl AuthBody {
     /// The method and scope the request asks for.

@@ -35,7 +35,7 @@ async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Value, KsError>
     json_of(&bytes)
 }
 
-fn json_of(bytes: &[u8]) -> Result<Value, KsError> {
+pub(crate) fn json_of(bytes: &[u8]) -> Result<Value, KsError> {
     serde_json::from_slice(bytes).map_err(|e| {
         KsError::bad_request(format!("Expecting to find valid JSON in request body: {e}"))
     })

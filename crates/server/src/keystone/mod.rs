@@ -43,6 +43,7 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
+pub use auth_body::auth_request;
 pub use latchkey_wire::headers::{X_AUTH_TOKEN, X_SUBJECT_TOKEN};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -285,6 +286,11 @@ pub struct KsError {
 pub type KsResult<T> = Result<T, KsError>;
 
 impl KsError {
+    /// The answer's status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
