@@ -15,10 +15,12 @@ if ! "$fuzz" --version 2>/dev/null | grep -qF "$version"; then
 fi
 
 cd fuzz
+started=$(date +%s)
 # No sanitizer, so the stable toolchain builds it: the code fuzzed is safe Rust, and what the
 # fuzzer can find in it (a panic, a failed assertion, an overflow: debug assertions are on)
 # needs none.
 "../$fuzz" build --sanitizer none
+echo "fuzz: targets built in $(($(date +%s) - started)) s"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <("../$fuzz" list)
 for target in "${targets[@]}"; do
@@ -36,3 +38,4 @@ for target in "${targets[@]}"; do
   echo "fuzz $target: $runs executions in ${seconds} s, no finding"
   rm -f "$log"
 done
+echo "fuzz: ${#targets[@]} targets in $(($(date +%s) - started)) s in all"
