@@ -320,10 +320,15 @@ impl Application {
             shutdown.await;
             directory.close_streams();
         };
+        // The metrics listener has the same edge (timeouts, connection cap) as the API's.
         let metrics = self.metrics.map(|listener| {
             let routes = crate::metrics::router(Arc::clone(&self.directory));
+            let limits = self.connections;
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, routes).await {
+                let forever = std::future::pending::<()>();
+                if let Err(e) =
+                    crate::listener::serve(listener, routes, None, limits, forever).await
+                {
                     tracing::error!(error = %e, "the metrics listener stopped");
                 }
             })

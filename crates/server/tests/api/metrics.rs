@@ -1,5 +1,5 @@
 //! `/metrics`: on its own listener only, in the Prometheus text format (read by a parser of that
-//! format), and its counters move with the requests served.
+//! format), its counters move with the requests served, and its listener has the API's edge.
 
 use crate::helpers::{Auth, Backend, TestApp};
 
@@ -101,4 +101,29 @@ async fn metrics_are_not_served_on_the_public_port() {
     let app = with_metrics().await;
     let reply = app.get("/metrics", &Auth::None).await;
     assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn the_metrics_listener_disconnects_a_client_that_never_finishes_its_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        c.connections.header_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let base = app.metrics_base.as_ref().expect("a metrics listener");
+    let address = base.trim_start_matches("http://");
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // Closed by the server (read returns 0 or an error) well before the test's own bound.
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "the half-sent request's connection stays open: {read:?}"
+    );
+    // Whole requests are still served.
+    scrape(&app).await;
 }
