@@ -32,7 +32,7 @@ pub enum Error {
     },
     /// The store cannot be reached now (or is overloaded); nothing was changed. Retry after
     /// the given delay.
-    #[error("the service is temporarily unavailable; retry later")]
+    #[error("{UNAVAILABLE_MESSAGE}")]
     Unavailable { retry_after: Duration },
     /// Anything the caller cannot fix. The cause is logged, never shown.
     #[error("internal error")]
@@ -68,6 +68,9 @@ impl Error {
         }
     }
 }
+
+/// What an answer says while the store is unreachable (each API in its own format).
+pub const UNAVAILABLE_MESSAGE: &str = "the service is temporarily unavailable; retry later";
 
 /// What an answer tells a caller to wait while the store is unreachable.
 pub const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);

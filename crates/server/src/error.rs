@@ -93,7 +93,7 @@ impl IntoResponse for ApiError {
                 let mut res = ovh_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Server::ServiceUnavailable",
-                    "the service is temporarily unavailable; retry later",
+                    latchkey_core::error::UNAVAILABLE_MESSAGE,
                 );
                 retry_in(&mut res, retry_after);
                 res

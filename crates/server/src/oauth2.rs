@@ -71,7 +71,7 @@ fn render(e: OAuthError) -> Response {
             let mut res = oauth_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
-                "the service is temporarily unavailable; retry later",
+                latchkey_core::error::UNAVAILABLE_MESSAGE,
             );
             crate::error::retry_in(&mut res, retry_after);
             res
