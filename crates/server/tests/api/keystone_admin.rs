@@ -1693,9 +1693,13 @@ async fn malformed_resource_bodies_get_keystone_errors_naming_the_field(app: Tes
     );
 }
 
-/// The store key a Keystone user or group id spells (32 hex digits).
-fn key_of(id: &Value) -> u128 {
-    u128::from_str_radix(id.as_str().unwrap(), 16).unwrap()
+/// The store key a Keystone user or group id spells (its last 16 of 32 hex digits), after
+/// checking the id is as wide as Keystone's: a new id's first 16 digits are not zeros.
+fn key_of(id: &Value) -> u64 {
+    let id = id.as_str().unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+    assert_ne!(&id[..16], "0000000000000000", "{id}");
+    u64::from_str_radix(&id[16..], 16).unwrap()
 }
 
 async fn new_user_and_group_ids_are_random_and_ids_made_before_keep_working(mut app: TestApp) {

@@ -21,6 +21,7 @@ mod users;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use latchkey_core::keys::{KeyState, StoredKey};
+use latchkey_core::keystone::ids::FIRST_RANDOM_KEY;
 use latchkey_core::keystone::{
     Actor as KsActor, Assignment, Endpoint, Interface, KsRole, Membership, Project as KsProject,
     Region, Service as KsService, Target as KsTarget,
@@ -46,13 +47,12 @@ use crate::select::{
     ACCOUNT_SELECT, GROUP_SELECT, PAT_SELECT, POLICY_SELECT, SERVICE_ACCOUNT_SELECT, USER_SELECT,
 };
 
-/// The key of a new user or group: random, positive, never 0. Their Keystone ids are spelled
-/// from the key ([`latchkey_core::keystone::ids`]), so these cannot be guessed from one another
-/// or counted; rows made before keep their sequential keys, and their ids keep working.
+/// The key of a new user or group: random, from [`FIRST_RANDOM_KEY`] up. Their Keystone ids are
+/// spelled from the key ([`latchkey_core::keystone::ids`]), so these cannot be guessed from one
+/// another or counted; rows made before keep their counted keys, and their ids keep working.
 fn random_key() -> i64 {
-    i64::try_from(rand::random::<u64>() >> 1)
-        .unwrap_or(i64::MAX)
-        .max(1)
+    let key = i64::try_from(rand::random::<u64>() >> 1).unwrap_or(i64::MAX);
+    key.max(FIRST_RANDOM_KEY)
 }
 
 /// The open transaction of a change: its writes, then [`Transaction::commit`] with its record.
