@@ -34,7 +34,7 @@ for target in "${targets[@]}"; do
     echo "fuzz $target: FINDING (input in fuzz/artifacts/$target/)"
     exit 1
   fi
-  runs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log")
+  runs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log")
   echo "fuzz $target: $runs executions in ${seconds} s, no finding"
   rm -f "$log"
 done
