@@ -21,15 +21,18 @@ fn mix(key: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The id of the store key `key`.
-fn spell(key: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let lower = key as u64;
-    let upper = if key < FIRST_RANDOM_KEY {
+/// The first 16 digits of the id of `key`: zeros for a counted key, its mix for a random one.
+fn upper_half(key: i64) -> u64 {
+    if key < FIRST_RANDOM_KEY {
         0
     } else {
-        mix(lower)
-    };
-    write!(f, "{upper:016x}{lower:016x}")
+        mix(key as u64)
+    }
+}
+
+/// The id of the store key `key`.
+fn spell(key: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{:016x}{:016x}", upper_half(key), key as u64)
 }
 
 /// The store key a 32-lowercase-hex-digit id spells, when it is the key's one spelling.
@@ -43,12 +46,7 @@ fn parse_hex(id: &str) -> Option<i64> {
     }
     let upper = u64::from_str_radix(&id[..16], 16).ok()?;
     let key = i64::from_str_radix(&id[16..], 16).ok()?;
-    let expected = if key < FIRST_RANDOM_KEY {
-        0
-    } else {
-        mix(key as u64)
-    };
-    (key > 0 && upper == expected).then_some(key)
+    (key > 0 && upper == upper_half(key)).then_some(key)
 }
 
 macro_rules! hex_ids {
