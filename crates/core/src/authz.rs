@@ -172,6 +172,8 @@ pub enum Via {
     Pat(crate::names::TokenName),
     /// The user's password.
     Password,
+    /// A web console session (opened with the user's password).
+    ConsoleSession,
     /// An OAuth2 access token, by token id.
     AccessToken { jti: String },
     /// A Keystone token, by audit id.
@@ -217,6 +219,7 @@ impl Principal {
         let credential = match &self.via {
             Via::Pat(name) => format!("pat:{name}"),
             Via::Password => "password".to_owned(),
+            Via::ConsoleSession => "console".to_owned(),
             Via::AccessToken { jti } => format!("token:{jti}"),
             Via::KeystoneToken { audit_id } => format!("keystone:{audit_id}"),
             Via::ClientSecret => match &self.subject {

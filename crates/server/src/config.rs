@@ -107,6 +107,16 @@ pub struct Settings {
     /// open-files limit, which the server raises to its hard limit at start.
     #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Seconds a web console session stays open without a request.
+    #[arg(long, env = "LATCHKEY_CONSOLE_IDLE_TIMEOUT", default_value_t = 1800)]
+    pub console_idle_timeout: u64,
+    /// Seconds a web console session stays open at most, however active.
+    #[arg(
+        long,
+        env = "LATCHKEY_CONSOLE_SESSION_LIFETIME",
+        default_value_t = 43_200
+    )]
+    pub console_session_lifetime: u64,
 }
 
 /// Validated configuration.
@@ -135,6 +145,23 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// The certificate and key files, when the server speaks HTTPS.
     pub tls: Option<TlsFiles>,
+    pub console: ConsoleLimits,
+}
+
+/// How long web console sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleLimits {
+    pub idle_timeout: std::time::Duration,
+    pub lifetime: std::time::Duration,
+}
+
+impl Default for ConsoleLimits {
+    fn default() -> Self {
+        Self {
+            idle_timeout: std::time::Duration::from_secs(1800),
+            lifetime: std::time::Duration::from_secs(43_200),
+        }
+    }
 }
 
 /// What bounds each connection and their number.
@@ -273,6 +300,18 @@ impl Settings {
                 }
             },
         };
+        let console = ConsoleLimits {
+            idle_timeout: seconds(
+                "LATCHKEY_CONSOLE_IDLE_TIMEOUT",
+                self.console_idle_timeout,
+                60..=86_400,
+            )?,
+            lifetime: seconds(
+                "LATCHKEY_CONSOLE_SESSION_LIFETIME",
+                self.console_session_lifetime,
+                60..=30 * 86_400,
+            )?,
+        };
         let public_url = match &self.public_url {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 url.trim_end_matches('/').to_owned()
@@ -383,6 +422,7 @@ impl Settings {
             audit_format,
             connections,
             tls,
+            console,
         })
     }
 }

@@ -24,6 +24,7 @@
 pub mod admin;
 pub mod audit;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod iam;

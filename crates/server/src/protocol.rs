@@ -15,6 +15,8 @@ pub enum Api {
     Ovh,
     Keystone,
     OAuth2,
+    /// The web console's pages (HTML).
+    Console,
 }
 
 impl Api {
@@ -22,6 +24,8 @@ impl Api {
     pub fn of(path: &str) -> Self {
         if path == "/v3" || path.starts_with("/v3/") {
             Self::Keystone
+        } else if path == "/console" || path.starts_with(crate::console::ROOT) {
+            Self::Console
         } else if path.starts_with("/auth/oauth2/") {
             Self::OAuth2
         } else {
@@ -40,6 +44,7 @@ impl Api {
             Self::Ovh => crate::error::ovh_error(status, ovh_class(status), message),
             Self::Keystone => crate::keystone::KsError::new(status, message).into_response(),
             Self::OAuth2 => crate::oauth2::oauth_error(status, oauth2_code(status), message),
+            Self::Console => crate::console::error_page(status, message),
         };
         if let Some(wait) = retry_after {
             crate::error::retry_in(&mut res, wait);

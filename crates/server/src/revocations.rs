@@ -59,6 +59,10 @@ pub struct FeedEvent {
 impl FeedEvent {
     fn of(event: RevocationEvent) -> Option<Self> {
         let kind = RevocationKind::parse(&event.kind)?;
+        // A console session is no credential a guard sees.
+        if kind == RevocationKind::Session {
+            return None;
+        }
         let token = matches!(kind, RevocationKind::Pat | RevocationKind::AccessToken)
             .then(|| event.subject.clone());
         Some(Self {

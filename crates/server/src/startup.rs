@@ -104,6 +104,8 @@ impl Application {
                 keystone_token_ttl: config.keystone_token_ttl,
                 audit_retention: config.audit_retention,
                 shared_issue_limit,
+                console_idle_timeout: config.console.idle_timeout,
+                console_session_lifetime: config.console.lifetime,
                 keystone_issue_limit: latchkey_core::throttle::Limit {
                     max_failures: config.keystone_tokens_per_minute,
                     window: Duration::from_secs(60),
@@ -239,6 +241,12 @@ impl Application {
                 if let Err(e) = directory.flush_usage().await {
                     tracing::warn!(error = %e, "could not record token usage");
                 }
+                if let Err(e) = directory.flush_session_activity().await {
+                    tracing::warn!(error = %e, "could not record console session activity");
+                }
+                if let Err(e) = directory.prune_console_sessions().await {
+                    tracing::warn!(error = %e, "could not prune ended console sessions");
+                }
                 directory.prune_throttles();
                 if let Err(e) = directory.prune_revocation_events().await {
                     tracing::warn!(error = %e, "could not prune revocation events");
@@ -347,6 +355,9 @@ impl Application {
         if let Err(e) = self.directory.flush_usage().await {
             tracing::warn!(error = %e, "could not record token usage at shutdown");
         }
+        if let Err(e) = self.directory.flush_session_activity().await {
+            tracing::warn!(error = %e, "could not record console session activity at shutdown");
+        }
         served
     }
 }
@@ -370,6 +381,7 @@ pub fn router(
         .merge(oauth2::router())
         .merge(crate::revocations::router())
         .merge(keystone::router(state.clone()))
+        .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
@@ -407,11 +419,20 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-async fn not_found() -> Response {
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if crate::protocol::Api::of(uri.path()) == crate::protocol::Api::Console {
+        return crate::console::error_page(StatusCode::NOT_FOUND, "There is no such page.");
+    }
     ovh_error(StatusCode::NOT_FOUND, "Client::NotFound", "no such route")
 }
 
-async fn method_not_allowed() -> Response {
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    if crate::protocol::Api::of(uri.path()) == crate::protocol::Api::Console {
+        return crate::console::error_page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This page does not accept that request.",
+        );
+    }
     ovh_error(
         StatusCode::METHOD_NOT_ALLOWED,
         "Client::MethodNotAllowed",

@@ -81,6 +81,7 @@ impl TestServer {
             audit_format: crate::audit::Format::Json,
             connections: crate::config::ConnectionLimits::default(),
             tls: None,
+            console: crate::config::ConsoleLimits::default(),
         };
         adjust(&mut config);
         let mut server = TestServer {
@@ -120,6 +121,14 @@ impl TestServer {
                 tracing::error!(error = %e, "the test server failed");
             }
         }));
+    }
+
+    /// The SQLite database file, when the server runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.config
+            .database_url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
     }
 
     /// A second server on the same database and hash key, as another node of a cluster.

@@ -48,6 +48,7 @@ impl MeView {
         let (authentication, token) = match &who.via {
             Via::Pat(name) => ("pat", Some(name.clone())),
             Via::Password => ("password", None),
+            Via::ConsoleSession => ("console", None),
             Via::AccessToken { .. } => ("oauth2", None),
             Via::KeystoneToken { .. } => ("keystone", None),
             Via::ClientSecret => ("client_secret", None),

@@ -19,6 +19,8 @@ pub enum Kind {
     Pat,
     /// An OAuth2 client secret.
     ClientSecret,
+    /// The id of a web console session (its cookie's value).
+    ConsoleSession,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
         match self {
             Kind::Pat => "lkpat_",
             Kind::ClientSecret => "lksec_",
+            Kind::ConsoleSession => "lkses_",
         }
     }
 }

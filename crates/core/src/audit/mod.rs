@@ -109,6 +109,8 @@ kinds! {
     DocumentCreated = "DOCUMENT_CREATED", ovh: false;
     DocumentModified = "DOCUMENT_MODIFIED", ovh: false;
     DocumentDeleted = "DOCUMENT_DELETED", ovh: false;
+    /// A web console session ended by its user (sign-out); it opened with `LOGIN_SUCCESS`.
+    SessionClosed = "SESSION_CLOSED", ovh: false;
 }
 
 impl AuditKind {

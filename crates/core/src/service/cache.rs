@@ -15,6 +15,8 @@ use crate::model::{Account, AccountId, PatId, ServiceAccount, User, UserId};
 use crate::names::{ClientId, GroupName, TokenName};
 use crate::secret::TokenHash;
 
+use super::console::CachedSession;
+
 /// When a token was last used, and the last time written to the store (µs since the epoch).
 #[derive(Debug, Default)]
 pub(crate) struct Usage {
@@ -59,6 +61,7 @@ pub(crate) struct CredentialCache {
     users: DashMap<UserId, Arc<User>>,
     accounts: DashMap<AccountId, Arc<Account>>,
     clients: DashMap<ClientId, (Arc<ServiceAccount>, TokenHash)>,
+    sessions: DashMap<TokenHash, Arc<CachedSession>>,
 }
 
 impl CredentialCache {
@@ -167,6 +170,40 @@ impl CredentialCache {
                     .flatten()
                     .map(|at| (*e.key(), at, Arc::clone(u)))
             })
+            .collect()
+    }
+
+    pub(crate) fn session(&self, hash: &TokenHash) -> Option<Arc<CachedSession>> {
+        self.sessions.get(hash).map(|e| Arc::clone(e.value()))
+    }
+
+    /// A session this node just opened.
+    pub(crate) fn insert_session(&self, session: Arc<CachedSession>) {
+        self.sessions.insert(session.stored.hash, session);
+    }
+
+    /// A session read from the store, kept unless an invalidation happened meanwhile.
+    pub(crate) fn insert_session_if(&self, generation: u64, session: Arc<CachedSession>) {
+        if self.generation() == generation {
+            self.sessions.insert(session.stored.hash, session);
+        }
+    }
+
+    /// A session ended (signed out, here or on another node).
+    pub(crate) fn forget_session(&self, hash: &TokenHash) {
+        self.invalidated();
+        self.sessions.remove(hash);
+    }
+
+    pub(crate) fn retain_sessions(&self, keep: impl Fn(&CachedSession) -> bool) {
+        self.sessions.retain(|_, s| keep(s));
+    }
+
+    /// Sessions whose activity is newer than what was last written.
+    pub(crate) fn pending_sessions(&self) -> Vec<(Arc<CachedSession>, DateTime<Utc>)> {
+        self.sessions
+            .iter()
+            .filter_map(|e| e.value().pending().map(|at| (Arc::clone(e.value()), at)))
             .collect()
     }
 }

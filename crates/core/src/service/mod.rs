@@ -6,12 +6,14 @@
 //! - [`accounts`], [`users`], [`groups`], [`pats`], [`service_accounts`]: the management
 //!   operations.
 //! - [`policies`]: IAM policies, the per-account indexes every decision reads, and checks.
+//! - [`console`]: the web console's sessions and their CSRF tokens.
 //! - [`keystone`]: Keystone v3 tokens and admin resources, from in-memory snapshots.
 
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 mod cache;
+pub mod console;
 mod event_cursor;
 pub mod groups;
 mod journal;
@@ -85,6 +87,10 @@ pub struct DirectoryConfig {
     pub keystone_issue_limit: Limit,
     /// How long audit records are kept.
     pub audit_retention: Duration,
+    /// How long a console session stays open without a request.
+    pub console_idle_timeout: Duration,
+    /// How long a console session stays open at most, however active.
+    pub console_session_lifetime: Duration,
     /// Count Keystone token creations in the store (nodes sharing a PostgreSQL database share
     /// the limit) rather than in this node's memory.
     pub shared_issue_limit: bool,
@@ -122,6 +128,8 @@ impl DirectoryConfig {
                 window: Duration::from_secs(60),
             },
             shared_issue_limit: false,
+            console_idle_timeout: Duration::from_secs(30 * 60),
+            console_session_lifetime: Duration::from_secs(12 * 3600),
             audit_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }

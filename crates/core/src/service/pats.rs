@@ -92,6 +92,13 @@ impl Directory {
         self.store.list_pats(user.id).await
     }
 
+    /// Every token of a user with its metadata, in one read (the console's table).
+    pub async fn pats_of(&self, permit: &Permit, login: &Login) -> Result<Vec<Pat>> {
+        let user = self.pat_owner(permit, login).await?;
+        let pats = self.store.pats_of(user.id).await?;
+        Ok(pats.into_iter().map(|p| self.with_live_usage(p)).collect())
+    }
+
     pub async fn pat(&self, permit: &Permit, login: &Login, name: &TokenName) -> Result<Pat> {
         let user = self.pat_owner(permit, login).await?;
         let pat = self

@@ -202,6 +202,11 @@ impl Directory {
                     self.cache.forget_client(&client);
                 }
             }
+            Some(RevocationKind::Session) => {
+                if let Some(hash) = TokenHash::from_hex(subject) {
+                    self.cache.forget_session(&hash);
+                }
+            }
             Some(RevocationKind::AccessToken) => {
                 self.revoked.insert(subject.to_owned());
             }

@@ -177,9 +177,11 @@ impl Directory {
         let updated = tx
             .update_user(account.id, &current.login, changes, self.clock.now())
             .await?;
+        let sessions = tx.delete_user_sessions(updated.id).await?;
         let record = self.user_record(&author, &current, &updated, true).await;
         self.commit(tx, record).await?;
         self.cache.forget_user(updated.id, &[]);
+        self.forget_sessions(&sessions);
         Ok(())
     }
 
@@ -218,6 +220,15 @@ impl Directory {
 
     pub async fn list_users(&self, permit: &Permit) -> Result<Vec<Login>> {
         self.store.list_users(permit.account()).await
+    }
+
+    /// One page of the account's users by login, and how many match the page's filter.
+    pub async fn users_page(
+        &self,
+        permit: &Permit,
+        page: &crate::store::Page,
+    ) -> Result<(Vec<User>, u64)> {
+        self.store.users_page(permit.account(), page).await
     }
 
     pub async fn user(&self, permit: &Permit, login: &Login) -> Result<User> {
@@ -262,6 +273,13 @@ impl Directory {
         let user = tx
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
+        // A new password ends the user's console sessions (each node also refuses a session
+        // older than the password).
+        let sessions = if password {
+            tx.delete_user_sessions(user.id).await?
+        } else {
+            Vec::new()
+        };
         let mut record = self.user_record(permit, &current, &user, password).await;
         let renamed = user.login != current.login;
         if renamed && let Some(account) = self.cached_account(permit.account()).await? {
@@ -274,6 +292,7 @@ impl Directory {
         }
         self.commit(tx, record).await?;
         self.cache.forget_user(user.id, &[]);
+        self.forget_sessions(&sessions);
         if renamed {
             self.reload_policies(permit.account()).await?;
         }
@@ -304,9 +323,15 @@ impl Directory {
         let user = tx
             .update_user(permit.account(), login, changes, self.clock.now())
             .await?;
+        let sessions = if enabled {
+            Vec::new()
+        } else {
+            tx.delete_user_sessions(user.id).await?
+        };
         let record = self.user_record(permit, &current, &user, false).await;
         self.commit(tx, record).await?;
         self.cache.forget_user(user.id, &[]);
+        self.forget_sessions(&sessions);
         Ok(user)
     }
 
@@ -343,6 +368,12 @@ impl Directory {
         self.cache.forget_user(current.id, &tokens);
         self.keystone_accounts_changed(permit.account(), &granting)
             .await
+    }
+
+    fn forget_sessions(&self, sessions: &[crate::secret::TokenHash]) {
+        for hash in sessions {
+            self.cache.forget_session(hash);
+        }
     }
 
     async fn hash_password(&self, password: Secret) -> Result<String> {

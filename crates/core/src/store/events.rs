@@ -25,6 +25,8 @@ pub enum RevocationKind {
     /// Keystone data changed: an account's projects or role assignments (subject: the account
     /// id), or the roles and the catalog (subject: `catalog`).
     Keystone,
+    /// A console session ended (subject: its keyed hash, hex).
+    Session,
 }
 
 impl RevocationKind {
@@ -37,6 +39,7 @@ impl RevocationKind {
             RevocationKind::AccessToken => "token",
             RevocationKind::Policies => "policies",
             RevocationKind::Keystone => "keystone",
+            RevocationKind::Session => "session",
         }
     }
 
@@ -49,6 +52,7 @@ impl RevocationKind {
             "token" => RevocationKind::AccessToken,
             "policies" => RevocationKind::Policies,
             "keystone" => RevocationKind::Keystone,
+            "session" => RevocationKind::Session,
             _ => return None,
         })
     }

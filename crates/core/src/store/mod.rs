@@ -22,6 +22,7 @@ mod keys;
 mod keystone;
 mod pats;
 mod policies;
+mod sessions;
 mod users;
 
 use async_trait::async_trait;
@@ -39,7 +40,8 @@ pub use keys::{KeyReads, KeyWrites};
 pub use keystone::{KeystoneReads, KeystoneWrites};
 pub use pats::{NewPat, PatChanges, PatReads, PatWrites};
 pub use policies::{NewPolicy, PolicyReads, PolicyWrites};
-pub use users::{GroupChanges, NewGroup, NewUser, UserChanges, UserReads, UserWrites};
+pub use sessions::{ConsoleSession, SessionReads, SessionWrites};
+pub use users::{GroupChanges, NewGroup, NewUser, Page, UserChanges, UserReads, UserWrites};
 
 /// The store. Lookups of a missing row return `Ok(None)`; changes to a missing row return
 /// `Error::NotFound`; unique-constraint violations return `Error::Conflict`.
@@ -56,6 +58,7 @@ pub trait Store:
     + KeystoneReads
     + CatalogReads
     + DocumentReads
+    + SessionReads
     + Send
     + Sync
     + std::fmt::Debug
@@ -92,6 +95,7 @@ pub trait Transaction:
     + KeystoneWrites
     + CatalogWrites
     + DocumentWrites
+    + SessionWrites
     + Send
 {
     /// Writes the record of the change and commits both, or neither.

@@ -29,6 +29,8 @@ pub struct PatChanges {
 pub trait PatReads: Send + Sync {
     async fn pat(&self, user: UserId, name: &TokenName) -> Result<Option<Pat>>;
     async fn list_pats(&self, user: UserId) -> Result<Vec<TokenName>>;
+    /// Every token of a user, by name, in one read.
+    async fn pats_of(&self, user: UserId) -> Result<Vec<Pat>>;
     async fn pat_by_hash(&self, hash: &TokenHash) -> Result<Option<PatRecord>>;
     /// Records when tokens were last used (kept if an earlier time is given). Bookkeeping, not
     /// a change: no record.

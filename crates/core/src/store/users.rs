@@ -66,6 +66,33 @@ pub trait UserReads: Send + Sync {
         login: &Login,
     ) -> Result<Option<(User, String)>>;
     async fn list_users(&self, account: AccountId) -> Result<Vec<Login>>;
+    /// One page of an account's users by login, those whose login contains `filter` (any
+    /// case), and how many match in all.
+    async fn users_page(&self, account: AccountId, page: &Page) -> Result<(Vec<User>, u64)>;
+}
+
+/// A page of a listing: rows whose name contains `filter` (any case), `limit` of them after
+/// the first `offset`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub filter: String,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+impl Page {
+    /// `filter` as a `LIKE` pattern with `\` as its escape character.
+    pub fn like_pattern(&self) -> String {
+        let mut out = String::from("%");
+        for c in self.filter.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('%');
+        out
+    }
 }
 
 #[async_trait]

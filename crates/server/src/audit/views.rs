@@ -60,11 +60,12 @@ fn cadf_action(kind: AuditKind) -> (&'static str, &'static str) {
         CredentialCreated | CredentialModified | CredentialDeleted => "data/security/credential",
         CatalogModified | KeystoneBootstrapped => "data/security/catalog",
         SigningKeysRotated => "data/security/keys",
-        LoginSuccess | LoginFailed => "service/security/account/user",
+        LoginSuccess | LoginFailed | SessionClosed => "service/security/account/user",
         _ => "data/security",
     };
     let action = match kind {
         LoginSuccess | LoginFailed | KeystoneTokenIssued | AccessTokenIssued => "authenticate",
+        SessionClosed => "logout",
         AccessDenied => "read",
         k if k.as_str().ends_with("_CREATED") || k == RoleGranted || k == GroupMemberAdded => {
             "created"

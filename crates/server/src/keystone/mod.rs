@@ -504,7 +504,14 @@ fn v3_document(base: &str) -> Value {
 }
 
 /// `GET /`: the versions this server speaks (300 Multiple Choices, as Keystone answers).
-async fn versions(State(directory): State<Arc<Directory>>) -> Response {
+/// A browser asking for a page is sent to the console instead.
+async fn versions(
+    State(directory): State<Arc<Directory>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if crate::console::wants_page(&headers) {
+        return axum::response::Redirect::to(crate::console::ROOT).into_response();
+    }
     let body = json!({ "versions": { "values": [v3_document(directory.issuer())] } });
     (StatusCode::MULTIPLE_CHOICES, axum::Json(body)).into_response()
 }

@@ -10,6 +10,7 @@ mod authentication;
 mod bad_input;
 mod cluster;
 mod connections;
+mod console;
 mod groups;
 mod isolation;
 mod keystone_admin;

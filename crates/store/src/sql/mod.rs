@@ -16,6 +16,7 @@ mod keys;
 mod keystone;
 mod pats;
 mod policies;
+mod sessions;
 mod users;
 
 use async_trait::async_trait;

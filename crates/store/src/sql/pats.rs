@@ -21,6 +21,18 @@ impl PatReads for Backend {
         names.iter().map(|n| TokenName::parse(n)).collect()
     }
 
+    async fn pats_of(&self, user: UserId) -> Result<Vec<Pat>> {
+        let sql = format!("{PAT_SELECT} WHERE p.user_id = $1 ORDER BY p.name");
+        sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))
+            .bind(user.0)
+            .fetch_all(self.db()?)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|row| PatRecord::try_from(row).map(|record| record.pat))
+            .collect()
+    }
+
     async fn pat_by_hash(&self, hash: &TokenHash) -> Result<Option<PatRecord>> {
         let sql = format!("{PAT_SELECT} WHERE p.secret_hash = $1");
         sqlx::query_as::<_, PatRow>(AssertSqlSafe(sql))

@@ -59,6 +59,35 @@ impl UserReads for Backend {
         logins.iter().map(|l| Login::parse(l)).collect()
     }
 
+    async fn users_page(&self, account: AccountId, page: &Page) -> Result<(Vec<User>, u64)> {
+        let pattern = page.like_pattern();
+        let db = self.db()?;
+        let total = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE account_id = $1 AND LOWER(login) LIKE $2 ESCAPE '\\'",
+        )
+        .bind(account.0)
+        .bind(&pattern)
+        .fetch_one(db)
+        .await
+        .map_err(internal)?;
+        let sql = format!(
+            "{USER_SELECT} WHERE u.account_id = $1 AND LOWER(u.login) LIKE $2 ESCAPE '\\' \
+             ORDER BY u.login LIMIT $3 OFFSET $4"
+        );
+        let users = sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
+            .bind(account.0)
+            .bind(&pattern)
+            .bind(i64::from(page.limit))
+            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .fetch_all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| r.into_user().map(|(u, _)| u))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((users, u64::try_from(total).unwrap_or_default()))
+    }
+
     async fn group_account(&self, id: GroupId) -> Result<Option<AccountId>> {
         sqlx::query_scalar::<_, i64>("SELECT account_id FROM user_groups WHERE id = $1")
             .bind(id.0)

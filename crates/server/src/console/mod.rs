@@ -1,0 +1,129 @@
+//! The web console under `/console/`: the account's pages, rendered on the server with maud
+//! (ADR 0012). It is a client of the same operations as the API, not a second implementation:
+//! each page asks the [`latchkey_core::service::Directory`] for a permit with the signed-in
+//! identity's IAM action, exactly as the API's handler of the same operation does, and shows a
+//! refusal naming the missing action.
+//!
+//! - [`session`]: the session cookie, the signed-in [`session::Console`] extractor, forms and
+//!   their CSRF check.
+//! - [`layout`]: the page frame (navigation column, header), messages, the error page.
+//! - [`sign_in`]: sign-in and sign-out.
+//! - [`users`]: Identities → Local users.
+//! - [`tokens`]: a user's Manage tokens, Add a token, Delete.
+//!
+//! Every answer under `/console/` carries a strict `Content-Security-Policy` (no inline script
+//! or style), `frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
+//! `Referrer-Policy: same-origin`; pages are `Cache-Control: no-store`.
+
+mod layout;
+mod session;
+mod sign_in;
+mod tokens;
+mod users;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub use layout::error_page;
+
+/// Where the console lives.
+pub const ROOT: &str = "/console/";
+
+const CSS: &str = include_str!("../../console/console.css");
+const JS: &str = include_str!("../../console/console.js");
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(|| async { Redirect::to(ROOT) }))
+        .route("/console/", get(home))
+        .route("/console/assets/console.css", get(css))
+        .route("/console/assets/console.js", get(js))
+        .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/console/sign-out", post(sign_in::sign_out))
+        .route("/console/identities/users", get(users::list))
+        .route(
+            "/console/identities/users/{login}/enable",
+            post(users::enable),
+        )
+        .route(
+            "/console/identities/users/{login}/disable",
+            post(users::disable),
+        )
+        .route(
+            "/console/identities/users/{login}/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .route(
+            "/console/identities/users/{login}/tokens/{name}/delete",
+            get(tokens::confirm_delete).post(tokens::delete),
+        )
+        .layer(axum::middleware::from_fn(headers))
+}
+
+/// Whether a request to `/` comes from a browser that wants a page (Keystone clients ask for
+/// JSON and keep getting the version document).
+pub fn wants_page(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/html")))
+}
+
+async fn home() -> Redirect {
+    Redirect::to(users::PATH)
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", JS)
+}
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The headers every console answer carries.
+async fn headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    secure(res.headers_mut());
+    res
+}
+
+/// Sets the console's security headers (and `no-store` unless the answer chose its caching).
+pub(crate) fn secure(h: &mut axum::http::HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
