@@ -29,6 +29,8 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 # Interoperability with real clients from PyPI (installed by the script itself).
 interop/run.sh 2>&1 | tee -a "$log"
+# The web console in Debian's Chromium, driven by Playwright, checked with axe-core.
+browser/run.sh 2>&1 | tee -a "$log"
 # The cargo-fuzz targets of the parsers that read untrusted bytes, 20 s each (fuzz/README.md).
 fuzz/run.sh 20 2>&1 | tee -a "$log"
 # OpenStack Tempest's identity v3 suite against a fresh server on each backend.

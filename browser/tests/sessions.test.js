@@ -1,0 +1,96 @@
+// Sessions as a person meets them: a refused page for a user the policies do not allow, and
+// sign-out, disabling and a password change ending the session (the old cookie gets the
+// sign-in page).
+"use strict";
+
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const h = require("./harness");
+
+let server;
+let browser;
+const PASSWORD = "Corr3ct-Horse-Battery!";
+
+before(async () => {
+  server = await h.startServer();
+  browser = await h.launchBrowser();
+  for (const [login, group] of [["reader", undefined], ["bob", "ADMIN"]]) {
+    const body = { login, email: `${login}@example.com`, password: PASSWORD, description: "" };
+    if (group) body.group = group;
+    const made = await h.api(server.base, "POST", "/1.0/me/identity/user", h.ADMIN, body);
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Whether the page the old cookies get is the sign-in page. */
+async function sentToSignIn(page) {
+  await page.goto(`${server.base}/console/identities/users`);
+  return page.url().includes("/console/sign-in");
+}
+
+test("the sign-in page is accessible and a wrong password is told", async () => {
+  const page = await browser.newPage();
+  await h.signIn(page, server.base, `${h.NIC}/admin`, "not the password");
+  await page.getByText("The account, login or password is not right.").waitFor();
+  await h.screenshot(page, "sign-in");
+  assert.deepEqual(await h.seriousViolations(page), []);
+  await page.close();
+});
+
+test("a user the policies do not allow sees a refusal naming the action, not the data", async () => {
+  const page = await browser.newPage();
+  await h.signIn(page, server.base, `${h.NIC}/reader`, PASSWORD);
+  await page.getByRole("heading", { name: "Not allowed" }).waitFor();
+  const text = await page.textContent("main");
+  assert.match(text, /account:apiovh:me\/identity\/user\/get/);
+  assert.ok(!text.includes("admin@example.com"));
+  await h.screenshot(page, "refused");
+  assert.deepEqual(await h.seriousViolations(page), []);
+  await page.close();
+});
+
+test("sign-out ends the session: the old cookie gets the sign-in page", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await page.getByRole("heading", { name: "Local users" }).waitFor();
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((c) => c.name === "latchkey_session" && c.httpOnly && c.sameSite === "Strict"));
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You are signed out.").waitFor();
+  const replay = await browser.newContext();
+  await replay.addCookies(cookies);
+  assert.ok(await sentToSignIn(await replay.newPage()));
+  await replay.close();
+  await context.close();
+});
+
+test("disabling the user and changing its password end its session", async () => {
+  const bob = await browser.newContext();
+  const page = await bob.newPage();
+  await h.signIn(page, server.base, `${h.NIC}/bob`, PASSWORD);
+  await page.getByRole("heading", { name: "Local users" }).waitFor();
+
+  const changed = await h.api(server.base, "PUT", "/1.0/me/identity/user/bob", h.ADMIN,
+    { password: "An0ther-Horse-Battery!" });
+  assert.equal(changed.status, 200);
+  assert.ok(await sentToSignIn(page), "a password change ends the session");
+
+  await h.signIn(page, server.base, `${h.NIC}/bob`, "An0ther-Horse-Battery!");
+  await page.getByRole("heading", { name: "Local users" }).waitFor();
+  const admin = await browser.newContext();
+  const adminPage = await admin.newPage();
+  await h.signIn(adminPage, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await adminPage.getByRole("button", { name: "Disable bob" }).click();
+  await adminPage.getByText("User bob is disabled").waitFor();
+  assert.ok(await sentToSignIn(page), "disabling the user ends the session");
+  await adminPage.getByRole("button", { name: "Enable bob" }).click();
+  await adminPage.getByText("User bob is enabled").waitFor();
+  await admin.close();
+  await bob.close();
+});
