@@ -10,8 +10,8 @@ use latchkey_core::names::{
 };
 use latchkey_core::secret::{HashKey, TokenHash};
 use latchkey_core::store::{
-    AccountReads, GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount, NewUser,
-    PatChanges, ServiceAccountChanges, Store, UserChanges,
+    AccountReads, ConsoleSession, GroupChanges, NewAccount, NewGroup, NewPat, NewServiceAccount,
+    NewUser, Page, PatChanges, ServiceAccountChanges, Store, UserChanges,
 };
 use latchkey_store::SqliteStore;
 
@@ -41,6 +41,8 @@ contract!(
     application_credentials_belong_to_their_user,
     a_renamed_group_keeps_its_members_and_keystone_grants,
     keystone_memberships_cross_accounts_and_go_with_their_group_or_user,
+    console_sessions_are_found_by_hash_touched_pruned_and_go_with_their_user,
+    users_and_tokens_are_listed_whole_a_page_at_a_time,
 );
 
 fn nic(s: &str) -> Nic {
@@ -1166,4 +1168,125 @@ async fn postgres_is_shared_between_nodes_and_sqlite_is_not() {
     assert!(postgres().await.store.shared());
     assert!(latchkey_store::is_local_file("sqlite:/tmp/x.db"));
     assert!(!latchkey_store::is_local_file("postgres://127.0.0.1/test"));
+}
+
+async fn console_sessions_are_found_by_hash_touched_pruned_and_go_with_their_user(
+    store: &dyn Store,
+) {
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let john = change!(store, tx => tx.create_user(a.id, new_user("john", "DEFAULT"))).unwrap();
+    let jane = change!(store, tx => tx.create_user(a.id, new_user("jane", "DEFAULT"))).unwrap();
+    let key = HashKey::generate();
+    let session = |value: &str, user: &latchkey_core::model::User, hours: i64| ConsoleSession {
+        hash: key.hash(value),
+        account_id: a.id,
+        user_id: user.id,
+        created_at: now(),
+        expires_at: now() + TimeDelta::hours(hours),
+        last_seen: now(),
+    };
+    let one = session("one", &john, 12);
+    let two = session("two", &john, 12);
+    let three = session("three", &jane, 1);
+    for s in [&one, &two, &three] {
+        change!(store, tx => tx.create_session(s)).unwrap();
+    }
+    assert_eq!(
+        store.session_by_hash(&one.hash).await.unwrap(),
+        Some(one.clone())
+    );
+    assert_eq!(
+        store.session_by_hash(&key.hash("nope")).await.unwrap(),
+        None
+    );
+    // Activity moves forward only.
+    let seen = now() + TimeDelta::minutes(5);
+    store
+        .record_session_activity(&[(one.hash, seen)])
+        .await
+        .unwrap();
+    store
+        .record_session_activity(&[(one.hash, now())])
+        .await
+        .unwrap();
+    let read = store.session_by_hash(&one.hash).await.unwrap().unwrap();
+    assert_eq!(read.last_seen, seen);
+    // Deleting one, then all of a user's.
+    assert!(change!(store, tx => tx.delete_session(&two.hash)).unwrap());
+    assert!(!change!(store, tx => tx.delete_session(&two.hash)).unwrap());
+    change!(store, tx => tx.create_session(&two)).unwrap();
+    let mut gone = change!(store, tx => tx.delete_user_sessions(john.id)).unwrap();
+    gone.sort_by_key(|h| h.0);
+    let mut expected = vec![one.hash, two.hash];
+    expected.sort_by_key(|h| h.0);
+    assert_eq!(gone, expected);
+    assert_eq!(
+        store.session_by_hash(&three.hash).await.unwrap(),
+        Some(three.clone())
+    );
+    // Pruning takes what ended by lifetime or by idleness, and nothing else.
+    let four = session("four", &jane, 12);
+    change!(store, tx => tx.create_session(&four)).unwrap();
+    let pruned = store
+        .prune_sessions(now() + TimeDelta::hours(2), now() - TimeDelta::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    assert_eq!(store.session_by_hash(&three.hash).await.unwrap(), None);
+    assert!(store.session_by_hash(&four.hash).await.unwrap().is_some());
+    let idle = store
+        .prune_sessions(now(), now() + TimeDelta::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(idle, 1, "idle since before the cut");
+    // A user's sessions go with it.
+    let five = session("five", &jane, 12);
+    change!(store, tx => tx.create_session(&five)).unwrap();
+    change!(store, tx => tx.delete_user(a.id, &jane.login)).unwrap();
+    assert_eq!(store.session_by_hash(&five.hash).await.unwrap(), None);
+}
+
+async fn users_and_tokens_are_listed_whole_a_page_at_a_time(store: &dyn Store) {
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
+    for l in ["ann", "bob", "bo_b", "carl", "dana"] {
+        change!(store, tx => tx.create_user(a.id, new_user(l, "DEFAULT"))).unwrap();
+    }
+    change!(store, tx => tx.create_user(b.id, new_user("bobby", "DEFAULT"))).unwrap();
+    let page = |filter: &str, offset: u64, limit: u32| Page {
+        filter: filter.to_owned(),
+        offset,
+        limit,
+    };
+    let logins = |users: &[latchkey_core::model::User]| {
+        users
+            .iter()
+            .map(|u| u.login.to_string())
+            .collect::<Vec<_>>()
+    };
+    let (first, total) = store.users_page(a.id, &page("", 0, 3)).await.unwrap();
+    assert_eq!(total, 6, "five users and the ROOT user");
+    assert_eq!(logins(&first), ["admin", "ann", "bo_b"]);
+    let (rest, _) = store.users_page(a.id, &page("", 3, 3)).await.unwrap();
+    assert_eq!(logins(&rest), ["bob", "carl", "dana"]);
+    // The filter is a substring in any case; `_` and `%` in it are themselves.
+    let (bs, total) = store.users_page(a.id, &page("BO", 0, 10)).await.unwrap();
+    assert_eq!(
+        (logins(&bs), total),
+        (vec!["bo_b".to_owned(), "bob".to_owned()], 2)
+    );
+    let (underscore, _) = store.users_page(a.id, &page("o_", 0, 10)).await.unwrap();
+    assert_eq!(logins(&underscore), ["bo_b"]);
+    let (none, total) = store.users_page(a.id, &page("%", 0, 10)).await.unwrap();
+    assert_eq!((none.len(), total), (0, 0));
+    // Tokens of a user, whole, in one read.
+    let ann = store.user(a.id, &login("ann")).await.unwrap().unwrap();
+    let key = HashKey::generate();
+    for name in ["zeta", "alpha"] {
+        change!(store, tx => tx.create_pat(ann.id, new_pat(name, key.hash(name)))).unwrap();
+    }
+    let pats = store.pats_of(ann.id).await.unwrap();
+    let names: Vec<_> = pats.iter().map(|p| p.name.to_string()).collect();
+    assert_eq!(names, ["alpha", "zeta"]);
+    assert_eq!(pats[0].description.as_str(), "for a script");
 }
