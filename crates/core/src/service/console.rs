@@ -33,7 +33,12 @@ pub(crate) struct CachedSession {
     /// µs since the epoch.
     seen: AtomicI64,
     flushed: AtomicI64,
+    /// The one-time form ids this session has already sent (the newest few).
+    spent: parking_lot::Mutex<std::collections::VecDeque<String>>,
 }
+
+/// How many spent form ids a session remembers.
+const SPENT_FORMS: usize = 64;
 
 impl CachedSession {
     fn new(stored: ConsoleSession) -> Self {
@@ -42,6 +47,7 @@ impl CachedSession {
             stored,
             seen: AtomicI64::new(at),
             flushed: AtomicI64::new(at),
+            spent: parking_lot::Mutex::new(std::collections::VecDeque::new()),
         }
     }
 
@@ -72,6 +78,7 @@ impl CachedSession {
 #[derive(Debug, Clone)]
 pub struct ConsoleCaller {
     pub principal: Principal,
+    session: Arc<CachedSession>,
     hash: TokenHash,
     csrf: String,
     pub expires_at: DateTime<Utc>,
@@ -81,6 +88,20 @@ impl ConsoleCaller {
     /// The CSRF token the session's forms carry.
     pub fn csrf(&self) -> &str {
         &self.csrf
+    }
+
+    /// Spends a form's one-time id: `false` when this session already sent that form (a
+    /// reload that would make the same thing twice). Kept by the node that served the form.
+    pub fn spend_form(&self, id: &str) -> bool {
+        let mut spent = self.session.spent.lock();
+        if id.is_empty() || spent.iter().any(|s| s == id) {
+            return false;
+        }
+        if spent.len() == SPENT_FORMS {
+            spent.pop_front();
+        }
+        spent.push_back(id.to_owned());
+        true
     }
 }
 
@@ -188,6 +209,7 @@ impl Directory {
             principal,
             csrf: self.csrf_of(&hash),
             expires_at: session.stored.expires_at,
+            session,
             hash,
         })
     }

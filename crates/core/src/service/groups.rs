@@ -52,6 +52,11 @@ impl Directory {
         self.store.list_groups(permit.account()).await
     }
 
+    /// Every group of the account with its fields, in one read (the console's table).
+    pub async fn account_groups(&self, permit: &Permit) -> Result<Vec<Group>> {
+        self.store.groups_of(permit.account()).await
+    }
+
     pub async fn group(&self, permit: &Permit, name: &GroupName) -> Result<Group> {
         self.store
             .group(permit.account(), name)

@@ -97,6 +97,11 @@ impl Directory {
         self.store.list_service_accounts(permit.account()).await
     }
 
+    /// Every service account of the account with its fields, in one read (the console's table).
+    pub async fn service_accounts_of(&self, permit: &Permit) -> Result<Vec<ServiceAccount>> {
+        self.store.service_accounts_of(permit.account()).await
+    }
+
     pub async fn service_account(
         &self,
         permit: &Permit,

@@ -35,6 +35,8 @@ pub trait ClientReads: Send + Sync {
         client: &ClientId,
     ) -> Result<Option<ServiceAccount>>;
     async fn list_service_accounts(&self, account: AccountId) -> Result<Vec<ClientId>>;
+    /// Every service account of an account with its fields, oldest first, in one read.
+    async fn service_accounts_of(&self, account: AccountId) -> Result<Vec<ServiceAccount>>;
     /// A client and its secret hash, looked up by client id across accounts (client ids are
     /// globally unique), for client authentication.
     async fn service_account_credentials(

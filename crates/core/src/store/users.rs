@@ -53,6 +53,8 @@ pub struct UserChanges {
 pub trait UserReads: Send + Sync {
     async fn group(&self, account: AccountId, name: &GroupName) -> Result<Option<Group>>;
     async fn list_groups(&self, account: AccountId) -> Result<Vec<GroupName>>;
+    /// Every group of an account, by name, in one read.
+    async fn groups_of(&self, account: AccountId) -> Result<Vec<Group>>;
     /// A group by its store key.
     async fn group_by_id(&self, account: AccountId, id: GroupId) -> Result<Option<Group>>;
     /// The account a group belongs to (Keystone ids are global).

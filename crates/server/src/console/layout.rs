@@ -15,6 +15,9 @@ use super::session::{CSRF_FIELD, Console};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Users,
+    Groups,
+    ServiceAccounts,
+    Policies,
     None,
 }
 
@@ -54,6 +57,12 @@ pub fn page_with(
                 h2 { "Identities" }
                 ul {
                     li { a href=(super::users::PATH) aria-current=[current(Nav::Users)] { "Local users" } }
+                    li { a href=(super::groups::PATH) aria-current=[current(Nav::Groups)] { "User groups" } }
+                    li { a href=(super::service_accounts::PATH) aria-current=[current(Nav::ServiceAccounts)] { "Service accounts" } }
+                }
+                h2 { "Identity and Access Management" }
+                ul {
+                    li { a href=(super::policies::PATH) aria-current=[current(Nav::Policies)] { "Policies" } }
                 }
             }
             main id="content" { (content) }

@@ -8,14 +8,22 @@
 //!   their CSRF check.
 //! - [`layout`]: the page frame (navigation column, header), messages, the error page.
 //! - [`sign_in`]: sign-in and sign-out.
+//! - [`forms`]: fields with their errors, the confirmation of a deletion.
 //! - [`users`]: Identities → Local users.
+//! - [`groups`]: Identities → User groups.
+//! - [`service_accounts`]: Identities → Service accounts.
+//! - [`policies`]: Policies, with their pickers and View JSON.
 //! - [`tokens`]: a user's Manage tokens, Add a token, Delete.
 //!
 //! Every answer under `/console/` carries a strict `Content-Security-Policy` (no inline script
 //! or style), `frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
 //! `Referrer-Policy: same-origin`; pages are `Cache-Control: no-store`.
 
+mod forms;
+mod groups;
 mod layout;
+mod policies;
+mod service_accounts;
 mod session;
 mod sign_in;
 mod tokens;
@@ -49,7 +57,19 @@ pub fn router() -> Router<AppState> {
         .route("/console/assets/console.js", get(js))
         .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
         .route("/console/sign-out", post(sign_in::sign_out))
-        .route("/console/identities/users", get(users::list))
+        .route(
+            "/console/identities/users",
+            get(users::list).post(users::create),
+        )
+        .route("/console/identities/users/new", get(users::new))
+        .route(
+            "/console/identities/users/{login}/edit",
+            get(users::edit_form).post(users::edit),
+        )
+        .route(
+            "/console/identities/users/{login}/delete",
+            get(users::confirm).post(users::delete),
+        )
         .route(
             "/console/identities/users/{login}/enable",
             post(users::enable),
@@ -57,6 +77,49 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/identities/users/{login}/disable",
             post(users::disable),
+        )
+        .route(
+            "/console/identities/groups",
+            get(groups::list).post(groups::create),
+        )
+        .route("/console/identities/groups/new", get(groups::new))
+        .route(
+            "/console/identities/groups/{group}/edit",
+            get(groups::edit_form).post(groups::edit),
+        )
+        .route(
+            "/console/identities/groups/{group}/delete",
+            get(groups::confirm).post(groups::delete),
+        )
+        .route(
+            "/console/identities/service-accounts",
+            get(service_accounts::list).post(service_accounts::create),
+        )
+        .route(
+            "/console/identities/service-accounts/new",
+            get(service_accounts::new),
+        )
+        .route(
+            "/console/identities/service-accounts/{client}/edit",
+            get(service_accounts::edit_form).post(service_accounts::edit),
+        )
+        .route(
+            "/console/identities/service-accounts/{client}/delete",
+            get(service_accounts::confirm).post(service_accounts::delete),
+        )
+        .route(
+            "/console/iam/policies",
+            get(policies::list).post(policies::create),
+        )
+        .route("/console/iam/policies/new", get(policies::new))
+        .route("/console/iam/policies/{id}/json", get(policies::json))
+        .route(
+            "/console/iam/policies/{id}/edit",
+            get(policies::edit_form).post(policies::edit),
+        )
+        .route(
+            "/console/iam/policies/{id}/delete",
+            get(policies::confirm).post(policies::delete),
         )
         .route(
             "/console/identities/users/{login}/tokens",

@@ -1,17 +1,22 @@
-//! Identities → Local users: the account's users, a page at a time, filtered by login; enabling
-//! and disabling them.
+//! Identities → Local users: the account's users, a page at a time, filtered by login; Add a
+//! user, Edit, Enable / Disable, Delete (after a confirmation).
 
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use latchkey_core::Error;
 use latchkey_core::authz;
-use latchkey_core::model::{User, UserStatus};
-use latchkey_core::names::Login;
+use latchkey_core::model::{User, UserStatus, UserType};
+use latchkey_core::names::{Description, Email, GroupName, Login};
+use latchkey_core::secret::Secret;
+use latchkey_core::service::users::{UserRequest, UserUpdate};
 use latchkey_core::store::Page;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{Nav, csrf, notice, page};
+use super::forms::{Errors, confirm_delete, form_error, input, select};
+use super::layout::{Nav, csrf, notice, page, page_with};
 use super::session::{Answer, Console, Form, OrShow};
 
 pub const PATH: &str = "/console/identities/users";
@@ -70,6 +75,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
                 }
                 button.secondary type="submit" { "Filter" }
             }
+            a.button href={ (PATH) "/new" } { "Add a user" }
         }
         @if users.is_empty() {
             div.empty {
@@ -105,6 +111,9 @@ fn done_message(q: &ListQuery) -> Option<String> {
     let user = q.user.as_deref()?;
     match q.done.as_deref()? {
         "enabled" => Some(format!("User {user} is enabled.")),
+        "created" => Some(format!("User {user} is created.")),
+        "edited" => Some(format!("User {user} is saved.")),
+        "deleted" => Some(format!("User {user} is deleted with its tokens.")),
         "disabled" => Some(format!(
             "User {user} is disabled; its tokens and sessions have ended."
         )),
@@ -161,6 +170,8 @@ fn row(console: &Console, user: &User) -> Markup {
             td { (when(user.password_updated_at)) }
             td { (status(user)) }
             td.actions {
+                a href={ (base) "/edit" } aria-label={ "Edit " (user.login) } { "Edit" }
+                " "
                 a href={ (base) "/tokens" } aria-label={ "Manage tokens of " (user.login) } { "Manage tokens" }
                 " "
                 @if enabled {
@@ -173,6 +184,10 @@ fn row(console: &Console, user: &User) -> Markup {
                         (csrf(console))
                         button.link type="submit" aria-label={ "Enable " (user.login) } { "Enable" }
                     }
+                }
+                @if user.kind != UserType::Root {
+                    " "
+                    a.danger href={ (base) "/delete" } aria-label={ "Delete " (user.login) } { "Delete" }
                 }
             }
         }
@@ -206,8 +221,264 @@ async fn set_enabled(console: Console, login: &str, enabled: bool) -> Answer {
         .set_user_enabled(&permit, &login, enabled)
         .await
         .or_show(&console)?;
-    let done = if enabled { "enabled" } else { "disabled" };
-    let query = serde_urlencoded::to_string([("done", done), ("user", user.login.as_str())])
-        .unwrap_or_default();
-    Ok(Redirect::to(&format!("{PATH}?{query}")).into_response())
+    Ok(done(
+        if enabled { "enabled" } else { "disabled" },
+        &user.login,
+    ))
+}
+
+/// Where a change sends the browser: the list, saying what was done to whom.
+fn done(what: &str, login: &Login) -> Response {
+    let query =
+        serde_urlencoded::to_string([("done", what), ("user", login.as_str())]).unwrap_or_default();
+    Redirect::to(&format!("{PATH}?{query}")).into_response()
+}
+
+/// The Add a user and Edit forms' fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UserFields {
+    login: String,
+    email: String,
+    group: String,
+    description: String,
+    password: String,
+    kind: String,
+}
+
+impl UserFields {
+    fn of(user: &User) -> Self {
+        Self {
+            login: user.login.to_string(),
+            email: user.email.as_str().to_owned(),
+            group: user.group.to_string(),
+            description: user.description.as_str().to_owned(),
+            password: String::new(),
+            kind: user.kind.to_string(),
+        }
+    }
+}
+
+/// The account's groups, as options; an identity not allowed to list them types the name.
+async fn group_options(console: &Console) -> Option<Vec<(String, String)>> {
+    let permit = console.permit(&authz::GROUP_GET).ok()?;
+    let names = console.app.directory.list_groups(&permit).await.ok()?;
+    Some(
+        names
+            .into_iter()
+            .map(|n| (n.to_string(), n.to_string()))
+            .collect(),
+    )
+}
+
+fn password_hint() -> Markup {
+    html! {
+        "Between " (latchkey_core::password::MIN_LEN) " and "
+        (latchkey_core::password::MAX_LEN) " characters."
+    }
+}
+
+async fn user_form(
+    console: &Console,
+    editing: Option<&User>,
+    f: &UserFields,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let groups = group_options(console).await;
+    let (title, action) = match editing {
+        Some(user) => (
+            format!("Edit {}", user.login),
+            format!("{}/edit", user_path(&user.login)),
+        ),
+        None => ("Add a user".to_owned(), PATH.to_owned()),
+    };
+    let group = if f.group.is_empty() {
+        "DEFAULT"
+    } else {
+        f.group.as_str()
+    };
+    let kinds =
+        [("USER", "User"), ("SERVICE", "Service")].map(|(v, l)| (v.to_owned(), l.to_owned()));
+    let content = html! {
+        p.crumbs { a href=(PATH) { "Local users" } " › " (title) }
+        h1 { (title) }
+        (form_error(errors))
+        form method="post" action=(action) {
+            (csrf(console))
+            @if editing.is_none() {
+                (input("login", "Login", "text", &f.login, Some(html! { "Letters, digits, " code { "-" } ", " code { "_" } " and " code { "." } "." }), errors))
+            }
+            (input("email", "E-mail", "email", &f.email, None, errors))
+            @match &groups {
+                Some(options) => (select("group", "Group", options, group, errors)),
+                None => (input("group", "Group", "text", &f.group, None, errors)),
+            }
+            (input("description", "Description", "text", &f.description, None, errors))
+            @if editing.is_none() {
+                (select("kind", "Type", &kinds, if f.kind.is_empty() { "USER" } else { &f.kind }, errors))
+                (input("password", "Password", "password", "", Some(password_hint()), errors))
+            } @else {
+                (input("password", "New password", "password", "", Some(html! { "Leave empty to keep the password. " (password_hint()) }), errors))
+            }
+            p {
+                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
+                " "
+                a.button.secondary href=(PATH) { "Cancel" }
+            }
+        }
+    };
+    page_with(console, status, &title, Nav::Users, content)
+}
+
+/// `GET /console/identities/users/new`: the Add a user form.
+pub async fn new(console: Console) -> Answer {
+    Ok(user_form(
+        &console,
+        None,
+        &UserFields::default(),
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await)
+}
+
+/// An operation's refusal of a field, shown next to the field it names.
+fn field_of(message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    ["login", "email", "group", "password", "description"]
+        .into_iter()
+        .find(|f| lower.contains(f) || (*f == "email" && lower.contains("e-mail")))
+        .unwrap_or("form")
+}
+
+/// `POST /console/identities/users` — `account:apiovh:me/identity/user/create`.
+pub async fn create(form: Form<UserFields>) -> Answer {
+    let Form { console, fields: f } = form;
+    let permit = console.permit(&authz::USER_CREATE)?;
+    let mut errors = Errors::default();
+    let login = errors.check("login", Login::parse(f.login.trim()));
+    let email = errors.check("email", Email::parse(f.email.trim()));
+    let group = errors.check("group", GroupName::parse(f.group.trim()));
+    let description = errors.check("description", Description::parse(&f.description));
+    let kind = errors.check("kind", f.kind.parse::<UserType>());
+    if f.password.is_empty() {
+        errors.set("password", "give the user a password");
+    }
+    let (Some(login), Some(email), Some(group), Some(description), Some(kind)) =
+        (login, email, group, description, kind)
+    else {
+        return Ok(user_form(&console, None, &f, &errors, StatusCode::BAD_REQUEST).await);
+    };
+    if !errors.is_empty() {
+        return Ok(user_form(&console, None, &f, &errors, StatusCode::BAD_REQUEST).await);
+    }
+    let request = UserRequest {
+        login,
+        email,
+        group: Some(group),
+        description,
+        password: Secret::new(f.password.clone()),
+        kind: Some(kind),
+    };
+    match console.app.directory.create_user(&permit, request).await {
+        Ok(user) => Ok(done("created", &user.login)),
+        Err(Error::Invalid(m)) => {
+            let errors = Errors::of(field_of(&m), m);
+            Ok(user_form(&console, None, &f, &errors, StatusCode::BAD_REQUEST).await)
+        }
+        Err(Error::Conflict(m)) => {
+            let errors = Errors::of("login", m);
+            Ok(user_form(&console, None, &f, &errors, StatusCode::CONFLICT).await)
+        }
+        Err(e) => Err(console.error(e).into()),
+    }
+}
+
+async fn the_user(console: &Console, login: &str) -> Result<User, super::session::Shown> {
+    let permit = console.permit(&authz::USER_GET)?;
+    let login = Login::parse(login).or_show(console)?;
+    console
+        .app
+        .directory
+        .user(&permit, &login)
+        .await
+        .or_show(console)
+}
+
+/// `GET …/{login}/edit`: the Edit form.
+pub async fn edit_form(console: Console, Path(login): Path<String>) -> Answer {
+    let user = the_user(&console, &login).await?;
+    let fields = UserFields::of(&user);
+    Ok(user_form(
+        &console,
+        Some(&user),
+        &fields,
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await)
+}
+
+/// `POST …/{login}/edit` — `account:apiovh:me/identity/user/edit`.
+pub async fn edit(Path(login): Path<String>, form: Form<UserFields>) -> Answer {
+    let Form { console, fields: f } = form;
+    let permit = console.permit(&authz::USER_EDIT)?;
+    let user = the_user(&console, &login).await?;
+    let mut errors = Errors::default();
+    let email = errors.check("email", Email::parse(f.email.trim()));
+    let group = errors.check("group", GroupName::parse(f.group.trim()));
+    let description = errors.check("description", Description::parse(&f.description));
+    if !errors.is_empty() {
+        return Ok(user_form(&console, Some(&user), &f, &errors, StatusCode::BAD_REQUEST).await);
+    }
+    let update = UserUpdate {
+        email,
+        group: group.filter(|g| *g != user.group),
+        description,
+        password: (!f.password.is_empty()).then(|| Secret::new(f.password.clone())),
+        ..UserUpdate::default()
+    };
+    match console
+        .app
+        .directory
+        .update_user(&permit, &user.login, update)
+        .await
+    {
+        Ok(saved) => Ok(done("edited", &saved.login)),
+        Err(Error::Invalid(m) | Error::Conflict(m)) => {
+            let errors = Errors::of(field_of(&m), m);
+            Ok(user_form(&console, Some(&user), &f, &errors, StatusCode::BAD_REQUEST).await)
+        }
+        Err(e) => Err(console.error(e).into()),
+    }
+}
+
+/// `GET …/{login}/delete`: the confirmation.
+pub async fn confirm(console: Console, Path(login): Path<String>) -> Answer {
+    let user = the_user(&console, &login).await?;
+    let base = user_path(&user.login);
+    let what = html! {
+        p { "The user " strong { (user.login) } " and its personal access tokens are deleted; everything that uses them is refused from now on. This cannot be undone." }
+    };
+    let content = html! {
+        p.crumbs { a href=(PATH) { "Local users" } " › Delete " (user.login) }
+        h1 { "Delete the user " (user.login) "?" }
+        (confirm_delete(&console, what, &format!("{base}/delete"), PATH))
+    };
+    Ok(page(&console, "Delete a user", Nav::Users, content))
+}
+
+/// `POST …/{login}/delete` — `account:apiovh:me/identity/user/delete`.
+pub async fn delete(Path(login): Path<String>, form: Form<NoFields>) -> Answer {
+    let console = form.console;
+    let permit = console.permit(&authz::USER_DELETE)?;
+    let login = Login::parse(&login).or_show(&console)?;
+    console
+        .app
+        .directory
+        .delete_user(&permit, &login)
+        .await
+        .or_show(&console)?;
+    Ok(done("deleted", &login))
 }

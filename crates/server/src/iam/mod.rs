@@ -5,7 +5,7 @@
 mod policies;
 mod reference;
 mod resources;
-mod views;
+pub(crate) mod views;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -23,6 +23,18 @@ impl ClientReads for Backend {
         ids.iter().map(|id| ClientId::parse(id)).collect()
     }
 
+    async fn service_accounts_of(&self, account: AccountId) -> Result<Vec<ServiceAccount>> {
+        let sql = format!("{SERVICE_ACCOUNT_SELECT} WHERE account_id = $1 ORDER BY created_at, id");
+        sqlx::query_as::<_, ServiceAccountRow>(AssertSqlSafe(sql))
+            .bind(account.0)
+            .fetch_all(self.db()?)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|row| row.into_parts().map(|(sa, _)| sa))
+            .collect()
+    }
+
     async fn service_account_credentials(
         &self,
         client: &ClientId,

@@ -19,6 +19,18 @@ impl UserReads for Backend {
         names.iter().map(|n| GroupName::parse(n)).collect()
     }
 
+    async fn groups_of(&self, account: AccountId) -> Result<Vec<Group>> {
+        let sql = format!("{GROUP_SELECT} WHERE account_id = $1 ORDER BY name");
+        sqlx::query_as::<_, GroupRow>(AssertSqlSafe(sql))
+            .bind(account.0)
+            .fetch_all(self.db()?)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(Group::try_from)
+            .collect()
+    }
+
     async fn user(&self, account: AccountId, login: &Login) -> Result<Option<User>> {
         Ok(self
             .user_with_password(account, login)

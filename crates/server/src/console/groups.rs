@@ -1,0 +1,338 @@
+//! Identities → User groups: the account's groups (Name, Role, Description, Creation, Last
+//! update); add, edit, delete. The groups every account starts with cannot change.
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use latchkey_core::Error;
+use latchkey_core::authz;
+use latchkey_core::model::{Group, Role};
+use latchkey_core::names::{Description, GroupName};
+use latchkey_core::store::{GroupChanges, Page};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::forms::{Errors, confirm_delete, form_error, input, select};
+use super::layout::{Nav, notice, page, page_with};
+use super::session::{Answer, Console, Form, OrShow, Shown};
+use super::users::{NoFields, PAGE_SIZE, pager, segment, when};
+
+pub const PATH: &str = "/console/identities/groups";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    name: String,
+    page: Option<u64>,
+    done: Option<String>,
+    group: Option<String>,
+}
+
+fn group_path(name: &GroupName) -> String {
+    format!("{PATH}/{}", segment(name.as_str()))
+}
+
+fn done(what: &str, name: &GroupName) -> Response {
+    let query =
+        serde_urlencoded::to_string([("done", what), ("group", name.as_str())]).unwrap_or_default();
+    Redirect::to(&format!("{PATH}?{query}")).into_response()
+}
+
+fn done_message(q: &ListQuery) -> Option<String> {
+    let group = q.group.as_deref()?;
+    Some(match q.done.as_deref()? {
+        "created" => format!("Group {group} is created."),
+        "edited" => format!("Group {group} is saved."),
+        "deleted" => format!("Group {group} is deleted."),
+        _ => return None,
+    })
+}
+
+/// `GET /console/identities/groups` — `account:apiovh:me/identity/group/get`.
+pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
+    let permit = console.permit(&authz::GROUP_GET)?;
+    let all = console
+        .app
+        .directory
+        .account_groups(&permit)
+        .await
+        .or_show(&console)?;
+    let number = q.page.unwrap_or(1).max(1);
+    let query = Page {
+        filter: q.name.trim().to_owned(),
+        offset: (number - 1).saturating_mul(u64::from(PAGE_SIZE)),
+        limit: PAGE_SIZE,
+    };
+    let needle = query.filter.to_lowercase();
+    let matching: Vec<&Group> = all
+        .iter()
+        .filter(|g| g.name.as_str().to_lowercase().contains(&needle))
+        .collect();
+    let total = matching.len() as u64;
+    let shown: Vec<&Group> = matching
+        .into_iter()
+        .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+        .take(PAGE_SIZE as usize)
+        .collect();
+    let content = html! {
+        h1 { "User groups" }
+        @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
+        div.bar {
+            form method="get" action=(PATH) role="search" {
+                div {
+                    label for="name" { "Filter by name" }
+                    input #name type="search" name="name" value=(q.name);
+                }
+                button.secondary type="submit" { "Filter" }
+            }
+            a.button href={ (PATH) "/new" } { "Add a group" }
+        }
+        @if shown.is_empty() {
+            div.empty { p { "No group's name contains “" (query.filter) "”." } }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { "Name" }
+                    th scope="col" { "Role" }
+                    th scope="col" { "Description" }
+                    th scope="col" { "Creation" }
+                    th scope="col" { "Last update" }
+                    th scope="col" { "Actions" }
+                } }
+                tbody { @for group in &shown { (row(group)) } }
+            }
+            (pager(PATH, &query, total, number))
+        }
+    };
+    Ok(page(&console, "User groups", Nav::Groups, content))
+}
+
+fn row(group: &Group) -> Markup {
+    let base = group_path(&group.name);
+    html! {
+        tr {
+            td { strong { (group.name) } }
+            td { (group.role) }
+            td { (group.description.as_str()) }
+            td { (when(group.created_at)) }
+            td { (when(group.updated_at)) }
+            td.actions {
+                @if group.default_group {
+                    span.hint { "Default group" }
+                } @else {
+                    a href={ (base) "/edit" } aria-label={ "Edit " (group.name) } { "Edit" }
+                    " "
+                    a.danger href={ (base) "/delete" } aria-label={ "Delete " (group.name) } { "Delete" }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupFields {
+    name: String,
+    role: String,
+    description: String,
+}
+
+fn roles() -> Vec<(String, String)> {
+    [
+        ("ADMIN", "ADMIN: everything on the account"),
+        ("REGULAR", "REGULAR: what policies allow"),
+        ("UNPRIVILEGED", "UNPRIVILEGED: what policies allow"),
+        ("NONE", "NONE: what policies allow"),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()))
+    .to_vec()
+}
+
+fn group_form(
+    console: &Console,
+    editing: Option<&Group>,
+    f: &GroupFields,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let (title, action) = match editing {
+        Some(g) => (
+            format!("Edit {}", g.name),
+            format!("{}/edit", group_path(&g.name)),
+        ),
+        None => ("Add a group".to_owned(), PATH.to_owned()),
+    };
+    let role = if f.role.is_empty() {
+        "REGULAR"
+    } else {
+        f.role.as_str()
+    };
+    let content = html! {
+        p.crumbs { a href=(PATH) { "User groups" } " › " (title) }
+        h1 { (title) }
+        (form_error(errors))
+        form method="post" action=(action) {
+            (super::layout::csrf(console))
+            @if editing.is_none() {
+                (input("name", "Name", "text", &f.name, None, errors))
+            }
+            (select("role", "Role", &roles(), role, errors))
+            (input("description", "Description", "text", &f.description, None, errors))
+            p {
+                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
+                " "
+                a.button.secondary href=(PATH) { "Cancel" }
+            }
+        }
+    };
+    page_with(console, status, &title, Nav::Groups, content)
+}
+
+/// `GET /console/identities/groups/new`.
+pub async fn new(console: Console) -> Answer {
+    Ok(group_form(
+        &console,
+        None,
+        &GroupFields::default(),
+        &Errors::default(),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /console/identities/groups` — `account:apiovh:me/identity/group/create`.
+pub async fn create(form: Form<GroupFields>) -> Answer {
+    let Form { console, fields: f } = form;
+    let permit = console.permit(&authz::GROUP_CREATE)?;
+    let mut errors = Errors::default();
+    let name = errors.check("name", GroupName::parse(f.name.trim()));
+    let role = errors.check("role", f.role.parse::<Role>());
+    let description = errors.check("description", Description::parse(&f.description));
+    let (Some(name), Some(role), Some(description)) = (name, role, description) else {
+        return Ok(group_form(
+            &console,
+            None,
+            &f,
+            &errors,
+            StatusCode::BAD_REQUEST,
+        ));
+    };
+    match console
+        .app
+        .directory
+        .create_group(&permit, name, role, description)
+        .await
+    {
+        Ok(group) => Ok(done("created", &group.name)),
+        Err(Error::Conflict(m)) => Ok(group_form(
+            &console,
+            None,
+            &f,
+            &Errors::of("name", m),
+            StatusCode::CONFLICT,
+        )),
+        Err(Error::Invalid(m)) => Ok(group_form(
+            &console,
+            None,
+            &f,
+            &Errors::of("form", m),
+            StatusCode::BAD_REQUEST,
+        )),
+        Err(e) => Err(console.error(e).into()),
+    }
+}
+
+async fn the_group(console: &Console, name: &str) -> Result<Group, Shown> {
+    let permit = console.permit(&authz::GROUP_GET)?;
+    let name = GroupName::parse(name).or_show(console)?;
+    console
+        .app
+        .directory
+        .group(&permit, &name)
+        .await
+        .or_show(console)
+}
+
+/// `GET …/{group}/edit`.
+pub async fn edit_form(console: Console, Path(name): Path<String>) -> Answer {
+    let group = the_group(&console, &name).await?;
+    let fields = GroupFields {
+        name: group.name.to_string(),
+        role: group.role.to_string(),
+        description: group.description.as_str().to_owned(),
+    };
+    Ok(group_form(
+        &console,
+        Some(&group),
+        &fields,
+        &Errors::default(),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST …/{group}/edit` — `account:apiovh:me/identity/group/edit`.
+pub async fn edit(Path(name): Path<String>, form: Form<GroupFields>) -> Answer {
+    let Form { console, fields: f } = form;
+    let permit = console.permit(&authz::GROUP_EDIT)?;
+    let group = the_group(&console, &name).await?;
+    let mut errors = Errors::default();
+    let role = errors.check("role", f.role.parse::<Role>());
+    let description = errors.check("description", Description::parse(&f.description));
+    if !errors.is_empty() {
+        return Ok(group_form(
+            &console,
+            Some(&group),
+            &f,
+            &errors,
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    let changes = GroupChanges {
+        name: None,
+        role,
+        description,
+    };
+    match console
+        .app
+        .directory
+        .update_group(&permit, &group.name, changes)
+        .await
+    {
+        Ok(saved) => Ok(done("edited", &saved.name)),
+        Err(Error::Invalid(m) | Error::Conflict(m)) => Ok(group_form(
+            &console,
+            Some(&group),
+            &f,
+            &Errors::of("form", m),
+            StatusCode::BAD_REQUEST,
+        )),
+        Err(e) => Err(console.error(e).into()),
+    }
+}
+
+/// `GET …/{group}/delete`: the confirmation.
+pub async fn confirm(console: Console, Path(name): Path<String>) -> Answer {
+    let group = the_group(&console, &name).await?;
+    let what = html! {
+        p { "The group " strong { (group.name) } " is deleted. A group that still has members cannot be deleted: move them to another group first." }
+    };
+    let content = html! {
+        p.crumbs { a href=(PATH) { "User groups" } " › Delete " (group.name) }
+        h1 { "Delete the group " (group.name) "?" }
+        (confirm_delete(&console, what, &format!("{}/delete", group_path(&group.name)), PATH))
+    };
+    Ok(page(&console, "Delete a group", Nav::Groups, content))
+}
+
+/// `POST …/{group}/delete` — `account:apiovh:me/identity/group/delete`.
+pub async fn delete(Path(name): Path<String>, form: Form<NoFields>) -> Answer {
+    let console = form.console;
+    let permit = console.permit(&authz::GROUP_DELETE)?;
+    let name = GroupName::parse(&name).or_show(&console)?;
+    console
+        .app
+        .directory
+        .delete_group(&permit, &name)
+        .await
+        .or_show(&console)?;
+    Ok(done("deleted", &name))
+}
