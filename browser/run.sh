@@ -15,11 +15,13 @@ if [ ! -f "$stamp" ] || ! cmp -s browser/package-lock.json "$stamp.source" 2>/de
   (cd browser && npm ci --silent --no-audit --no-fund)
   cp browser/package-lock.json "$stamp.source"
 fi
+# The `openstack` client that a downloaded OpenRC file is tried with.
+interop/venv.sh
 cargo build --quiet --locked -p latchkey
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-LATCHKEY_BIN="$PWD/target/debug/latchkey" node --test --test-concurrency=1 --test-reporter=spec \
+LATCHKEY_BIN="$PWD/target/debug/latchkey" OPENSTACK_BIN="$PWD/target/interop-venv/bin/openstack" node --test --test-concurrency=1 --test-reporter=spec \
   browser/tests/ 2>&1 | tee "$log" || status=$?
 pass=$(awk '/^ℹ pass / { print $3 }' "$log")
 fail=$(awk '/^ℹ fail / { print $3 }' "$log")

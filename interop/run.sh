@@ -6,13 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/interop-venv
-stamp="$venv/.requirements"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s interop/requirements.txt "$stamp"; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
-  cp interop/requirements.txt "$stamp"
-fi
+interop/venv.sh
 # The official OVHcloud Node.js SDK, from the npm registry, as its lock file pins it.
 node_stamp=interop/node/node_modules/.package-lock.json
 if [ ! -f "$node_stamp" ] || ! cmp -s interop/node/package-lock.json "$node_stamp.source" 2>/dev/null; then

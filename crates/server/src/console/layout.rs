@@ -18,6 +18,7 @@ pub enum Nav {
     Groups,
     ServiceAccounts,
     Policies,
+    Keystone,
     None,
 }
 
@@ -63,6 +64,10 @@ pub fn page_with(
                 h2 { "Identity and Access Management" }
                 ul {
                     li { a href=(super::policies::PATH) aria-current=[current(Nav::Policies)] { "Policies" } }
+                }
+                h2 { "OpenStack" }
+                ul {
+                    li { a href=(super::keystone::PATH) aria-current=[current(Nav::Keystone)] { "Keystone" } }
                 }
             }
             main id="content" { (content) }

@@ -13,6 +13,7 @@
 //! - [`groups`]: Identities → User groups.
 //! - [`service_accounts`]: Identities → Service accounts.
 //! - [`policies`]: Policies, with their pickers and View JSON.
+//! - [`keystone`]: the account's Keystone projects and grants, Download OpenRC.
 //! - [`tokens`]: a user's Manage tokens, Add a token, Delete.
 //!
 //! Every answer under `/console/` carries a strict `Content-Security-Policy` (no inline script
@@ -21,6 +22,7 @@
 
 mod forms;
 mod groups;
+mod keystone;
 mod layout;
 mod policies;
 mod service_accounts;
@@ -121,6 +123,8 @@ pub fn router() -> Router<AppState> {
             "/console/iam/policies/{id}/delete",
             get(policies::confirm).post(policies::delete),
         )
+        .route("/console/keystone", get(keystone::overview))
+        .route("/console/keystone/openrc", get(keystone::openrc))
         .route(
             "/console/identities/users/{login}/tokens",
             get(tokens::list).post(tokens::create),

@@ -4,7 +4,7 @@
 mod clients;
 mod groups;
 mod me;
-mod openrc;
+pub(crate) mod openrc;
 mod tokens;
 mod users;
 

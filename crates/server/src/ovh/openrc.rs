@@ -28,15 +28,20 @@ pub async fn get(
         .directory
         .openrc(&permit, &login, query.last("project"), query.last("region"))
         .await?;
+    Ok(download(&rc))
+}
+
+/// The OpenRC file as a download (the console's Download OpenRC answers the same).
+pub fn download(rc: &OpenRc) -> Response {
     let file = format!("attachment; filename=\"openrc-{}.sh\"", rc.region);
-    Ok((
+    (
         [
             (CONTENT_TYPE, "text/x-shellscript; charset=utf-8".to_owned()),
             (CONTENT_DISPOSITION, file),
         ],
-        render(&rc),
+        render(rc),
     )
-        .into_response())
+        .into_response()
 }
 
 /// Quotes a value for a POSIX shell: single quotes, with each `'` closed, escaped and reopened.

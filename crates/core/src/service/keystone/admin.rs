@@ -240,6 +240,18 @@ impl Directory {
         Ok(granted.into_iter().map(str::to_owned).collect())
     }
 
+    /// The roles granted directly on the account's projects (the console's table), from the
+    /// account's snapshot.
+    pub async fn project_grants(&self, permit: &Permit) -> Result<Vec<Assignment>> {
+        let tenancy = self.tenancy(permit.account()).await?;
+        Ok(tenancy
+            .assignments
+            .iter()
+            .filter(|a| matches!(a.target, Target::Project(_)))
+            .cloned()
+            .collect())
+    }
+
     /// A global role by id or by name.
     pub fn keystone_role(&self, id: &str) -> Result<Arc<KsRole>> {
         self.keystone_catalog()
