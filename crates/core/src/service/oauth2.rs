@@ -109,6 +109,14 @@ impl Directory {
     }
 
     /// Rotates now (operator only): staged → primary, primary → retired, a new staged key.
+    /// The signing keys and their states (never a private key), for the operator.
+    pub async fn signing_keys(
+        &self,
+        _operator: &crate::authz::OperatorPermit,
+    ) -> Result<Vec<StoredKey>> {
+        self.store.signing_keys().await
+    }
+
     pub async fn rotate_keys(
         &self,
         operator: &crate::authz::OperatorPermit,

@@ -19,6 +19,8 @@ pub enum Nav {
     ServiceAccounts,
     Policies,
     Keystone,
+    Audit,
+    Operator,
     None,
 }
 
@@ -64,10 +66,17 @@ pub fn page_with(
                 h2 { "Identity and Access Management" }
                 ul {
                     li { a href=(super::policies::PATH) aria-current=[current(Nav::Policies)] { "Policies" } }
+                    li { a href=(super::audit::PATH) aria-current=[current(Nav::Audit)] { "Audit logs" } }
                 }
                 h2 { "OpenStack" }
                 ul {
                     li { a href=(super::keystone::PATH) aria-current=[current(Nav::Keystone)] { "Keystone" } }
+                }
+                @if principal.is_operator() {
+                    h2 { "Installation" }
+                    ul {
+                        li { a href=(super::operator::PATH) aria-current=[current(Nav::Operator)] { "Operator" } }
+                    }
                 }
             }
             main id="content" { (content) }

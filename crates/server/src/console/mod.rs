@@ -14,16 +14,20 @@
 //! - [`service_accounts`]: Identities → Service accounts.
 //! - [`policies`]: Policies, with their pickers and View JSON.
 //! - [`keystone`]: the account's Keystone projects and grants, Download OpenRC.
+//! - [`audit`]: Audit logs, over the records `/1.0/me/logs/audit` serves.
+//! - [`operator`]: the operator's accounts and signing keys.
 //! - [`tokens`]: a user's Manage tokens, Add a token, Delete.
 //!
 //! Every answer under `/console/` carries a strict `Content-Security-Policy` (no inline script
 //! or style), `frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
 //! `Referrer-Policy: same-origin`; pages are `Cache-Control: no-store`.
 
+mod audit;
 mod forms;
 mod groups;
 mod keystone;
 mod layout;
+mod operator;
 mod policies;
 mod service_accounts;
 mod session;
@@ -123,6 +127,10 @@ pub fn router() -> Router<AppState> {
             "/console/iam/policies/{id}/delete",
             get(policies::confirm).post(policies::delete),
         )
+        .route("/console/audit", get(audit::list))
+        .route("/console/operator", get(operator::overview))
+        .route("/console/operator/accounts", post(operator::create_account))
+        .route("/console/operator/keys/rotate", post(operator::rotate_keys))
         .route("/console/keystone", get(keystone::overview))
         .route("/console/keystone/openrc", get(keystone::openrc))
         .route(

@@ -24,6 +24,12 @@ crate::on_both_backends!(
     what_a_user_typed_is_shown_as_text,
     a_refused_page_names_the_missing_action_and_is_recorded,
     the_session_id_is_never_stored_or_recorded_in_clear,
+    users_are_added_edited_and_deleted_from_the_console,
+    groups_are_added_edited_and_deleted_from_the_console,
+    a_service_account_form_sent_twice_makes_one_service_account,
+    the_audit_logs_page_shows_the_accounts_records,
+    the_operator_page_is_the_operators_alone,
+    a_list_of_many_users_pages_and_filters_on_the_server,
 );
 
 /// A browser: its cookies, no automatic redirects.
@@ -635,4 +641,310 @@ async fn the_session_id_is_never_stored_or_recorded_in_clear(app: TestApp) {
             }
         }
     }
+}
+
+async fn users_are_added_edited_and_deleted_from_the_console(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let csrf = browser.csrf("/console/identities/users/new").await;
+    let short = browser
+        .post(
+            "/console/identities/users",
+            &[
+                ("csrf", &csrf),
+                ("login", "dave"),
+                ("email", "dave@example.com"),
+                ("group", "DEFAULT"),
+                ("kind", "USER"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(
+        short.text.contains("id=\"password-error\""),
+        "{}",
+        short.text
+    );
+    assert!(
+        short.text.contains("at least 8 characters"),
+        "{}",
+        short.text
+    );
+    let made = browser
+        .post(
+            "/console/identities/users",
+            &[
+                ("csrf", &csrf),
+                ("login", "dave"),
+                ("email", "dave@example.com"),
+                ("group", "DEFAULT"),
+                ("description", "ops"),
+                ("kind", "USER"),
+                ("password", "Corr3ct-Horse-Battery!"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    let dave = app
+        .get("/1.0/me/identity/user/dave", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(dave["description"], "ops");
+    // The password works: a DEFAULT user is authenticated, and allowed nothing yet.
+    app.get(
+        "/1.0/me",
+        &Auth::password(NIC, "dave", "Corr3ct-Horse-Battery!"),
+    )
+    .await
+    .expect(403);
+    let taken = browser
+        .post(
+            "/console/identities/users",
+            &[
+                ("csrf", &csrf),
+                ("login", "dave"),
+                ("email", "d@example.com"),
+                ("group", "DEFAULT"),
+                ("kind", "USER"),
+                ("password", "Corr3ct-Horse-Battery!"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(taken.text.contains("id=\"login-error\""), "{}", taken.text);
+
+    let form = browser.get("/console/identities/users/dave/edit").await;
+    assert!(
+        form.text.contains("value=\"dave@example.com\""),
+        "{}",
+        form.text
+    );
+    let saved = browser
+        .post(
+            "/console/identities/users/dave/edit",
+            &[
+                ("csrf", &csrf),
+                ("email", "dave@example.org"),
+                ("group", "ADMIN"),
+                ("description", "on call"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let dave = app
+        .get("/1.0/me/identity/user/dave", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        (dave["email"].as_str(), dave["group"].as_str()),
+        (Some("dave@example.org"), Some("ADMIN"))
+    );
+    // An empty password field keeps the password.
+    app.get(
+        "/1.0/me",
+        &Auth::password(NIC, "dave", "Corr3ct-Horse-Battery!"),
+    )
+    .await
+    .expect(200);
+
+    let confirm = browser.get("/console/identities/users/dave/delete").await;
+    assert!(confirm.text.contains("Confirm the deletion"));
+    let gone = browser
+        .post("/console/identities/users/dave/delete", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    app.get("/1.0/me/identity/user/dave", &app.admin)
+        .await
+        .expect(404);
+}
+
+async fn groups_are_added_edited_and_deleted_from_the_console(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let csrf = browser.csrf("/console/identities/groups").await;
+    let made = browser
+        .post(
+            "/console/identities/groups",
+            &[
+                ("csrf", &csrf),
+                ("name", "auditors"),
+                ("role", "REGULAR"),
+                ("description", "read"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    let list = browser.get(made.location()).await;
+    assert!(list.text.contains("Group auditors is created."));
+    assert!(
+        list.text.contains("Default group"),
+        "default groups cannot change"
+    );
+    let saved = browser
+        .post(
+            "/console/identities/groups/auditors/edit",
+            &[
+                ("csrf", &csrf),
+                ("role", "ADMIN"),
+                ("description", "everything"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let group = app
+        .get("/1.0/me/identity/group/auditors", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(group["role"], "ADMIN");
+    let bad = browser
+        .post(
+            "/console/identities/groups",
+            &[("csrf", &csrf), ("name", "x y"), ("role", "BOSS")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("id=\"role-error\""), "{}", bad.text);
+    browser
+        .post(
+            "/console/identities/groups/auditors/delete",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    app.get("/1.0/me/identity/group/auditors", &app.admin)
+        .await
+        .expect(404);
+}
+
+async fn a_service_account_form_sent_twice_makes_one_service_account(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let form = browser
+        .get("/console/identities/service-accounts/new")
+        .await;
+    let (csrf, once) = (form.hidden("csrf"), form.hidden("once"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("once", once.as_str()),
+        ("name", "ci"),
+        ("description", ""),
+        ("flow", "CLIENT_CREDENTIALS"),
+        ("callback_urls", ""),
+    ];
+    let first = browser
+        .post("/console/identities/service-accounts", &fields)
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert!(first.text.contains("lksec_"));
+    assert_eq!(first.headers["cache-control"], "no-store");
+    let again = browser
+        .post("/console/identities/service-accounts", &fields)
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(!again.text.contains("lksec_"));
+    let clients = app
+        .get("/1.0/me/api/oauth2/client", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(clients.as_array().unwrap().len(), 1, "{clients}");
+}
+
+async fn the_audit_logs_page_shows_the_accounts_records(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    app.post(
+        "/1.0/me/identity/user/admin/token",
+        &app.admin,
+        json!({ "name": "audited", "description": "" }),
+    )
+    .await
+    .expect(200);
+    let page = browser.get("/console/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("TOKEN_CREATED") && page.text.contains("LOGIN_SUCCESS"),
+        "{}",
+        page.text
+    );
+    let only = browser.get("/console/audit?type=TOKEN_CREATED").await;
+    assert!(only.text.contains("audited"));
+    assert!(
+        !only.text.contains("<code>LOGIN_SUCCESS</code>"),
+        "{}",
+        only.text
+    );
+}
+
+async fn the_operator_page_is_the_operators_alone(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let page = browser.get("/console/operator").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let before = page.text.clone();
+    let csrf = page.hidden("csrf");
+    let made = browser
+        .post(
+            "/console/operator/accounts",
+            &[("csrf", &csrf), ("email", "t@example.com")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    assert!(made.text.contains("lk0002-lk"), "{}", made.text);
+    let start = made.text.find("id=\"root-password\">").unwrap() + "id=\"root-password\">".len();
+    let password: String = made.text[start..]
+        .chars()
+        .take_while(|c| *c != '<')
+        .collect();
+    app.get("/1.0/me", &Auth::password("lk0002-lk", "admin", &password))
+        .await
+        .expect(200);
+    let rotated = browser
+        .post("/console/operator/keys/rotate", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(rotated.status, StatusCode::SEE_OTHER);
+    let after = browser.get("/console/operator").await;
+    assert_ne!(
+        before.matches("PRIMARY").count() + before.matches("STAGED").count(),
+        0
+    );
+    assert!(after.text.contains("RETIRED"), "{}", after.text);
+    // The tenant's ROOT user is no operator: no Operator entry, and a refusal.
+    let mut tenant = Browser::new(&app);
+    let signed = tenant.sign_in("lk0002-lk/admin", &password).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let users = tenant.get("/console/identities/users").await;
+    assert!(!users.text.contains("/console/operator"));
+    let refused = tenant.get("/console/operator").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        !refused.text.contains("lk0001-lk</strong>"),
+        "no other account is shown"
+    );
+}
+
+async fn a_list_of_many_users_pages_and_filters_on_the_server(app: TestApp) {
+    for i in 0..120 {
+        add_user_fast(&app, &format!("user{i:03}")).await;
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let first = browser.get("/console/identities/users").await;
+    assert!(first.text.contains("Users 1–50 of 121"), "{}", first.text);
+    assert!(first.text.contains("Page 1 of 3"));
+    assert!(first.text.contains("user048") && !first.text.contains("user050"));
+    let third = browser.get("/console/identities/users?page=3").await;
+    assert!(third.text.contains("user119") && !third.text.contains("user098"));
+    let filtered = browser.get("/console/identities/users?name=USER11").await;
+    assert!(filtered.text.contains("of 10"), "{}", filtered.text);
+}
+
+async fn add_user_fast(app: &TestApp, login: &str) {
+    app.post(
+        "/1.0/me/identity/user",
+        &app.admin,
+        json!({ "login": login, "email": "u@example.com", "password": "Corr3ct-Horse-Battery!", "description": "" }),
+    )
+    .await
+    .expect(200);
 }
