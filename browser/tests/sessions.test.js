@@ -12,7 +12,8 @@ let browser;
 const PASSWORD = "Corr3ct-Horse-Battery!";
 
 before(async () => {
-  server = await h.startServer();
+  // Everything the server logs, down to debug, is searched for the session id below.
+  server = await h.startServer({ LATCHKEY_LOG: "debug" });
   browser = await h.launchBrowser();
   for (const [login, group] of [["reader", undefined], ["bob", "ADMIN"]]) {
     const body = { login, email: `${login}@example.com`, password: PASSWORD, description: "" };
@@ -60,13 +61,17 @@ test("sign-out ends the session: the old cookie gets the sign-in page", async ()
   await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("heading", { name: "Local users" }).waitFor();
   const cookies = await context.cookies();
-  assert.ok(cookies.some((c) => c.name === "latchkey_session" && c.httpOnly && c.sameSite === "Strict"));
+  const session = cookies.find((c) => c.name === "latchkey_session");
+  assert.ok(session && session.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByText("You are signed out.").waitFor();
   const replay = await browser.newContext();
   await replay.addCookies(cookies);
   assert.ok(await sentToSignIn(await replay.newPage()));
   await replay.close();
+  assert.ok(server.log().length > 0, "the server logged");
+  assert.ok(!server.log().includes(session.value), "the session id is in no log line");
+  assert.ok(!server.log().includes(session.value.slice("lkses_".length, 20)));
   await context.close();
 });
 

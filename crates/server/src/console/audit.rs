@@ -9,8 +9,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Nav, page};
+use super::listing::{PAGE_SIZE, when};
 use super::session::{Answer, Console, OrShow};
-use super::users::{PAGE_SIZE, when};
 
 pub const PATH: &str = "/console/audit";
 

@@ -8,14 +8,15 @@ use latchkey_core::Error;
 use latchkey_core::authz;
 use latchkey_core::model::{Group, Role};
 use latchkey_core::names::{Description, GroupName};
-use latchkey_core::store::{GroupChanges, Page};
+use latchkey_core::store::GroupChanges;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, notice, page, page_with};
+use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::{NoFields, PAGE_SIZE, pager, segment, when};
+use super::users::NoFields;
 
 pub const PATH: &str = "/console/identities/groups";
 
@@ -57,34 +58,13 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         .account_groups(&permit)
         .await
         .or_show(&console)?;
-    let number = q.page.unwrap_or(1).max(1);
-    let query = Page {
-        filter: q.name.trim().to_owned(),
-        offset: (number - 1).saturating_mul(u64::from(PAGE_SIZE)),
-        limit: PAGE_SIZE,
-    };
-    let needle = query.filter.to_lowercase();
-    let matching: Vec<&Group> = all
-        .iter()
-        .filter(|g| g.name.as_str().to_lowercase().contains(&needle))
-        .collect();
-    let total = matching.len() as u64;
-    let shown: Vec<&Group> = matching
-        .into_iter()
-        .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
-        .take(PAGE_SIZE as usize)
-        .collect();
+    let (query, number) = page_of(&q.name, q.page);
+    let (shown, total) = window(&all, |g| g.name.as_str(), &query);
     let content = html! {
         h1 { "User groups" }
         @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
         div.bar {
-            form method="get" action=(PATH) role="search" {
-                div {
-                    label for="name" { "Filter by name" }
-                    input #name type="search" name="name" value=(q.name);
-                }
-                button.secondary type="submit" { "Filter" }
-            }
+            (filter_form(PATH, "Filter by name", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a group" }
         }
         @if shown.is_empty() {

@@ -9,6 +9,7 @@
 //! - [`layout`]: the page frame (navigation column, header), messages, the error page.
 //! - [`sign_in`]: sign-in and sign-out.
 //! - [`forms`]: fields with their errors, the confirmation of a deletion.
+//! - [`listing`]: pages of rows, the filter by name, dates.
 //! - [`users`]: Identities → Local users.
 //! - [`groups`]: Identities → User groups.
 //! - [`service_accounts`]: Identities → Service accounts.
@@ -27,6 +28,7 @@ mod forms;
 mod groups;
 mod keystone;
 mod layout;
+mod listing;
 mod operator;
 mod policies;
 mod service_accounts;

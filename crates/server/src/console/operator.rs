@@ -14,8 +14,9 @@ use serde::Deserialize;
 
 use super::forms::{Errors, form_error, input};
 use super::layout::{Nav, csrf, notice, page, page_with};
+use super::listing::when;
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::{NoFields, when};
+use super::users::NoFields;
 
 pub const PATH: &str = "/console/operator";
 

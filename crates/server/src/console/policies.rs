@@ -23,8 +23,9 @@ use serde::Deserialize;
 
 use super::forms::{Errors, confirm_delete, form_error, input};
 use super::layout::{Nav, csrf, notice, page, page_with};
+use super::listing::{filter_form, page_of, pager, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::{NoFields, PAGE_SIZE, pager, when};
+use super::users::NoFields;
 
 pub const PATH: &str = "/console/iam/policies";
 
@@ -75,23 +76,8 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         .list_policies(&permit, &filter)
         .await
         .or_show(&console)?;
-    let needle = q.name.trim().to_lowercase();
-    let matching: Vec<&Policy> = all
-        .iter()
-        .filter(|p| p.name.as_str().to_lowercase().contains(&needle))
-        .collect();
-    let number = q.page.unwrap_or(1).max(1);
-    let page_of = latchkey_core::store::Page {
-        filter: q.name.trim().to_owned(),
-        offset: (number - 1).saturating_mul(u64::from(PAGE_SIZE)),
-        limit: PAGE_SIZE,
-    };
-    let total = matching.len() as u64;
-    let shown: Vec<&Policy> = matching
-        .into_iter()
-        .skip(usize::try_from(page_of.offset).unwrap_or(usize::MAX))
-        .take(PAGE_SIZE as usize)
-        .collect();
+    let (query, number) = page_of(&q.name, q.page);
+    let (shown, total) = window(&all, |p| p.name.as_str(), &query);
     let now = console.app.directory.clock().now();
     let content = html! {
         h1 { "Policies" }
@@ -100,14 +86,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
             p { "Policies that name " code { (q.identity) } ". " a href=(PATH) { "All policies" } }
         }
         div.bar {
-            form method="get" action=(PATH) role="search" {
-                input type="hidden" name="identity" value=(q.identity);
-                div {
-                    label for="name" { "Filter by name" }
-                    input #name type="search" name="name" value=(q.name);
-                }
-                button.secondary type="submit" { "Filter" }
-            }
+            (filter_form(PATH, "Filter by name", &q.name, &[("identity", &q.identity)]))
             a.button href={ (PATH) "/new" } { "Create a policy" }
         }
         @if shown.is_empty() {
@@ -124,7 +103,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
                 } }
                 tbody { @for p in &shown { (row(p, now)) } }
             }
-            (pager(PATH, &page_of, total, number))
+            (pager(PATH, &query, total, number))
         }
     };
     Ok(page(&console, "Policies", Nav::Policies, content))

@@ -16,8 +16,9 @@ use serde::Deserialize;
 
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, csrf, notice, page, page_with};
+use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::{NoFields, PAGE_SIZE, segment, when};
+use super::users::NoFields;
 
 pub const PATH: &str = "/console/identities/service-accounts";
 
@@ -64,41 +65,20 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         .service_accounts_of(&permit)
         .await
         .or_show(&console)?;
-    let needle = q.name.trim().to_lowercase();
-    let matching: Vec<&ServiceAccount> = all
-        .iter()
-        .filter(|sa| sa.name.as_str().to_lowercase().contains(&needle))
-        .collect();
-    let number = q.page.unwrap_or(1).max(1);
-    let page_of = latchkey_core::store::Page {
-        filter: q.name.trim().to_owned(),
-        offset: (number - 1).saturating_mul(u64::from(PAGE_SIZE)),
-        limit: PAGE_SIZE,
-    };
-    let total = matching.len() as u64;
-    let shown: Vec<&ServiceAccount> = matching
-        .into_iter()
-        .skip(usize::try_from(page_of.offset).unwrap_or(usize::MAX))
-        .take(PAGE_SIZE as usize)
-        .collect();
+    let (query, number) = page_of(&q.name, q.page);
+    let (shown, total) = window(&all, |sa| sa.name.as_str(), &query);
     let nic = &console.caller.principal.account.nic;
     let plate = &console.app.plate;
     let content = html! {
         h1 { "Service accounts" }
         @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
         div.bar {
-            form method="get" action=(PATH) role="search" {
-                div {
-                    label for="name" { "Filter by name" }
-                    input #name type="search" name="name" value=(q.name);
-                }
-                button.secondary type="submit" { "Filter" }
-            }
+            (filter_form(PATH, "Filter by name", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a service account" }
         }
         @if shown.is_empty() {
             div.empty {
-                @if needle.is_empty() {
+                @if query.filter.is_empty() {
                     p { "This account has no service accounts. Add one to let an application authenticate with OAuth2 client credentials." }
                 } @else {
                     p { "No service account's name contains “" (q.name.trim()) "”." }
@@ -121,7 +101,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
                     }
                 }
             }
-            (super::users::pager(PATH, &page_of, total, number))
+            (pager(PATH, &query, total, number))
         }
     };
     Ok(page(

@@ -14,8 +14,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Nav, csrf, notice, page, page_with};
+use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow};
-use super::users::{segment, user_path, when};
+use super::users::user_path;
 
 /// The warning shown beside a new token's value.
 pub const SHOWN_ONCE: &str = "Copy the token value immediately and store it in a secure \
@@ -28,6 +29,8 @@ fn tokens_path(login: &Login) -> String {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
+    name: String,
+    page: Option<u64>,
     add: Option<String>,
     done: Option<String>,
     token: Option<String>,
@@ -59,6 +62,8 @@ pub async fn list(
         .or_show(&console)?;
     let now = console.app.directory.clock().now();
     let base = tokens_path(&login);
+    let (query, number) = page_of(&q.name, q.page);
+    let (shown, total) = window(&pats, |p| p.name.as_str(), &query);
     let done = match (q.done.as_deref(), q.token.as_deref()) {
         (Some("deleted"), Some(token)) => Some(format!(
             "Token {token} is deleted; it no longer authenticates."
@@ -73,6 +78,7 @@ pub async fn list(
             p.hint { "Personal access tokens authenticate as " (login) " with " code { "Authorization: Bearer …" } " or as the password of a " code { "pat_jwt_…" } " Basic user." }
             a.button href={ (base) "?add=1" } { "Add a token" }
         }
+        @if !pats.is_empty() { div.bar { (filter_form(&base, "Filter by name", &q.name, &[])) } }
         @if pats.is_empty() {
             div.empty { p { (login) " has no tokens. Add a token to let a script or a tool act as this user." } }
         } @else {
@@ -86,8 +92,9 @@ pub async fn list(
                     th scope="col" { "Last used" }
                     th scope="col" { "Actions" }
                 } }
-                tbody { @for pat in &pats { (row(&base, pat, now)) } }
+                tbody { @for pat in &shown { (row(&base, pat, now)) } }
             }
+            (pager(&base, &query, total, number))
         }
     };
     Ok(page(

@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
 use latchkey_core::Error;
 use latchkey_core::authz;
 use latchkey_core::model::{User, UserStatus, UserType};
@@ -17,12 +16,10 @@ use serde::Deserialize;
 
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, csrf, notice, page, page_with};
+use super::listing::{filter_form, page_of, pager, segment, when};
 use super::session::{Answer, Console, Form, OrShow};
 
 pub const PATH: &str = "/console/identities/users";
-
-/// Rows per page of a listing.
-pub const PAGE_SIZE: u32 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -34,30 +31,15 @@ pub struct ListQuery {
     user: Option<String>,
 }
 
-/// A date and time as the console shows it.
-pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// The path of a user's pages.
 pub fn user_path(login: &Login) -> String {
     format!("{PATH}/{}", segment(login.as_str()))
 }
 
-/// A value as one path segment.
-pub fn segment(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 /// `GET /console/identities/users` — `account:apiovh:me/identity/user/get`.
 pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
     let permit = console.permit(&authz::USER_GET)?;
-    let number = q.page.unwrap_or(1).max(1);
-    let query = Page {
-        filter: q.name.trim().to_owned(),
-        offset: (number - 1).saturating_mul(u64::from(PAGE_SIZE)),
-        limit: PAGE_SIZE,
-    };
+    let (query, number) = page_of(&q.name, q.page);
     let (users, total) = console
         .app
         .directory
@@ -68,13 +50,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         h1 { "Local users" }
         @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
         div.bar {
-            form method="get" action=(PATH) role="search" {
-                div {
-                    label for="name" { "Filter by login" }
-                    input #name type="search" name="name" value=(q.name);
-                }
-                button.secondary type="submit" { "Filter" }
-            }
+            (filter_form(PATH, "Filter by login", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a user" }
         }
         @if users.is_empty() {
@@ -125,24 +101,6 @@ fn range(page: &Page, shown: usize, total: u64) -> String {
     let first = page.offset + 1;
     let last = page.offset + shown as u64;
     format!("Users {first}–{last} of {total}")
-}
-
-/// Previous / Next links of a listing.
-pub fn pager(path: &str, page: &Page, total: u64, number: u64) -> Markup {
-    let pages = total.div_ceil(u64::from(page.limit)).max(1);
-    let link = |n: u64| {
-        let query =
-            serde_urlencoded::to_string([("name", page.filter.clone()), ("page", n.to_string())])
-                .unwrap_or_default();
-        format!("{path}?{query}")
-    };
-    html! {
-        nav.pager aria-label="Pages" {
-            @if number > 1 { a href=(link(number - 1)) rel="prev" { "Previous" } }
-            span { "Page " (number) " of " (pages) }
-            @if number < pages { a href=(link(number + 1)) rel="next" { "Next" } }
-        }
-    }
 }
 
 fn status(user: &User) -> Markup {

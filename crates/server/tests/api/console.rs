@@ -948,3 +948,53 @@ async fn add_user_fast(app: &TestApp, login: &str) {
     .await
     .expect(200);
 }
+
+/// A server whose public URL is https (its cookies are then `Secure`, `__Host-`).
+mod https {
+    use super::*;
+
+    async fn spawn(backend: crate::helpers::Backend) -> TestApp {
+        TestApp::spawn_with(backend, |c| c.public_url = "https://id.example.com".into()).await
+    }
+
+    latchkey_server::on_both_backends!(super::spawn; over_https_the_session_cookie_is_secure_and_host_only);
+
+    async fn over_https_the_session_cookie_is_secure_and_host_only(app: TestApp) {
+        let mut browser = Browser::new(&app);
+        let form = browser.get("/console/sign-in").await;
+        let binding = form.hidden("binding");
+        let signed = browser
+            .post(
+                "/console/sign-in",
+                &[
+                    ("binding", &binding),
+                    ("user", &format!("{NIC}/admin")),
+                    ("password", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+        let cookies: Vec<&str> = signed
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        let session = cookies
+            .iter()
+            .find(|c| c.starts_with("__Host-latchkey_session=lkses_"))
+            .unwrap_or_else(|| panic!("{cookies:?}"));
+        for attribute in ["; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"] {
+            assert!(session.contains(attribute), "{session}");
+        }
+        assert!(!session.contains("Domain="), "{session}");
+        // The plain-http name is not read over https.
+        let value = browser.cookies["__Host-latchkey_session"].clone();
+        let mut plain = Browser::new(&app);
+        plain
+            .cookies
+            .insert("latchkey_session".into(), value.clone());
+        assert_eq!(plain.get(TOKENS).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(browser.get(TOKENS).await.status, StatusCode::OK);
+    }
+}
