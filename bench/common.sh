@@ -4,7 +4,8 @@
 # than req/s on a shared machine, where wrk competes for the same cores), and keeps wrk's output
 # in bench/results/.
 # Expects DURATION, CONNECTIONS, THREADS, PORT, OUT; sets BASE and PASSWORD. LATCHKEY_BIN runs
-# another build instead of this checkout's release binary.
+# another build instead of this checkout's release binary. BENCH_DATA (with BENCH_PASSWORD, the
+# ROOT password it was made with) serves a data directory kept from an earlier run, and keeps it.
 
 mkdir -p "$OUT"
 if ! command -v wrk >/dev/null; then
@@ -15,13 +16,17 @@ fi
 BIN=${LATCHKEY_BIN:-target/release/latchkey}
 [ -n "${LATCHKEY_BIN:-}" ] || cargo build --release -q -p latchkey
 
-DATA=$(mktemp -d)
-PASSWORD="bench password $$"
+DATA=${BENCH_DATA:-$(mktemp -d)}
+PASSWORD=${BENCH_PASSWORD:-"bench password $$"}
 BASE="http://127.0.0.1:$PORT"
 LATCHKEY_DATA_DIR="$DATA" LATCHKEY_LISTEN="127.0.0.1:$PORT" LATCHKEY_ADMIN_PASSWORD="$PASSWORD" \
   LATCHKEY_LOG=warn "$BIN" serve >"$OUT/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
+cleanup() {
+  kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
+  [ -n "${BENCH_DATA:-}" ] || rm -rf "$DATA"
+}
+trap cleanup EXIT
 for _ in $(seq 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
 server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }

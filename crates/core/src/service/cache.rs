@@ -15,7 +15,7 @@ use crate::model::{Account, AccountId, PatId, ServiceAccount, User, UserId};
 use crate::names::{ClientId, GroupName, TokenName};
 use crate::secret::TokenHash;
 
-use super::console::CachedSession;
+use crate::store::ConsoleSession;
 
 /// When a token was last used, and the last time written to the store (µs since the epoch).
 #[derive(Debug, Default)]
@@ -51,6 +51,67 @@ pub(crate) struct CachedPat {
     pub account_id: AccountId,
     pub expires_at: Option<DateTime<Utc>>,
     pub usage: Arc<Usage>,
+}
+
+/// A session as this node holds it: what the store has, and the last request it served here.
+#[derive(Debug)]
+pub(crate) struct CachedSession {
+    pub stored: ConsoleSession,
+    /// µs since the epoch.
+    seen: AtomicI64,
+    flushed: AtomicI64,
+    /// The one-time form ids this session has already sent (the newest few).
+    spent: parking_lot::Mutex<std::collections::VecDeque<String>>,
+}
+
+/// How many spent form ids a session remembers.
+const SPENT_FORMS: usize = 64;
+
+impl CachedSession {
+    pub(crate) fn new(stored: ConsoleSession) -> Self {
+        let at = stored.last_seen.timestamp_micros();
+        Self {
+            stored,
+            seen: AtomicI64::new(at),
+            flushed: AtomicI64::new(at),
+            spent: parking_lot::Mutex::new(std::collections::VecDeque::new()),
+        }
+    }
+
+    pub(crate) fn seen(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.seen.load(Ordering::Relaxed)).unwrap_or_default()
+    }
+
+    pub(crate) fn touch(&self, now: DateTime<Utc>) {
+        self.seen
+            .fetch_max(now.timestamp_micros(), Ordering::Relaxed);
+    }
+
+    /// The activity not yet written to the store.
+    pub(crate) fn pending(&self) -> Option<DateTime<Utc>> {
+        let seen = self.seen.load(Ordering::Relaxed);
+        (seen > self.flushed.load(Ordering::Relaxed))
+            .then(|| DateTime::from_timestamp_micros(seen))
+            .flatten()
+    }
+
+    pub(crate) fn mark_flushed(&self, at: DateTime<Utc>) {
+        self.flushed
+            .fetch_max(at.timestamp_micros(), Ordering::Relaxed);
+    }
+
+    /// Spends a form's one-time id: `false` when it was spent already.
+    pub(crate) fn spend(&self, id: &str) -> bool {
+        let mut spent = self.spent.lock();
+        if id.is_empty() || spent.iter().any(|s| s == id) {
+            return false;
+        }
+        if spent.len() == SPENT_FORMS {
+            spent.pop_front();
+        }
+        spent.push_back(id.to_owned());
+        true
+    }
 }
 
 #[derive(Debug, Default)]

@@ -11,7 +11,6 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -24,55 +23,8 @@ use crate::{Error, Result};
 
 use super::Directory;
 use super::auth::refuse_disabled;
+use super::cache::CachedSession;
 use super::journal::Ends;
-
-/// A session as this node holds it: what the store has, and the last request it served here.
-#[derive(Debug)]
-pub(crate) struct CachedSession {
-    pub stored: ConsoleSession,
-    /// µs since the epoch.
-    seen: AtomicI64,
-    flushed: AtomicI64,
-    /// The one-time form ids this session has already sent (the newest few).
-    spent: parking_lot::Mutex<std::collections::VecDeque<String>>,
-}
-
-/// How many spent form ids a session remembers.
-const SPENT_FORMS: usize = 64;
-
-impl CachedSession {
-    fn new(stored: ConsoleSession) -> Self {
-        let at = stored.last_seen.timestamp_micros();
-        Self {
-            stored,
-            seen: AtomicI64::new(at),
-            flushed: AtomicI64::new(at),
-            spent: parking_lot::Mutex::new(std::collections::VecDeque::new()),
-        }
-    }
-
-    fn seen(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp_micros(self.seen.load(Ordering::Relaxed)).unwrap_or_default()
-    }
-
-    fn touch(&self, now: DateTime<Utc>) {
-        self.seen
-            .fetch_max(now.timestamp_micros(), Ordering::Relaxed);
-    }
-
-    /// The activity not yet written to the store.
-    pub(crate) fn pending(&self) -> Option<DateTime<Utc>> {
-        let seen = self.seen.load(Ordering::Relaxed);
-        (seen > self.flushed.load(Ordering::Relaxed))
-            .then(|| DateTime::from_timestamp_micros(seen))
-            .flatten()
-    }
-
-    pub(crate) fn mark_flushed(&self, at: DateTime<Utc>) {
-        self.flushed
-            .fetch_max(at.timestamp_micros(), Ordering::Relaxed);
-    }
-}
 
 /// A signed-in console request: who, through which session, and the session's CSRF token.
 #[derive(Debug, Clone)]
@@ -93,15 +45,7 @@ impl ConsoleCaller {
     /// Spends a form's one-time id: `false` when this session already sent that form (a
     /// reload that would make the same thing twice). Kept by the node that served the form.
     pub fn spend_form(&self, id: &str) -> bool {
-        let mut spent = self.session.spent.lock();
-        if id.is_empty() || spent.iter().any(|s| s == id) {
-            return false;
-        }
-        if spent.len() == SPENT_FORMS {
-            spent.pop_front();
-        }
-        spent.push_back(id.to_owned());
-        true
+        self.session.spend(id)
     }
 }
 

@@ -8,11 +8,10 @@ use latchkey_core::service::audit::AuditFilter;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::AUDIT as PATH;
 use super::layout::{Nav, page};
 use super::listing::{PAGE_SIZE, when};
 use super::session::{Answer, Console, OrShow};
-
-pub const PATH: &str = "/console/audit";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use maud::{Markup, html};
 
-use super::layout::csrf;
-use super::session::Console;
+use super::layout::{Framed, csrf};
 
 /// What is wrong with a form, by field name (`form` for the form as a whole).
 #[derive(Debug, Default)]
@@ -100,7 +99,7 @@ pub fn form_error(errors: &Errors) -> Markup {
 
 /// The confirmation of a deletion: what it ends, a Delete button posting to `action`, Cancel
 /// back to `back`.
-pub fn confirm_delete(console: &Console, what: Markup, action: &str, back: &str) -> Markup {
+pub fn confirm_delete(console: &impl Framed, what: Markup, action: &str, back: &str) -> Markup {
     html! {
         section.notice.warning role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text" {
             h2 #confirm-title { "Confirm the deletion" }

@@ -12,13 +12,12 @@ use latchkey_core::store::GroupChanges;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::GROUPS as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
-
-pub const PATH: &str = "/console/identities/groups";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -8,11 +8,9 @@ use latchkey_core::names::Login;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::OPENRC;
 use super::layout::{Nav, notice, page};
 use super::session::{Answer, Console, OrShow};
-
-pub const PATH: &str = "/console/keystone";
-pub const OPENRC: &str = "/console/keystone/openrc";
 
 /// `GET /console/keystone` — `account:keystone:project/get` (and `…grant/get` for the grants).
 pub async fn overview(console: Console) -> Answer {

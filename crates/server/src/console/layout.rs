@@ -9,8 +9,6 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::middleware::refusals::Refused;
 
-use super::session::{CSRF_FIELD, Console};
-
 /// The navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
@@ -24,23 +22,38 @@ pub enum Nav {
     None,
 }
 
+/// The CSRF field every state-changing form carries.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// What the frame shows of a signed-in request.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    pub account: &'a str,
+    pub who: String,
+    pub csrf: &'a str,
+    /// The operator's ROOT user: the Operator entry is shown.
+    pub operator: bool,
+}
+
+/// A signed-in request, as the frame sees it.
+pub trait Framed {
+    fn frame(&self) -> Frame<'_>;
+}
+
 /// A full page in the console's frame.
-pub fn page(console: &Console, title: &str, nav: Nav, content: Markup) -> Response {
+pub fn page(console: &impl Framed, title: &str, nav: Nav, content: Markup) -> Response {
     page_with(console, StatusCode::OK, title, nav, content)
 }
 
 pub fn page_with(
-    console: &Console,
+    console: &impl Framed,
     status: StatusCode,
     title: &str,
     nav: Nav,
     content: Markup,
 ) -> Response {
-    let principal = &console.caller.principal;
-    let account = principal.account.nic.as_str();
-    let who = principal
-        .user()
-        .map_or_else(String::new, |u| u.login.to_string());
+    let frame = console.frame();
+    let (account, who) = (frame.account, &frame.who);
     let current = |entry: Nav| (entry == nav).then_some("page");
     let body = html! {
         a.skip href="#content" { "Skip to content" }
@@ -49,7 +62,7 @@ pub fn page_with(
             div.who {
                 span { "Account " strong { (account) } }
                 span { "Signed in as " strong { (who) } }
-                form method="post" action=(super::sign_in::SIGN_OUT) {
+                form method="post" action=(super::SIGN_OUT) {
                     (csrf(console))
                     button type="submit" { "Sign out" }
                 }
@@ -59,23 +72,23 @@ pub fn page_with(
             nav.side aria-label="Console" {
                 h2 { "Identities" }
                 ul {
-                    li { a href=(super::users::PATH) aria-current=[current(Nav::Users)] { "Local users" } }
-                    li { a href=(super::groups::PATH) aria-current=[current(Nav::Groups)] { "User groups" } }
-                    li { a href=(super::service_accounts::PATH) aria-current=[current(Nav::ServiceAccounts)] { "Service accounts" } }
+                    li { a href=(super::USERS) aria-current=[current(Nav::Users)] { "Local users" } }
+                    li { a href=(super::GROUPS) aria-current=[current(Nav::Groups)] { "User groups" } }
+                    li { a href=(super::SERVICE_ACCOUNTS) aria-current=[current(Nav::ServiceAccounts)] { "Service accounts" } }
                 }
                 h2 { "Identity and Access Management" }
                 ul {
-                    li { a href=(super::policies::PATH) aria-current=[current(Nav::Policies)] { "Policies" } }
-                    li { a href=(super::audit::PATH) aria-current=[current(Nav::Audit)] { "Audit logs" } }
+                    li { a href=(super::POLICIES) aria-current=[current(Nav::Policies)] { "Policies" } }
+                    li { a href=(super::AUDIT) aria-current=[current(Nav::Audit)] { "Audit logs" } }
                 }
                 h2 { "OpenStack" }
                 ul {
-                    li { a href=(super::keystone::PATH) aria-current=[current(Nav::Keystone)] { "Keystone" } }
+                    li { a href=(super::KEYSTONE) aria-current=[current(Nav::Keystone)] { "Keystone" } }
                 }
-                @if principal.is_operator() {
+                @if frame.operator {
                     h2 { "Installation" }
                     ul {
-                        li { a href=(super::operator::PATH) aria-current=[current(Nav::Operator)] { "Operator" } }
+                        li { a href=(super::OPERATOR) aria-current=[current(Nav::Operator)] { "Operator" } }
                     }
                 }
             }
@@ -86,8 +99,8 @@ pub fn page_with(
 }
 
 /// The hidden field that carries the session's CSRF token.
-pub fn csrf(console: &Console) -> Markup {
-    html! { input type="hidden" name=(CSRF_FIELD) value=(console.caller.csrf()); }
+pub fn csrf(console: &impl Framed) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(console.frame().csrf); }
 }
 
 /// The HTML document around a page's body.
@@ -114,7 +127,7 @@ pub fn notice(kind: &str, content: Markup) -> Markup {
 }
 
 /// What an operation's error shows, inside the frame.
-pub fn failure(console: &Console, error: Error) -> Response {
+pub fn failure(console: &impl Framed, error: Error) -> Response {
     let (status, title, message) = describe(&error);
     let content = match &error {
         Error::Forbidden { actions } => html! {
@@ -139,7 +152,7 @@ pub fn failure(console: &Console, error: Error) -> Response {
 /// What an error shows outside the frame (before a session is known).
 pub fn bare_failure(error: Error) -> Response {
     if matches!(error, Error::Unauthenticated(_)) {
-        return Redirect::to(super::sign_in::PATH).into_response();
+        return Redirect::to(super::SIGN_IN).into_response();
     }
     let (status, title, message) = describe(&error);
     let mut res = bare(status, title, &message);
@@ -176,7 +189,7 @@ fn bare(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 /// A form posted without its session's CSRF token: nothing was changed.
-pub fn csrf_refused(console: &Console) -> Response {
+pub fn csrf_refused(console: &impl Framed) -> Response {
     let content = html! {
         h1 { "The form has expired" }
         (notice("error", html! {

@@ -1,23 +1,23 @@
 //! The web console under `/console/`: the account's pages, rendered on the server with maud
 //! (ADR 0012). It is a client of the same operations as the API, not a second implementation:
-//! each page asks the [`latchkey_core::service::Directory`] for a permit with the signed-in
+//! each page asks the `latchkey_core::service::Directory` for a permit with the signed-in
 //! identity's IAM action, exactly as the API's handler of the same operation does, and shows a
 //! refusal naming the missing action.
 //!
-//! - [`session`]: the session cookie, the signed-in [`session::Console`] extractor, forms and
+//! - `session`: the session cookie, the signed-in `Console` extractor, forms and
 //!   their CSRF check.
-//! - [`layout`]: the page frame (navigation column, header), messages, the error page.
-//! - [`sign_in`]: sign-in and sign-out.
-//! - [`forms`]: fields with their errors, the confirmation of a deletion.
-//! - [`listing`]: pages of rows, the filter by name, dates.
-//! - [`users`]: Identities → Local users.
-//! - [`groups`]: Identities → User groups.
-//! - [`service_accounts`]: Identities → Service accounts.
-//! - [`policies`]: Policies, with their pickers and View JSON.
-//! - [`keystone`]: the account's Keystone projects and grants, Download OpenRC.
-//! - [`audit`]: Audit logs, over the records `/1.0/me/logs/audit` serves.
-//! - [`operator`]: the operator's accounts and signing keys.
-//! - [`tokens`]: a user's Manage tokens, Add a token, Delete.
+//! - `layout`: the page frame (navigation column, header), messages, the error page.
+//! - `sign_in`: sign-in and sign-out.
+//! - `forms`: fields with their errors, the confirmation of a deletion.
+//! - `listing`: pages of rows, the filter by name, dates.
+//! - `users`: Identities → Local users.
+//! - `groups`: Identities → User groups.
+//! - `service_accounts`: Identities → Service accounts.
+//! - `policies`: Policies, with their pickers and View JSON.
+//! - `keystone`: the account's Keystone projects and grants, Download OpenRC.
+//! - `audit`: Audit logs, over the records `/1.0/me/logs/audit` serves.
+//! - `operator`: the operator's accounts and signing keys.
+//! - `tokens`: a user's Manage tokens, Add a token, Delete.
 //!
 //! Every answer under `/console/` carries a strict `Content-Security-Policy` (no inline script
 //! or style), `frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
@@ -50,6 +50,18 @@ pub use layout::error_page;
 
 /// Where the console lives.
 pub const ROOT: &str = "/console/";
+
+// The console's pages, named here so that every page can link to every other.
+pub(crate) const AUDIT: &str = "/console/audit";
+pub(crate) const GROUPS: &str = "/console/identities/groups";
+pub(crate) const KEYSTONE: &str = "/console/keystone";
+pub(crate) const OPENRC: &str = "/console/keystone/openrc";
+pub(crate) const OPERATOR: &str = "/console/operator";
+pub(crate) const POLICIES: &str = "/console/iam/policies";
+pub(crate) const SERVICE_ACCOUNTS: &str = "/console/identities/service-accounts";
+pub(crate) const SIGN_IN: &str = "/console/sign-in";
+pub(crate) const SIGN_OUT: &str = "/console/sign-out";
+pub(crate) const USERS: &str = "/console/identities/users";
 
 const CSS: &str = include_str!("../../console/console.css");
 const JS: &str = include_str!("../../console/console.js");
@@ -156,7 +168,7 @@ pub fn wants_page(headers: &axum::http::HeaderMap) -> bool {
 }
 
 async fn home() -> Redirect {
-    Redirect::to(users::PATH)
+    Redirect::to(USERS)
 }
 
 async fn css() -> Response {

@@ -12,13 +12,12 @@ use latchkey_core::service::accounts::AccountRequest;
 use maud::html;
 use serde::Deserialize;
 
+use super::OPERATOR as PATH;
 use super::forms::{Errors, form_error, input};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::when;
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
-
-pub const PATH: &str = "/console/operator";
 
 fn operator(console: &Console, action: &OperatorAction) -> Result<OperatorPermit, Shown> {
     console

@@ -21,13 +21,12 @@ use latchkey_core::urn::Urn;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::POLICIES as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
-
-pub const PATH: &str = "/console/iam/policies";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -14,13 +14,12 @@ use latchkey_core::store::ServiceAccountChanges;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::SERVICE_ACCOUNTS as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
-
-pub const PATH: &str = "/console/identities/service-accounts";
 
 /// The warning shown beside a new service account's secret.
 pub const SHOWN_ONCE: &str = "Copy the client secret immediately and store it in a secure \
@@ -119,7 +118,7 @@ fn row(sa: &ServiceAccount, urn: &str, policies: usize) -> Markup {
         tr {
             td { strong { (sa.name.as_str()) } span.sub { code { (sa.client_id) } } }
             td { (sa.description.as_str()) }
-            td { a href={ (super::policies::PATH) "?" (query) } aria-label={ (policies) " associated policies of " (sa.name.as_str()) } { (policies) } }
+            td { a href={ (super::POLICIES) "?" (query) } aria-label={ (policies) " associated policies of " (sa.name.as_str()) } { (policies) } }
             td { (when(sa.created_at)) }
             td.actions {
                 a href={ (base) "/edit" } aria-label={ "Edit " (sa.name.as_str()) } { "Edit" }
@@ -305,7 +304,7 @@ pub async fn create(form: Form<ClientFields>) -> Answer {
             button.secondary type="button" data-copy="client-secret" { "Copy" }
             span.copy-done #client-secret-copied role="status" {}
         }
-        p { "The service account has no rights until a policy names it: create one on the " a href=(super::policies::PATH) { "Policies" } " page." }
+        p { "The service account has no rights until a policy names it: create one on the " a href=(super::POLICIES) { "Policies" } " page." }
         p { a.button href=(PATH) { "Back to the service accounts" } }
     };
     Ok(page(

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use crate::state::AppState;
 
-use super::layout;
+use super::layout::{self, CSRF_FIELD, Frame, Framed};
 
 /// The session cookie's name over https (the `__Host-` prefix: host-only, `Secure`, `Path=/`).
 pub const SECURE_COOKIE: &str = "__Host-latchkey_session";
@@ -109,6 +109,20 @@ impl Console {
     }
 }
 
+impl Framed for Console {
+    fn frame(&self) -> Frame<'_> {
+        let principal = &self.caller.principal;
+        Frame {
+            account: principal.account.nic.as_str(),
+            who: principal
+                .user()
+                .map_or_else(String::new, |u| u.login.to_string()),
+            csrf: self.caller.csrf(),
+            operator: principal.is_operator(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Console {
     type Rejection = Response;
 
@@ -145,7 +159,7 @@ fn to_sign_in(parts: &Parts) -> Response {
         super::ROOT.to_owned()
     };
     let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-    Redirect::to(&format!("{}?{query}", super::sign_in::PATH)).into_response()
+    Redirect::to(&format!("{}?{query}", super::SIGN_IN)).into_response()
 }
 
 /// A form posted by a signed-in user, whose CSRF token matched its session. A form without it,
@@ -155,9 +169,6 @@ pub struct Form<T> {
     pub console: Console,
     pub fields: T,
 }
-
-/// The CSRF field every state-changing form carries.
-pub const CSRF_FIELD: &str = "csrf";
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
     type Rejection = Response;

@@ -15,11 +15,9 @@ use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
 
+use super::SIGN_IN as PATH;
 use super::layout::{document, notice};
 use super::session::{Form, SIGN_IN_COOKIE, cookie, session_cookie_name, set_cookie};
-
-pub const PATH: &str = "/console/sign-in";
-pub const SIGN_OUT: &str = "/console/sign-out";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -71,7 +71,7 @@ pub async fn list(
         _ => None,
     };
     let content = html! {
-        p.crumbs { a href=(super::users::PATH) { "Local users" } " › " (login) }
+        p.crumbs { a href=(super::USERS) { "Local users" } " › " (login) }
         h1 { "Manage tokens of " (login) }
         @if let Some(done) = done { (notice("success", html! { p { (done) } })) }
         div.bar {
@@ -183,7 +183,7 @@ fn add_form(
     };
     let described = |id: &'static str, e: &Option<String>| e.as_ref().map(|_| id);
     let content = html! {
-        p.crumbs { a href=(super::users::PATH) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
+        p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
         h1 { "Add a token" }
         @if let Some(e) = &errors.form { (notice("error", html! { p { (e) } })) }
         form method="post" action=(base) novalidate {
@@ -336,7 +336,7 @@ pub async fn create(Path(login): Path<String>, form: Form<TokenFields>) -> Answe
     let base = tokens_path(&login);
     let pat = &created.pat;
     let content = html! {
-        p.crumbs { a href=(super::users::PATH) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
+        p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
         h1 { "Token " (pat.name) " created" }
         section.notice.warning aria-labelledby="value-title" data-shown-once=(base) {
             h2 #value-title { "Token value" }
@@ -362,7 +362,7 @@ pub async fn confirm_delete(
     let login = Login::parse(&login).or_show(&console)?;
     let base = tokens_path(&login);
     let content = html! {
-        p.crumbs { a href=(super::users::PATH) { "Local users" } " › " a href=(base) { (login) } " › Delete a token" }
+        p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Delete a token" }
         h1 { "Delete the token " (name) "?" }
         section.notice.warning role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text" {
             h2 #confirm-title { "Confirm the deletion" }

@@ -14,12 +14,11 @@ use latchkey_core::store::Page;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::USERS as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, select};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when};
 use super::session::{Answer, Console, Form, OrShow};
-
-pub const PATH: &str = "/console/identities/users";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -72,19 +72,29 @@ impl UserReads for Backend {
     }
 
     async fn users_page(&self, account: AccountId, page: &Page) -> Result<(Vec<User>, u64)> {
-        let pattern = page.like_pattern();
+        // Without a filter, both reads walk the (account_id, login) index: the first page of an
+        // account of 10,000 users reads 50 rows, not 10,000.
+        let filtered = !page.filter.is_empty();
+        let matching = if filtered {
+            "AND LOWER(u.login) LIKE $2 ESCAPE '\\'"
+        } else {
+            "AND $2 = ''"
+        };
+        let pattern = if filtered {
+            page.like_pattern()
+        } else {
+            String::new()
+        };
         let db = self.db()?;
-        let total = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM users WHERE account_id = $1 AND LOWER(login) LIKE $2 ESCAPE '\\'",
-        )
-        .bind(account.0)
-        .bind(&pattern)
-        .fetch_one(db)
-        .await
-        .map_err(internal)?;
+        let count = format!("SELECT COUNT(*) FROM users u WHERE u.account_id = $1 {matching}");
+        let total = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count))
+            .bind(account.0)
+            .bind(&pattern)
+            .fetch_one(db)
+            .await
+            .map_err(internal)?;
         let sql = format!(
-            "{USER_SELECT} WHERE u.account_id = $1 AND LOWER(u.login) LIKE $2 ESCAPE '\\' \
-             ORDER BY u.login LIMIT $3 OFFSET $4"
+            "{USER_SELECT} WHERE u.account_id = $1 {matching} ORDER BY u.login LIMIT $3 OFFSET $4"
         );
         let users = sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
             .bind(account.0)
