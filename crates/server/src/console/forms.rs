@@ -97,6 +97,49 @@ pub fn form_error(errors: &Errors) -> Markup {
     }
 }
 
+/// A form's buttons: Save (editing) or Create, and Cancel back to `back`.
+pub fn submit(editing: bool, back: &str) -> Markup {
+    html! {
+        p {
+            button type="submit" { @if editing { "Save" } @else { "Create" } }
+            " "
+            a.button.secondary href=(back) { "Cancel" }
+        }
+    }
+}
+
+/// A labelled multi-line field, one value per line.
+pub fn textarea(name: &str, label: &str, hint: Markup, value: &str, errors: &Errors) -> Markup {
+    let error = errors.get(name);
+    html! {
+        label for=(name) { (label) }
+        p.hint id={ (name) "-hint" } { (hint) }
+        textarea id=(name) name=(name) rows="3" aria-describedby={ (name) "-hint" @if error.is_some() { " " (name) "-error" } } { (value) }
+        @if let Some(e) = error { p.field-error id={ (name) "-error" } { (e) } }
+    }
+}
+
+/// A value shown this once, with its Copy button (`id` names its element).
+pub fn secret_value(id: &str, value: &str) -> Markup {
+    html! {
+        code.secret id=(id) { (value) }
+        button.secondary type="button" data-copy=(id) { "Copy" }
+        span.copy-done id={ (id) "-copied" } role="status" {}
+    }
+}
+
+/// The panel of values shown once: the warning, then the values; `list` is where a reload of
+/// the page goes instead (`console.js` replaces the history entry).
+pub fn shown_once(title: &str, warning: &str, list: &str, values: Markup) -> Markup {
+    html! {
+        section.notice.warning aria-labelledby="shown-once-title" data-shown-once=(list) {
+            h2 #shown-once-title { (title) }
+            p { strong { (warning) } }
+            (values)
+        }
+    }
+}
+
 /// The confirmation of a deletion: what it ends, a Delete button posting to `action`, Cancel
 /// back to `back`.
 pub fn confirm_delete(console: &impl Framed, what: Markup, action: &str, back: &str) -> Markup {

@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::GROUPS as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, select};
+use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
@@ -157,11 +157,7 @@ fn group_form(
             }
             (select("role", "Role", &roles(), role, errors))
             (input("description", "Description", "text", &f.description, None, errors))
-            p {
-                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
-                " "
-                a.button.secondary href=(PATH) { "Cancel" }
-            }
+            (submit(editing.is_some(), PATH))
         }
     };
     page_with(console, status, &title, Nav::Groups, content)

@@ -13,7 +13,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::OPERATOR as PATH;
-use super::forms::{Errors, form_error, input};
+use super::forms::{Errors, form_error, input, secret_value, shown_once};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::when;
 use super::session::{Answer, Console, Form, OrShow, Shown};
@@ -192,13 +192,7 @@ pub async fn create_account(form: Form<AccountFields>) -> Answer {
         h1 { "Account " (created.account.nic) " created" }
         p { "Its ROOT user is " code { (created.account.nic) "/" (created.root_login) } "." }
         @if let Some(password) = &created.generated_password {
-            section.notice.warning aria-labelledby="password-title" data-shown-once=(PATH) {
-                h2 #password-title { "ROOT password" }
-                p { strong { "Copy the password immediately and give it to the account's owner. It will not be displayed again." } }
-                code.secret #root-password { (password.expose()) }
-                button.secondary type="button" data-copy="root-password" { "Copy" }
-                span.copy-done #root-password-copied role="status" {}
-            }
+            (shown_once("ROOT password", "Copy the password immediately and give it to the account's owner. It will not be displayed again.", PATH, secret_value("root-password", password.expose())))
         }
         p { a.button href=(PATH) { "Back to the operator page" } }
     };

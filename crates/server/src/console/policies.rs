@@ -22,7 +22,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::POLICIES as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input};
+use super::forms::{Errors, confirm_delete, form_error, input, submit, textarea};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
@@ -267,16 +267,6 @@ fn checkbox(name: &str, value: &str, label: Markup, checked: bool, id: &str) -> 
     }
 }
 
-fn textarea(name: &str, label: &str, hint: Markup, value: &str, errors: &Errors) -> Markup {
-    let error = errors.get(name);
-    html! {
-        label for=(name) { (label) }
-        p.hint id={ (name) "-hint" } { (hint) }
-        textarea id=(name) name=(name) rows="3" aria-describedby={ (name) "-hint" @if error.is_some() { " " (name) "-error" } } { (value) }
-        @if let Some(e) = error { p.field-error id={ (name) "-error" } { (e) } }
-    }
-}
-
 async fn policy_form(
     console: &Console,
     editing: Option<&Policy>,
@@ -331,11 +321,7 @@ async fn policy_form(
                 (textarea("deny", "Deny", html! { "Actions or patterns refused whatever other policies allow, one per line." }, &f.deny, errors))
             }
             (input("expires", "Expiry date", "date", &f.expires, Some(html! { "Optional: from this day (midnight UTC) the policy no longer applies." }), errors))
-            p {
-                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
-                " "
-                a.button.secondary href=(PATH) { "Cancel" }
-            }
+            (submit(editing.is_some(), PATH))
         }
     };
     page_with(console, status, &title, Nav::Policies, content)

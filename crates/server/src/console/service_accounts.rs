@@ -15,7 +15,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::SERVICE_ACCOUNTS as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, select};
+use super::forms::{
+    Errors, confirm_delete, form_error, input, secret_value, select, shown_once, submit, textarea,
+};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
@@ -186,16 +188,9 @@ fn client_form(
             (input("description", "Description", "text", &f.description, None, errors))
             @if editing.is_none() {
                 (select("flow", "Flow", &flows(), flow, errors))
-                label for="callback_urls" { "Callback URLs" }
-                p.hint id="callback_urls-hint" { "One per line, for AUTHORIZATION_CODE only." }
-                textarea #callback_urls name="callback_urls" rows="3" aria-describedby="callback_urls-hint" { (f.callback_urls) }
-                @if let Some(e) = errors.get("callback_urls") { p.field-error { (e) } }
+                (textarea("callback_urls", "Callback URLs", html! { "One per line, for AUTHORIZATION_CODE only." }, &f.callback_urls, errors))
             }
-            p {
-                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
-                " "
-                a.button.secondary href=(PATH) { "Cancel" }
-            }
+            (submit(editing.is_some(), PATH))
         }
     };
     page_with(console, status, &title, Nav::ServiceAccounts, content)
@@ -292,18 +287,12 @@ pub async fn create(form: Form<ClientFields>) -> Answer {
     let content = html! {
         p.crumbs { a href=(PATH) { "Service accounts" } " › Add a service account" }
         h1 { "Service account " (sa.name.as_str()) " created" }
-        section.notice.warning aria-labelledby="secret-title" data-shown-once=(PATH) {
-            h2 #secret-title { "Client credentials" }
-            p { strong { (SHOWN_ONCE) } }
+        (shown_once("Client credentials", SHOWN_ONCE, PATH, html! {
             h3 { "clientId" }
-            code.secret #client-id { (sa.client_id) }
-            button.secondary type="button" data-copy="client-id" { "Copy" }
-            span.copy-done #client-id-copied role="status" {}
+            (secret_value("client-id", sa.client_id.as_str()))
             h3 { "clientSecret" }
-            code.secret #client-secret { (created.secret.expose()) }
-            button.secondary type="button" data-copy="client-secret" { "Copy" }
-            span.copy-done #client-secret-copied role="status" {}
-        }
+            (secret_value("client-secret", created.secret.expose()))
+        }))
         p { "The service account has no rights until a policy names it: create one on the " a href=(super::POLICIES) { "Policies" } " page." }
         p { a.button href=(PATH) { "Back to the service accounts" } }
     };

@@ -13,6 +13,7 @@ use latchkey_core::service::pats::Expiry;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::forms::{Errors, confirm_delete as confirmation, secret_value, shown_once};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow};
@@ -49,7 +50,7 @@ pub async fn list(
             &console,
             &login,
             &TokenFields::default(),
-            &FieldErrors::default(),
+            &Errors::default(),
             StatusCode::OK,
         ));
     }
@@ -141,24 +142,7 @@ pub struct TokenFields {
     date: String,
 }
 
-#[derive(Debug, Default)]
-struct FieldErrors {
-    name: Option<String>,
-    description: Option<String>,
-    expiry: Option<String>,
-    form: Option<String>,
-}
-
-impl FieldErrors {
-    fn any(&self) -> bool {
-        self.name.is_some()
-            || self.description.is_some()
-            || self.expiry.is_some()
-            || self.form.is_some()
-    }
-}
-
-fn field_error(id: &str, error: Option<&String>) -> Markup {
+fn field_error(id: &str, error: Option<&str>) -> Markup {
     html! { @if let Some(e) = error { p.field-error id=(id) { (e) } } }
 }
 
@@ -166,7 +150,7 @@ fn add_form(
     console: &Console,
     login: &Login,
     f: &TokenFields,
-    errors: &FieldErrors,
+    errors: &Errors,
     status: StatusCode,
 ) -> Response {
     let base = tokens_path(login);
@@ -181,23 +165,22 @@ fn add_form(
     } else {
         f.amount.as_str()
     };
-    let described = |id: &'static str, e: &Option<String>| e.as_ref().map(|_| id);
     let content = html! {
         p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
         h1 { "Add a token" }
-        @if let Some(e) = &errors.form { (notice("error", html! { p { (e) } })) }
+        (super::forms::form_error(errors))
         form method="post" action=(base) novalidate {
             (csrf(console))
             label for="name" { "Name" }
             p.hint id="name-hint" { "Letters, digits, " code { "-" } ", " code { "_" } " and " code { "." } "; unique among " (login) "'s tokens." }
             input #name type="text" name="name" value=(f.name) required
-                aria-describedby={ "name-hint" @if errors.name.is_some() { " name-error" } }
-                aria-invalid=[errors.name.as_ref().map(|_| "true")];
-            (field_error("name-error", errors.name.as_ref()))
+                aria-describedby={ "name-hint" @if errors.get("name").is_some() { " name-error" } }
+                aria-invalid=[errors.get("name").map(|_| "true")];
+            (field_error("name-error", errors.get("name")))
             label for="description" { "Description" }
             input #description type="text" name="description" value=(f.description)
-                aria-describedby=[described("description-error", &errors.description)];
-            (field_error("description-error", errors.description.as_ref()))
+                aria-describedby=[errors.get("description").map(|_| "description-error")];
+            (field_error("description-error", errors.get("description")))
             fieldset.expiry {
                 legend { "Expiry date" }
                 div.inline {
@@ -224,7 +207,7 @@ fn add_form(
                         label for="date" class="skip" { "Date" }
                         input #date type="date" name="date" value=(f.date);
                     }
-                    (field_error("expiry-error", errors.expiry.as_ref()))
+                    (field_error("expiry-error", errors.get("expiry")))
                 }
             }
             p {
@@ -238,21 +221,17 @@ fn add_form(
 }
 
 /// What the form asks for, or what is wrong with it, field by field (in the API's words).
-fn read_fields(f: &TokenFields) -> Result<(TokenName, Description, Expiry), FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let name = TokenName::parse(f.name.trim())
-        .map_err(|e| errors.name = Some(e.to_string()))
-        .ok();
-    let description = Description::parse(&f.description)
-        .map_err(|e| errors.description = Some(e.to_string()))
-        .ok();
+fn read_fields(f: &TokenFields) -> Result<(TokenName, Description, Expiry), Errors> {
+    let mut errors = Errors::default();
+    let name = errors.check("name", TokenName::parse(f.name.trim()));
+    let description = errors.check("description", Description::parse(&f.description));
     let expiry = if f.expires.is_none() {
         Some(Expiry::Never)
     } else if f.expiry_kind == "date" {
         match NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d") {
             Ok(day) => day.and_hms_opt(0, 0, 0).map(|t| Expiry::At(t.and_utc())),
             Err(_) => {
-                errors.expiry = Some("give the expiry date as a day (2026-12-31)".into());
+                errors.set("expiry", "give the expiry date as a day (2026-12-31)");
                 None
             }
         }
@@ -266,16 +245,16 @@ fn read_fields(f: &TokenFields) -> Result<(TokenName, Description, Expiry), Fiel
         match (f.amount.trim().parse::<i64>(), unit) {
             (Ok(n), Some(unit)) if n >= 1 => Some(Expiry::In(n.saturating_mul(unit))),
             _ => {
-                errors.expiry = Some(
-                    "give the duration as a whole number of minutes, hours or days, at least 1"
-                        .into(),
+                errors.set(
+                    "expiry",
+                    "give the duration as a whole number of minutes, hours or days, at least 1",
                 );
                 None
             }
         }
     };
     match (name, description, expiry) {
-        (Some(n), Some(d), Some(e)) if !errors.any() => Ok((n, d, e)),
+        (Some(n), Some(d), Some(e)) if errors.is_empty() => Ok((n, d, e)),
         _ => Err(errors),
     }
 }
@@ -306,10 +285,7 @@ pub async fn create(Path(login): Path<String>, form: Form<TokenFields>) -> Answe
     {
         Ok(created) => created,
         Err(Error::Conflict(m)) => {
-            let errors = FieldErrors {
-                name: Some(m),
-                ..FieldErrors::default()
-            };
+            let errors = Errors::of("name", m);
             return Ok(add_form(
                 &console,
                 &login,
@@ -319,10 +295,7 @@ pub async fn create(Path(login): Path<String>, form: Form<TokenFields>) -> Answe
             ));
         }
         Err(Error::Invalid(m)) => {
-            let errors = FieldErrors {
-                expiry: Some(m),
-                ..FieldErrors::default()
-            };
+            let errors = Errors::of("expiry", m);
             return Ok(add_form(
                 &console,
                 &login,
@@ -338,13 +311,7 @@ pub async fn create(Path(login): Path<String>, form: Form<TokenFields>) -> Answe
     let content = html! {
         p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Add a token" }
         h1 { "Token " (pat.name) " created" }
-        section.notice.warning aria-labelledby="value-title" data-shown-once=(base) {
-            h2 #value-title { "Token value" }
-            p { strong { (SHOWN_ONCE) } }
-            code.secret #token-value { (created.value.expose()) }
-            button.secondary type="button" data-copy="token-value" { "Copy" }
-            span.copy-done #token-value-copied role="status" {}
-        }
+        (shown_once("Token value", SHOWN_ONCE, &base, secret_value("token-value", created.value.expose())))
         dl {
             dt { "Expiry date" }
             dd { @match pat.expires_at { Some(at) => (when(at)), None => "Never" } }
@@ -364,16 +331,7 @@ pub async fn confirm_delete(
     let content = html! {
         p.crumbs { a href=(super::USERS) { "Local users" } " › " a href=(base) { (login) } " › Delete a token" }
         h1 { "Delete the token " (name) "?" }
-        section.notice.warning role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text" {
-            h2 #confirm-title { "Confirm the deletion" }
-            p #confirm-text { "Anything that uses the token " strong { (name) } " will be refused from now on. This cannot be undone." }
-            form method="post" action={ (base) "/" (segment(&name)) "/delete" } {
-                (csrf(&console))
-                button.danger type="submit" { "Delete" }
-                " "
-                a.button.secondary href=(base) { "Cancel" }
-            }
-        }
+        (confirmation(&console, html! { p { "Anything that uses the token " strong { (name) } " will be refused from now on. This cannot be undone." } }, &format!("{base}/{}/delete", segment(&name)), &base))
     };
     Ok(page(&console, "Delete a token", Nav::Users, content))
 }

@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::USERS as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, select};
+use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{filter_form, page_of, pager, segment, when};
 use super::session::{Answer, Console, Form, OrShow};
@@ -278,11 +278,7 @@ async fn user_form(
             } @else {
                 (input("password", "New password", "password", "", Some(html! { "Leave empty to keep the password. " (password_hint()) }), errors))
             }
-            p {
-                button type="submit" { @if editing.is_some() { "Save" } @else { "Create" } }
-                " "
-                a.button.secondary href=(PATH) { "Cancel" }
-            }
+            (submit(editing.is_some(), PATH))
         }
     };
     page_with(console, status, &title, Nav::Users, content)
