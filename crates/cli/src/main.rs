@@ -242,6 +242,12 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
             c.body_timeout.as_secs(),
             c.idle_timeout.as_secs()
         );
+        println!(
+            "console       at {}/console/; sessions idle {} s, at most {} s",
+            config.public_url,
+            config.console.idle_timeout.as_secs(),
+            config.console.lifetime.as_secs()
+        );
         println!("configuration is valid");
     }
     Ok(())

@@ -456,6 +456,8 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:5080");
         assert_eq!(config.database_url, "sqlite://./latchkey-data/latchkey.db");
         assert_eq!(config.audit_retention.as_secs(), 90 * 86_400);
+        assert_eq!(config.console.idle_timeout.as_secs(), 30 * 60);
+        assert_eq!(config.console.lifetime.as_secs(), 12 * 3600);
         assert!(config.trusted_proxies.is_empty());
         let proxies = parse(&["--trusted-proxies", "10.0.0.0/8, 192.0.2.1"])
             .validate()
@@ -491,6 +493,14 @@ mod tests {
             ),
             (&["--metrics-listen", "nowhere"], "LATCHKEY_METRICS_LISTEN"),
             (&["--audit-format", "xml"], "LATCHKEY_AUDIT_FORMAT"),
+            (
+                &["--console-idle-timeout", "5"],
+                "LATCHKEY_CONSOLE_IDLE_TIMEOUT",
+            ),
+            (
+                &["--console-session-lifetime", "99999999"],
+                "LATCHKEY_CONSOLE_SESSION_LIFETIME",
+            ),
             (
                 &["--metrics-listen", "127.0.0.1:5080"],
                 "LATCHKEY_METRICS_LISTEN",

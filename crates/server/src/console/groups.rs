@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use latchkey_core::Error;
 use latchkey_core::authz;
 use latchkey_core::model::{Group, Role};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::GROUPS as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, notice, page, page_with};
-use super::listing::{filter_form, page_of, pager, segment, when, window};
+use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
 
@@ -25,27 +25,11 @@ pub struct ListQuery {
     name: String,
     page: Option<u64>,
     done: Option<String>,
-    group: Option<String>,
+    subject: Option<String>,
 }
 
 fn group_path(name: &GroupName) -> String {
     format!("{PATH}/{}", segment(name.as_str()))
-}
-
-fn done(what: &str, name: &GroupName) -> Response {
-    let query =
-        serde_urlencoded::to_string([("done", what), ("group", name.as_str())]).unwrap_or_default();
-    Redirect::to(&format!("{PATH}?{query}")).into_response()
-}
-
-fn done_message(q: &ListQuery) -> Option<String> {
-    let group = q.group.as_deref()?;
-    Some(match q.done.as_deref()? {
-        "created" => format!("Group {group} is created."),
-        "edited" => format!("Group {group} is saved."),
-        "deleted" => format!("Group {group} is deleted."),
-        _ => return None,
-    })
 }
 
 /// `GET /console/identities/groups` — `account:apiovh:me/identity/group/get`.
@@ -61,7 +45,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
     let (shown, total) = window(&all, |g| g.name.as_str(), &query);
     let content = html! {
         h1 { "User groups" }
-        @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
+        @if let Some(done) = done_message("Group", q.done.as_deref(), q.subject.as_deref(), |_, _| None) { (notice("success", html! { p { (done) } })) }
         div.bar {
             (filter_form(PATH, "Filter by name", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a group" }
@@ -197,7 +181,7 @@ pub async fn create(form: Form<GroupFields>) -> Answer {
         .create_group(&permit, name, role, description)
         .await
     {
-        Ok(group) => Ok(done("created", &group.name)),
+        Ok(group) => Ok(done(PATH, "created", group.name.as_str())),
         Err(Error::Conflict(m)) => Ok(group_form(
             &console,
             None,
@@ -272,7 +256,7 @@ pub async fn edit(Path(name): Path<String>, form: Form<GroupFields>) -> Answer {
         .update_group(&permit, &group.name, changes)
         .await
     {
-        Ok(saved) => Ok(done("edited", &saved.name)),
+        Ok(saved) => Ok(done(PATH, "edited", saved.name.as_str())),
         Err(Error::Invalid(m) | Error::Conflict(m)) => Ok(group_form(
             &console,
             Some(&group),
@@ -309,5 +293,5 @@ pub async fn delete(Path(name): Path<String>, form: Form<NoFields>) -> Answer {
         .delete_group(&permit, &name)
         .await
         .or_show(&console)?;
-    Ok(done("deleted", &name))
+    Ok(done(PATH, "deleted", name.as_str()))
 }

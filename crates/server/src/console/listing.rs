@@ -1,6 +1,7 @@
 //! What every listing shares: pages of [`PAGE_SIZE`] rows chosen on the server, the filter by
 //! name, the Previous / Next links, and how dates and path segments are written.
 
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use latchkey_core::store::Page;
 use maud::{Markup, html};
@@ -75,4 +76,34 @@ pub fn pager(path: &str, page: &Page, total: u64, number: u64) -> Markup {
             @if number < pages { a href=(link(number + 1)) rel="next" { "Next" } }
         }
     }
+}
+
+/// Where a change sends the browser: the listing at `path`, saying what was done to `subject`
+/// (the sentence is the console's, never the query's).
+pub fn done(path: &str, what: &str, subject: &str) -> Response {
+    let query =
+        serde_urlencoded::to_string([("done", what), ("subject", subject)]).unwrap_or_default();
+    Redirect::to(&format!("{path}?{query}")).into_response()
+}
+
+/// What a listing says was done, from its `done` and `subject`: `special` words the cases of
+/// its own (a deletion that ends credentials), the rest are said alike for every `noun`.
+pub fn done_message(
+    noun: &str,
+    done: Option<&str>,
+    subject: Option<&str>,
+    special: impl Fn(&str, &str) -> Option<String>,
+) -> Option<String> {
+    let (done, subject) = (done?, subject?);
+    special(done, subject).or_else(|| {
+        let said = match done {
+            "created" => "is created",
+            "edited" => "is saved",
+            "deleted" => "is deleted",
+            "enabled" => "is enabled",
+            "disabled" => "is disabled",
+            _ => return None,
+        };
+        Some(format!("{noun} {subject} {said}."))
+    })
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use latchkey_core::Error;
 use latchkey_core::authz::{self, Permit};
@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::POLICIES as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, submit, textarea};
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{filter_form, page_of, pager, when, window};
+use super::listing::{done, done_message, filter_form, page_of, pager, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
 
@@ -35,27 +35,11 @@ pub struct ListQuery {
     identity: String,
     page: Option<u64>,
     done: Option<String>,
-    policy: Option<String>,
+    subject: Option<String>,
 }
 
 fn policy_path(id: PolicyId) -> String {
     format!("{PATH}/{id}")
-}
-
-fn done(what: &str, name: &PolicyName) -> Response {
-    let query = serde_urlencoded::to_string([("done", what), ("policy", name.as_str())])
-        .unwrap_or_default();
-    Redirect::to(&format!("{PATH}?{query}")).into_response()
-}
-
-fn done_message(q: &ListQuery) -> Option<String> {
-    let policy = q.policy.as_deref()?;
-    Some(match q.done.as_deref()? {
-        "created" => format!("Policy {policy} is created."),
-        "edited" => format!("Policy {policy} is saved."),
-        "deleted" => format!("Policy {policy} is deleted."),
-        _ => return None,
-    })
 }
 
 /// `GET /console/iam/policies` — `account:apiovh:iam/policy/get`; `?identity=` keeps the
@@ -80,7 +64,7 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
     let now = console.app.directory.clock().now();
     let content = html! {
         h1 { "Policies" }
-        @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
+        @if let Some(done) = done_message("Policy", q.done.as_deref(), q.subject.as_deref(), |_, _| None) { (notice("success", html! { p { (done) } })) }
         @if !q.identity.is_empty() {
             p { "Policies that name " code { (q.identity) } ". " a href=(PATH) { "All policies" } }
         }
@@ -439,7 +423,7 @@ pub async fn create(form: Form<Pairs>) -> Answer {
         }
     };
     match console.app.directory.create_policy(&permit, draft).await {
-        Ok(p) => Ok(done("created", &p.name)),
+        Ok(p) => Ok(done(PATH, "created", p.name.as_str())),
         Err(Error::Invalid(m)) => Ok(policy_form(
             &console,
             None,
@@ -543,7 +527,7 @@ pub async fn edit(Path(id): Path<String>, form: Form<Pairs>) -> Answer {
         .replace_policy(&permit, policy.id, draft)
         .await
     {
-        Ok(p) => Ok(done("edited", &p.name)),
+        Ok(p) => Ok(done(PATH, "edited", p.name.as_str())),
         Err(Error::Invalid(m) | Error::Conflict(m)) => Ok(policy_form(
             &console,
             Some(&policy),
@@ -581,5 +565,5 @@ pub async fn delete(Path(id): Path<String>, form: Form<NoFields>) -> Answer {
         .delete_policy(&permit, policy.id)
         .await
         .or_show(&console)?;
-    Ok(done("deleted", &policy.name))
+    Ok(done(PATH, "deleted", policy.name.as_str()))
 }

@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use latchkey_core::Error;
 use latchkey_core::authz;
 use latchkey_core::model::{Flow, ServiceAccount};
@@ -19,7 +19,7 @@ use super::forms::{
     Errors, confirm_delete, form_error, input, secret_value, select, shown_once, submit, textarea,
 };
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{filter_form, page_of, pager, segment, when, window};
+use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
 use super::users::NoFields;
 
@@ -33,28 +33,11 @@ pub struct ListQuery {
     name: String,
     page: Option<u64>,
     done: Option<String>,
-    client: Option<String>,
+    subject: Option<String>,
 }
 
 fn client_path(id: &ClientId) -> String {
     format!("{PATH}/{}", segment(id.as_str()))
-}
-
-fn done(what: &str, id: &ClientId) -> Response {
-    let query =
-        serde_urlencoded::to_string([("done", what), ("client", id.as_str())]).unwrap_or_default();
-    Redirect::to(&format!("{PATH}?{query}")).into_response()
-}
-
-fn done_message(q: &ListQuery) -> Option<String> {
-    let client = q.client.as_deref()?;
-    Some(match q.done.as_deref()? {
-        "edited" => format!("Service account {client} is saved."),
-        "deleted" => {
-            format!("Service account {client} is deleted; its secret no longer authenticates.")
-        }
-        _ => return None,
-    })
 }
 
 /// `GET /console/identities/service-accounts` — `account:apiovh:me/api/oauth2/client/get`.
@@ -72,7 +55,9 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
     let plate = &console.app.plate;
     let content = html! {
         h1 { "Service accounts" }
-        @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
+        @if let Some(done) = done_message("Service account", q.done.as_deref(), q.subject.as_deref(), |done, client| {
+            (done == "deleted").then(|| format!("Service account {client} is deleted; its secret no longer authenticates."))
+        }) { (notice("success", html! { p { (done) } })) }
         div.bar {
             (filter_form(PATH, "Filter by name", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a service account" }
@@ -360,7 +345,7 @@ pub async fn edit(Path(id): Path<String>, form: Form<ClientFields>) -> Answer {
         .update_service_account(&permit, &sa.client_id, changes)
         .await
         .or_show(&console)?;
-    Ok(done("edited", &saved.client_id))
+    Ok(done(PATH, "edited", saved.client_id.as_str()))
 }
 
 /// `GET …/{clientId}/delete`: the confirmation, with the seed's advice.
@@ -394,5 +379,5 @@ pub async fn delete(Path(id): Path<String>, form: Form<NoFields>) -> Answer {
         .delete_service_account(&permit, &id)
         .await
         .or_show(&console)?;
-    Ok(done("deleted", &id))
+    Ok(done(PATH, "deleted", id.as_str()))
 }

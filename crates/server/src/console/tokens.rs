@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use latchkey_core::Error;
 use latchkey_core::authz;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::forms::{Errors, confirm_delete as confirmation, secret_value, shown_once};
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{filter_form, page_of, pager, segment, when, window};
+use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow};
 use super::users::user_path;
 
@@ -34,7 +34,7 @@ pub struct ListQuery {
     page: Option<u64>,
     add: Option<String>,
     done: Option<String>,
-    token: Option<String>,
+    subject: Option<String>,
 }
 
 /// `GET …/users/{login}/tokens` — `account:apiovh:me/identity/user/token/get`; with `?add`, the
@@ -65,12 +65,15 @@ pub async fn list(
     let base = tokens_path(&login);
     let (query, number) = page_of(&q.name, q.page);
     let (shown, total) = window(&pats, |p| p.name.as_str(), &query);
-    let done = match (q.done.as_deref(), q.token.as_deref()) {
-        (Some("deleted"), Some(token)) => Some(format!(
-            "Token {token} is deleted; it no longer authenticates."
-        )),
-        _ => None,
-    };
+    let done = done_message(
+        "Token",
+        q.done.as_deref(),
+        q.subject.as_deref(),
+        |done, token| {
+            (done == "deleted")
+                .then(|| format!("Token {token} is deleted; it no longer authenticates."))
+        },
+    );
     let content = html! {
         p.crumbs { a href=(super::USERS) { "Local users" } " › " (login) }
         h1 { "Manage tokens of " (login) }
@@ -351,7 +354,5 @@ pub async fn delete(Path((login, name)): Path<(String, String)>, form: Form<NoFi
         .delete_pat(&permit, &login, &name)
         .await
         .or_show(&console)?;
-    let query = serde_urlencoded::to_string([("done", "deleted"), ("token", name.as_str())])
-        .unwrap_or_default();
-    Ok(Redirect::to(&format!("{}?{query}", tokens_path(&login))).into_response())
+    Ok(done(&tokens_path(&login), "deleted", name.as_str()))
 }

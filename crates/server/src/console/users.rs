@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use latchkey_core::Error;
 use latchkey_core::authz;
 use latchkey_core::model::{User, UserStatus, UserType};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::USERS as PATH;
 use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{filter_form, page_of, pager, segment, when};
+use super::listing::{done, done_message, filter_form, page_of, pager, segment, when};
 use super::session::{Answer, Console, Form, OrShow};
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,7 +27,7 @@ pub struct ListQuery {
     page: Option<u64>,
     /// What was just done (`enabled`, `disabled`) to which user: the sentence is the console's.
     done: Option<String>,
-    user: Option<String>,
+    subject: Option<String>,
 }
 
 /// The path of a user's pages.
@@ -47,7 +47,11 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         .or_show(&console)?;
     let content = html! {
         h1 { "Local users" }
-        @if let Some(done) = done_message(&q) { (notice("success", html! { p { (done) } })) }
+        @if let Some(done) = done_message("User", q.done.as_deref(), q.subject.as_deref(), |done, user| match done {
+            "deleted" => Some(format!("User {user} is deleted with its tokens.")),
+            "disabled" => Some(format!("User {user} is disabled; its tokens and sessions have ended.")),
+            _ => None,
+        }) { (notice("success", html! { p { (done) } })) }
         div.bar {
             (filter_form(PATH, "Filter by login", &q.name, &[]))
             a.button href={ (PATH) "/new" } { "Add a user" }
@@ -80,20 +84,6 @@ pub async fn list(console: Console, Query(q): Query<ListQuery>) -> Answer {
         }
     };
     Ok(page(&console, "Local users", Nav::Users, content))
-}
-
-fn done_message(q: &ListQuery) -> Option<String> {
-    let user = q.user.as_deref()?;
-    match q.done.as_deref()? {
-        "enabled" => Some(format!("User {user} is enabled.")),
-        "created" => Some(format!("User {user} is created.")),
-        "edited" => Some(format!("User {user} is saved.")),
-        "deleted" => Some(format!("User {user} is deleted with its tokens.")),
-        "disabled" => Some(format!(
-            "User {user} is disabled; its tokens and sessions have ended."
-        )),
-        _ => None,
-    }
 }
 
 fn range(page: &Page, shown: usize, total: u64) -> String {
@@ -179,16 +169,10 @@ async fn set_enabled(console: Console, login: &str, enabled: bool) -> Answer {
         .await
         .or_show(&console)?;
     Ok(done(
+        PATH,
         if enabled { "enabled" } else { "disabled" },
-        &user.login,
+        user.login.as_str(),
     ))
-}
-
-/// Where a change sends the browser: the list, saying what was done to whom.
-fn done(what: &str, login: &Login) -> Response {
-    let query =
-        serde_urlencoded::to_string([("done", what), ("user", login.as_str())]).unwrap_or_default();
-    Redirect::to(&format!("{PATH}?{query}")).into_response()
 }
 
 /// The Add a user and Edit forms' fields, as typed.
@@ -335,7 +319,7 @@ pub async fn create(form: Form<UserFields>) -> Answer {
         kind: Some(kind),
     };
     match console.app.directory.create_user(&permit, request).await {
-        Ok(user) => Ok(done("created", &user.login)),
+        Ok(user) => Ok(done(PATH, "created", user.login.as_str())),
         Err(Error::Invalid(m)) => {
             let errors = Errors::of(field_of(&m), m);
             Ok(user_form(&console, None, &f, &errors, StatusCode::BAD_REQUEST).await)
@@ -398,7 +382,7 @@ pub async fn edit(Path(login): Path<String>, form: Form<UserFields>) -> Answer {
         .update_user(&permit, &user.login, update)
         .await
     {
-        Ok(saved) => Ok(done("edited", &saved.login)),
+        Ok(saved) => Ok(done(PATH, "edited", saved.login.as_str())),
         Err(Error::Invalid(m) | Error::Conflict(m)) => {
             let errors = Errors::of(field_of(&m), m);
             Ok(user_form(&console, Some(&user), &f, &errors, StatusCode::BAD_REQUEST).await)
@@ -433,5 +417,5 @@ pub async fn delete(Path(login): Path<String>, form: Form<NoFields>) -> Answer {
         .delete_user(&permit, &login)
         .await
         .or_show(&console)?;
-    Ok(done("deleted", &login))
+    Ok(done(PATH, "deleted", login.as_str()))
 }
