@@ -19,7 +19,7 @@ crate::on_both_backends!(
     a_form_without_its_csrf_token_changes_nothing,
     a_token_made_in_the_console_works_and_its_value_is_shown_once,
     a_session_replayed_after_sign_out_is_refused_on_every_node,
-    disabling_the_user_or_changing_its_password_ends_its_sessions,
+    disabling_deleting_or_a_new_password_ends_the_users_sessions,
     sessions_end_after_their_idle_timeout_and_their_lifetime,
     what_a_user_typed_is_shown_as_text,
     a_refused_page_names_the_missing_action_and_is_recorded,
@@ -471,7 +471,7 @@ async fn a_session_replayed_after_sign_out_is_refused_on_every_node(app: TestApp
     assert!(page.location().starts_with("/console/sign-in"));
 }
 
-async fn disabling_the_user_or_changing_its_password_ends_its_sessions(app: TestApp) {
+async fn disabling_deleting_or_a_new_password_ends_the_users_sessions(app: TestApp) {
     add_user(&app, "bob", Some("ADMIN")).await;
     let mut bob = Browser::new(&app);
     let page = bob
@@ -513,6 +513,16 @@ async fn disabling_the_user_or_changing_its_password_ends_its_sessions(app: Test
     admin
         .post("/console/identities/users/bob/enable", &[("csrf", &csrf)])
         .await;
+    assert_eq!(bob.get(TOKENS).await.status, StatusCode::SEE_OTHER);
+    let page = bob
+        .sign_in(&format!("{NIC}/bob"), "An0ther-Horse-Battery!")
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get(TOKENS).await.status, StatusCode::OK);
+    // Deleted, the user's session ends with it.
+    app.delete("/1.0/me/identity/user/bob", &app.admin)
+        .await
+        .expect(200);
     assert_eq!(bob.get(TOKENS).await.status, StatusCode::SEE_OTHER);
 }
 
