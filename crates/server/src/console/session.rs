@@ -86,6 +86,14 @@ impl<T> OrShow<T> for latchkey_core::Result<T> {
     }
 }
 
+/// Adds a `Set-Cookie` to an answer (cookies are made of base62 values and fixed attributes:
+/// always a valid header).
+pub fn add_cookie(res: &mut Response, cookie: &str) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
 /// A signed-in console request: the application, the caller and its session.
 #[derive(Debug, Clone)]
 pub struct Console {

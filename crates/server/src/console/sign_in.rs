@@ -5,7 +5,7 @@
 //! page elsewhere cannot sign a browser in to another account.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use latchkey_core::Error;
 use latchkey_core::secret::Secret;
@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 use super::SIGN_IN as PATH;
 use super::layout::{document, notice};
-use super::session::{Form, SIGN_IN_COOKIE, cookie, session_cookie_name, set_cookie};
+use super::session::{Form, SIGN_IN_COOKIE, add_cookie, cookie, session_cookie_name, set_cookie};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -86,13 +86,9 @@ fn render(
             }
         }
     };
-    let cookie = set_cookie(app, SIGN_IN_COOKIE, &binding, 3600);
-    (
-        status,
-        [(header::SET_COOKIE, cookie)],
-        document("Sign in", body),
-    )
-        .into_response()
+    let mut res = (status, document("Sign in", body)).into_response();
+    add_cookie(&mut res, &set_cookie(app, SIGN_IN_COOKIE, &binding, 3600));
+    res
 }
 
 /// `POST /console/sign-in`.
@@ -135,14 +131,8 @@ pub async fn submit(State(app): State<AppState>, req: axum::extract::Request) ->
             );
             let binding = set_cookie(&app, SIGN_IN_COOKIE, "", 0);
             let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session.parse().expect("a cookie is a header value"),
-            );
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                binding.parse().expect("a cookie is a header value"),
-            );
+            add_cookie(&mut res, &session);
+            add_cookie(&mut res, &binding);
             res
         }
         Err(Error::Unauthenticated(_)) => render(
@@ -188,9 +178,6 @@ pub async fn sign_out(form: Form<Nothing>) -> Response {
     }
     let clear = set_cookie(&console.app, session_cookie_name(&console.app), "", 0);
     let mut res = Redirect::to(&format!("{PATH}?signed_out=1")).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        clear.parse().expect("a cookie is a header value"),
-    );
+    add_cookie(&mut res, &clear);
     res
 }
