@@ -30,9 +30,20 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>
     }
 }
 
+/// `GET /healthz` answers 200, on a connection of its own: a pooled keep-alive connection may be
+/// closed by the server's header timeout at the very moment it is reused, which is the timeout
+/// working, not the server failing to serve.
 async fn healthy(app: &TestApp) {
-    let res = app.get("/healthz", &crate::helpers::Auth::None).await;
-    assert_eq!(res.status, 200, "{}", res.text);
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let res = fresh
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }
 
 fn short(app: &mut latchkey_server::config::Config) {
