@@ -213,13 +213,32 @@ impl PolicyFields {
     }
 }
 
-/// The identities a picker offers: the account's groups and service accounts, by URN, with a
-/// label (what the identity may list; an identity not allowed to list them types URNs).
+/// Users offered in the identity picker when the account has no more than this many; beyond,
+/// they are typed by login.
+const PICKED_USERS: u32 = 100;
+
+/// The identities a picker offers: the account's users (up to [`PICKED_USERS`]), groups and
+/// service accounts, by URN, with a label (what the identity may list; an identity not allowed
+/// to list them types logins or URNs).
 async fn offered_identities(console: &Console) -> Vec<(String, String)> {
     let principal = &console.caller.principal;
     let (plate, nic) = (&console.app.plate, &principal.account.nic);
     let directory = &console.app.directory;
     let mut out = Vec::new();
+    let first_users = latchkey_core::store::Page {
+        filter: String::new(),
+        offset: 0,
+        limit: PICKED_USERS,
+    };
+    if let Ok(permit) = directory.authorize(principal, &authz::USER_GET)
+        && let Ok((users, total)) = directory.users_page(&permit, &first_users).await
+        && total <= u64::from(PICKED_USERS)
+    {
+        for u in users {
+            let urn = Urn::user(plate, nic, &u.login).to_string();
+            out.push((urn, format!("User {}", u.login)));
+        }
+    }
     if let Ok(permit) = directory.authorize(principal, &authz::GROUP_GET)
         && let Ok(groups) = directory.account_groups(&permit).await
     {

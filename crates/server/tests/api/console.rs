@@ -30,6 +30,7 @@ crate::on_both_backends!(
     the_audit_logs_page_shows_the_accounts_records,
     the_operator_page_is_the_operators_alone,
     a_list_of_many_users_pages_and_filters_on_the_server,
+    the_policy_pickers_offer_the_accounts_identities_and_actions,
 );
 
 /// A browser: its cookies, no automatic redirects.
@@ -957,6 +958,96 @@ async fn add_user_fast(app: &TestApp, login: &str) {
     )
     .await
     .expect(200);
+}
+
+async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestApp) {
+    add_user(&app, "erin", None).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as_admin().await;
+    let form = browser.get("/console/iam/policies/new").await;
+    for offered in [
+        "User erin",
+        "Group DEFAULT",
+        "account:apiovh:me/identity/user/get",
+    ] {
+        assert!(form.text.contains(offered), "{offered} is not offered");
+    }
+    let erin = format!("urn:v1:eu:identity:user:{NIC}/erin");
+    let csrf = form.hidden("csrf");
+    let made = browser
+        .post(
+            "/console/iam/policies",
+            &[
+                ("csrf", &csrf),
+                ("name", "erin-reads"),
+                ("identity", &erin),
+                ("other_identities", "admin"),
+                ("account_resource", "on"),
+                ("allow", "account:apiovh:me/identity/user/get"),
+                ("other_allow", "account:apiovh:me/identity/group/*"),
+                ("deny", "account:apiovh:me/identity/user/delete"),
+                ("expires", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    let policies = app.get("/v2/iam/policy", &app.admin).await.expect(200);
+    let policy = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "erin-reads")
+        .unwrap();
+    assert_eq!(
+        policy["identities"],
+        json!([erin, format!("urn:v1:eu:identity:user:{NIC}/admin")])
+    );
+    assert_eq!(
+        policy["permissions"]["allow"],
+        json!([
+            { "action": "account:apiovh:me/identity/user/get" },
+            { "action": "account:apiovh:me/identity/group/*" }
+        ])
+    );
+    assert_eq!(
+        policy["permissions"]["deny"][0]["action"],
+        "account:apiovh:me/identity/user/delete"
+    );
+    assert_eq!(policy["expiredAt"], "2099-01-01T00:00:00Z");
+    // Editing shows what the pickers hold as checked, the rest typed.
+    let id = policy["id"].as_str().unwrap();
+    let edit = browser
+        .get(&format!("/console/iam/policies/{id}/edit"))
+        .await;
+    assert!(
+        edit.text.contains(&format!("value=\"{erin}\" checked")),
+        "{}",
+        edit.text
+    );
+    assert!(
+        edit.text
+            .contains("account:apiovh:me/identity/group/*</textarea>"),
+        "{}",
+        edit.text
+    );
+    // A pattern the API refuses is named next to its field.
+    let bad = browser
+        .post(
+            "/console/iam/policies",
+            &[
+                ("csrf", &csrf),
+                ("name", "bad"),
+                ("other_identities", "urn:v1:eu:resource:x"),
+                ("allow", "account:apiovh:me/get"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text.contains("id=\"other_identities-error\""),
+        "{}",
+        bad.text
+    );
 }
 
 /// A server whose public URL is https (its cookies are then `Secure`, `__Host-`).
