@@ -8,6 +8,7 @@ const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 const assert = require("node:assert/strict");
+const { before, after } = require("node:test");
 const { chromium } = require("playwright-core");
 
 const NIC = "lk0001-lk";
@@ -66,6 +67,25 @@ async function startServer(extraEnv = {}) {
   };
 }
 
+/**
+ * A fresh server and a browser for the test file that calls it: both start before its first
+ * test (then `ready(run)` runs, for what the tests need made through the API) and stop after
+ * its last. The returned object gets `server` and `browser`.
+ */
+function serverAndBrowser(extraEnv = {}, ready = async () => {}) {
+  const run = {};
+  before(async () => {
+    run.server = await startServer(extraEnv);
+    run.browser = await launchBrowser();
+    await ready(run);
+  });
+  after(async () => {
+    await run.browser?.close();
+    await run.server?.stop();
+  });
+  return run;
+}
+
 /** Debian's Chromium, headless, with the flags this machine needs. */
 function launchBrowser() {
   return chromium.launch({
@@ -122,6 +142,6 @@ async function screenshot(page, name) {
 }
 
 module.exports = {
-  NIC, ADMIN_PASSWORD, ADMIN, startServer, launchBrowser, api, curlStatus, signIn,
+  NIC, ADMIN_PASSWORD, ADMIN, startServer, launchBrowser, serverAndBrowser, api, curlStatus, signIn,
   seriousViolations, screenshot,
 };

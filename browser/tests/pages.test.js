@@ -2,25 +2,15 @@
 // frame, passes axe-core with no serious or critical violation, and is saved as a screenshot.
 "use strict";
 
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
+const run = h.serverAndBrowser({}, async ({ server }) => {
   await h.api(server.base, "POST", "/1.0/me/identity/user", h.ADMIN,
     { login: "alice", email: "alice@example.com", password: "Corr3ct-Horse-Battery!", description: "Billing" });
   await h.api(server.base, "POST", "/1.0/me/identity/group", h.ADMIN,
     { name: "auditors", role: "REGULAR", description: "Read-only audits" });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 const PAGES = [
@@ -38,12 +28,12 @@ const PAGES = [
 ];
 
 test("every main page renders in the frame and passes axe-core", async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("heading", { name: "Local users" }).waitFor();
   for (const [heading, path, shot] of PAGES) {
-    const res = await page.goto(server.base + path);
+    const res = await page.goto(run.server.base + path);
     assert.equal(res.status(), 200, path);
     await page.getByRole("heading", { name: heading, exact: true }).waitFor();
     assert.ok(await page.getByRole("navigation", { name: "Console" }).isVisible(), path);
@@ -55,8 +45,8 @@ test("every main page renders in the frame and passes axe-core", async () => {
 });
 
 test("the pages are usable from the keyboard: a skip link, then the navigation", async () => {
-  const page = await browser.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  const page = await run.browser.newPage();
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("heading", { name: "Local users" }).waitFor();
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");

@@ -4,25 +4,14 @@
 // management; the Associated policies column shows 1.
 "use strict";
 
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = h.serverAndBrowser();
 
 async function grant(clientId, secret) {
-  const res = await fetch(`${server.base}/auth/oauth2/token`, {
+  const res = await fetch(`${run.server.base}/auth/oauth2/token`, {
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
@@ -35,9 +24,9 @@ async function grant(clientId, secret) {
 }
 
 test("a service account made in the console gets its rights from a policy made there", async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("link", { name: "Service accounts", exact: true }).click();
   await page.getByRole("heading", { name: "Service accounts" }).waitFor();
   assert.match(await page.textContent("main"), /no service accounts/);
@@ -61,7 +50,7 @@ test("a service account made in the console gets its rights from a policy made t
 
   // Without a policy, the service account may do nothing.
   const bare = await grant(clientId, secret);
-  let res = await h.api(server.base, "GET", "/1.0/me/api/oauth2/client", { bearer: bare });
+  let res = await h.api(run.server.base, "GET", "/1.0/me/api/oauth2/client", { bearer: bare });
   assert.equal(res.status, 403);
 
   // The seed's policy, through the Policies page.
@@ -93,17 +82,17 @@ test("a service account made in the console gets its rights from a policy made t
     "account:apiovh:me/api/oauth2/client/create", "account:apiovh:me/api/oauth2/client/delete",
     "account:apiovh:me/api/oauth2/client/edit", "account:apiovh:me/api/oauth2/client/get",
   ]);
-  const api = await h.api(server.base, "GET", `/v2/iam/policy/${shown.id}`, h.ADMIN);
+  const api = await h.api(run.server.base, "GET", `/v2/iam/policy/${shown.id}`, h.ADMIN);
   assert.deepEqual(api.body, shown);
 
   // The grant now manages OAuth2 clients, and is refused user management.
   const token = await grant(clientId, secret);
-  res = await h.api(server.base, "GET", "/1.0/me/api/oauth2/client", { bearer: token });
+  res = await h.api(run.server.base, "GET", "/1.0/me/api/oauth2/client", { bearer: token });
   assert.equal(res.status, 200);
-  res = await h.api(server.base, "POST", "/1.0/me/api/oauth2/client", { bearer: token },
+  res = await h.api(run.server.base, "POST", "/1.0/me/api/oauth2/client", { bearer: token },
     { name: "made-by-demo", description: "", flow: "CLIENT_CREDENTIALS", callbackUrls: [] });
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  res = await h.api(server.base, "GET", "/1.0/me/identity/user", { bearer: token });
+  res = await h.api(run.server.base, "GET", "/1.0/me/identity/user", { bearer: token });
   assert.equal(res.status, 403);
   assert.equal(res.body.details.unauthorizedActionsByIAM, "account:apiovh:me/identity/user/get");
 

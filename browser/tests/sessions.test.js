@@ -3,18 +3,14 @@
 // sign-in page).
 "use strict";
 
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
 const PASSWORD = "Corr3ct-Horse-Battery!";
 
-before(async () => {
-  // Everything the server logs, down to debug, is searched for the session id below.
-  server = await h.startServer({ LATCHKEY_LOG: "debug" });
-  browser = await h.launchBrowser();
+// Everything the server logs, down to debug, is searched for the session id below.
+const run = h.serverAndBrowser({ LATCHKEY_LOG: "debug" }, async ({ server }) => {
   for (const [login, group] of [["reader", undefined], ["bob", "ADMIN"]]) {
     const body = { login, email: `${login}@example.com`, password: PASSWORD, description: "" };
     if (group) body.group = group;
@@ -23,20 +19,15 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 /** Whether the page the old cookies get is the sign-in page. */
 async function sentToSignIn(page) {
-  await page.goto(`${server.base}/console/identities/users`);
+  await page.goto(`${run.server.base}/console/identities/users`);
   return page.url().includes("/console/sign-in");
 }
 
 test("the sign-in page is accessible and a wrong password is told", async () => {
-  const page = await browser.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/admin`, "not the password");
+  const page = await run.browser.newPage();
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, "not the password");
   await page.getByText("The account, login or password is not right.").waitFor();
   await h.screenshot(page, "sign-in");
   assert.deepEqual(await h.seriousViolations(page), []);
@@ -44,8 +35,8 @@ test("the sign-in page is accessible and a wrong password is told", async () => 
 });
 
 test("a user the policies do not allow sees a refusal naming the action, not the data", async () => {
-  const page = await browser.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/reader`, PASSWORD);
+  const page = await run.browser.newPage();
+  await h.signIn(page, run.server.base, `${h.NIC}/reader`, PASSWORD);
   await page.getByRole("heading", { name: "Not allowed" }).waitFor();
   const text = await page.textContent("main");
   assert.match(text, /account:apiovh:me\/identity\/user\/get/);
@@ -56,41 +47,41 @@ test("a user the policies do not allow sees a refusal naming the action, not the
 });
 
 test("sign-out ends the session: the old cookie gets the sign-in page", async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("heading", { name: "Local users" }).waitFor();
   const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === "latchkey_session");
   assert.ok(session && session.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByText("You are signed out.").waitFor();
-  const replay = await browser.newContext();
+  const replay = await run.browser.newContext();
   await replay.addCookies(cookies);
   assert.ok(await sentToSignIn(await replay.newPage()));
   await replay.close();
-  assert.ok(server.log().length > 0, "the server logged");
-  assert.ok(!server.log().includes(session.value), "the session id is in no log line");
-  assert.ok(!server.log().includes(session.value.slice("lkses_".length, 20)));
+  assert.ok(run.server.log().length > 0, "the server logged");
+  assert.ok(!run.server.log().includes(session.value), "the session id is in no log line");
+  assert.ok(!run.server.log().includes(session.value.slice("lkses_".length, 20)));
   await context.close();
 });
 
 test("disabling the user and changing its password end its session", async () => {
-  const bob = await browser.newContext();
+  const bob = await run.browser.newContext();
   const page = await bob.newPage();
-  await h.signIn(page, server.base, `${h.NIC}/bob`, PASSWORD);
+  await h.signIn(page, run.server.base, `${h.NIC}/bob`, PASSWORD);
   await page.getByRole("heading", { name: "Local users" }).waitFor();
 
-  const changed = await h.api(server.base, "PUT", "/1.0/me/identity/user/bob", h.ADMIN,
+  const changed = await h.api(run.server.base, "PUT", "/1.0/me/identity/user/bob", h.ADMIN,
     { password: "An0ther-Horse-Battery!" });
   assert.equal(changed.status, 200);
   assert.ok(await sentToSignIn(page), "a password change ends the session");
 
-  await h.signIn(page, server.base, `${h.NIC}/bob`, "An0ther-Horse-Battery!");
+  await h.signIn(page, run.server.base, `${h.NIC}/bob`, "An0ther-Horse-Battery!");
   await page.getByRole("heading", { name: "Local users" }).waitFor();
-  const admin = await browser.newContext();
+  const admin = await run.browser.newContext();
   const adminPage = await admin.newPage();
-  await h.signIn(adminPage, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await h.signIn(adminPage, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await adminPage.getByRole("button", { name: "Disable bob" }).click();
   await adminPage.getByText("User bob is disabled").waitFor();
   assert.ok(await sentToSignIn(page), "disabling the user ends the session");

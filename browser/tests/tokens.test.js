@@ -3,30 +3,19 @@
 // Delete after the confirmation, then refused.
 "use strict";
 
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = h.serverAndBrowser();
 
 test("a token added in the console is shown once, works, and is refused once deleted", async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
   const dialogs = [];
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
 
-  await h.signIn(page, server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
+  await h.signIn(page, run.server.base, `${h.NIC}/admin`, h.ADMIN_PASSWORD);
   await page.getByRole("link", { name: "Local users" }).click();
   await assert.doesNotReject(page.getByRole("heading", { name: "Local users" }).waitFor());
   await h.screenshot(page, "local-users");
@@ -60,10 +49,10 @@ test("a token added in the console is shown once, works, and is refused once del
   assert.deepEqual(await h.seriousViolations(page), []);
 
   // The value authenticates, as Bearer and as the password of a pat_jwt_ Basic user.
-  const me = `${server.base}/1.0/me`;
+  const me = `${run.server.base}/1.0/me`;
   assert.equal(await h.curlStatus(me, ["-H", `Authorization: Bearer ${value}`]), 200);
   assert.equal(await h.curlStatus(me, ["-u", `pat_jwt_nightly:${value}`]), 200);
-  const pat = await h.api(server.base, "GET", "/1.0/me/identity/user/admin/token/pat-nightly", h.ADMIN);
+  const pat = await h.api(run.server.base, "GET", "/1.0/me/identity/user/admin/token/pat-nightly", h.ADMIN);
   const lifetime = Date.parse(pat.body.expiresAt) - Date.now();
   assert.ok(Math.abs(lifetime - 86400e3) < 120e3, `expires in a day: ${pat.body.expiresAt}`);
 
@@ -73,7 +62,7 @@ test("a token added in the console is shown once, works, and is refused once del
   assert.ok(!(await page.content()).includes(value));
   await page.goBack().catch(() => {});
   assert.ok(!(await page.content()).includes(value));
-  await page.goto(`${server.base}/console/identities/users/admin/tokens`);
+  await page.goto(`${run.server.base}/console/identities/users/admin/tokens`);
   const row = page.getByRole("row", { name: /pat-nightly/ });
   assert.match(await row.textContent(), /Active/);
   // What was typed is shown as text: the description's script never ran.

@@ -7,6 +7,10 @@ use maud::{Markup, html};
 
 use super::layout::{Framed, csrf};
 
+/// A form that carries nothing but its CSRF token (a button: enable, delete, sign out).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoFields {}
+
 /// What is wrong with a form, by field name (`form` for the form as a whole).
 #[derive(Debug, Default)]
 pub struct Errors(BTreeMap<&'static str, String>);

@@ -13,20 +13,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::GROUPS as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
+use super::forms::{Errors, NoFields, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, notice, page, page_with};
-use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
+use super::listing::{
+    ListQuery, done, done_message, filter_form, page_of, pager, segment, when, window,
+};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::NoFields;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    name: String,
-    page: Option<u64>,
-    done: Option<String>,
-    subject: Option<String>,
-}
 
 fn group_path(name: &GroupName) -> String {
     format!("{PATH}/{}", segment(name.as_str()))

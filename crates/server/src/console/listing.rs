@@ -6,6 +6,17 @@ use chrono::{DateTime, Utc};
 use latchkey_core::store::Page;
 use maud::{Markup, html};
 
+/// The query of a listing page: the filter by name, the page, and what a change just did to
+/// which row (`?done=created&subject=…`, said by [`done_message`]).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub name: String,
+    pub page: Option<u64>,
+    pub done: Option<String>,
+    pub subject: Option<String>,
+}
+
 /// Rows per page of a listing.
 pub const PAGE_SIZE: u32 = 50;
 

@@ -13,11 +13,10 @@ use maud::html;
 use serde::Deserialize;
 
 use super::OPERATOR as PATH;
-use super::forms::{Errors, form_error, input, secret_value, shown_once};
+use super::forms::{Errors, NoFields, form_error, input, secret_value, shown_once};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::when;
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::NoFields;
 
 fn operator(console: &Console, action: &OperatorAction) -> Result<OperatorPermit, Shown> {
     console

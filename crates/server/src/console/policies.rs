@@ -22,11 +22,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::POLICIES as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, submit, textarea};
+use super::forms::{Errors, NoFields, confirm_delete, form_error, input, submit, textarea};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{done, done_message, filter_form, page_of, pager, when, window};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::NoFields;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

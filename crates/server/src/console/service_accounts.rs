@@ -16,25 +16,18 @@ use serde::Deserialize;
 
 use super::SERVICE_ACCOUNTS as PATH;
 use super::forms::{
-    Errors, confirm_delete, form_error, input, secret_value, select, shown_once, submit, textarea,
+    Errors, NoFields, confirm_delete, form_error, input, secret_value, select, shown_once, submit,
+    textarea,
 };
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
+use super::listing::{
+    ListQuery, done, done_message, filter_form, page_of, pager, segment, when, window,
+};
 use super::session::{Answer, Console, Form, OrShow, Shown};
-use super::users::NoFields;
 
 /// The warning shown beside a new service account's secret.
 pub const SHOWN_ONCE: &str = "Copy the client secret immediately and store it in a secure \
     location. It will not be displayed again.";
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    name: String,
-    page: Option<u64>,
-    done: Option<String>,
-    subject: Option<String>,
-}
 
 fn client_path(id: &ClientId) -> String {
     format!("{PATH}/{}", segment(id.as_str()))

@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use crate::state::AppState;
 
 use super::SIGN_IN as PATH;
+use super::forms::NoFields;
 use super::layout::{document, notice};
 use super::session::{Form, SIGN_IN_COOKIE, add_cookie, cookie, session_cookie_name, set_cookie};
 
@@ -162,11 +163,8 @@ pub async fn submit(State(app): State<AppState>, req: axum::extract::Request) ->
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Nothing {}
-
 /// `POST /console/sign-out`: the session ends on every node; the cookie is cleared.
-pub async fn sign_out(form: Form<Nothing>) -> Response {
+pub async fn sign_out(form: Form<NoFields>) -> Response {
     let Form { console, .. } = form;
     if let Err(e) = console
         .app

@@ -13,7 +13,7 @@ use latchkey_core::service::pats::Expiry;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::forms::{Errors, confirm_delete as confirmation, secret_value, shown_once};
+use super::forms::{Errors, NoFields, confirm_delete as confirmation, secret_value, shown_once};
 use super::layout::{Nav, csrf, notice, page, page_with};
 use super::listing::{done, done_message, filter_form, page_of, pager, segment, when, window};
 use super::session::{Answer, Console, Form, OrShow};
@@ -338,9 +338,6 @@ pub async fn confirm_delete(
     };
     Ok(page(&console, "Delete a token", Nav::Users, content))
 }
-
-#[derive(Debug, Default, Deserialize)]
-pub struct NoFields {}
 
 /// `POST …/tokens/{name}/delete` — `account:apiovh:me/identity/user/token/delete`.
 pub async fn delete(Path((login, name)): Path<(String, String)>, form: Form<NoFields>) -> Answer {

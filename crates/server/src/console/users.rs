@@ -15,20 +15,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::USERS as PATH;
-use super::forms::{Errors, confirm_delete, form_error, input, select, submit};
+use super::forms::{Errors, NoFields, confirm_delete, form_error, input, select, submit};
 use super::layout::{Nav, csrf, notice, page, page_with};
-use super::listing::{done, done_message, filter_form, page_of, pager, segment, when};
+use super::listing::{ListQuery, done, done_message, filter_form, page_of, pager, segment, when};
 use super::session::{Answer, Console, Form, OrShow};
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    name: String,
-    page: Option<u64>,
-    /// What was just done (`enabled`, `disabled`) to which user: the sentence is the console's.
-    done: Option<String>,
-    subject: Option<String>,
-}
 
 /// The path of a user's pages.
 pub fn user_path(login: &Login) -> String {
@@ -140,9 +130,6 @@ fn row(console: &Console, user: &User) -> Markup {
         }
     }
 }
-
-#[derive(Debug, Default, Deserialize)]
-pub struct NoFields {}
 
 /// `POST …/{login}/enable` — `account:apiovh:me/identity/user/enable`.
 pub async fn enable(Path(login): Path<String>, form: Form<NoFields>) -> Answer {
