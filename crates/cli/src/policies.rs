@@ -73,6 +73,14 @@ pub struct Content {
     /// When the policy stops applying (RFC 3339 or 2027-01-31).
     #[arg(long, value_parser = crate::tokens::parse_date)]
     expires_at: Option<DateTime<Utc>>,
+    /// The policy's conditions as JSON in OVHcloud's shape, for example
+    /// `'{"operator":"MATCH","values":{"request.IP.IN_RANGE":"10.0.0.0/8"}}'`.
+    #[arg(long, value_parser = parse_json)]
+    conditions: Option<serde_json::Value>,
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))
 }
 
 fn actions(list: &[String]) -> Vec<ActionRef> {
@@ -128,6 +136,9 @@ impl Content {
         if self.expires_at.is_some() {
             draft.expired_at = self.expires_at;
         }
+        if self.conditions.is_some() {
+            draft.conditions = self.conditions;
+        }
         if draft.name.is_empty() {
             return Err(Failure::usage("a policy needs --name (or --file)"));
         }
@@ -160,6 +171,12 @@ fn show(p: &Policy) {
         ("except", list_of(&p.permissions.except)),
         ("deny", list_of(&p.permissions.deny)),
         ("expires", when(p.expired_at)),
+        (
+            "conditions",
+            p.conditions
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string),
+        ),
         ("read only", p.read_only.to_string()),
     ]);
 }
@@ -171,6 +188,7 @@ fn draft_of(p: &Policy) -> PolicyDraft {
         identities: p.identities.clone(),
         resources: p.resources.clone(),
         permissions: p.permissions.clone(),
+        conditions: p.conditions.clone(),
         expired_at: p.expired_at,
     }
 }

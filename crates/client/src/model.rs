@@ -160,6 +160,9 @@ pub struct Policy {
     pub identities: Vec<String>,
     pub resources: Vec<ResourceRef>,
     pub permissions: Permissions,
+    /// OVHcloud's condition tree (`{operator, conditions, values}`), when the policy has one.
+    #[serde(default)]
+    pub conditions: Option<serde_json::Value>,
     pub expired_at: Option<DateTime<Utc>>,
     pub read_only: bool,
     pub owner: String,
@@ -177,6 +180,10 @@ pub struct PolicyDraft {
     pub identities: Vec<String>,
     pub resources: Vec<ResourceRef>,
     pub permissions: Permissions,
+    /// OVHcloud's condition tree: `{"operator": "MATCH", "values": {"request.IP.IN_RANGE":
+    /// "10.0.0.0/8"}}`, or `AND` / `OR` / `NOT` over `conditions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<DateTime<Utc>>,
 }

@@ -183,6 +183,7 @@ async fn service_accounts_and_policies_round_trip(server: TestServer) {
             ],
             ..Permissions::default()
         },
+        conditions: None,
         expired_at: None,
     };
     let policy = admin.create_policy(&draft).await.unwrap();

@@ -3,11 +3,15 @@
 //! The account is shaped like a large real one: 2,000 users in 50 groups; each policy names one
 //! to three users or groups, one or two resources (the account, or one of 500 product resources)
 //! and one to five actions (the server's own and product actions, some of them globs); 20
-//! policies name identities by wildcard. `cargo bench -p latchkey-core --bench policy_decision`.
+//! policies name identities by wildcard. The second account is the same with a tenth of its
+//! policies holding conditions (an address range and a tag, or a weekday in a time zone).
+//! `cargo bench -p latchkey-core --bench policy_decision`.
 
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -15,7 +19,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey_core::authz::ACCOUNT_ACTIONS;
 use latchkey_core::model::AccountId;
 use latchkey_core::names::{Description, PolicyName};
-use latchkey_core::policy::{ActionPattern, Permissions, Policy, PolicyId, PolicySet, UrnPattern};
+use latchkey_core::policy::{
+    ActionPattern, Condition, ConditionDocument, Facts, Permissions, Policy, PolicyId, PolicySet,
+    ResourceFacts, UrnPattern,
+};
 
 const POLICIES: usize = 10_000;
 const USERS: usize = 2_000;
@@ -68,8 +75,20 @@ fn action_pool() -> Vec<String> {
     pool
 }
 
-fn account(now: DateTime<Utc>) -> Vec<Policy> {
+fn condition(json: serde_json::Value) -> Condition {
+    Condition::parse(serde_json::from_value::<ConditionDocument>(json).unwrap()).unwrap()
+}
+
+fn account(now: DateTime<Utc>, with_conditions: bool) -> Vec<Policy> {
     let mut rng = Lcg(7);
+    let tagged = condition(serde_json::json!({"operator": "AND", "conditions": [
+        {"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}},
+        {"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8, 127.0.0.0/8"}}
+    ]}));
+    let workdays = condition(serde_json::json!({"operator": "MATCH", "values": {
+        "date(Europe/Paris).WeekDay.IN": "monday,tuesday,wednesday,thursday,friday",
+        "date(Europe/Paris).Hour.GE": "8"
+    }}));
     let actions = action_pool();
     (0..POLICIES)
         .map(|n| {
@@ -121,6 +140,11 @@ fn account(now: DateTime<Utc>) -> Vec<Policy> {
                     except: vec![],
                     deny,
                 },
+                conditions: match (with_conditions, n % 20) {
+                    (true, 0) => Some(tagged.clone()),
+                    (true, 10) => Some(workdays.clone()),
+                    _ => None,
+                },
                 expired_at: (rng.below(20) == 0).then(|| now + TimeDelta::days(30)),
                 read_only: false,
                 created_at: now,
@@ -132,8 +156,21 @@ fn account(now: DateTime<Utc>) -> Vec<Policy> {
 
 fn decisions(c: &mut Criterion) {
     let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-    let policies = account(now);
+    let policies = account(now, false);
     let set = PolicySet::build(&policies);
+    let conditional = PolicySet::build(&account(now, true));
+    let tags = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
+    let ip = Some("10.1.2.3".parse().unwrap());
+    fn facts_of<'a>(
+        resource: &'a str,
+        tags: &'a BTreeMap<String, String>,
+        now: DateTime<Utc>,
+        ip: Option<std::net::IpAddr>,
+    ) -> Facts<'a> {
+        let mut resource = ResourceFacts::of_urn(resource);
+        resource.tags = Some(tags);
+        Facts { now, ip, resource }
+    }
     // Callers as the server presents them: the user's own URN and its group's URN.
     let callers: Vec<[String; 2]> = (0..64)
         .map(|i| [user(i * 31 % USERS), group(i % GROUPS)])
@@ -153,7 +190,10 @@ fn decisions(c: &mut Criterion) {
     let allowed = callers
         .iter()
         .flat_map(|c| queries.iter().map(move |(a, r)| (c, a, r)))
-        .filter(|(c, a, r)| set.decide(&[&c[0], &c[1]], a, r, now).is_allowed())
+        .filter(|(c, a, r)| {
+            set.decide(&[&c[0], &c[1]], a, r, &facts_of(r, &tags, now, ip))
+                .is_allowed()
+        })
         .count();
     eprintln!(
         "{} policies; {allowed} of {} sampled decisions allow",
@@ -167,9 +207,27 @@ fn decisions(c: &mut Criterion) {
             i = i.wrapping_add(1);
             let who = &callers[i % callers.len()];
             let (action, resource) = &queries[i % queries.len()];
-            black_box(set.decide(&[&who[0], &who[1]], action, resource, now))
+            black_box(set.decide(
+                &[&who[0], &who[1]],
+                action,
+                resource,
+                &facts_of(resource, &tags, now, ip),
+            ))
         })
     });
+
+    c.bench_function(
+        "decision, 10k policies in the account, a tenth with conditions",
+        |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let who = &callers[i % callers.len()];
+                let (action, resource) = &queries[i % queries.len()];
+                let facts = facts_of(resource, &tags, now, ip);
+                black_box(conditional.decide(&[&who[0], &who[1]], action, resource, &facts))
+            })
+        },
+    );
 
     c.bench_function("index build, 10k policies", |b| {
         b.iter(|| black_box(PolicySet::build(&policies)))

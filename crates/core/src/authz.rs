@@ -9,11 +9,9 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use crate::model::{Account, AccountId, Role, ServiceAccount, User, UserType};
 use crate::names::{GroupName, Plate};
-use crate::policy::PolicySet;
+use crate::policy::{Facts, PolicySet};
 use crate::urn::Urn;
 use crate::{Error, Result};
 
@@ -284,7 +282,8 @@ impl Principal {
 }
 
 /// Decides whether `who` may perform the action named `action` on `resource`, given its
-/// account's policies (`None` when the account has none).
+/// account's policies (`None` when the account has none) and the request's `facts` (the time,
+/// the caller's address, the resource's attributes) that expiry and conditions read.
 ///
 /// Built-in grants come first: an operator-only action needs the operator account's ROOT user
 /// and no policy can grant it; the ROOT user and members of an `ADMIN`-role group may do
@@ -297,7 +296,7 @@ pub fn allows(
     action: &str,
     operator_only: bool,
     resource: &Urn,
-    now: DateTime<Utc>,
+    facts: &Facts<'_>,
 ) -> bool {
     let user = who.user();
     if operator_only {
@@ -317,7 +316,7 @@ pub fn allows(
     let identities = who.identities(plate);
     let identities: Vec<&str> = identities.iter().map(Urn::as_str).collect();
     policies
-        .decide(&identities, action, resource.as_str(), now)
+        .decide(&identities, action, resource.as_str(), facts)
         .is_allowed()
 }
 
@@ -418,7 +417,7 @@ pub fn authorize(
     who: &Principal,
     action: &Action,
     resource: &Urn,
-    now: DateTime<Utc>,
+    facts: &Facts<'_>,
 ) -> Result<Permit> {
     if allows(
         policies,
@@ -427,7 +426,7 @@ pub fn authorize(
         action.name,
         action.operator_only,
         resource,
-        now,
+        facts,
     ) {
         Ok(Permit::granted(who.account.id, action).by(who))
     } else {
@@ -472,6 +471,13 @@ mod tests {
         }
     }
 
+    fn now() -> Facts<'static> {
+        Facts {
+            now: Utc::now(),
+            ..Facts::default()
+        }
+    }
+
     fn eu() -> Plate {
         Plate::parse("eu").unwrap()
     }
@@ -486,7 +492,7 @@ mod tests {
         action: &Action,
         on: &Urn,
     ) -> Result<Permit> {
-        authorize(policies, &eu(), p, action, on, Utc::now())
+        authorize(policies, &eu(), p, action, on, &now())
     }
 
     fn policy_for(identity: &str, action: &str) -> PolicySet {
@@ -507,6 +513,7 @@ mod tests {
                 allow: vec![ActionPattern::parse(action).unwrap()],
                 ..Permissions::default()
             },
+            conditions: None,
             expired_at: None,
             read_only: false,
             created_at: now,
@@ -580,7 +587,7 @@ mod tests {
         // The same answers from the decision a check of the action's name reads.
         let allowed = |policies: Option<&PolicySet>, p: &Principal| {
             let name = ADMIN_ACCOUNT_MANAGE.name();
-            allows(policies, &eu(), p, name, true, &res, Utc::now())
+            allows(policies, &eu(), p, name, true, &res, &now())
         };
         assert!(allowed(None, &principal(true, UserType::Root, Role::Admin)));
         assert!(!allowed(

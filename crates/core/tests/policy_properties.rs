@@ -1,12 +1,19 @@
 //! Properties of policy evaluation over random policy sets drawn from a small vocabulary of
-//! identities, resources and actions (with wildcards), so that overlaps are frequent.
+//! identities, resources, actions (with wildcards) and conditions, so that overlaps are frequent;
+//! every query is asked under each of a few request facts (addresses, tags).
 #![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_core::model::AccountId;
 use latchkey_core::names::{Description, PolicyName};
 use latchkey_core::policy::index::Decision;
-use latchkey_core::policy::{ActionPattern, Permissions, Policy, PolicyId, PolicySet, UrnPattern};
+use latchkey_core::policy::{
+    ActionPattern, Condition, ConditionDocument, Facts, Permissions, Policy, PolicyId, PolicySet,
+    ResourceFacts, UrnPattern,
+};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -53,6 +60,49 @@ const QUERY_RESOURCES: &[&str] = &[
     "urn:v1:eu:resource:vps:vps-1",
 ];
 
+/// Conditions a policy may hold (or none).
+fn conditions() -> Vec<Option<Condition>> {
+    let range = serde_json::json!(
+        {"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}});
+    let tag = serde_json::json!({"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}});
+    let docs = [
+        range.clone(),
+        tag.clone(),
+        serde_json::json!({"operator": "NOT", "conditions": [range.clone()]}),
+        serde_json::json!({"operator": "OR", "conditions": [range.clone(), tag.clone()]}),
+        serde_json::json!({"operator": "AND", "conditions": [range, tag]}),
+    ];
+    let mut out = vec![None];
+    out.extend(docs.into_iter().map(|d| {
+        let doc: ConditionDocument = serde_json::from_value(d).unwrap();
+        Some(Condition::parse(doc).unwrap())
+    }));
+    out
+}
+
+static CONDITIONS: LazyLock<Vec<Option<Condition>>> = LazyLock::new(conditions);
+static PROD: LazyLock<BTreeMap<String, String>> =
+    LazyLock::new(|| BTreeMap::from([("env".to_owned(), "prod".to_owned())]));
+
+/// The request facts each query is asked under: inside or outside 10/8, tagged or not.
+fn all_facts() -> Vec<Facts<'static>> {
+    let mut out = Vec::new();
+    for ip in ["10.1.1.1", "192.0.2.1"] {
+        for tags in [Some(&*PROD), None] {
+            out.push(Facts {
+                now: now(),
+                ip: Some(ip.parse().unwrap()),
+                resource: ResourceFacts {
+                    name: "x",
+                    kind: "vps",
+                    tags,
+                },
+            });
+        }
+    }
+    out
+}
+
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap()
 }
@@ -69,6 +119,7 @@ prop_compose! {
         except in some_of(ACTIONS, 0),
         deny in some_of(ACTIONS, 0),
         expiry in proptest::option::of(-2i64..2),
+        condition in 0..CONDITIONS.len() * 2,
     ) -> Policy {
         let actions = |l: &[&str]| l.iter().map(|a| ActionPattern::parse(a).unwrap()).collect();
         Policy {
@@ -83,6 +134,8 @@ prop_compose! {
                 except: actions(&except),
                 deny: actions(&deny),
             },
+            // Half the policies hold no condition.
+            conditions: CONDITIONS.get(condition).cloned().flatten(),
             expired_at: expiry.map(|s| now() + TimeDelta::seconds(s)),
             read_only: false,
             created_at: now(),
@@ -92,9 +145,16 @@ prop_compose! {
 }
 
 /// The rules as DESIGN.md states them, evaluated naively over every policy.
-fn reference(policies: &[Policy], who: &[&str], action: &str, resource: &str) -> Decision {
+fn reference(
+    policies: &[Policy],
+    who: &[&str],
+    action: &str,
+    resource: &str,
+    facts: &Facts<'_>,
+) -> Decision {
     let applicable = policies.iter().filter(|p| {
         !p.is_expired(now())
+            && p.conditions.as_ref().is_none_or(|c| c.holds(facts))
             && p.identities
                 .iter()
                 .any(|i| who.iter().any(|w| i.matches(w)))
@@ -118,17 +178,29 @@ fn reference(policies: &[Policy], who: &[&str], action: &str, resource: &str) ->
     }
 }
 
-/// Every (caller, action, resource) the vocabulary can ask.
-fn queries() -> impl Iterator<Item = (&'static [&'static str], &'static str, &'static str)> {
-    CALLERS.iter().flat_map(|who| {
-        QUERY_ACTIONS
-            .iter()
-            .flat_map(move |a| QUERY_RESOURCES.iter().map(move |r| (*who, *a, *r)))
+type Query = (
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    Facts<'static>,
+);
+
+/// Every (caller, action, resource, facts) the vocabulary can ask.
+fn queries() -> impl Iterator<Item = Query> {
+    let facts = all_facts();
+    CALLERS.iter().flat_map(move |who| {
+        let facts = facts.clone();
+        QUERY_ACTIONS.iter().flat_map(move |a| {
+            let facts = facts.clone();
+            QUERY_RESOURCES
+                .iter()
+                .flat_map(move |r| facts.clone().into_iter().map(move |f| (*who, *a, *r, f)))
+        })
     })
 }
 
-fn allowed(set: &PolicySet, who: &[&str], action: &str, resource: &str) -> bool {
-    set.decide(who, action, resource, now()).is_allowed()
+fn allowed(set: &PolicySet, who: &[&str], action: &str, resource: &str, f: &Facts<'_>) -> bool {
+    set.decide(who, action, resource, f).is_allowed()
 }
 
 proptest! {
@@ -137,11 +209,11 @@ proptest! {
     #[test]
     fn the_index_decides_as_the_rules_read(policies in proptest::collection::vec(a_policy(), 0..12)) {
         let set = PolicySet::build(&policies);
-        for (who, action, resource) in queries() {
+        for (who, action, resource, f) in queries() {
             prop_assert_eq!(
-                set.decide(who, action, resource, now()),
-                reference(&policies, who, action, resource),
-                "{:?} {} {}", who, action, resource
+                set.decide(who, action, resource, &f),
+                reference(&policies, who, action, resource, &f),
+                "{:?} {} {} {:?}", who, action, resource, f
             );
         }
     }
@@ -157,8 +229,11 @@ proptest! {
         let mut more = policies.clone();
         more.push(extra);
         let after = PolicySet::build(&more);
-        for (who, action, resource) in queries() {
-            prop_assert!(!allowed(&after, who, action, resource) || allowed(&before, who, action, resource));
+        for (who, action, resource, f) in queries() {
+            prop_assert!(
+                !allowed(&after, who, action, resource, &f)
+                    || allowed(&before, who, action, resource, &f)
+            );
         }
     }
 
@@ -173,8 +248,11 @@ proptest! {
         let before = PolicySet::build(&policies);
         policies.remove(i);
         let after = PolicySet::build(&policies);
-        for (who, action, resource) in queries() {
-            prop_assert!(!allowed(&after, who, action, resource) || allowed(&before, who, action, resource));
+        for (who, action, resource, f) in queries() {
+            prop_assert!(
+                !allowed(&after, who, action, resource, &f)
+                    || allowed(&before, who, action, resource, &f)
+            );
         }
     }
 
@@ -191,10 +269,19 @@ proptest! {
             ..Permissions::default()
         };
         deny.expired_at = None;
-        all.push(deny);
+        all.push(deny.clone());
         let set = PolicySet::build(&all);
-        for (who, action, resource) in queries() {
-            prop_assert_eq!(set.decide(who, action, resource, now()), Decision::Denied);
+        for (who, action, resource, f) in queries() {
+            let holds = deny.conditions.as_ref().is_none_or(|c| c.holds(&f));
+            // A deny whose conditions hold refuses; one whose conditions do not takes no part.
+            if holds {
+                prop_assert_eq!(set.decide(who, action, resource, &f), Decision::Denied);
+            } else {
+                prop_assert_eq!(
+                    set.decide(who, action, resource, &f),
+                    PolicySet::build(&all[..all.len() - 1]).decide(who, action, resource, &f)
+                );
+            }
         }
     }
 }

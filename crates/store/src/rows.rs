@@ -303,9 +303,8 @@ pub(crate) struct PolicyRow {
 impl TryFrom<PolicyRow> for latchkey_core::policy::Policy {
     type Error = Error;
     fn try_from(r: PolicyRow) -> Result<Self> {
-        let (identities, resources, permissions) =
-            latchkey_core::policy::RulesDocument::parse(&r.rules)
-                .map_err(|e| corrupt("policy rules", e))?;
+        let rules = latchkey_core::policy::RulesDocument::parse(&r.rules)
+            .map_err(|e| corrupt("policy rules", e))?;
         Ok(Self {
             id: r.id.parse().map_err(|e| corrupt("policy id", e))?,
             account_id: AccountId(r.account_id),
@@ -313,9 +312,10 @@ impl TryFrom<PolicyRow> for latchkey_core::policy::Policy {
                 .map_err(|e| corrupt("policy name", e))?,
             description: Description::parse(&r.description)
                 .map_err(|e| corrupt("description", e))?,
-            identities,
-            resources,
-            permissions,
+            identities: rules.identities,
+            resources: rules.resources,
+            permissions: rules.permissions,
+            conditions: rules.conditions,
             expired_at: r.expired_at.map(time).transpose()?,
             read_only: r.read_only,
             created_at: time(r.created_at)?,

@@ -458,6 +458,16 @@ fn draft(name: &str, identity: &str) -> latchkey_core::policy::PolicyDraft {
             except: vec![ActionPattern::parse("account:apiovh:me/identity/user/delete").unwrap()],
             deny: vec![ActionPattern::parse("*:delete").unwrap()],
         },
+        conditions: Some(
+            latchkey_core::policy::Condition::parse(
+                serde_json::from_value(serde_json::json!({"operator": "OR", "conditions": [
+                    {"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}},
+                    {"operator": "MATCH", "values": {"resource.Tag(env)": "prod"}}
+                ]}))
+                .unwrap(),
+            )
+            .unwrap(),
+        ),
         expired_at: Some(now() + TimeDelta::days(3)),
     }
 }

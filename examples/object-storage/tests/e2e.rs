@@ -208,6 +208,7 @@ async fn allow(admin: &Client, name: &str, identity: &str, resources: &[&str], a
                     .collect(),
                 ..Permissions::default()
             },
+            conditions: None,
             expired_at: None,
         })
         .await

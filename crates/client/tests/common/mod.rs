@@ -91,6 +91,7 @@ pub async fn allow_me(admin: &Client, client_id: &str) {
             }],
             ..Permissions::default()
         },
+        conditions: None,
         expired_at: None,
     };
     admin.create_policy(&draft).await.unwrap();

@@ -8,10 +8,9 @@
 //! A decision looks up the caller's URNs, then the action, and its cost does not grow with the
 //! number of policies in the account.
 
-use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 
-use super::{ActionPattern, Policy, UrnPattern};
+use super::{ActionPattern, Condition, Facts, Policy, UrnPattern};
 
 /// `Entry::resource` when the policy's resources must be checked in full (several resources,
 /// or a pattern).
@@ -27,6 +26,8 @@ struct Entry {
     resource: u32,
     /// `expiredAt` in microseconds, `i64::MAX` for never.
     expires: i64,
+    /// The policy holds conditions, checked against the request's facts.
+    conditional: bool,
 }
 
 /// The entries under one (identity, action) key, denies apart from allows so that a decision
@@ -76,6 +77,7 @@ struct Compiled {
     resources: Vec<u32>,
     resource_patterns: Vec<UrnPattern>,
     except: Vec<ActionPattern>,
+    conditions: Option<Condition>,
 }
 
 /// One account's policies, indexed. Build it again when a policy changes.
@@ -130,11 +132,13 @@ impl PolicySet {
                 expires: policy
                     .expired_at
                     .map_or(i64::MAX, |at| at.timestamp_micros()),
+                conditional: policy.conditions.is_some(),
             };
             set.policies.push(Compiled {
                 resources,
                 resource_patterns,
                 except: policy.permissions.except.clone(),
+                conditions: policy.conditions.clone(),
             });
             for identity in &policy.identities {
                 let rules = set.rules_for(identity);
@@ -183,21 +187,22 @@ impl PolicySet {
     }
 
     /// Decides whether a caller known by `identities` (its own URN, its group's URN) may perform
-    /// `action` on `resource` at `now`.
+    /// `action` on `resource`, with the request's `facts` (the time, for expiry and conditions).
     pub fn decide(
         &self,
         identities: &[&str],
         action: &str,
         resource: &str,
-        now: DateTime<Utc>,
+        facts: &Facts<'_>,
     ) -> Decision {
-        let now = now.timestamp_micros();
+        let now = facts.now.timestamp_micros();
         let rid = self.resource_ids.get(resource).copied().unwrap_or(UNNAMED);
         let applies = |e: &Entry| {
             e.expires > now
                 && (e.resource == rid
                     || (e.resource == SEE_POLICY
                         && self.policies[e.policy as usize].names(rid, resource)))
+                && (!e.conditional || self.policies[e.policy as usize].holds(facts))
         };
         // One pass: any deny ends the decision; allows are looked at until one applies.
         let mut allowed = false;
@@ -246,6 +251,11 @@ impl PolicySet {
 }
 
 impl Compiled {
+    /// Whether the policy's conditions hold for `facts` (a policy without any always applies).
+    fn holds(&self, facts: &Facts<'_>) -> bool {
+        self.conditions.as_ref().is_none_or(|c| c.holds(facts))
+    }
+
     /// Whether one of the policy's resources names `resource` (interned as `rid`).
     fn names(&self, rid: u32, resource: &str) -> bool {
         (rid != UNNAMED && self.resources.binary_search(&rid).is_ok())
@@ -259,6 +269,7 @@ mod tests {
     use crate::model::AccountId;
     use crate::names::{Description, PolicyName};
     use crate::policy::{Permissions, PolicyId};
+    use chrono::{DateTime, Utc};
 
     const ME: &str = "urn:v1:eu:identity:user:lk0001-lk/john";
     const GROUP: &str = "urn:v1:eu:identity:group:lk0001-lk/ops";
@@ -295,6 +306,7 @@ mod tests {
                 except: actions(except),
                 deny: actions(deny),
             },
+            conditions: None,
             expired_at: None,
             read_only: false,
             created_at: now(),
@@ -307,7 +319,11 @@ mod tests {
     }
 
     fn decide(policies: &[Policy], who: &[&str], action: &str, resource: &str) -> Decision {
-        PolicySet::build(policies).decide(who, action, resource, now())
+        let facts = Facts {
+            now: now(),
+            ..Facts::default()
+        };
+        PolicySet::build(policies).decide(who, action, resource, &facts)
     }
 
     #[test]
@@ -450,6 +466,55 @@ mod tests {
         assert_eq!(
             decide(&[allow, deny], &[ME], USER_GET, ACCOUNT),
             Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn a_policy_takes_part_only_while_its_conditions_hold() {
+        use crate::policy::{Condition, ConditionDocument};
+        let from_loopback = |json: serde_json::Value| {
+            let doc: ConditionDocument = serde_json::from_value(json).unwrap();
+            Some(Condition::parse(doc).unwrap())
+        };
+        let range = serde_json::json!(
+            {"operator": "MATCH", "values": {"request.IP.IN_RANGE": "127.0.0.0/8"}});
+        let mut allow = policy(&[ME], &[ACCOUNT], &[USER_GET, USER_CREATE], &[], &[]);
+        allow.conditions = from_loopback(range.clone());
+        let mut deny = policy(&[ME], &[ACCOUNT], &[], &[], &[USER_CREATE]);
+        deny.conditions = from_loopback(serde_json::json!(
+            {"operator": "NOT", "conditions": [range]}));
+        let set = PolicySet::build(&[allow, deny]);
+        let at = |ip: &str| Facts {
+            now: now(),
+            ip: Some(ip.parse().unwrap()),
+            ..Facts::default()
+        };
+        let inside = at("127.0.0.2");
+        let outside = at("192.0.2.1");
+        assert_eq!(
+            set.decide(&[ME], USER_GET, ACCOUNT, &inside),
+            Decision::Allowed
+        );
+        assert_eq!(
+            set.decide(&[ME], USER_CREATE, ACCOUNT, &inside),
+            Decision::Allowed
+        );
+        assert_eq!(
+            set.decide(&[ME], USER_GET, ACCOUNT, &outside),
+            Decision::NoMatch
+        );
+        // Outside the range the deny's own condition holds: it refuses.
+        assert_eq!(
+            set.decide(&[ME], USER_CREATE, ACCOUNT, &outside),
+            Decision::Denied
+        );
+        let unknown = Facts {
+            now: now(),
+            ..Facts::default()
+        };
+        assert_eq!(
+            set.decide(&[ME], USER_GET, ACCOUNT, &unknown),
+            Decision::NoMatch
         );
     }
 

@@ -5,12 +5,15 @@
 //!   replace request.
 //! - [`index`]: [`PolicySet`], one account's policies compiled into an index, so that a decision
 //!   is a few hash lookups and never a query.
+//! - [`condition`]: the conditions a policy may hold, checked per decision against [`Facts`].
 //!
 //! Evaluation for (identities, action, resource): the policies whose identities name one of the
 //! caller's URNs and whose resources name the resource take part; a matching `deny` refuses
 //! whatever else says; a matching `allow` grants unless the same policy's `except` names the
-//! action; an expired policy takes no part; nothing matching refuses.
+//! action; an expired policy, or one whose conditions do not hold, takes no part; nothing
+//! matching refuses.
 
+pub mod condition;
 pub mod index;
 pub mod pattern;
 
@@ -26,6 +29,7 @@ use crate::names::{Description, PolicyName};
 use crate::{Error, Result};
 
 pub use crate::urn::{UrnKind, UrnPattern};
+pub use condition::{Condition, ConditionDocument, Facts, ResourceFacts};
 pub use index::PolicySet;
 pub use pattern::ActionPattern;
 
@@ -76,6 +80,7 @@ pub struct PolicyDraft {
     pub identities: Vec<UrnPattern>,
     pub resources: Vec<UrnPattern>,
     pub permissions: Permissions,
+    pub conditions: Option<Condition>,
     pub expired_at: Option<DateTime<Utc>>,
 }
 
@@ -148,6 +153,7 @@ pub struct Policy {
     pub identities: Vec<UrnPattern>,
     pub resources: Vec<UrnPattern>,
     pub permissions: Permissions,
+    pub conditions: Option<Condition>,
     pub expired_at: Option<DateTime<Utc>>,
     /// Managed by the installation: it cannot be changed or deleted through the API.
     pub read_only: bool,
@@ -156,6 +162,19 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The policy's content, as a replace would give it again.
+    pub fn draft(&self) -> PolicyDraft {
+        PolicyDraft {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            identities: self.identities.clone(),
+            resources: self.resources.clone(),
+            permissions: self.permissions.clone(),
+            conditions: self.conditions.clone(),
+            expired_at: self.expired_at,
+        }
+    }
+
     /// Whether the policy has stopped taking part in decisions.
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.expired_at.is_some_and(|at| at <= now)
@@ -170,6 +189,17 @@ pub struct RulesDocument {
     allow: Vec<String>,
     except: Vec<String>,
     deny: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conditions: Option<ConditionDocument>,
+}
+
+/// A policy's rules as the store gives them back.
+#[derive(Debug)]
+pub struct Rules {
+    pub identities: Vec<UrnPattern>,
+    pub resources: Vec<UrnPattern>,
+    pub permissions: Permissions,
+    pub conditions: Option<Condition>,
 }
 
 fn strings<T: fmt::Display>(items: &[T]) -> Vec<String> {
@@ -186,6 +216,7 @@ impl RulesDocument {
             allow: strings(&p.allow),
             except: strings(&p.except),
             deny: strings(&p.deny),
+            conditions: draft.conditions.as_ref().map(|c| c.document().clone()),
         }
     }
 
@@ -195,27 +226,30 @@ impl RulesDocument {
     }
 
     /// Parses a stored document back into patterns.
-    pub fn parse(json: &str) -> Result<(Vec<UrnPattern>, Vec<UrnPattern>, Permissions)> {
+    pub fn parse(json: &str) -> Result<Rules> {
         let doc: RulesDocument = serde_json::from_str(json)
             .map_err(|e| Error::invalid(format!("stored policy rules are unreadable: {e}")))?;
         let actions = |list: &[String]| -> Result<Vec<ActionPattern>> {
             list.iter().map(|a| ActionPattern::parse(a)).collect()
         };
-        Ok((
-            doc.identities
+        Ok(Rules {
+            identities: doc
+                .identities
                 .iter()
                 .map(|s| UrnPattern::identity(s))
                 .collect::<Result<_>>()?,
-            doc.resources
+            resources: doc
+                .resources
                 .iter()
                 .map(|s| UrnPattern::resource(s))
                 .collect::<Result<_>>()?,
-            Permissions {
+            permissions: Permissions {
                 allow: actions(&doc.allow)?,
                 except: actions(&doc.except)?,
                 deny: actions(&doc.deny)?,
             },
-        ))
+            conditions: doc.conditions.map(Condition::parse).transpose()?,
+        })
     }
 }
 
@@ -235,6 +269,7 @@ mod tests {
                 allow: vec![ActionPattern::parse("account:apiovh:me/get").unwrap()],
                 ..Permissions::default()
             },
+            conditions: None,
             expired_at: None,
         }
     }
@@ -271,11 +306,20 @@ mod tests {
 
     #[test]
     fn the_rules_document_round_trips() {
-        let d = draft();
+        let mut d = draft();
         let json = RulesDocument::of(&d).to_json();
-        let (identities, resources, permissions) = RulesDocument::parse(&json).unwrap();
-        assert_eq!(identities, d.identities);
-        assert_eq!(resources, d.resources);
-        assert_eq!(permissions, d.permissions);
+        assert!(!json.contains("conditions"), "{json}");
+        let rules = RulesDocument::parse(&json).unwrap();
+        assert_eq!(rules.identities, d.identities);
+        assert_eq!(rules.resources, d.resources);
+        assert_eq!(rules.permissions, d.permissions);
+        assert_eq!(rules.conditions, None);
+        let doc: ConditionDocument = serde_json::from_value(serde_json::json!(
+            {"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}}
+        ))
+        .unwrap();
+        d.conditions = Some(Condition::parse(doc).unwrap());
+        let rules = RulesDocument::parse(&RulesDocument::of(&d).to_json()).unwrap();
+        assert_eq!(rules.conditions, d.conditions);
     }
 }

@@ -166,12 +166,8 @@ impl Directory {
                 })
                 .collect();
             let draft = crate::policy::PolicyDraft {
-                name: policy.name.clone(),
-                description: policy.description.clone(),
                 identities,
-                resources: policy.resources.clone(),
-                permissions: policy.permissions.clone(),
-                expired_at: policy.expired_at,
+                ..policy.draft()
             };
             let replaced = tx
                 .replace_policy(account, policy.id, draft, self.clock.now())

@@ -211,14 +211,12 @@ impl Directory {
         let plate = &self.config.plate;
         let resource = who.account.resource_urn(plate);
         let policies = self.policy_set(who.account.id);
-        authz::authorize(
-            policies.as_deref(),
-            plate,
-            who,
-            action,
-            &resource,
-            self.clock.now(),
-        )
+        let facts = crate::policy::Facts {
+            now: self.clock.now(),
+            ip: crate::audit::Origin::current_ip(),
+            resource: crate::policy::ResourceFacts::of_urn(resource.as_str()),
+        };
+        authz::authorize(policies.as_deref(), plate, who, action, &resource, &facts)
     }
 
     /// Decides an operator-only action: the operator account's ROOT user only.

@@ -200,13 +200,15 @@ impl Directory {
             .map_or(0, |set| set.attached_to(identity.as_str()))
     }
 
-    /// Which of `actions` the caller may perform on `resource`. Each action must be a full
-    /// action name (no glob).
+    /// Which of `actions` the caller may perform on `resource`, from the address `ip` (the
+    /// caller's own, or the one a guard relays for it). Each action must be a full action name
+    /// (no glob).
     pub fn check_actions(
         &self,
         who: &Principal,
         resource: &Urn,
         actions: &[String],
+        ip: Option<std::net::IpAddr>,
     ) -> Result<CheckOutcome> {
         for action in actions {
             if !ActionPattern::parse(action)?.is_exact() {
@@ -216,7 +218,11 @@ impl Directory {
             }
         }
         let set = self.policy_set(who.account.id);
-        let now = self.clock.now();
+        let facts = crate::policy::Facts {
+            now: self.clock.now(),
+            ip,
+            resource: crate::policy::ResourceFacts::of_urn(resource.as_str()),
+        };
         let mut outcome = CheckOutcome::default();
         for action in actions {
             let operator_only = authz::all_actions().any(|a| a.name == action && a.operator_only);
@@ -227,7 +233,7 @@ impl Directory {
                 action,
                 operator_only,
                 resource,
-                now,
+                &facts,
             );
             if allowed {
                 outcome.authorized.push(action.clone());

@@ -14,7 +14,8 @@ use latchkey_core::Error;
 use latchkey_core::authz::{self, Permit};
 use latchkey_core::names::{Description, Login, PolicyName};
 use latchkey_core::policy::{
-    ActionPattern, Permissions, Policy, PolicyDraft, PolicyId, UrnPattern,
+    ActionPattern, Condition, ConditionDocument, Permissions, Policy, PolicyDraft, PolicyId,
+    UrnPattern,
 };
 use latchkey_core::service::policies::PolicyFilter;
 use latchkey_core::urn::Urn;
@@ -130,6 +131,8 @@ pub struct PolicyFields {
     other_allow: String,
     except: String,
     deny: String,
+    /// The conditions as JSON, in OVHcloud's shape; empty for none.
+    conditions: String,
     expires: String,
 }
 
@@ -152,6 +155,7 @@ impl PolicyFields {
                 "other_allow" => f.other_allow = v,
                 "except" => f.except = v,
                 "deny" => f.deny = v,
+                "conditions" => f.conditions = v,
                 "expires" => f.expires = v,
                 _ => {}
             }
@@ -204,6 +208,11 @@ impl PolicyFields {
                     .map(ActionPattern::as_str)
                     .collect(),
             ),
+            conditions: p
+                .conditions
+                .as_ref()
+                .and_then(|c| serde_json::to_string_pretty(c.document()).ok())
+                .unwrap_or_default(),
             expires: p
                 .expired_at
                 .map(|at| at.format("%Y-%m-%d").to_string())
@@ -322,6 +331,7 @@ async fn policy_form(
                 (textarea("except", "Except", html! { "Actions or patterns taken out of the allowed ones, one per line." }, &f.except, errors))
                 (textarea("deny", "Deny", html! { "Actions or patterns refused whatever other policies allow, one per line." }, &f.deny, errors))
             }
+            (textarea("conditions", "Conditions", html! { "Optional: when the policy applies, as JSON in OVHcloud's shape, for example " code { r#"{"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}}"# } "." }, &f.conditions, errors))
             (input("expires", "Expiry date", "date", &f.expires, Some(html! { "Optional: from this day (midnight UTC) the policy no longer applies." }), errors))
             (submit(editing.is_some(), PATH))
         }
@@ -376,6 +386,16 @@ fn read_form(console: &Console, f: &PolicyFields) -> Result<PolicyDraft, Errors>
     let deny: Vec<_> = lines(&f.deny)
         .filter_map(|a| errors.check("deny", ActionPattern::parse(a)))
         .collect();
+    let conditions = match f.conditions.trim() {
+        "" => None,
+        json => match serde_json::from_str::<ConditionDocument>(json) {
+            Ok(doc) => errors.check("conditions", Condition::parse(doc)),
+            Err(e) => {
+                errors.set("conditions", format!("the conditions are not valid: {e}"));
+                None
+            }
+        },
+    };
     let expired_at = match f.expires.trim() {
         "" => None,
         day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
@@ -402,6 +422,7 @@ fn read_form(console: &Console, f: &PolicyFields) -> Result<PolicyDraft, Errors>
             except,
             deny,
         },
+        conditions,
         expired_at,
     };
     draft

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use latchkey_core::authz;
 use latchkey_core::names::{Description, PolicyName};
-use latchkey_core::policy::{ActionPattern, Permissions, PolicyDraft, PolicyId, UrnPattern};
+use latchkey_core::policy::{
+    ActionPattern, Condition, ConditionDocument, Permissions, PolicyDraft, PolicyId, UrnPattern,
+};
 use latchkey_core::service::policies::PolicyFilter;
 use serde::{Deserialize, Deserializer};
 
@@ -73,6 +75,9 @@ pub struct PolicyBody {
     permissions: PermissionsBody,
     #[serde(default)]
     expired_at: Option<DateTime<Utc>>,
+    /// OVHcloud's condition tree; `null` or absent for none.
+    #[serde(default)]
+    conditions: Option<ConditionDocument>,
     /// Accepted empty, as clients send it; permission groups are not supported.
     #[serde(default)]
     permissions_groups: Vec<serde_json::Value>,
@@ -86,6 +91,11 @@ impl PolicyBody {
             ));
         }
         let actions = |list: Vec<ActionRef>| list.into_iter().map(|a| a.action).collect();
+        let conditions = self
+            .conditions
+            .map(Condition::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("conditions: {}", message(e))))?;
         Ok(PolicyDraft {
             name: self.name,
             description: self.description,
@@ -96,8 +106,17 @@ impl PolicyBody {
                 except: actions(self.permissions.except),
                 deny: actions(self.permissions.deny),
             },
+            conditions,
             expired_at: self.expired_at,
         })
+    }
+}
+
+/// The message of a model error, without its kind.
+fn message(e: latchkey_core::Error) -> String {
+    match e {
+        latchkey_core::Error::Invalid(m) => m,
+        other => other.to_string(),
     }
 }
 

@@ -68,7 +68,8 @@ pub async fn check(
             "actions must name from 1 to {MAX_CHECKED_ACTIONS} actions"
         )));
     }
-    let outcome = app.directory.check_actions(&who, &urn, &body.actions)?;
+    let ip = latchkey_core::audit::Origin::current_ip();
+    let outcome = app.directory.check_actions(&who, &urn, &body.actions, ip)?;
     Ok(Json(CheckView {
         authorized_actions: outcome.authorized,
         unauthorized_actions: outcome.unauthorized,

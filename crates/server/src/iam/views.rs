@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use latchkey_core::authz::Action;
 use latchkey_core::model::Account;
 use latchkey_core::names::{Description, Nic, Plate, PolicyName};
-use latchkey_core::policy::{ActionPattern, Policy, PolicyId, UrnPattern};
+use latchkey_core::policy::{ActionPattern, ConditionDocument, Policy, PolicyId, UrnPattern};
 use latchkey_core::urn::Urn;
 use serde::Serialize;
 
@@ -43,6 +43,8 @@ pub struct PolicyView {
     pub permissions: PermissionsView,
     /// Permission groups are not supported; always empty.
     pub permissions_groups: Vec<ResourceRefView>,
+    /// OVHcloud's condition tree, as it was given; `null` for none.
+    pub conditions: Option<ConditionDocument>,
     pub expired_at: Option<DateTime<Utc>>,
     pub read_only: bool,
     /// The account's nic.
@@ -69,6 +71,7 @@ impl PolicyView {
                 deny: refs(p.permissions.deny),
             },
             permissions_groups: Vec::new(),
+            conditions: p.conditions.map(|c| c.document().clone()),
             expired_at: p.expired_at,
             read_only: p.read_only,
             owner: owner.clone(),

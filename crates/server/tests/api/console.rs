@@ -986,6 +986,10 @@ async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestA
                 ("allow", "account:apiovh:me/identity/user/get"),
                 ("other_allow", "account:apiovh:me/identity/group/*"),
                 ("deny", "account:apiovh:me/identity/user/delete"),
+                (
+                    "conditions",
+                    r#"{"operator": "MATCH", "values": {"request.IP.IN_RANGE": "127.0.0.0/8"}}"#,
+                ),
                 ("expires", "2099-01-01"),
             ],
         )
@@ -1014,6 +1018,10 @@ async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestA
         "account:apiovh:me/identity/user/delete"
     );
     assert_eq!(policy["expiredAt"], "2099-01-01T00:00:00Z");
+    assert_eq!(
+        policy["conditions"],
+        json!({"operator": "MATCH", "values": {"request.IP.IN_RANGE": "127.0.0.0/8"}})
+    );
     // Editing shows what the pickers hold as checked, the rest typed.
     let id = policy["id"].as_str().unwrap();
     let edit = browser
@@ -1030,6 +1038,7 @@ async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestA
         "{}",
         edit.text
     );
+    assert!(edit.text.contains("127.0.0.0/8"), "{}", edit.text);
     // A pattern the API refuses is named next to its field.
     let bad = browser
         .post(
@@ -1048,6 +1057,25 @@ async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestA
         "{}",
         bad.text
     );
+    // So is a condition the model refuses, with its fault.
+    let bad = browser
+        .post(
+            "/console/iam/policies",
+            &[
+                ("csrf", &csrf),
+                ("name", "bad-condition"),
+                ("other_identities", "admin"),
+                ("allow", "account:apiovh:me/get"),
+                (
+                    "conditions",
+                    r#"{"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/40"}}"#,
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("id=\"conditions-error\""), "{}", bad.text);
+    assert!(bad.text.contains("not a CIDR block"), "{}", bad.text);
 }
 
 /// A server whose public URL is https (its cookies are then `Secure`, `__Host-`).

@@ -9,6 +9,7 @@ mod audit;
 mod authentication;
 mod bad_input;
 mod cluster;
+mod conditions;
 mod connections;
 mod console;
 mod groups;
