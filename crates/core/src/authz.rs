@@ -81,8 +81,13 @@ actions! {
     POLICY_EDIT = Write "account:apiovh:iam/policy/edit", "Replace the content of an IAM policy";
     POLICY_DELETE = Write "account:apiovh:iam/policy/delete", "Delete an IAM policy";
     RESOURCE_GET = Read "account:apiovh:iam/resource/get", "List and read the account's IAM resources";
+    RESOURCE_EDIT = Write "account:apiovh:iam/resource/edit", "Replace the tags of a resource of the account";
+    RESOURCE_TAG_ADD = Write "account:apiovh:iam/resource/tag/add", "Add a tag to a resource of the account";
+    RESOURCE_TAG_REMOVE = Write "account:apiovh:iam/resource/tag/remove", "Remove a tag from a resource of the account";
+    RESOURCE_MANAGE = Write "latchkey:iam/resource/manage", "Register and remove the resources of every account, and declare their actions (effective in the operator's account only; for product back ends)";
     RESOURCE_CHECK = Read "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
-    ACTION_REFERENCE_GET = Read "account:apiovh:iam/reference/action/get", "List the actions the server enforces";
+    ACTION_REFERENCE_GET = Read "account:apiovh:iam/reference/action/get", "List the actions the server enforces and those product back ends declare";
+    RESOURCE_TYPE_REFERENCE_GET = Read "account:apiovh:iam/reference/resource/type/get", "List the resource types";
     KS_PROJECT_GET = Read "account:keystone:project/get", "List and read the account's Keystone projects";
     KS_PROJECT_CREATE = Write "account:keystone:project/create", "Create a Keystone project";
     KS_PROJECT_EDIT = Write "account:keystone:project/edit", "Rename, describe, enable or disable a Keystone project";
@@ -281,14 +286,43 @@ impl Principal {
     }
 }
 
+/// Whose the resource of a decision is, from the caller's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The caller's account itself, or a resource registered to it: the built-in grants reach it.
+    Own,
+    /// Another account, or a resource registered to another account: refused whatever the
+    /// policies say.
+    Foreign,
+    /// A URN nothing registered: policies alone decide.
+    Unregistered,
+}
+
+impl Ownership {
+    /// What the URN alone says: the caller's account resource is its own, another account's is
+    /// not; any other URN is unregistered unless the resource index says otherwise.
+    pub fn of_urn(plate: &Plate, who: &Principal, resource: &Urn) -> Self {
+        if resource.is_account_resource(plate, &who.account.nic) {
+            Ownership::Own
+        } else if resource.names_an_account() {
+            Ownership::Foreign
+        } else {
+            Ownership::Unregistered
+        }
+    }
+}
+
 /// Decides whether `who` may perform the action named `action` on `resource`, given its
 /// account's policies (`None` when the account has none) and the request's `facts` (the time,
-/// the caller's address, the resource's attributes) that expiry and conditions read.
+/// the caller's address, the resource's attributes) that expiry and conditions read, and whose
+/// the resource is (`owner`).
 ///
 /// Built-in grants come first: an operator-only action needs the operator account's ROOT user
-/// and no policy can grant it; the ROOT user and members of an `ADMIN`-role group may do
-/// everything on their own account. Everyone else — other users, whatever their group's role,
-/// and every service account — has exactly what the account's policies grant.
+/// and no policy can grant it; another account's resource is out of reach; the ROOT user and
+/// members of an `ADMIN`-role group may do everything on their own account and its registered
+/// resources. Everyone else — other users, whatever their group's role, and every service
+/// account — has exactly what the account's policies grant.
+#[allow(clippy::too_many_arguments)]
 pub fn allows(
     policies: Option<&PolicySet>,
     plate: &Plate,
@@ -296,18 +330,21 @@ pub fn allows(
     action: &str,
     operator_only: bool,
     resource: &Urn,
+    owner: Ownership,
     facts: &Facts<'_>,
 ) -> bool {
     let user = who.user();
     if operator_only {
         return who.is_operator();
     }
-    let own_account = resource.is_account_resource(plate, &who.account.nic);
-    // Another account is out of reach, whatever this account's policies say.
-    if !own_account && resource.names_an_account() {
+    // The URN alone can tell another account's resource, whatever the index said.
+    if owner == Ownership::Foreign || Ownership::of_urn(plate, who, resource) == Ownership::Foreign
+    {
         return false;
     }
-    if own_account && (user.is_some_and(|u| u.kind == UserType::Root) || who.in_admin_group()) {
+    if owner == Ownership::Own
+        && (user.is_some_and(|u| u.kind == UserType::Root) || who.in_admin_group())
+    {
         return true;
     }
     let Some(policies) = policies else {
@@ -410,7 +447,8 @@ pub fn authorize_operator(who: &Principal, action: &OperatorAction) -> Result<Op
     }
 }
 
-/// Decides as [`allows`] does and, if it allows, returns the permit for the caller's own account.
+/// Decides as [`allows`] does for a resource whose owner the URN tells (the account resource)
+/// and, if it allows, returns the permit for the caller's own account.
 pub fn authorize(
     policies: Option<&PolicySet>,
     plate: &Plate,
@@ -419,6 +457,7 @@ pub fn authorize(
     resource: &Urn,
     facts: &Facts<'_>,
 ) -> Result<Permit> {
+    let owner = Ownership::of_urn(plate, who, resource);
     if allows(
         policies,
         plate,
@@ -426,6 +465,7 @@ pub fn authorize(
         action.name,
         action.operator_only,
         resource,
+        owner,
         facts,
     ) {
         Ok(Permit::granted(who.account.id, action).by(who))
@@ -577,6 +617,39 @@ mod tests {
     }
 
     #[test]
+    fn built_in_grants_follow_ownership_of_registered_resources() {
+        let vps = Urn::resource("urn:v1:eu:resource:vps:vps-1.lk").unwrap();
+        let decide = |policies: Option<&PolicySet>, p: &Principal, owner: Ownership| {
+            allows(
+                policies,
+                &eu(),
+                p,
+                "vps:apiovh:reboot",
+                false,
+                &vps,
+                owner,
+                &now(),
+            )
+        };
+        let root = principal(false, UserType::Root, Role::Regular);
+        let admin = principal(false, UserType::User, Role::Admin);
+        for p in [&root, &admin] {
+            assert!(decide(None, p, Ownership::Own));
+            // Not registered, or registered to another account: not theirs.
+            assert!(!decide(None, p, Ownership::Unregistered));
+            assert!(!decide(None, p, Ownership::Foreign));
+        }
+        let regular = principal(false, UserType::User, Role::Regular);
+        assert!(!decide(None, &regular, Ownership::Own));
+        let everything = policy_on("*", "*", "*");
+        assert!(decide(Some(&everything), &regular, Ownership::Own));
+        assert!(decide(Some(&everything), &regular, Ownership::Unregistered));
+        // Another account's resource is refused whatever a policy says.
+        assert!(!decide(Some(&everything), &regular, Ownership::Foreign));
+        assert!(!decide(Some(&everything), &root, Ownership::Foreign));
+    }
+
+    #[test]
     fn operator_actions_need_the_operator_root_and_no_policy_grants_them() {
         let res = Urn::account_resource(&eu(), &Nic::parse("lk0001-lk").unwrap());
         let operator = |p: &Principal| authorize_operator(p, &ADMIN_ACCOUNT_MANAGE);
@@ -587,7 +660,7 @@ mod tests {
         // The same answers from the decision a check of the action's name reads.
         let allowed = |policies: Option<&PolicySet>, p: &Principal| {
             let name = ADMIN_ACCOUNT_MANAGE.name();
-            allows(policies, &eu(), p, name, true, &res, &now())
+            allows(policies, &eu(), p, name, true, &res, Ownership::Own, &now())
         };
         assert!(allowed(None, &principal(true, UserType::Root, Role::Admin)));
         assert!(!allowed(
@@ -623,6 +696,13 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert!(names.iter().all(|n| n.split(':').count() == 3));
+        // `{resourceType}:{api}:{operation}`, or Latchkey's own `latchkey:{operation}`.
+        assert!(names.iter().all(|n| n.split(':').count() == 3
+            || (n.starts_with("latchkey:") && n.split(':').count() == 2)));
+        assert!(
+            names
+                .iter()
+                .all(|n| crate::policy::ActionPattern::parse(n).is_ok())
+        );
     }
 }

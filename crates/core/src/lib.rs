@@ -8,7 +8,10 @@
 //! - [`store`]: the persistence contract that `latchkey-store` implements for SQLite and PostgreSQL.
 //! - [`authz`]: IAM actions, the decision ([`authz::allows`]: built-in grants, then policies) and
 //!   the [`authz::Permit`] that every account-scoped operation of [`service`] requires.
-//! - [`policy`]: IAM policies — URN and action patterns, and the per-account index decisions read.
+//! - [`policy`]: IAM policies — URN and action patterns, conditions, and the per-account index
+//!   decisions read.
+//! - [`resource`]: the resources product back ends register (with their tags) and the actions
+//!   they declare.
 //! - [`keystone`]: the Keystone view of the store (projects, roles, assignments, catalog) and
 //!   the claims of Keystone tokens.
 //! - [`service`]: the operations the APIs expose (accounts, users, groups, PATs, authentication),
@@ -25,6 +28,7 @@ pub mod model;
 pub mod names;
 pub mod password;
 pub mod policy;
+pub mod resource;
 pub mod secret;
 pub mod service;
 pub mod store;

@@ -1,5 +1,8 @@
-//! `/v2/admin/account` and `/v2/admin/keys/rotate`: the operator (the bootstrap account's ROOT user) creates and reads the
-//! installation's accounts. Action `account:apiovh:admin/account/manage`.
+//! `/v2/admin/account` and `/v2/admin/keys/rotate`: the operator (the bootstrap account's ROOT
+//! user) creates and reads the installation's accounts (`account:apiovh:admin/account/manage`)
+//! and rotates the signing keys. `/v2/admin/resource`: product back ends (identities of the
+//! operator's account allowed `latchkey:iam/resource/manage`) register and remove the resources
+//! they make for accounts, and declare their actions.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -21,6 +24,94 @@ pub fn router() -> Router<AppState> {
         .route("/v2/admin/account", get(list).post(create))
         .route("/v2/admin/account/{nic}", get(show))
         .route("/v2/admin/keys/rotate", axum::routing::post(rotate_keys))
+        .route("/v2/admin/resource", axum::routing::post(register_resource))
+        .route(
+            "/v2/admin/resource/{urn}",
+            axum::routing::delete(remove_resource),
+        )
+}
+
+/// An action a product back end declares with a registration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ActionDeclaration {
+    action: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+/// The body of `POST /v2/admin/resource`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceRegistration {
+    /// The nic of the account the resource belongs to.
+    owner: String,
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    tags: latchkey_core::resource::Tags,
+    #[serde(default)]
+    actions: Vec<ActionDeclaration>,
+}
+
+/// `POST /v2/admin/resource` — `latchkey:iam/resource/manage`, in the operator's account.
+/// Registering again the same resource for the same account keeps its tags.
+async fn register_resource(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body<ResourceRegistration>,
+) -> ApiResult<Json<crate::iam::views::ResourceView>> {
+    use latchkey_core::resource::{
+        Category, DeclaredAction, Registration, ResourceName, ResourceType,
+    };
+    let owner = name(&body.owner, Nic::parse)?;
+    let kind = name(&body.kind, ResourceType::parse)?;
+    let actions = body
+        .actions
+        .into_iter()
+        .map(|a| {
+            Ok(DeclaredAction {
+                action: a.action,
+                resource_type: kind.clone(),
+                description: a.description,
+                categories: a
+                    .categories
+                    .iter()
+                    .map(|c| Category::parse(c))
+                    .collect::<latchkey_core::Result<_>>()?,
+            })
+        })
+        .collect::<latchkey_core::Result<Vec<_>>>()?;
+    let registration = Registration {
+        name: name(&body.name, ResourceName::parse)?,
+        kind,
+        display_name: body.display_name,
+        tags: body.tags,
+        actions,
+    };
+    let resource = app
+        .directory
+        .register_resource(&who, &owner, registration)
+        .await?;
+    tracing::info!(by = %who.urn(&app.plate), resource = %resource.urn, owner = %owner, "resource registered");
+    Ok(Json(crate::iam::views::ResourceView::new(resource, &owner)))
+}
+
+/// `DELETE /v2/admin/resource/{urn}` — `latchkey:iam/resource/manage`, in the operator's account.
+async fn remove_resource(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(urn): PathParams<String>,
+) -> ApiResult<Json<()>> {
+    let urn = name(&urn, latchkey_core::urn::Urn::resource)?;
+    app.directory.remove_resource(&who, &urn).await?;
+    tracing::info!(by = %who.urn(&app.plate), resource = %urn, "resource removed");
+    Ok(Json(()))
 }
 
 #[derive(Debug, Deserialize)]

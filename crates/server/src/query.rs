@@ -41,6 +41,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// Refuses keys the route does not know, so a misspelt filter is not silently ignored.
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
         match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
@@ -111,6 +116,33 @@ impl Page {
         };
         Ok(Self { after, size })
     }
+}
+
+impl Page {
+    /// The page of `items` (sorted by `key`, ascending and unique): its range, and the cursor of
+    /// the next page while more remain.
+    pub fn of<T>(
+        &self,
+        items: &[T],
+        key: impl Fn(&T) -> String,
+    ) -> (std::ops::Range<usize>, Option<String>) {
+        let start = self.after.as_deref().map_or(0, |after| {
+            items.partition_point(|item| key(item).as_str() <= after)
+        });
+        let end = (start + self.size).min(items.len());
+        let next = (end < items.len()).then(|| encode_cursor(&key(&items[end - 1])));
+        (start..end, next)
+    }
+}
+
+/// A JSON answer with `X-Pagination-Cursor-Next` when `next` names one.
+pub fn paged<T: serde::Serialize>(body: T, next: Option<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = axum::Json(body).into_response();
+    if let Some(next) = next.and_then(|n| axum::http::HeaderValue::from_str(&n).ok()) {
+        response.headers_mut().insert(NEXT, next);
+    }
+    response
 }
 
 pub fn encode_cursor(key: &str) -> String {

@@ -146,6 +146,10 @@ impl Application {
             .map_err(StartError::Store)?;
         directory.init_policies().await.map_err(StartError::Store)?;
         directory
+            .init_resources()
+            .await
+            .map_err(StartError::Store)?;
+        directory
             .reload_revocations()
             .await
             .map_err(StartError::Store)?;

@@ -43,6 +43,7 @@ contract!(
     keystone_memberships_cross_accounts_and_go_with_their_group_or_user,
     console_sessions_are_found_by_hash_touched_pruned_and_go_with_their_user,
     users_and_tokens_are_listed_whole_a_page_at_a_time,
+    resources_are_unique_by_urn_tagged_and_removed_and_actions_declared,
 );
 
 fn nic(s: &str) -> Nic {
@@ -1299,4 +1300,106 @@ async fn users_and_tokens_are_listed_whole_a_page_at_a_time(store: &dyn Store) {
     let names: Vec<_> = pats.iter().map(|p| p.name.to_string()).collect();
     assert_eq!(names, ["alpha", "zeta"]);
     assert_eq!(pats[0].description.as_str(), "for a script");
+}
+
+async fn resources_are_unique_by_urn_tagged_and_removed_and_actions_declared(store: &dyn Store) {
+    use latchkey_core::resource::{
+        Category, DeclaredAction, Resource, ResourceId, ResourceName, ResourceType, Tags,
+    };
+    use latchkey_core::urn::Urn;
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
+    let resource =
+        |account: latchkey_core::model::AccountId, name: &str, tags: &[(&str, &str)]| Resource {
+            id: ResourceId::random(),
+            account_id: account,
+            urn: Urn::resource(&format!("urn:v1:eu:resource:objectStorage:{name}")).unwrap(),
+            name: ResourceName::parse(name).unwrap(),
+            display_name: format!("Container {name}"),
+            kind: ResourceType::parse("objectStorage").unwrap(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            created_at: now(),
+            updated_at: now(),
+        };
+    let photos = resource(a.id, "photos", &[("env", "prod")]);
+    let made = change!(store, tx => tx.create_resource(&photos)).unwrap();
+    assert_eq!(made, photos);
+    assert_eq!(
+        store.resource_by_urn(photos.urn.as_str()).await.unwrap(),
+        Some(photos.clone())
+    );
+    // The URN names one resource in the installation.
+    assert!(matches!(
+        change!(store, tx => tx.create_resource(&resource(b.id, "photos", &[]))),
+        Err(Error::Conflict(_))
+    ));
+    let theirs = resource(b.id, "theirs", &[]);
+    change!(store, tx => tx.create_resource(&theirs)).unwrap();
+    let listed = store.list_resources(a.id).await.unwrap();
+    assert_eq!(listed, vec![photos.clone()]);
+    assert_eq!(store.all_resources().await.unwrap().len(), 2);
+    assert_eq!(
+        store.resource_types().await.unwrap(),
+        vec!["objectStorage".to_owned()]
+    );
+
+    // Tags are replaced within the owner's account only.
+    let tags: Tags = [
+        ("env".to_owned(), "dev".to_owned()),
+        ("team".to_owned(), "web".to_owned()),
+    ]
+    .into();
+    let later = now() + TimeDelta::minutes(1);
+    let tagged =
+        change!(store, tx => tx.set_resource_tags(a.id, photos.urn.as_str(), &tags, later))
+            .unwrap();
+    assert_eq!(
+        (tagged.tags.clone(), tagged.updated_at),
+        (tags.clone(), later)
+    );
+    assert!(matches!(
+        change!(store, tx => tx.set_resource_tags(b.id, photos.urn.as_str(), &tags, later)),
+        Err(Error::NotFound(_))
+    ));
+    let renamed =
+        change!(store, tx => tx.rename_resource(photos.urn.as_str(), "Photos", later)).unwrap();
+    assert_eq!(
+        (renamed.display_name.as_str(), renamed.tags),
+        ("Photos", tags)
+    );
+
+    let removed = change!(store, tx => tx.delete_resource(photos.urn.as_str())).unwrap();
+    assert_eq!(removed.id, photos.id);
+    assert_eq!(
+        store.resource_by_urn(photos.urn.as_str()).await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        change!(store, tx => tx.delete_resource(photos.urn.as_str())),
+        Err(Error::NotFound(_))
+    ));
+
+    // Declarations replace what an earlier one said of the same action.
+    let kind = ResourceType::parse("objectStorage").unwrap();
+    let declared = |description: &str| DeclaredAction {
+        action: "objectStorage:apiovh:object/get".to_owned(),
+        resource_type: kind.clone(),
+        description: description.to_owned(),
+        categories: vec![Category::Read],
+    };
+    change!(store, tx => tx.declare_actions(&[declared("Read")], now())).unwrap();
+    change!(store, tx => tx.declare_actions(&[declared("Read an object")], now())).unwrap();
+    assert_eq!(
+        store.declared_actions().await.unwrap(),
+        vec![declared("Read an object")]
+    );
+    // An account's resources go with it.
+    change!(store, tx => tx.delete_account(b.id)).unwrap();
+    assert_eq!(
+        store.resource_by_urn(theirs.urn.as_str()).await.unwrap(),
+        None
+    );
 }

@@ -80,6 +80,12 @@ kinds! {
     /// A management call was refused (the action refused).
     AccessDenied = "ACCESS_DENIED", ovh: false;
     AccountCreated = "ACCOUNT_CREATED", ovh: false;
+    /// A product back end registered a resource for the account.
+    ResourceRegistered = "RESOURCE_REGISTERED", ovh: false;
+    /// A resource's tags or display name changed.
+    ResourceModified = "RESOURCE_MODIFIED", ovh: false;
+    /// A product back end removed a resource of the account.
+    ResourceRemoved = "RESOURCE_REMOVED", ovh: false;
     AccountDeleted = "ACCOUNT_DELETED", ovh: false;
     ServiceAccountCreated = "SERVICE_ACCOUNT_CREATED", ovh: false;
     ServiceAccountModified = "SERVICE_ACCOUNT_MODIFIED", ovh: false;

@@ -51,7 +51,9 @@ impl ActionPattern {
         }
         if !s.contains('*') {
             let parts: Vec<&str> = s.splitn(3, ':').collect();
-            if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
+            // Latchkey's own operator-side actions are `latchkey:{operation}`.
+            let own = parts.len() == 2 && parts[0] == "latchkey" && !parts[1].is_empty();
+            if !own && (parts.len() < 3 || parts.iter().any(|p| p.is_empty())) {
                 return Err(Error::invalid(format!(
                     "action {s:?} is not of the form {{resourceType}}:{{api}}:{{operation}}"
                 )));
@@ -188,9 +190,12 @@ mod tests {
             "account::me/get",
             "account:apiovh:me get",
             "account:apiovh:é",
+            "vps:reboot",
+            "latchkey:",
         ] {
             assert!(ActionPattern::parse(bad).is_err(), "{bad:?}");
         }
         assert!(ActionPattern::parse(&"a:b:".repeat(100)).is_err());
+        assert!(ActionPattern::parse("latchkey:iam/resource/manage").is_ok());
     }
 }

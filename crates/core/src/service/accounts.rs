@@ -188,9 +188,11 @@ impl Directory {
         // Its users' grants and memberships in other domains went too: every snapshot reloads.
         let record = Record::new(audit)
             .event(self.keystone_event(id))
-            .event(self.catalog_event());
+            .event(self.catalog_event())
+            .event(self.resources_event(id));
         self.commit(tx, record).await?;
         self.account_changed(id).await?;
+        self.reload_resources(id).await?;
         self.keystone_catalog_changed().await
     }
 

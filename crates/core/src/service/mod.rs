@@ -6,6 +6,7 @@
 //! - [`accounts`], [`users`], [`groups`], [`pats`], [`service_accounts`]: the management
 //!   operations.
 //! - [`policies`]: IAM policies, the per-account indexes every decision reads, and checks.
+//! - [`resources`]: the resources product back ends register, their tags, and their index.
 //! - [`console`]: the web console's sessions and their CSRF tokens.
 //! - [`keystone`]: Keystone v3 tokens and admin resources, from in-memory snapshots.
 
@@ -21,6 +22,7 @@ pub mod keystone;
 pub mod oauth2;
 pub mod pats;
 pub mod policies;
+pub mod resources;
 mod revocations;
 pub mod service_accounts;
 pub mod users;
@@ -160,6 +162,7 @@ pub struct Directory {
     grant_limit: Throttle<crate::names::ClientId>,
     policies: dashmap::DashMap<crate::model::AccountId, Arc<crate::policy::PolicySet>>,
     policy_reload: tokio::sync::Mutex<()>,
+    resources: resources::ResourceIndex,
     keystone: keystone::KeystoneState,
 }
 
@@ -186,6 +189,7 @@ impl Directory {
             grant_limit: Throttle::new(config.grant_limit),
             policies: dashmap::DashMap::new(),
             policy_reload: tokio::sync::Mutex::new(()),
+            resources: resources::ResourceIndex::default(),
             keystone: keystone::KeystoneState::new(config.keystone_issue_limit),
             config,
         }

@@ -218,10 +218,14 @@ impl Directory {
             }
         }
         let set = self.policy_set(who.account.id);
+        let (owner, registered) = self.ownership(who, resource);
         let facts = crate::policy::Facts {
             now: self.clock.now(),
             ip,
-            resource: crate::policy::ResourceFacts::of_urn(resource.as_str()),
+            resource: registered.as_deref().map_or_else(
+                || crate::policy::ResourceFacts::of_urn(resource.as_str()),
+                crate::resource::Resource::facts,
+            ),
         };
         let mut outcome = CheckOutcome::default();
         for action in actions {
@@ -233,6 +237,7 @@ impl Directory {
                 action,
                 operator_only,
                 resource,
+                owner,
                 &facts,
             );
             if allowed {

@@ -149,6 +149,7 @@ impl Directory {
 
     async fn apply_each(&self, events: &[&RevocationEvent]) -> Result<usize> {
         let mut policies_changed = Vec::new();
+        let mut resources_changed = Vec::new();
         let now = self.clock.now();
         for event in events {
             let lag = (now - event.at).to_std().unwrap_or_default();
@@ -159,6 +160,10 @@ impl Directory {
                 if let Ok(id) = event.subject.parse() {
                     policies_changed.push(AccountId(id));
                 }
+            } else if event.kind == RevocationKind::Resources.as_str() {
+                if let Ok(id) = event.subject.parse() {
+                    resources_changed.push(AccountId(id));
+                }
             } else {
                 self.apply(&event.kind, &event.subject);
             }
@@ -167,6 +172,11 @@ impl Directory {
         policies_changed.dedup();
         for account in policies_changed {
             self.reload_policies(account).await?;
+        }
+        resources_changed.sort_unstable_by_key(|a| a.0);
+        resources_changed.dedup();
+        for account in resources_changed {
+            self.reload_resources(account).await?;
         }
         if let Some(last) = events.iter().map(|e| e.id).max() {
             self.saw_event(last);
@@ -211,7 +221,9 @@ impl Directory {
                 self.revoked.insert(subject.to_owned());
             }
             // Applied by `apply_revocation_events`, which can wait for the store.
-            Some(RevocationKind::Policies | RevocationKind::Keystone) => {}
+            Some(
+                RevocationKind::Policies | RevocationKind::Resources | RevocationKind::Keystone,
+            ) => {}
             None => tracing::warn!(kind, "unknown revocation event kind"),
         }
     }

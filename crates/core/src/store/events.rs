@@ -22,6 +22,9 @@ pub enum RevocationKind {
     AccessToken,
     /// An account's policies changed (subject: the account id).
     Policies,
+    /// An account's registered resources changed: registered, removed, tagged (subject: the
+    /// account id).
+    Resources,
     /// Keystone data changed: an account's projects or role assignments (subject: the account
     /// id), or the roles and the catalog (subject: `catalog`).
     Keystone,
@@ -38,6 +41,7 @@ impl RevocationKind {
             RevocationKind::Client => "client",
             RevocationKind::AccessToken => "token",
             RevocationKind::Policies => "policies",
+            RevocationKind::Resources => "resources",
             RevocationKind::Keystone => "keystone",
             RevocationKind::Session => "session",
         }
@@ -51,6 +55,7 @@ impl RevocationKind {
             "client" => RevocationKind::Client,
             "token" => RevocationKind::AccessToken,
             "policies" => RevocationKind::Policies,
+            "resources" => RevocationKind::Resources,
             "keystone" => RevocationKind::Keystone,
             "session" => RevocationKind::Session,
             _ => return None,

@@ -22,6 +22,7 @@ mod keys;
 mod keystone;
 mod pats;
 mod policies;
+mod resources;
 mod sessions;
 mod users;
 
@@ -40,6 +41,7 @@ pub use keys::{KeyReads, KeyWrites};
 pub use keystone::{KeystoneReads, KeystoneWrites};
 pub use pats::{NewPat, PatChanges, PatReads, PatWrites};
 pub use policies::{NewPolicy, PolicyReads, PolicyWrites};
+pub use resources::{ResourceReads, ResourceWrites};
 pub use sessions::{ConsoleSession, SessionReads, SessionWrites};
 pub use users::{GroupChanges, NewGroup, NewUser, Page, UserChanges, UserReads, UserWrites};
 
@@ -52,6 +54,7 @@ pub trait Store:
     + PatReads
     + ClientReads
     + PolicyReads
+    + ResourceReads
     + KeyReads
     + EventReads
     + AuditReads
@@ -90,6 +93,7 @@ pub trait Transaction:
     + PatWrites
     + ClientWrites
     + PolicyWrites
+    + ResourceWrites
     + KeyWrites
     + EventWrites
     + KeystoneWrites

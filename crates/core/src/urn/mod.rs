@@ -40,6 +40,12 @@ impl Urn {
         Self(format!("urn:v1:{plate}:resource:account:{nic}"))
     }
 
+    /// A product's resource: `urn:v1:{plate}:resource:{type}:{name}` (both checked by the
+    /// resource model).
+    pub fn product_resource(plate: &Plate, kind: &str, name: &str) -> Self {
+        Self(format!("urn:v1:{plate}:resource:{kind}:{name}"))
+    }
+
     /// A resource URN as a caller names it: `urn:v1:{plate}:resource:{type}:{id}`, no wildcard.
     pub fn resource(s: &str) -> crate::Result<Self> {
         let pattern = UrnPattern::resource(s)?;

@@ -8,7 +8,7 @@ mod resources;
 pub(crate) mod views;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -22,10 +22,22 @@ pub fn router() -> Router<AppState> {
                 .delete(policies::delete),
         )
         .route("/v2/iam/resource", get(resources::list))
-        .route("/v2/iam/resource/{urn}", get(resources::get))
+        .route(
+            "/v2/iam/resource/{urn}",
+            get(resources::get).put(resources::edit),
+        )
+        .route("/v2/iam/resource/{urn}/tag", post(resources::add_tag))
+        .route(
+            "/v2/iam/resource/{urn}/tag/{key}",
+            delete(resources::remove_tag),
+        )
         .route(
             "/v2/iam/resource/{urn}/authorization/check",
             post(resources::check),
         )
         .route("/v2/iam/reference/action", get(reference::actions))
+        .route(
+            "/v2/iam/reference/resource/type",
+            get(reference::resource_types),
+        )
 }

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use latchkey_core::authz;
 use latchkey_core::names::{Description, PolicyName};
@@ -157,24 +157,15 @@ pub async fn list(
     let page = Page::from_headers(&headers)?;
     let policies = app.directory.list_policies(&permit, &filter).await?;
     // Listed oldest first; a cursor is the position key of the last policy of its page.
-    let key = |p: &latchkey_core::policy::Policy| {
+    let (range, next) = page.of(&policies, |p| {
         format!("{:020}/{}", p.created_at.timestamp_micros(), p.id)
-    };
-    let start = page.after.as_deref().map_or(0, |after| {
-        policies.partition_point(|p| key(p).as_str() <= after)
     });
-    let end = (start + page.size).min(policies.len());
-    let next = (end < policies.len()).then(|| query::encode_cursor(&key(&policies[end - 1])));
-    let views: Vec<PolicyView> = policies[start..end]
+    let views: Vec<PolicyView> = policies[range]
         .iter()
         .cloned()
         .map(|p| PolicyView::new(p, &who.account.nic))
         .collect();
-    let mut response = Json(views).into_response();
-    if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
-        response.headers_mut().insert(query::NEXT, next);
-    }
-    Ok(response)
+    Ok(query::paged(views, next))
 }
 
 /// `GET /v2/iam/policy/{id}` — `account:apiovh:iam/policy/get`.

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use latchkey_core::authz::Action;
-use latchkey_core::model::Account;
-use latchkey_core::names::{Description, Nic, Plate, PolicyName};
+use latchkey_core::names::{Description, Nic, PolicyName};
 use latchkey_core::policy::{ActionPattern, ConditionDocument, Policy, PolicyId, UrnPattern};
+use latchkey_core::resource::{Category, DeclaredAction, Resource, ResourceId, Tags};
 use latchkey_core::urn::Urn;
 use serde::Serialize;
 
@@ -81,60 +81,73 @@ impl PolicyView {
     }
 }
 
-/// A resource of the account as `/v2/iam/resource` lists it.
+/// A resource as `/v2/iam/resource` shows it (OVHcloud's `iam.resource.Resource`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceView {
-    pub id: Nic,
+    pub id: ResourceId,
     pub urn: Urn,
-    pub name: Nic,
-    pub display_name: Nic,
+    pub name: String,
+    pub display_name: String,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub owner: Nic,
-    pub tags: serde_json::Map<String, serde_json::Value>,
+    pub tags: Tags,
 }
 
 impl ResourceView {
-    /// The account itself: the resource every `/1.0` and `/v2` action acts on.
-    pub fn account(account: &Account, plate: &Plate) -> Self {
+    /// `owner` is the nic of the resource's account.
+    pub fn new(r: Resource, owner: &Nic) -> Self {
         Self {
-            id: account.nic.clone(),
-            urn: account.resource_urn(plate),
-            name: account.nic.clone(),
-            display_name: account.nic.clone(),
-            kind: "account",
-            owner: account.nic.clone(),
-            tags: serde_json::Map::new(),
+            id: r.id,
+            urn: r.urn,
+            name: r.name.as_str().to_owned(),
+            display_name: r.display_name,
+            kind: r.kind.as_str().to_owned(),
+            owner: owner.clone(),
+            tags: r.tags,
         }
     }
 }
 
-/// An entry of `/v2/iam/reference/action`.
+/// An entry of `/v2/iam/reference/action` (OVHcloud's `iam.reference.Action`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionView {
-    pub action: &'static str,
-    pub description: &'static str,
-    pub resource_type: &'static str,
-    /// `READ`, `CREATE`, `EDIT`, `DELETE` or `OPERATE`, from the operation's last word.
-    pub categories: [&'static str; 1],
+    pub action: String,
+    pub description: String,
+    pub resource_type: String,
+    /// `READ`, `CREATE`, `EDIT`, `DELETE` or `OPERATE`.
+    pub categories: Vec<Category>,
+    /// Always `false`: no action takes parameters.
+    pub has_query_parameters: bool,
 }
 
 impl ActionView {
+    /// One of the server's own actions; its category is its operation's last word.
     pub fn new(a: &'static Action) -> Self {
-        let category = match a.name.rsplit('/').next() {
-            Some("get") => "READ",
-            Some("create") => "CREATE",
-            Some("edit") => "EDIT",
-            Some("delete") => "DELETE",
-            _ => "OPERATE",
+        Self {
+            action: a.name.to_owned(),
+            description: a.description.to_owned(),
+            resource_type: a.resource_type.to_owned(),
+            categories: vec![Category::of_action(a.name)],
+            has_query_parameters: false,
+        }
+    }
+
+    /// An action a product back end declared.
+    pub fn declared(a: DeclaredAction) -> Self {
+        let categories = if a.categories.is_empty() {
+            vec![Category::of_action(&a.action)]
+        } else {
+            a.categories
         };
         Self {
-            action: a.name,
+            action: a.action,
             description: a.description,
-            resource_type: a.resource_type,
-            categories: [category],
+            resource_type: a.resource_type.as_str().to_owned(),
+            categories,
+            has_query_parameters: false,
         }
     }
 }

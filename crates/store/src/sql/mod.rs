@@ -16,6 +16,7 @@ mod keys;
 mod keystone;
 mod pats;
 mod policies;
+mod resources;
 mod sessions;
 mod users;
 
