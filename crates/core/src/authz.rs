@@ -84,6 +84,10 @@ actions! {
     RESOURCE_EDIT = Write "account:apiovh:iam/resource/edit", "Replace the tags of a resource of the account";
     RESOURCE_TAG_ADD = Write "account:apiovh:iam/resource/tag/add", "Add a tag to a resource of the account";
     RESOURCE_TAG_REMOVE = Write "account:apiovh:iam/resource/tag/remove", "Remove a tag from a resource of the account";
+    RESOURCE_GROUP_GET = Read "account:apiovh:iam/resourceGroup/get", "List and read resource groups";
+    RESOURCE_GROUP_CREATE = Write "account:apiovh:iam/resourceGroup/create", "Create a resource group";
+    RESOURCE_GROUP_EDIT = Write "account:apiovh:iam/resourceGroup/edit", "Rename a resource group and set its resources";
+    RESOURCE_GROUP_DELETE = Write "account:apiovh:iam/resourceGroup/delete", "Delete a resource group no policy names";
     RESOURCE_MANAGE = Write "latchkey:iam/resource/manage", "Register and remove the resources of every account, and declare their actions (effective in the operator's account only; for product back ends)";
     RESOURCE_CHECK = Read "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
     ACTION_REFERENCE_GET = Read "account:apiovh:iam/reference/action/get", "List the actions the server enforces and those product back ends declare";

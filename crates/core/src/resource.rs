@@ -182,6 +182,76 @@ impl Resource {
     }
 }
 
+/// A resource group's identifier, a random UUID; its URN is
+/// `urn:v1:{plate}:resourceGroup:{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceGroupId(pub Uuid);
+
+impl ResourceGroupId {
+    pub fn random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn urn(&self, plate: &Plate) -> Urn {
+        Urn::resource_group(plate, &self.0)
+    }
+}
+
+impl FromStr for ResourceGroupId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|_| Error::invalid(format!("{s:?} is not a resource group id (a UUID)")))
+    }
+}
+
+impl fmt::Display for ResourceGroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl Serialize for ResourceGroupId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A resource group's name: 1 to 128 letters, digits, `_`, `.`, `-`.
+pub fn check_group_name(s: &str) -> Result<()> {
+    let ok = (1..=128).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{s:?} is not a resource group name: 1 to 128 of letters, digits, _ . -"
+        )))
+    }
+}
+
+/// A set of an account's registered resources that policies name by one URN: every resource in
+/// it, now and later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceGroup {
+    pub id: ResourceGroupId,
+    pub account_id: AccountId,
+    pub name: String,
+    /// Managed by the installation: its resources cannot be changed.
+    pub read_only: bool,
+    /// Its resources, by id, in the order they were given.
+    pub members: Vec<ResourceId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ResourceGroup {
+    /// Most resources one group holds.
+    pub const MAX_MEMBERS: usize = 1000;
+}
+
 /// What a product back end registers: the resource's owner is named beside it.
 #[derive(Debug, Clone)]
 pub struct Registration {

@@ -25,7 +25,10 @@ const IDENTITIES: &[&str] = &[
     "*/john",
     "*",
 ];
+/// A resource group holding the VPS.
+const GROUP: &str = "urn:v1:eu:resourceGroup:9167fb26-382b-11ee-895a-0050568ce122";
 const RESOURCES: &[&str] = &[
+    GROUP,
     "urn:v1:eu:resource:account:lk0001-lk",
     "urn:v1:eu:resource:vps:vps-1",
     "urn:v1:eu:resource:*",
@@ -59,6 +62,19 @@ const QUERY_RESOURCES: &[&str] = &[
     "urn:v1:eu:resource:account:lk0001-lk",
     "urn:v1:eu:resource:vps:vps-1",
 ];
+
+fn groups() -> latchkey_core::policy::index::GroupMembers {
+    [(
+        GROUP.to_owned(),
+        vec!["urn:v1:eu:resource:vps:vps-1".to_owned()],
+    )]
+    .into()
+}
+
+/// The index of `policies`, with the group expanded.
+fn build(policies: &[Policy]) -> PolicySet {
+    PolicySet::build_with(policies, &groups())
+}
 
 /// Conditions a policy may hold (or none).
 fn conditions() -> Vec<Option<Condition>> {
@@ -158,7 +174,12 @@ fn reference(
             && p.identities
                 .iter()
                 .any(|i| who.iter().any(|w| i.matches(w)))
-            && p.resources.iter().any(|r| r.matches(resource))
+            && p.resources.iter().any(|r| {
+                r.matches(resource)
+                    || groups()
+                        .get(r.as_str())
+                        .is_some_and(|members| members.iter().any(|m| m == resource))
+            })
     });
     let mut allowed = false;
     for p in applicable {
@@ -208,7 +229,7 @@ proptest! {
 
     #[test]
     fn the_index_decides_as_the_rules_read(policies in proptest::collection::vec(a_policy(), 0..12)) {
-        let set = PolicySet::build(&policies);
+        let set = build(&policies);
         for (who, action, resource, f) in queries() {
             prop_assert_eq!(
                 set.decide(who, action, resource, &f),
@@ -225,10 +246,10 @@ proptest! {
     ) {
         extra.permissions.allow.clear();
         extra.permissions.except.clear();
-        let before = PolicySet::build(&policies);
+        let before = build(&policies);
         let mut more = policies.clone();
         more.push(extra);
-        let after = PolicySet::build(&more);
+        let after = build(&more);
         for (who, action, resource, f) in queries() {
             prop_assert!(
                 !allowed(&after, who, action, resource, &f)
@@ -245,9 +266,9 @@ proptest! {
         let mut policies = policies;
         let i = pick.index(policies.len());
         policies[i].permissions.deny.clear();
-        let before = PolicySet::build(&policies);
+        let before = build(&policies);
         policies.remove(i);
-        let after = PolicySet::build(&policies);
+        let after = build(&policies);
         for (who, action, resource, f) in queries() {
             prop_assert!(
                 !allowed(&after, who, action, resource, &f)
@@ -270,7 +291,7 @@ proptest! {
         };
         deny.expired_at = None;
         all.push(deny.clone());
-        let set = PolicySet::build(&all);
+        let set = build(&all);
         for (who, action, resource, f) in queries() {
             let holds = deny.conditions.as_ref().is_none_or(|c| c.holds(&f));
             // A deny whose conditions hold refuses; one whose conditions do not takes no part.
@@ -279,7 +300,7 @@ proptest! {
             } else {
                 prop_assert_eq!(
                     set.decide(who, action, resource, &f),
-                    PolicySet::build(&all[..all.len() - 1]).decide(who, action, resource, &f)
+                    build(&all[..all.len() - 1]).decide(who, action, resource, &f)
                 );
             }
         }

@@ -1396,6 +1396,48 @@ async fn resources_are_unique_by_urn_tagged_and_removed_and_actions_declared(sto
         store.declared_actions().await.unwrap(),
         vec![declared("Read an object")]
     );
+    // Groups keep their members in order; a removed resource leaves them.
+    use latchkey_core::resource::{ResourceGroup, ResourceGroupId};
+    let one = change!(store, tx => tx.create_resource(&resource(a.id, "one", &[]))).unwrap();
+    let two = change!(store, tx => tx.create_resource(&resource(a.id, "two", &[]))).unwrap();
+    let group = ResourceGroup {
+        id: ResourceGroupId::random(),
+        account_id: a.id,
+        name: "prod".to_owned(),
+        read_only: false,
+        members: vec![two.id, one.id],
+        created_at: now(),
+        updated_at: now(),
+    };
+    assert_eq!(
+        change!(store, tx => tx.create_resource_group(&group)).unwrap(),
+        group
+    );
+    assert!(matches!(
+        change!(store, tx => tx.create_resource_group(&ResourceGroup { id: ResourceGroupId::random(), ..group.clone() })),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(store.resource_group(b.id, group.id).await.unwrap(), None);
+    let replaced =
+        change!(store, tx => tx.replace_resource_group(a.id, group.id, "all", &[one.id], later))
+            .unwrap();
+    assert_eq!(
+        (replaced.name.as_str(), replaced.members.clone()),
+        ("all", vec![one.id])
+    );
+    assert!(matches!(
+        change!(store, tx => tx.replace_resource_group(b.id, group.id, "x", &[], later)),
+        Err(Error::NotFound(_))
+    ));
+    change!(store, tx => tx.delete_resource(one.urn.as_str())).unwrap();
+    assert_eq!(
+        store.list_resource_groups(a.id).await.unwrap()[0].members,
+        vec![]
+    );
+    assert_eq!(store.all_resource_groups().await.unwrap().len(), 1);
+    change!(store, tx => tx.delete_resource_group(a.id, group.id)).unwrap();
+    assert!(store.list_resource_groups(a.id).await.unwrap().is_empty());
+
     // An account's resources go with it.
     change!(store, tx => tx.delete_account(b.id)).unwrap();
     assert_eq!(

@@ -106,8 +106,21 @@ impl Decision {
     }
 }
 
+/// The resources of an account's resource groups, by group URN: a policy naming a group names
+/// each of them.
+pub type GroupMembers = std::collections::HashMap<String, Vec<String>>;
+
 impl PolicySet {
     pub fn build<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Self {
+        Self::build_with(policies, &GroupMembers::default())
+    }
+
+    /// Builds the index with the account's resource groups expanded: build it again when a
+    /// group's resources change.
+    pub fn build_with<'a>(
+        policies: impl IntoIterator<Item = &'a Policy>,
+        groups: &GroupMembers,
+    ) -> Self {
         let mut set = PolicySet::default();
         for policy in policies {
             let index = u32::try_from(set.policies.len()).unwrap_or(UNNAMED);
@@ -115,8 +128,15 @@ impl PolicySet {
             let mut resource_patterns = Vec::new();
             for r in &policy.resources {
                 if r.is_exact() {
-                    let next = u32::try_from(set.resource_ids.len()).unwrap_or(UNNAMED);
-                    resources.push(*set.resource_ids.entry(r.as_str().into()).or_insert(next));
+                    let members = groups
+                        .get(r.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    for urn in std::iter::once(r.as_str()).chain(members.iter().map(String::as_str))
+                    {
+                        let next = u32::try_from(set.resource_ids.len()).unwrap_or(UNNAMED);
+                        resources.push(*set.resource_ids.entry(urn.into()).or_insert(next));
+                    }
                 } else {
                     resource_patterns.push(r.clone());
                 }
@@ -515,6 +535,47 @@ mod tests {
         assert_eq!(
             set.decide(&[ME], USER_GET, ACCOUNT, &unknown),
             Decision::NoMatch
+        );
+    }
+
+    #[test]
+    fn a_resource_group_names_each_of_its_resources() {
+        const GROUP: &str = "urn:v1:eu:resourceGroup:9167fb26-382b-11ee-895a-0050568ce122";
+        const VPS2: &str = "urn:v1:eu:resource:vps:vps-2.lk";
+        let allow = policy(&[ME], &[GROUP], &["vps:apiovh:reboot"], &[], &[]);
+        let members: GroupMembers = [(GROUP.to_owned(), vec![VPS.to_owned()])].into();
+        let facts = Facts {
+            now: now(),
+            ..Facts::default()
+        };
+        let set = PolicySet::build_with([&allow], &members);
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", VPS, &facts),
+            Decision::Allowed
+        );
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", VPS2, &facts),
+            Decision::NoMatch
+        );
+        // A resource added to the group later is named once the index is built again.
+        let members: GroupMembers =
+            [(GROUP.to_owned(), vec![VPS.to_owned(), VPS2.to_owned()])].into();
+        let set = PolicySet::build_with([&allow], &members);
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", VPS2, &facts),
+            Decision::Allowed
+        );
+        // A deny on the group refuses on each of its resources, whatever allows.
+        let deny = policy(&[ME], &[GROUP], &[], &[], &["vps:apiovh:reboot"]);
+        let everything = policy(&[ME], &["*"], &["*"], &[], &[]);
+        let set = PolicySet::build_with([&everything, &deny], &members);
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", VPS2, &facts),
+            Decision::Denied
+        );
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:get", VPS2, &facts),
+            Decision::Allowed
         );
     }
 

@@ -6,7 +6,8 @@
 //! - [`accounts`], [`users`], [`groups`], [`pats`], [`service_accounts`]: the management
 //!   operations.
 //! - [`policies`]: IAM policies, the per-account indexes every decision reads, and checks.
-//! - [`resources`]: the resources product back ends register, their tags, and their index.
+//! - [`resources`]: the resources product back ends register, their tags, and their index;
+//!   [`resource_groups`]: the groups of them policies name.
 //! - [`console`]: the web console's sessions and their CSRF tokens.
 //! - [`keystone`]: Keystone v3 tokens and admin resources, from in-memory snapshots.
 
@@ -22,6 +23,7 @@ pub mod keystone;
 pub mod oauth2;
 pub mod pats;
 pub mod policies;
+pub mod resource_groups;
 pub mod resources;
 mod revocations;
 pub mod service_accounts;

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use crate::audit::{AuditKind, details};
 use crate::authz::{self, Permit, Principal};
 use crate::model::AccountId;
+use crate::policy::index::GroupMembers;
 use crate::policy::{ActionPattern, Policy, PolicyDraft, PolicyId, PolicySet};
+use crate::resource::{Resource, ResourceGroup, ResourceId};
 use crate::store::Transaction;
 use crate::store::{NewPolicy, NewRevocation, Record, RevocationKind};
 use crate::urn::Urn;
@@ -40,6 +42,30 @@ impl PolicyFilter {
             && names_any(&self.actions, actions.map(ActionPattern::as_str))
             && self.read_only.is_none_or(|r| r == p.read_only)
     }
+}
+
+/// The URNs of each group's resources, by account and group URN.
+fn group_members(
+    groups: Vec<ResourceGroup>,
+    resources: Vec<Resource>,
+    plate: &crate::names::Plate,
+) -> HashMap<AccountId, GroupMembers> {
+    let urns: HashMap<ResourceId, String> = resources
+        .into_iter()
+        .map(|r| (r.id, r.urn.as_str().to_owned()))
+        .collect();
+    let mut out: HashMap<AccountId, GroupMembers> = HashMap::new();
+    for g in groups {
+        let members = g
+            .members
+            .iter()
+            .filter_map(|id| urns.get(id).cloned())
+            .collect();
+        out.entry(g.account_id)
+            .or_default()
+            .insert(g.id.urn(plate).as_str().to_owned(), members);
+    }
+    out
 }
 
 /// Whether `named` holds one of `wanted` (or nothing is wanted).
@@ -72,24 +98,39 @@ impl Directory {
                 .or_default()
                 .push(policy);
         }
+        let mut members = group_members(
+            self.store.all_resource_groups().await?,
+            self.store.all_resources().await?,
+            &self.config.plate,
+        );
         self.policies.clear();
         for (account, policies) in by_account {
+            let groups = members.remove(&account).unwrap_or_default();
             self.policies
-                .insert(account, Arc::new(PolicySet::build(&policies)));
+                .insert(account, Arc::new(PolicySet::build_with(&policies, &groups)));
         }
         Ok(())
     }
 
-    /// Compiles one account's policies again from the store.
+    /// Compiles one account's policies again from the store, with its resource groups.
     pub(super) async fn reload_policies(&self, account: AccountId) -> Result<()> {
         let _serial = self.policy_reload.lock().await;
         let policies = self.store.list_policies(account).await?;
         if policies.is_empty() {
             self.policies.remove(&account);
-        } else {
-            self.policies
-                .insert(account, Arc::new(PolicySet::build(&policies)));
+            return Ok(());
         }
+        let groups = self.store.list_resource_groups(account).await?;
+        let groups = if groups.is_empty() {
+            GroupMembers::default()
+        } else {
+            let resources = self.store.list_resources(account).await?;
+            group_members(groups, resources, &self.config.plate)
+                .remove(&account)
+                .unwrap_or_default()
+        };
+        self.policies
+            .insert(account, Arc::new(PolicySet::build_with(&policies, &groups)));
         Ok(())
     }
 
@@ -122,6 +163,7 @@ impl Directory {
 
     pub async fn create_policy(&self, permit: &Permit, draft: PolicyDraft) -> Result<Policy> {
         draft.validate()?;
+        self.check_policy_groups(permit, &draft).await?;
         let new = NewPolicy {
             id: PolicyId::random(),
             draft,
@@ -161,6 +203,7 @@ impl Directory {
         draft: PolicyDraft,
     ) -> Result<Policy> {
         draft.validate()?;
+        self.check_policy_groups(permit, &draft).await?;
         let old = self.writable_policy(permit, id).await?;
         let mut tx = self.begin().await?;
         let policy = tx

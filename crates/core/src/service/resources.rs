@@ -299,9 +299,13 @@ impl Directory {
             Some(old.account_id),
             details(&old),
         );
-        let record = Record::new(audit).event(self.resources_event(old.account_id));
+        // Its groups lose it: the policy index is built again too.
+        let record = Record::new(audit)
+            .event(self.resources_event(old.account_id))
+            .event(self.policies_event(old.account_id));
         self.commit(tx, record).await?;
         self.reload_resources(old.account_id).await?;
+        self.reload_policies(old.account_id).await?;
         Ok(old)
     }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::model::AccountId;
-use crate::resource::{DeclaredAction, Resource, Tags};
+use crate::resource::{DeclaredAction, Resource, ResourceGroup, ResourceGroupId, Tags};
 
 #[async_trait]
 pub trait ResourceReads: Send + Sync {
@@ -19,6 +19,15 @@ pub trait ResourceReads: Send + Sync {
     async fn declared_actions(&self) -> Result<Vec<DeclaredAction>>;
     /// The distinct types of registered resources.
     async fn resource_types(&self) -> Result<Vec<String>>;
+    async fn resource_group(
+        &self,
+        account: AccountId,
+        id: ResourceGroupId,
+    ) -> Result<Option<ResourceGroup>>;
+    /// The account's resource groups, oldest first.
+    async fn list_resource_groups(&self, account: AccountId) -> Result<Vec<ResourceGroup>>;
+    /// Every resource group, to build the policy indexes at start.
+    async fn all_resource_groups(&self) -> Result<Vec<ResourceGroup>>;
 }
 
 #[async_trait]
@@ -42,6 +51,23 @@ pub trait ResourceWrites: Send {
     ) -> Result<Resource>;
     /// Removes a registered resource and returns what it was.
     async fn delete_resource(&mut self, urn: &str) -> Result<Resource>;
+    /// Creates a group; `Conflict` when the account has one of that name.
+    async fn create_resource_group(&mut self, group: &ResourceGroup) -> Result<ResourceGroup>;
+    /// Renames a group and sets its resources; `NotFound` when the account has no such group.
+    async fn replace_resource_group(
+        &mut self,
+        account: AccountId,
+        id: ResourceGroupId,
+        name: &str,
+        members: &[crate::resource::ResourceId],
+        now: DateTime<Utc>,
+    ) -> Result<ResourceGroup>;
+    /// Deletes a group and returns what it was.
+    async fn delete_resource_group(
+        &mut self,
+        account: AccountId,
+        id: ResourceGroupId,
+    ) -> Result<ResourceGroup>;
     /// Declares actions, replacing what an earlier declaration said of the same names.
     async fn declare_actions(
         &mut self,

@@ -9,7 +9,7 @@ use crate::names::{ClientId, GroupName, Login, Nic, Plate};
 
 mod pattern;
 
-pub use pattern::{UrnKind, UrnPattern};
+pub use pattern::{UrnKind, UrnPattern, is_resource_group_urn};
 
 /// A URN naming an identity or a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,6 +44,11 @@ impl Urn {
     /// resource model).
     pub fn product_resource(plate: &Plate, kind: &str, name: &str) -> Self {
         Self(format!("urn:v1:{plate}:resource:{kind}:{name}"))
+    }
+
+    /// A resource group: `urn:v1:{plate}:resourceGroup:{id}`.
+    pub fn resource_group(plate: &Plate, id: &uuid::Uuid) -> Self {
+        Self(format!("urn:v1:{plate}:resourceGroup:{}", id.hyphenated()))
     }
 
     /// A resource URN as a caller names it: `urn:v1:{plate}:resource:{type}:{id}`, no wildcard.

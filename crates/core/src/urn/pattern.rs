@@ -87,6 +87,13 @@ impl UrnPattern {
                  the end"
             )));
         }
+        if kind == UrnKind::Resource && is_resource_group_urn(s) {
+            // A resource group, named exactly: `urn:v1:{plate}:resourceGroup:{uuid}`.
+            return Ok(Self {
+                text: s.into(),
+                shape: Shape::Exact,
+            });
+        }
         if start == 0 {
             check_urn_prefix(s, literal, end < s.len(), kind)?;
         }
@@ -135,6 +142,15 @@ impl UrnPattern {
             Shape::Any => true,
         }
     }
+}
+
+/// Whether `s` is a resource group's URN: `urn:v1:{plate}:resourceGroup:{uuid}`.
+pub fn is_resource_group_urn(s: &str) -> bool {
+    s.strip_prefix("urn:v1:")
+        .and_then(|rest| rest.split_once(':'))
+        .filter(|(plate, _)| !plate.is_empty())
+        .and_then(|(_, rest)| rest.strip_prefix("resourceGroup:"))
+        .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
 }
 
 /// A pattern that does not start with `*` must be a URN of the right kind, or a prefix of one.
@@ -236,6 +252,21 @@ mod tests {
         }
         let long = format!("urn:v1:eu:identity:user:x/{}", "a".repeat(600));
         assert!(UrnPattern::identity(&long).is_err());
+    }
+
+    #[test]
+    fn resource_groups_are_named_exactly() {
+        let group = "urn:v1:eu:resourceGroup:9167fb26-382b-11ee-895a-0050568ce122";
+        let p = UrnPattern::resource(group).unwrap();
+        assert!(p.is_exact() && p.matches(group));
+        for bad in [
+            "urn:v1:eu:resourceGroup:*",
+            "urn:v1:eu:resourceGroup:not-a-uuid",
+            "urn:v1::resourceGroup:9167fb26-382b-11ee-895a-0050568ce122",
+        ] {
+            assert!(UrnPattern::resource(bad).is_err(), "{bad}");
+        }
+        assert!(UrnPattern::identity(group).is_err());
     }
 
     #[test]

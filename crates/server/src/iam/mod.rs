@@ -4,6 +4,7 @@
 
 mod policies;
 mod reference;
+mod resource_groups;
 mod resources;
 pub(crate) mod views;
 
@@ -20,6 +21,16 @@ pub fn router() -> Router<AppState> {
             get(policies::get)
                 .put(policies::replace)
                 .delete(policies::delete),
+        )
+        .route(
+            "/v2/iam/resourceGroup",
+            get(resource_groups::list).post(resource_groups::create),
+        )
+        .route(
+            "/v2/iam/resourceGroup/{id}",
+            get(resource_groups::get)
+                .put(resource_groups::replace)
+                .delete(resource_groups::delete),
         )
         .route("/v2/iam/resource", get(resources::list))
         .route(

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use latchkey_core::authz::Action;
 use latchkey_core::names::{Description, Nic, PolicyName};
 use latchkey_core::policy::{ActionPattern, ConditionDocument, Policy, PolicyId, UrnPattern};
-use latchkey_core::resource::{Category, DeclaredAction, Resource, ResourceId, Tags};
+use latchkey_core::resource::{
+    Category, DeclaredAction, Resource, ResourceGroup, ResourceGroupId, ResourceId, Tags,
+};
 use latchkey_core::urn::Urn;
 use serde::Serialize;
 
@@ -148,6 +150,59 @@ impl ActionView {
             resource_type: a.resource_type.as_str().to_owned(),
             categories,
             has_query_parameters: false,
+        }
+    }
+}
+
+/// A resource of a group: its id alone, or (with `details=true`) the whole resource.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum GroupResourceView {
+    Id { id: ResourceId },
+    Details(ResourceView),
+}
+
+/// A resource group (OVHcloud's `iam.group.Response`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceGroupView {
+    pub id: ResourceGroupId,
+    pub urn: Urn,
+    pub name: String,
+    pub owner: Nic,
+    pub read_only: bool,
+    pub resources: Vec<GroupResourceView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ResourceGroupView {
+    /// `details` holds the group's resources when they are shown whole.
+    pub fn new(
+        g: ResourceGroup,
+        owner: &Nic,
+        plate: &latchkey_core::names::Plate,
+        details: Option<&[Resource]>,
+    ) -> Self {
+        let resources = g
+            .members
+            .iter()
+            .map(
+                |id| match details.and_then(|all| all.iter().find(|r| r.id == *id)) {
+                    Some(r) => GroupResourceView::Details(ResourceView::new(r.clone(), owner)),
+                    None => GroupResourceView::Id { id: *id },
+                },
+            )
+            .collect();
+        Self {
+            urn: g.id.urn(plate),
+            id: g.id,
+            name: g.name,
+            owner: owner.clone(),
+            read_only: g.read_only,
+            resources,
+            created_at: g.created_at,
+            updated_at: g.updated_at,
         }
     }
 }

@@ -24,6 +24,7 @@ mod outage;
 mod pats;
 mod persistence;
 mod policies;
+mod resource_groups;
 mod resources;
 mod revocation_feed;
 mod service_accounts;

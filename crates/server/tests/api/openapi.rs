@@ -34,7 +34,8 @@ async fn every_documented_operation_is_routed() {
             .replace("{user}", "someone")
             .replace("{name}", "some")
             .replace("{group}", "some")
-            .replace("{nic}", "lk0001-lk");
+            .replace("{nic}", "lk0001-lk")
+            .replace("{id}", "9167fb26-382b-11ee-895a-0050568ce122");
         let mut variants = vec![concrete.clone()];
         if let Some(rest) = concrete.strip_prefix("/1.0") {
             variants.push(format!("/v1{rest}"));

@@ -183,6 +183,7 @@ impl AccountWrites for SqlTransaction {
             "ks_assignments",
             "ks_projects",
             "policies",
+            "iam_resource_groups",
             "iam_resources",
             "service_accounts",
             "users",
