@@ -236,6 +236,48 @@ pub struct Resource {
     #[serde(rename = "type")]
     pub kind: String,
     pub owner: String,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// What a product back end registers (`POST /v2/admin/resource`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRegistration {
+    /// The nic of the account the resource belongs to.
+    pub owner: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The tags a new resource starts with.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// The actions the back end enforces on resources of this type.
+    #[serde(default)]
+    pub actions: Vec<ActionDeclaration>,
+}
+
+/// An action a product back end declares.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ActionDeclaration {
+    pub action: String,
+    #[serde(default)]
+    pub description: String,
+    /// `READ`, `CREATE`, `EDIT`, `DELETE` or `OPERATE`.
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// One resource's answer of `POST /v2/iam/authorization/check`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceAuthorization {
+    #[serde(rename = "resourceURN")]
+    pub resource_urn: String,
+    pub authorized_actions: Vec<String>,
+    pub unauthorized_actions: Vec<String>,
 }
 
 /// An action of `GET /v2/iam/reference/action`.

@@ -88,6 +88,7 @@ actions! {
     RESOURCE_GROUP_CREATE = Write "account:apiovh:iam/resourceGroup/create", "Create a resource group";
     RESOURCE_GROUP_EDIT = Write "account:apiovh:iam/resourceGroup/edit", "Rename a resource group and set its resources";
     RESOURCE_GROUP_DELETE = Write "account:apiovh:iam/resourceGroup/delete", "Delete a resource group no policy names";
+    RELAY_CALLER = Write "latchkey:iam/authorization/relay", "Pass a caller's address in the authorisation checks made on its behalf (effective in the operator's account only; for the guards of product back ends)";
     RESOURCE_MANAGE = Write "latchkey:iam/resource/manage", "Register and remove the resources of every account, and declare their actions (effective in the operator's account only; for product back ends)";
     RESOURCE_CHECK = Read "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
     ACTION_REFERENCE_GET = Read "account:apiovh:iam/reference/action/get", "List the actions the server enforces and those product back ends declare";

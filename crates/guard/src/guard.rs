@@ -40,9 +40,19 @@ pub struct GuardBuilder {
     check_ttl: Duration,
     feed: bool,
     max_feed_silence: Duration,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl GuardBuilder {
+    /// Proxies in front of the back end whose `X-Forwarded-For` names the caller's address
+    /// (the address IAM conditions on `request.IP` are checked against); from any other peer
+    /// the header is ignored. The peer's address is known when the back end is served with
+    /// `into_make_service_with_connect_info::<SocketAddr>()`.
+    pub fn trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
     /// The clock expiry is checked against (tests inject one).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
@@ -117,6 +127,7 @@ impl GuardBuilder {
                 cursor: AtomicI64::new(0),
             },
             tasks: parking_lot::Mutex::new(Vec::new()),
+            trusted_proxies: self.trusted_proxies,
         });
         inner.server.keys.refresh(&inner.server.client).await?;
         let weak = Arc::downgrade(&inner);
@@ -154,11 +165,42 @@ impl Guard {
             check_ttl: Duration::from_secs(10),
             feed: true,
             max_feed_silence: Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// Registers a resource the back end made for an account (`POST /v2/admin/resource`), so
+    /// that policies name it and its tags decide: the guard's identity must be of the operator's
+    /// account and allowed `latchkey:iam/resource/manage`. Registering again keeps its tags.
+    pub async fn register_resource(
+        &self,
+        registration: &latchkey_client::model::ResourceRegistration,
+    ) -> Result<latchkey_client::model::Resource, GuardError> {
+        Ok(self
+            .inner
+            .server
+            .client
+            .register_resource(registration)
+            .await?)
+    }
+
+    /// Removes a resource the back end deleted (`DELETE /v2/admin/resource/{urn}`).
+    pub async fn remove_resource(&self, urn: &str) -> Result<(), GuardError> {
+        Ok(self.inner.server.client.remove_resource(urn).await?)
     }
 
     /// The identity behind a request's credential, or why there is none.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, GuardError> {
+        self.authenticate_from(headers, None).await
+    }
+
+    /// [`Guard::authenticate`] for a request from `peer`: the caller's address is the peer's,
+    /// or the one a trusted proxy forwarded; the checks made for the caller carry it.
+    pub async fn authenticate_from(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Caller, GuardError> {
         let (value, form, carrier) = presented(headers)?;
         let key = key_of(&value);
         let identity = self.identity_of(&value, key, form).await?;
@@ -167,6 +209,7 @@ impl Guard {
             token: Secret::new(value),
             key,
             carrier,
+            address: peer.map(|p| self.inner.caller_address(p, headers)),
             inner: Arc::clone(&self.inner),
         })
     }

@@ -60,8 +60,13 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
+        // The peer, when the back end is served with `ConnectInfo<SocketAddr>`.
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
         Box::pin(async move {
-            match guard.authenticate(request.headers()).await {
+            match guard.authenticate_from(request.headers(), peer).await {
                 Ok(caller) => {
                     request.extensions_mut().insert(caller);
                     inner.call(request).await

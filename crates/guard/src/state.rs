@@ -43,6 +43,9 @@ pub(crate) struct Introspected {
     pub at: DateTime<Utc>,
 }
 
+/// An IAM check: (token, resource, action, the caller's address).
+pub(crate) type CheckKey = (TokenKey, String, String, Option<std::net::IpAddr>);
+
 /// What a guard holds: the server it asks, its caches, and the state of the revocation feed
 /// that keeps those caches true.
 #[derive(Debug)]
@@ -53,6 +56,35 @@ pub(crate) struct Inner {
     pub feed: FeedState,
     /// The feed and key-refresh tasks, stopped with the guard.
     pub tasks: parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Peers whose `X-Forwarded-For` names the caller.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Inner {
+    /// The caller's address: the peer's, or — when the peer is a trusted proxy — the nearest
+    /// address of `X-Forwarded-For` that is not itself a trusted proxy.
+    pub(crate) fn caller_address(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        let trusted = |a: &std::net::IpAddr| self.trusted_proxies.iter().any(|n| n.contains(a));
+        if !trusted(&peer) {
+            return peer;
+        }
+        let forwarded: Vec<std::net::IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted(a))
+            .unwrap_or(peer)
+    }
 }
 
 /// The server a guard asks: HTTP clients, where it is, whom its tokens name as issuer, and its
@@ -82,7 +114,7 @@ pub(crate) struct Caches {
     /// before are confirmed with the server, which re-resolves their scope.
     pub keystone_changed: AtomicI64,
     /// IAM checks answered: (token, action, resource) → (allowed, when).
-    pub checks: DashMap<(TokenKey, String, String), (bool, DateTime<Utc>)>,
+    pub checks: DashMap<CheckKey, (bool, DateTime<Utc>)>,
     pub introspection_ttl: TimeDelta,
     pub check_ttl: TimeDelta,
 }

@@ -4,6 +4,12 @@
 pub const X_AUTH_TOKEN: &str = "x-auth-token";
 /// The header carrying the Keystone token being issued or inspected.
 pub const X_SUBJECT_TOKEN: &str = "x-subject-token";
+/// The address of the caller a guard asks an authorisation check for (conditions on
+/// `request.IP` read it), believed only beside [`X_LATCHKEY_RELAY`].
+pub const X_LATCHKEY_CALLER_ADDRESS: &str = "x-latchkey-caller-address";
+/// The guard's own access token, proving it may speak for its callers
+/// (`latchkey:iam/authorization/relay` in the operator's account).
+pub const X_LATCHKEY_RELAY: &str = "x-latchkey-relay";
 /// The user-name prefix of the Basic form of a token: `pat_jwt_<any ASCII>` with the token as
 /// the password, for back ends that only speak Basic authentication.
 pub const PAT_BASIC_PREFIX: &str = "pat_jwt_";

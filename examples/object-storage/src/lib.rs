@@ -6,12 +6,15 @@
 //! - a **Keystone token** scoped to the project may read and write it (the server issued the
 //!   scope only to a holder of a role on the project; the guard re-confirms it whenever grants
 //!   change). Such a token also teaches the store which account owns the project;
-//! - a **PAT or an OAuth2 access token** may act on a project its account owns when IAM allows
-//!   `objectStorage:apiovh:object/get` (or `…/object/create`) on
-//!   `urn:v1:{plate}:resource:objectStorage:{project}`.
+//! - a **PAT or an OAuth2 access token** may act on a container of a project its account owns
+//!   when IAM allows `objectStorage:apiovh:object/get` (or `…/object/create`) on the container,
+//!   `urn:v1:{plate}:resource:objectStorage:{project}/{container}`.
 //!
 //! A project's owner is known from configuration (`--project ID=NIC`) or from a Keystone token
-//! scoped to it; a project of unknown owner does not exist for IAM callers.
+//! scoped to it; a project of unknown owner does not exist for IAM callers. Each container is
+//! registered with Latchkey as a resource of its project's owner when it is made (through the
+//! guard, [`Store::create_container`]), so that policies, resource groups and tag conditions
+//! name real resources; the back end declares its two actions with it.
 
 use std::sync::Arc;
 
@@ -56,12 +59,16 @@ impl Object {
     }
 }
 
-/// The store: objects by project and path, and each project's owner account.
+/// The store: objects by project and path, each project's owner account, and the containers
+/// registered with Latchkey.
 #[derive(Debug)]
 pub struct Store {
     plate: String,
     objects: DashMap<(String, String), Object>,
     owners: DashMap<String, String>,
+    containers: DashMap<(String, String), ()>,
+    /// The guard containers are registered through.
+    registrar: std::sync::OnceLock<Guard>,
 }
 
 impl Store {
@@ -70,7 +77,52 @@ impl Store {
             plate: plate.to_owned(),
             objects: DashMap::new(),
             owners: DashMap::new(),
+            containers: DashMap::new(),
+            registrar: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Registers new containers with Latchkey through `guard` (its identity needs
+    /// `latchkey:iam/resource/manage` in the operator's account).
+    pub fn register_through(&self, guard: Guard) {
+        let _ = self.registrar.set(guard);
+    }
+
+    /// Makes `container` in `project` known, registering it with Latchkey for the project's
+    /// owner (once; again is harmless, its tags are kept).
+    pub async fn create_container(
+        &self,
+        project: &str,
+        container: &str,
+    ) -> Result<(), latchkey_guard::GuardError> {
+        let key = (project.to_owned(), container.to_owned());
+        if self.containers.contains_key(&key) {
+            return Ok(());
+        }
+        let owner = self.owners.get(project).map(|o| o.clone());
+        if let (Some(guard), Some(owner)) = (self.registrar.get(), owner) {
+            let declare =
+                |action: &str, description: &str| latchkey_client::model::ActionDeclaration {
+                    action: action.to_owned(),
+                    description: description.to_owned(),
+                    categories: Vec::new(),
+                };
+            guard
+                .register_resource(&latchkey_client::model::ResourceRegistration {
+                    owner,
+                    kind: "objectStorage".into(),
+                    name: format!("{project}/{container}"),
+                    display_name: Some(container.to_owned()),
+                    tags: Default::default(),
+                    actions: vec![
+                        declare(ACTION_GET, "Read an object of the container"),
+                        declare(ACTION_CREATE, "Write an object into the container"),
+                    ],
+                })
+                .await?;
+        }
+        self.containers.insert(key, ());
+        Ok(())
     }
 
     /// Records that `project` belongs to the account `nic`.
@@ -95,8 +147,12 @@ impl Store {
         );
     }
 
-    fn resource(&self, project: &str) -> String {
-        format!("urn:v1:{}:resource:objectStorage:{project}", self.plate)
+    /// The URN of a container: what policies name.
+    pub fn resource(&self, project: &str, container: &str) -> String {
+        format!(
+            "urn:v1:{}:resource:objectStorage:{project}/{container}",
+            self.plate
+        )
     }
 }
 
@@ -121,11 +177,12 @@ fn project_of(account: &str) -> Option<&str> {
     account.strip_prefix("AUTH_").filter(|p| !p.is_empty())
 }
 
-/// Whether `caller` may perform `action` on `project`, or the refusal.
+/// Whether `caller` may perform `action` on `container` of `project`, or the refusal.
 async fn authorize(
     store: &Store,
     caller: Option<&Caller>,
     project: &str,
+    container: &str,
     action: &str,
 ) -> Result<(), Response> {
     let Some(caller) = caller else {
@@ -151,7 +208,10 @@ async fn authorize(
     if !owned {
         return Err(error(StatusCode::NOT_FOUND, "no such account"));
     }
-    match caller.allowed(action, &store.resource(project)).await {
+    match caller
+        .allowed(action, &store.resource(project, container))
+        .await
+    {
         Ok(true) => Ok(()),
         Ok(false) => Err(error(StatusCode::FORBIDDEN, "not allowed by IAM")),
         Err(e) => Err(latchkey_guard::GuardError::into_response(e)),
@@ -168,7 +228,8 @@ async fn object(
     let Some(project) = project_of(&account) else {
         return error(StatusCode::NOT_FOUND, "no such account");
     };
-    if let Err(refusal) = authorize(&store, caller.as_ref(), project, ACTION_GET).await {
+    if let Err(refusal) = authorize(&store, caller.as_ref(), project, &container, ACTION_GET).await
+    {
         return refusal;
     }
     let path = format!("{container}/{object}");
@@ -225,8 +286,13 @@ async fn put_object(
     let Some(project) = project_of(&account) else {
         return error(StatusCode::NOT_FOUND, "no such account");
     };
-    if let Err(refusal) = authorize(&store, caller.as_ref(), project, ACTION_CREATE).await {
+    if let Err(refusal) =
+        authorize(&store, caller.as_ref(), project, &container, ACTION_CREATE).await
+    {
         return refusal;
+    }
+    if let Err(e) = store.create_container(project, &container).await {
+        return latchkey_guard::GuardError::into_response(e);
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)

@@ -69,9 +69,22 @@ async fn main() -> anyhow::Result<()> {
                 .await?,
         )
     };
+    if let Some(guard) = &guard {
+        store.register_through(guard.clone());
+        if args.seed {
+            for (project, _) in &args.projects {
+                store.create_container(project, "photos").await?;
+            }
+        }
+    }
     let app = latchkey_example_object_storage::router(store, guard);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, "object storage serving");
-    axum::serve(listener, app).await?;
+    // The peer's address reaches the guard, for IAM conditions on `request.IP`.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

@@ -52,6 +52,7 @@ latchkey_server::on_both_backends!(
     a_service_account_sdk_client_works_for_hours_across_renewals,
     revocations_reach_the_guard_within_a_second,
     tampered_and_foreign_tokens_are_refused,
+    a_tagged_container_in_a_resource_group_is_read_from_the_allowed_range_while_tagged,
 );
 
 impl World {
@@ -89,7 +90,11 @@ impl World {
             "guard-feed",
             &identity_of(&admin, &guard_sa.client_id).await,
             &[&format!("urn:v1:eu:resource:account:{NIC}")],
-            &["account:apiovh:revocation/get"],
+            &[
+                "account:apiovh:revocation/get",
+                "latchkey:iam/resource/manage",
+                "latchkey:iam/authorization/relay",
+            ],
         )
         .await;
         let guard = Guard::builder(
@@ -100,6 +105,8 @@ impl World {
             },
         )
         .clock(time.clone())
+        // The tests stand in for a proxy on loopback, naming callers in X-Forwarded-For.
+        .trusted_proxies(vec!["127.0.0.1/32".parse().unwrap()])
         .build()
         .await
         .unwrap();
@@ -129,7 +136,10 @@ impl World {
         let store = Store::new("eu");
         store.register_project(&project, NIC);
         store.seed(&project);
-        let app = router(store.clone(), Some(guard.clone()));
+        store.register_through(guard.clone());
+        store.create_container(&project, "photos").await.unwrap();
+        let app = router(store.clone(), Some(guard.clone()))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let storage = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -167,8 +177,9 @@ impl World {
         format!("{}/v1/AUTH_{}/{SEED_OBJECT}", self.storage, self.project)
     }
 
+    /// The seed object's container, as Latchkey knows it.
     fn resource(&self) -> String {
-        format!("urn:v1:eu:resource:objectStorage:{}", self.project)
+        format!("urn:v1:eu:resource:objectStorage:{}/photos", self.project)
     }
 
     /// `HEAD` of the seed object with a header; the status.
@@ -339,7 +350,10 @@ async fn a_service_account_sdk_client_works_for_hours_across_renewals(w: World) 
         &w.admin,
         "uploader",
         &identity,
-        &[&account, &w.resource()],
+        &[
+            &account,
+            &format!("urn:v1:eu:resource:objectStorage:{}/*", w.project),
+        ],
         &[
             "account:apiovh:iam/resource/authorization/check",
             latchkey_example_object_storage::ACTION_GET,
@@ -582,4 +596,105 @@ async fn tampered_and_foreign_tokens_are_refused(w: World) {
     assert_eq!(w.head_with("X-Auth-Token", &good).await, 200);
     w.time.0.advance(TimeDelta::hours(25));
     assert_eq!(w.head_with("X-Auth-Token", &good).await, 401);
+}
+
+async fn a_tagged_container_in_a_resource_group_is_read_from_the_allowed_range_while_tagged(
+    w: World,
+) {
+    // The container the store registered is a resource of the account; tag it env=prod.
+    let container = w.admin.get_resource(&w.resource()).await.unwrap();
+    assert_eq!(
+        (container.kind.as_str(), container.owner.as_str()),
+        ("objectStorage", NIC)
+    );
+    let prod = [("env".to_owned(), "prod".to_owned())].into();
+    w.admin
+        .set_resource_tags(&w.resource(), &prod)
+        .await
+        .unwrap();
+    // The back end declared its actions with it.
+    let declared = w.admin.list_actions().await.unwrap();
+    assert!(
+        declared
+            .iter()
+            .any(|a| a.action == latchkey_example_object_storage::ACTION_GET)
+    );
+    // A group holding it.
+    let group: serde_json::Value = w
+        .admin
+        .call(
+            reqwest::Method::POST,
+            "/v2/iam/resourceGroup",
+            Some(&json!({ "name": "prod-containers", "resources": [{ "id": container.id }] })),
+        )
+        .await
+        .unwrap();
+    w.admin
+        .create_user(&latchkey_client::model::NewUser {
+            login: "dora".into(),
+            email: "dora@example.com".into(),
+            group: Some("DEFAULT".into()),
+            description: String::new(),
+            password: Secret::new("dora password 1"),
+        })
+        .await
+        .unwrap();
+    let dora = format!("urn:v1:eu:identity:user:{NIC}/dora");
+    allow(
+        &w.admin,
+        "dora-checks",
+        &dora,
+        &[&format!("urn:v1:eu:resource:account:{NIC}")],
+        &["account:apiovh:iam/resource/authorization/check"],
+    )
+    .await;
+    let mut reads = PolicyDraft {
+        name: "dora-reads-prod-from-loopback".into(),
+        identities: vec![dora.clone()],
+        resources: vec![ResourceRef {
+            urn: group["urn"].as_str().unwrap().to_owned(),
+        }],
+        permissions: Permissions {
+            allow: vec![ActionRef {
+                action: latchkey_example_object_storage::ACTION_GET.into(),
+            }],
+            ..Permissions::default()
+        },
+        ..PolicyDraft::default()
+    };
+    reads.conditions = Some(json!({ "operator": "AND", "conditions": [
+        { "operator": "MATCH", "values": { "resource.Tag(env)": "prod" } },
+        { "operator": "MATCH", "values": { "request.IP.IN_RANGE": "127.0.0.0/8" } }
+    ] }));
+    w.admin.create_policy(&reads).await.unwrap();
+    let pat = w
+        .admin
+        .create_pat("dora", "reader", "", Expiry::Never)
+        .await
+        .unwrap()
+        .token;
+    let get_from = |address: &'static str| {
+        let request = w
+            .http
+            .get(w.object_url())
+            .bearer_auth(pat.expose())
+            .header("X-Forwarded-For", address);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(get_from("127.0.0.9").await, StatusCode::OK);
+    // From another address, refused on the next request.
+    assert_eq!(get_from("198.51.100.7").await, StatusCode::FORBIDDEN);
+    assert_eq!(get_from("127.0.0.9").await, StatusCode::OK);
+    // The tag changes: refused as soon as the guard hears of it.
+    let dev = [("env".to_owned(), "dev".to_owned())].into();
+    w.admin
+        .set_resource_tags(&w.resource(), &dev)
+        .await
+        .unwrap();
+    let refused =
+        eventually(|| async { get_from("127.0.0.9").await == StatusCode::FORBIDDEN }).await;
+    assert!(
+        refused.is_some(),
+        "the untagged container is still readable"
+    );
 }

@@ -61,6 +61,44 @@ impl Client {
         self.call(Method::POST, &path, Some(&body)).await
     }
 
+    /// Which of `actions` the caller may perform on each of `urns`.
+    pub async fn check_authorizations(
+        &self,
+        urns: &[&str],
+        actions: &[&str],
+    ) -> Result<Vec<crate::model::ResourceAuthorization>> {
+        let body = json!({ "actions": actions, "resourceURNs": urns });
+        self.call(Method::POST, "/v2/iam/authorization/check", Some(&body))
+            .await
+    }
+
+    /// Registers a resource for an account (a product back end's identity of the operator's
+    /// account, allowed `latchkey:iam/resource/manage`).
+    pub async fn register_resource(
+        &self,
+        registration: &crate::model::ResourceRegistration,
+    ) -> Result<Resource> {
+        self.call(Method::POST, "/v2/admin/resource", Some(registration))
+            .await
+    }
+
+    /// Removes a registered resource.
+    pub async fn remove_resource(&self, urn: &str) -> Result<()> {
+        let path = format!("/v2/admin/resource/{}", seg(urn));
+        self.call_empty(Method::DELETE, &path, NO_BODY).await
+    }
+
+    /// Replaces a resource's tags.
+    pub async fn set_resource_tags(
+        &self,
+        urn: &str,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Resource> {
+        let path = format!("/v2/iam/resource/{}", seg(urn));
+        self.call(Method::PUT, &path, Some(&json!({ "tags": tags })))
+            .await
+    }
+
     pub async fn list_resources(&self) -> Result<Vec<Resource>> {
         self.call(Method::GET, "/v2/iam/resource", NO_BODY).await
     }

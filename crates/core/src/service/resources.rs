@@ -309,6 +309,15 @@ impl Directory {
         Ok(old)
     }
 
+    /// Whether `who` may pass its callers' addresses in the checks it makes for them: an
+    /// identity of the operator's account allowed `latchkey:iam/authorization/relay`.
+    pub fn relay_permit(&self, who: &Principal) -> Result<Permit> {
+        if !who.account.operator {
+            return Err(Error::forbidden(authz::RELAY_CALLER.name));
+        }
+        self.authorize(who, &authz::RELAY_CALLER)
+    }
+
     /// The permit of a product back end's identity: in the operator's account, allowed
     /// `latchkey:iam/resource/manage`.
     fn resource_manager(&self, who: &Principal) -> Result<Permit> {

@@ -164,9 +164,14 @@ impl PolicyFields {
     }
 
     /// The fields of an existing policy: what a picker offers is checked, the rest typed.
-    fn of(p: &Policy, offered: &[(String, String)], account: &str) -> Self {
+    fn of(
+        p: &Policy,
+        offered: &[(String, String)],
+        actions: &[(String, String)],
+        account: &str,
+    ) -> Self {
         let offered: BTreeSet<&str> = offered.iter().map(|(urn, _)| urn.as_str()).collect();
-        let known: BTreeSet<&str> = authz::ACCOUNT_ACTIONS.iter().map(|a| a.name).collect();
+        let known: BTreeSet<&str> = actions.iter().map(|(name, _)| name.as_str()).collect();
         let lines = |items: Vec<&str>| items.join("\n");
         let (picked, typed): (Vec<_>, Vec<_>) = p
             .identities
@@ -286,6 +291,7 @@ async fn policy_form(
     status: StatusCode,
 ) -> Response {
     let offered = offered_identities(console).await;
+    let actions = picker_actions(console).await;
     let account = console
         .caller
         .principal
@@ -323,8 +329,8 @@ async fn policy_form(
             fieldset {
                 legend { "Allowed actions" }
                 div.actions-grid {
-                    @for (i, a) in authz::ACCOUNT_ACTIONS.iter().enumerate() {
-                        (checkbox("allow", a.name, html! { code { (a.name) } " " span.sub { (a.description) } }, f.allow.contains(a.name), &format!("allow-{i}")))
+                    @for (i, (name, description)) in actions.iter().enumerate() {
+                        (checkbox("allow", name, html! { code { (name) } " " span.sub { (description) } }, f.allow.contains(name), &format!("allow-{i}")))
                     }
                 }
                 (textarea("other_allow", "Other allowed actions", html! { "One action or pattern per line, for example " code { "account:apiovh:me/api/oauth2/client/*" } "." }, &f.other_allow, errors))
@@ -337,6 +343,19 @@ async fn policy_form(
         }
     };
     page_with(console, status, &title, Nav::Policies, content)
+}
+
+/// The actions the picker offers: the server's own, then those product back ends declared.
+async fn picker_actions(console: &Console) -> Vec<(String, String)> {
+    let mut actions: Vec<(String, String)> = authz::ACCOUNT_ACTIONS
+        .iter()
+        .map(|a| (a.name.to_owned(), a.description.to_owned()))
+        .collect();
+    match console.app.directory.declared_actions().await {
+        Ok(declared) => actions.extend(declared.into_iter().map(|a| (a.action, a.description))),
+        Err(e) => tracing::warn!(error = %e, "the declared actions are not offered"),
+    }
+    actions
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -530,7 +549,8 @@ pub async fn edit_form(console: Console, Path(id): Path<String>) -> Answer {
         .account
         .resource_urn(&console.app.plate)
         .to_string();
-    let fields = PolicyFields::of(&policy, &offered, &account);
+    let actions = picker_actions(&console).await;
+    let fields = PolicyFields::of(&policy, &offered, &actions, &account);
     Ok(policy_form(
         &console,
         Some(&policy),

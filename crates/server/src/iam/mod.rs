@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
             "/v2/iam/resource/{urn}/authorization/check",
             post(resources::check),
         )
+        .route("/v2/iam/authorization/check", post(resources::batch_check))
         .route("/v2/iam/reference/action", get(reference::actions))
         .route(
             "/v2/iam/reference/resource/type",

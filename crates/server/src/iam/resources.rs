@@ -226,25 +226,120 @@ pub struct CheckView {
 /// Most actions one check may name.
 const MAX_CHECKED_ACTIONS: usize = 500;
 
-/// `POST /v2/iam/resource/{urn}/authorization/check` —
-/// `account:apiovh:iam/resource/authorization/check`. Answers for the caller itself.
-pub async fn check(
-    State(app): State<AppState>,
-    Caller(who): Caller,
-    PathParams(urn): PathParams<String>,
-    Body(body): Body<CheckRequest>,
-) -> ApiResult<Json<CheckView>> {
-    app.directory.authorize(&who, &authz::RESOURCE_CHECK)?;
-    let urn = name(&urn, Urn::resource)?;
-    if body.actions.is_empty() || body.actions.len() > MAX_CHECKED_ACTIONS {
+/// Most resources one batch check may name.
+const MAX_CHECKED_RESOURCES: usize = 100;
+
+/// The address a check decides with: the caller's own, or — from a guard that proves with
+/// `X-Latchkey-Relay` an identity of the operator's account allowed
+/// `latchkey:iam/authorization/relay` — the one it names in `X-Latchkey-Caller-Address`.
+async fn check_address(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<std::net::IpAddr>, ApiError> {
+    use latchkey_wire::headers::{X_LATCHKEY_CALLER_ADDRESS, X_LATCHKEY_RELAY};
+    let own = latchkey_core::audit::Origin::current_ip();
+    let Some(named) = headers.get(X_LATCHKEY_CALLER_ADDRESS) else {
+        return Ok(own);
+    };
+    let address = named
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<std::net::IpAddr>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!("{X_LATCHKEY_CALLER_ADDRESS} is not an IP address"))
+        })?;
+    let refused = || ApiError::from(latchkey_core::Error::forbidden(authz::RELAY_CALLER.name));
+    let relay = headers
+        .get(X_LATCHKEY_RELAY)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    let mut proof = HeaderMap::new();
+    let value = axum::http::HeaderValue::from_str(relay).map_err(|_| refused())?;
+    proof.insert(axum::http::header::AUTHORIZATION, value);
+    let client = own.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let guard = crate::extract::authenticate_headers(&app.directory, &proof, client)
+        .await
+        .map_err(|_| refused())?;
+    app.directory.relay_permit(&guard).map_err(|_| refused())?;
+    Ok(Some(address))
+}
+
+fn check_actions_bound(actions: &[String]) -> Result<(), ApiError> {
+    if actions.is_empty() || actions.len() > MAX_CHECKED_ACTIONS {
         return Err(ApiError::bad_request(format!(
             "actions must name from 1 to {MAX_CHECKED_ACTIONS} actions"
         )));
     }
-    let ip = latchkey_core::audit::Origin::current_ip();
+    Ok(())
+}
+
+/// `POST /v2/iam/resource/{urn}/authorization/check` —
+/// `account:apiovh:iam/resource/authorization/check`. Answers for the caller itself (from the
+/// address a guard relays for it, see [`check_address`]).
+pub async fn check(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    PathParams(urn): PathParams<String>,
+    headers: HeaderMap,
+    Body(body): Body<CheckRequest>,
+) -> ApiResult<Json<CheckView>> {
+    app.directory.authorize(&who, &authz::RESOURCE_CHECK)?;
+    let urn = name(&urn, Urn::resource)?;
+    check_actions_bound(&body.actions)?;
+    let ip = check_address(&app, &headers).await?;
     let outcome = app.directory.check_actions(&who, &urn, &body.actions, ip)?;
     Ok(Json(CheckView {
         authorized_actions: outcome.authorized,
         unauthorized_actions: outcome.unauthorized,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCheckRequest {
+    actions: Vec<String>,
+    #[serde(rename = "resourceURNs")]
+    resource_urns: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCheckView {
+    #[serde(rename = "resourceURN")]
+    resource_urn: String,
+    authorized_actions: Vec<String>,
+    unauthorized_actions: Vec<String>,
+}
+
+/// `POST /v2/iam/authorization/check` — `account:apiovh:iam/resource/authorization/check`: the
+/// same check on several resources, one answer per resource in the order asked.
+pub async fn batch_check(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Body(body): Body<BatchCheckRequest>,
+) -> ApiResult<Json<Vec<BatchCheckView>>> {
+    app.directory.authorize(&who, &authz::RESOURCE_CHECK)?;
+    check_actions_bound(&body.actions)?;
+    if body.resource_urns.is_empty() || body.resource_urns.len() > MAX_CHECKED_RESOURCES {
+        return Err(ApiError::bad_request(format!(
+            "resourceURNs must name from 1 to {MAX_CHECKED_RESOURCES} resources"
+        )));
+    }
+    let urns = body
+        .resource_urns
+        .iter()
+        .map(|u| name(u, Urn::resource))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ip = check_address(&app, &headers).await?;
+    let mut out = Vec::with_capacity(urns.len());
+    for urn in urns {
+        let outcome = app.directory.check_actions(&who, &urn, &body.actions, ip)?;
+        out.push(BatchCheckView {
+            resource_urn: urn.to_string(),
+            authorized_actions: outcome.authorized,
+            unauthorized_actions: outcome.unauthorized,
+        });
+    }
+    Ok(Json(out))
 }

@@ -962,6 +962,15 @@ async fn add_user_fast(app: &TestApp, login: &str) {
 
 async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestApp) {
     add_user(&app, "erin", None).await;
+    // An action a product back end declared is offered beside the server's own.
+    app.post(
+        "/v2/admin/resource",
+        &app.admin,
+        json!({ "owner": NIC, "type": "objectStorage", "name": "photos",
+                "actions": [{ "action": "objectStorage:apiovh:object/get", "description": "Read an object" }] }),
+    )
+    .await
+    .expect(200);
     let mut browser = Browser::new(&app);
     browser.sign_in_as_admin().await;
     let form = browser.get("/console/iam/policies/new").await;
@@ -969,6 +978,8 @@ async fn the_policy_pickers_offer_the_accounts_identities_and_actions(app: TestA
         "User erin",
         "Group DEFAULT",
         "account:apiovh:me/identity/user/get",
+        "objectStorage:apiovh:object/get",
+        "Read an object",
     ] {
         assert!(form.text.contains(offered), "{offered} is not offered");
     }

@@ -17,6 +17,8 @@ crate::on_both_backends!(
     the_reference_lists_registered_types_and_declared_actions,
     a_removed_resource_is_gone_and_no_longer_the_accounts,
     tags_reach_another_node_and_survive_a_restart,
+    the_batch_check_answers_each_resource_in_order,
+    a_callers_address_is_believed_only_from_an_allowed_relay,
 );
 
 const ADMIN_RESOURCE: &str = "/v2/admin/resource";
@@ -673,4 +675,150 @@ async fn tags_reach_another_node_and_survive_a_restart(mut app: TestApp) {
     ));
     let one = app.get(&path_of("photos"), &admin).await.expect(200);
     assert_eq!(one["tags"], json!({ "env": "dev" }));
+}
+
+async fn the_batch_check_answers_each_resource_in_order(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let back_end = product_back_end(&app, &admin).await;
+    register(&app, &back_end, NIC, "photos", json!({})).await;
+    other_account(&app, &admin).await;
+    register(&app, &back_end, OTHER_NIC, "theirs", json!({})).await;
+    let get = "objectStorage:apiovh:object/get";
+    let account = format!("urn:v1:eu:resource:account:{NIC}");
+    let body = json!({
+        "actions": [get, "account:apiovh:me/get"],
+        "resourceURNs": [urn_of("theirs"), urn_of("photos"), account],
+    });
+    let answers = app
+        .post("/v2/iam/authorization/check", &admin, body)
+        .await
+        .expect(200);
+    assert_eq!(
+        answers,
+        json!([
+            { "resourceURN": urn_of("theirs"), "authorizedActions": [],
+              "unauthorizedActions": [get, "account:apiovh:me/get"] },
+            { "resourceURN": urn_of("photos"), "authorizedActions": [get, "account:apiovh:me/get"],
+              "unauthorizedActions": [] },
+            { "resourceURN": account, "authorizedActions": [get, "account:apiovh:me/get"],
+              "unauthorizedActions": [] },
+        ])
+    );
+    let many: Vec<String> = (0..101).map(|i| urn_of(&format!("c{i}"))).collect();
+    for body in [
+        json!({ "actions": [get], "resourceURNs": [] }),
+        json!({ "actions": [], "resourceURNs": [urn_of("photos")] }),
+        json!({ "actions": [get], "resourceURNs": many }),
+        json!({ "actions": ["objectStorage:*"], "resourceURNs": [urn_of("photos")] }),
+        json!({ "actions": [get], "resourceURNs": ["urn:v1:eu:resource:*"] }),
+        json!({ "actions": [get] }),
+    ] {
+        app.post("/v2/iam/authorization/check", &admin, body)
+            .await
+            .expect_error(400, "Client::BadRequest");
+    }
+}
+
+async fn a_callers_address_is_believed_only_from_an_allowed_relay(app: TestApp) {
+    let admin = app.admin_pat().await;
+    let back_end = product_back_end(&app, &admin).await;
+    register(&app, &back_end, NIC, "photos", json!({})).await;
+    app.create_user(&admin, "bob", "DEFAULT").await;
+    let bob = match Auth::Bearer(app.create_pat(&admin, "bob", "work").await) {
+        Auth::Bearer(t) => t,
+        _ => unreachable!(),
+    };
+    let get = "objectStorage:apiovh:object/get";
+    app.post(
+        POLICIES,
+        &admin,
+        json!({
+            "name": "bob-from-the-office",
+            "identities": [format!("urn:v1:eu:identity:user:{NIC}/bob")],
+            "resources": [{ "urn": urn_of("photos") }],
+            "permissions": { "allow": [{ "action": get }] },
+            "conditions": { "operator": "MATCH", "values": { "request.IP.IN_RANGE": "203.0.113.0/24" } },
+        }),
+    )
+    .await
+    .expect(200);
+    app.post(
+        POLICIES,
+        &admin,
+        json!({
+            "name": "bob-checks",
+            "identities": [format!("urn:v1:eu:identity:user:{NIC}/bob")],
+            "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
+            "permissions": { "allow": [{ "action": "account:apiovh:iam/resource/authorization/check" }] },
+        }),
+    )
+    .await
+    .expect(200);
+    // A guard's identity allowed to relay, and one that is not.
+    let relay_client = service_account(&app, &admin).await;
+    app.post(
+        POLICIES,
+        &admin,
+        json!({
+            "name": "guard-relays",
+            "identities": [format!("urn:v1:eu:identity:credential:{NIC}/oauth2-{}", relay_client.id)],
+            "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
+            "permissions": { "allow": [{ "action": "latchkey:iam/authorization/relay" }] },
+        }),
+    )
+    .await
+    .expect(200);
+    let relay = access_token(&app, &relay_client).await;
+    let Auth::Bearer(unallowed) = back_end else {
+        unreachable!()
+    };
+    let check = |address: Option<&'static str>, relay: Option<String>| {
+        let mut req = app
+            .client
+            .post(format!(
+                "{}{}/authorization/check",
+                app.base,
+                path_of("photos")
+            ))
+            .bearer_auth(&bob)
+            .json(&json!({ "actions": [get] }));
+        if let Some(a) = address {
+            req = req.header("X-Latchkey-Caller-Address", a);
+        }
+        if let Some(r) = relay {
+            req = req.header("X-Latchkey-Relay", format!("Bearer {r}"));
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    // Bob's own address (loopback) is not in the range.
+    let (status, own) = check(None, None).await;
+    assert_eq!((status, &own["authorizedActions"]), (200, &json!([])));
+    // Relayed by an allowed guard: the address it names decides.
+    let (status, relayed) = check(Some("203.0.113.9"), Some(relay.clone())).await;
+    assert_eq!(
+        (status, &relayed["authorizedActions"]),
+        (200, &json!([get]))
+    );
+    let (_, elsewhere) = check(Some("198.51.100.1"), Some(relay.clone())).await;
+    assert_eq!(elsewhere["authorizedActions"], json!([]));
+    // Named without proof, or by an identity not allowed to relay: refused, naming the action.
+    for proof in [
+        None,
+        Some(unallowed),
+        Some(bob.clone()),
+        Some("lkpat_nonsense".to_owned()),
+    ] {
+        let (status, refused) = check(Some("203.0.113.9"), proof).await;
+        assert_eq!(status, 403, "{refused}");
+        assert_eq!(
+            refused["details"]["unauthorizedActionsByIAM"],
+            "latchkey:iam/authorization/relay"
+        );
+    }
+    let (status, _) = check(Some("not an address"), Some(relay)).await;
+    assert_eq!(status, 400);
 }
