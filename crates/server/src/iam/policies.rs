@@ -147,7 +147,8 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let permit = app.directory.authorize(&who, &authz::POLICY_GET)?;
     let q = Query::parse(uri.query());
-    q.only(&["identity", "resourceURN", "action", "readOnly"])?;
+    q.only(&["identity", "resourceURN", "action", "readOnly", "details"])?;
+    let details = q.flag("details")?.unwrap_or(false);
     let filter = PolicyFilter {
         identities: q.all("identity"),
         resources: q.all("resourceURN"),
@@ -160,24 +161,70 @@ pub async fn list(
     let (range, next) = page.of(&policies, |p| {
         format!("{:020}/{}", p.created_at.timestamp_micros(), p.id)
     });
-    let views: Vec<PolicyView> = policies[range]
+    let mut views: Vec<PolicyView> = policies[range]
         .iter()
         .cloned()
         .map(|p| PolicyView::new(p, &who.account.nic))
         .collect();
+    if details {
+        views = detailed(&app, &permit, &who, views).await?;
+    }
     Ok(query::paged(views, next))
 }
 
-/// `GET /v2/iam/policy/{id}` — `account:apiovh:iam/policy/get`.
+/// The views with each resource's object embedded (`details=true`, as OVHcloud answers).
+async fn detailed(
+    app: &AppState,
+    permit: &latchkey_core::authz::Permit,
+    who: &latchkey_core::authz::Principal,
+    views: Vec<PolicyView>,
+) -> ApiResult<Vec<PolicyView>> {
+    let filter = latchkey_core::service::resources::ResourceFilter::default();
+    let resources = app
+        .directory
+        .list_resources(permit, &who.account, &filter)
+        .await?;
+    let groups = app.directory.list_resource_groups(permit).await?;
+    Ok(views
+        .into_iter()
+        .map(|v| v.with_details(&resources, &groups, &app.plate))
+        .collect())
+}
+
+/// One view with its resources' objects embedded.
+async fn detailed_one(
+    app: &AppState,
+    permit: &latchkey_core::authz::Permit,
+    who: &latchkey_core::authz::Principal,
+    view: PolicyView,
+) -> ApiResult<PolicyView> {
+    let mut views = detailed(app, permit, who, vec![view]).await?;
+    views.pop().ok_or_else(|| {
+        ApiError::from(latchkey_core::Error::not_found(
+            "the policy no longer exists",
+        ))
+    })
+}
+
+/// `GET /v2/iam/policy/{id}` — `account:apiovh:iam/policy/get`; `details=true` embeds each
+/// resource's object.
 pub async fn get(
     State(app): State<AppState>,
     Caller(who): Caller,
     PathParams(id): PathParams<String>,
+    uri: Uri,
 ) -> ApiResult<Json<PolicyView>> {
     let permit = app.directory.authorize(&who, &authz::POLICY_GET)?;
+    let q = Query::parse(uri.query());
+    q.only(&["details"])?;
+    let details = q.flag("details")?.unwrap_or(false);
     let id: PolicyId = name(&id, str::parse)?;
     let policy = app.directory.policy(&permit, id).await?;
-    Ok(Json(PolicyView::new(policy, &who.account.nic)))
+    let view = PolicyView::new(policy, &who.account.nic);
+    if details {
+        return Ok(Json(detailed_one(&app, &permit, &who, view).await?));
+    }
+    Ok(Json(view))
 }
 
 /// `PUT /v2/iam/policy/{id}` — `account:apiovh:iam/policy/edit`. Replaces the whole content.

@@ -13,6 +13,34 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct ResourceRefView {
     pub urn: UrnPattern,
+    /// With `details=true`: the resource the URN names, when it is one of the account's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<SingleResourceView>,
+    /// With `details=true`: the resource group the URN names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRefView>,
+}
+
+/// OVHcloud's `iam.policy.SingleResource`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SingleResourceView {
+    pub id: ResourceId,
+    pub name: String,
+    pub display_name: String,
+    pub owner: Nic,
+    pub tags: Tags,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// OVHcloud's `iam.policy.Group`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRefView {
+    pub id: ResourceGroupId,
+    pub name: String,
+    pub read_only: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,7 +93,11 @@ impl PolicyView {
             resources: p
                 .resources
                 .into_iter()
-                .map(|urn| ResourceRefView { urn })
+                .map(|urn| ResourceRefView {
+                    urn,
+                    resource: None,
+                    group: None,
+                })
                 .collect(),
             permissions: PermissionsView {
                 allow: refs(p.permissions.allow),
@@ -80,6 +112,41 @@ impl PolicyView {
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
+    }
+}
+
+impl PolicyView {
+    /// `details=true`: each resource URN with the account's resource or group it names.
+    pub fn with_details(
+        mut self,
+        resources: &[Resource],
+        groups: &[ResourceGroup],
+        plate: &latchkey_core::names::Plate,
+    ) -> Self {
+        for r in &mut self.resources {
+            let urn = r.urn.as_str();
+            r.resource =
+                resources
+                    .iter()
+                    .find(|x| x.urn.as_str() == urn)
+                    .map(|x| SingleResourceView {
+                        id: x.id,
+                        name: x.name.as_str().to_owned(),
+                        display_name: x.display_name.clone(),
+                        owner: self.owner.clone(),
+                        tags: x.tags.clone(),
+                        kind: x.kind.as_str().to_owned(),
+                    });
+            r.group = groups
+                .iter()
+                .find(|g| g.id.urn(plate).as_str() == urn)
+                .map(|g| GroupRefView {
+                    id: g.id,
+                    name: g.name.clone(),
+                    read_only: g.read_only,
+                });
+        }
+        self
     }
 }
 

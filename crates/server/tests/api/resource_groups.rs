@@ -152,6 +152,34 @@ async fn a_policy_naming_a_group_covers_its_resources_now_and_later(app: TestApp
     )
     .await
     .expect(200);
+    // details=true embeds what each URN names, as OVHcloud answers.
+    let detailed = app
+        .get("/v2/iam/policy?details=true", &admin)
+        .await
+        .expect(200);
+    let bobs = detailed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "bob-reads-prod")
+        .unwrap();
+    let named = &bobs["resources"];
+    assert_eq!(named[0]["group"]["id"], group["id"]);
+    assert_eq!(named[0]["group"]["name"], "prod");
+    assert_eq!(named[0]["group"]["readOnly"], false);
+    assert_eq!(named[1]["resource"]["type"], "account");
+    assert_eq!(named[1]["resource"]["owner"], NIC);
+    let id = bobs["id"].as_str().unwrap();
+    let one = app
+        .get(&format!("/v2/iam/policy/{id}?details=true"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(one["resources"], *named);
+    let plain = app
+        .get(&format!("/v2/iam/policy/{id}"), &admin)
+        .await
+        .expect(200);
+    assert!(plain["resources"][0].get("group").is_none());
     let may = |name: &str| {
         let app = &app;
         let bob = &bob;
