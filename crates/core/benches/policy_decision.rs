@@ -4,7 +4,8 @@
 //! to three users or groups, one or two resources (the account, or one of 500 product resources)
 //! and one to five actions (the server's own and product actions, some of them globs); 20
 //! policies name identities by wildcard. The second account is the same with a tenth of its
-//! policies holding conditions (an address range and a tag, or a weekday in a time zone).
+//! policies holding conditions (an address range and a tag, or a weekday in a time zone) and a
+//! twentieth naming one of five resource groups of 100 products instead of their resources.
 //! `cargo bench -p latchkey-core --bench policy_decision`.
 
 #![allow(clippy::unwrap_used)]
@@ -75,6 +76,19 @@ fn action_pool() -> Vec<String> {
     pool
 }
 
+const GROUPS_OF_PRODUCTS: usize = 5;
+
+fn group_urn(i: usize) -> String {
+    format!("urn:v1:eu:resourceGroup:00000000-0000-4000-8000-{i:012}")
+}
+
+/// Five groups of 100 products each.
+fn resource_groups() -> latchkey_core::policy::index::GroupMembers {
+    (0..GROUPS_OF_PRODUCTS)
+        .map(|g| (group_urn(g), (0..100).map(|i| product(g * 100 + i)).collect()))
+        .collect()
+}
+
 fn condition(json: serde_json::Value) -> Condition {
     Condition::parse(serde_json::from_value::<ConditionDocument>(json).unwrap()).unwrap()
 }
@@ -105,7 +119,7 @@ fn account(now: DateTime<Utc>, with_conditions: bool) -> Vec<Policy> {
                     })
                     .collect()
             };
-            let resources: Vec<String> = (0..=rng.below(2))
+            let mut resources: Vec<String> = (0..=rng.below(2))
                 .map(|_| {
                     if rng.below(3) == 0 {
                         ACCOUNT.to_owned()
@@ -114,6 +128,9 @@ fn account(now: DateTime<Utc>, with_conditions: bool) -> Vec<Policy> {
                     }
                 })
                 .collect();
+            if with_conditions && n % 20 == 5 {
+                resources = vec![group_urn(n / 20 % GROUPS_OF_PRODUCTS)];
+            }
             let picks: Vec<ActionPattern> = (0..=rng.below(5))
                 .map(|_| ActionPattern::parse(&actions[rng.below(actions.len())]).unwrap())
                 .collect();
@@ -158,7 +175,7 @@ fn decisions(c: &mut Criterion) {
     let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     let policies = account(now, false);
     let set = PolicySet::build(&policies);
-    let conditional = PolicySet::build(&account(now, true));
+    let conditional = PolicySet::build_with(&account(now, true), &resource_groups());
     let tags = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
     let ip = Some("10.1.2.3".parse().unwrap());
     fn facts_of<'a>(
@@ -217,7 +234,7 @@ fn decisions(c: &mut Criterion) {
     });
 
     c.bench_function(
-        "decision, 10k policies in the account, a tenth with conditions",
+        "decision, 10k policies in the account, a tenth with conditions, groups of 100",
         |b| {
             b.iter(|| {
                 i = i.wrapping_add(1);
