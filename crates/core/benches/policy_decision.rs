@@ -85,7 +85,12 @@ fn group_urn(i: usize) -> String {
 /// Five groups of 100 products each.
 fn resource_groups() -> latchkey_core::policy::index::GroupMembers {
     (0..GROUPS_OF_PRODUCTS)
-        .map(|g| (group_urn(g), (0..100).map(|i| product(g * 100 + i)).collect()))
+        .map(|g| {
+            (
+                group_urn(g),
+                (0..100).map(|i| product(g * 100 + i)).collect(),
+            )
+        })
         .collect()
 }
 

@@ -18,6 +18,43 @@
 //!   with the in-memory credential cache and the failed-login throttle.
 //! - [`clock`]: injected time, so expiry and throttling are testable without sleeping.
 
+/// A random-UUID identifier newtype: `random()`, `FromStr` (the error names `$what`), `Display`
+/// (hyphenated) and `Serialize` as a string.
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub uuid::Uuid);
+
+        impl $name {
+            pub fn random() -> Self {
+                Self(uuid::Uuid::new_v4())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> $crate::Result<Self> {
+                uuid::Uuid::parse_str(s).map(Self).map_err(|_| {
+                    $crate::Error::invalid(format!(concat!("{:?} is not a ", $what, " (a UUID)"), s))
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod authz;
 pub mod clock;

@@ -8,8 +8,6 @@
 //! from its URN ([`account_resource_id`]) so that it is the same on every node and for ever.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -27,36 +25,11 @@ pub type Tags = BTreeMap<String, String>;
 /// Most tags one resource carries.
 pub const MAX_TAGS: usize = 50;
 
-/// A resource's identifier, a UUID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResourceId(pub Uuid);
-
-impl ResourceId {
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
-    }
-}
-
-impl FromStr for ResourceId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| Error::invalid(format!("{s:?} is not a resource id (a UUID)")))
-    }
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl Serialize for ResourceId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+uuid_id!(
+    /// A resource's identifier, a UUID (random; derived from the URN for an account's own).
+    ResourceId,
+    "resource id"
+);
 
 /// The namespace of account resource ids: `Uuid::new_v5(ACCOUNT_NAMESPACE, urn)`.
 const ACCOUNT_NAMESPACE: Uuid = Uuid::from_u128(0x6c6b_6163_636f_756e_7400_0000_0000_0001);
@@ -182,39 +155,16 @@ impl Resource {
     }
 }
 
-/// A resource group's identifier, a random UUID; its URN is
-/// `urn:v1:{plate}:resourceGroup:{id}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResourceGroupId(pub Uuid);
+uuid_id!(
+    /// A resource group's identifier, a random UUID; its URN is
+    /// `urn:v1:{plate}:resourceGroup:{id}`.
+    ResourceGroupId,
+    "resource group id"
+);
 
 impl ResourceGroupId {
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
-    }
-
     pub fn urn(&self, plate: &Plate) -> Urn {
         Urn::resource_group(plate, &self.0)
-    }
-}
-
-impl FromStr for ResourceGroupId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| Error::invalid(format!("{s:?} is not a resource group id (a UUID)")))
-    }
-}
-
-impl fmt::Display for ResourceGroupId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl Serialize for ResourceGroupId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

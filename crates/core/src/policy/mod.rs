@@ -18,11 +18,9 @@ pub mod index;
 pub mod pattern;
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::model::AccountId;
 use crate::names::{Description, PolicyName};
@@ -33,36 +31,11 @@ pub use condition::{Condition, ConditionDocument, Facts, ResourceFacts};
 pub use index::PolicySet;
 pub use pattern::ActionPattern;
 
-/// A policy's identifier, a random UUID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PolicyId(pub Uuid);
-
-impl PolicyId {
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
-    }
-}
-
-impl FromStr for PolicyId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| Error::invalid(format!("{s:?} is not a policy id (a UUID)")))
-    }
-}
-
-impl fmt::Display for PolicyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl Serialize for PolicyId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+uuid_id!(
+    /// A policy's identifier, a random UUID.
+    PolicyId,
+    "policy id"
+);
 
 /// The actions a policy allows, carves out of its allow list, and denies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

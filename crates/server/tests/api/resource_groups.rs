@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Auth, NIC, TestApp};
-use crate::oauth2::{access_token, service_account};
+use crate::resources::product_back_end as back_end;
 
 crate::on_both_backends!(
     groups_are_created_read_replaced_and_deleted_in_ovhclouds_shape,
@@ -19,32 +19,9 @@ fn urn_of(name: &str) -> String {
     format!("urn:v1:eu:resource:objectStorage:{name}")
 }
 
-async fn back_end(app: &TestApp, admin: &Auth) -> Auth {
-    let client = service_account(app, admin).await;
-    app.post(
-        "/v2/iam/policy",
-        admin,
-        json!({
-            "name": "back-end",
-            "identities": [format!("urn:v1:eu:identity:credential:{NIC}/oauth2-{}", client.id)],
-            "resources": [{ "urn": format!("urn:v1:eu:resource:account:{NIC}") }],
-            "permissions": { "allow": [{ "action": "latchkey:iam/resource/manage" }] },
-        }),
-    )
-    .await
-    .expect(200);
-    Auth::Bearer(access_token(app, &client).await)
-}
-
+/// Registers an objectStorage container for `owner`; its id.
 async fn register(app: &TestApp, back_end: &Auth, owner: &str, name: &str) -> String {
-    let made = app
-        .post(
-            "/v2/admin/resource",
-            back_end,
-            json!({ "owner": owner, "type": "objectStorage", "name": name }),
-        )
-        .await
-        .expect(200);
+    let made = crate::resources::register(app, back_end, owner, name, json!({})).await;
     made["id"].as_str().unwrap().to_owned()
 }
 

@@ -36,7 +36,7 @@ fn path_of(name: &str) -> String {
 }
 
 /// A service account of the operator's account allowed to manage resources, by policy.
-async fn product_back_end(app: &TestApp, admin: &Auth) -> Auth {
+pub(crate) async fn product_back_end(app: &TestApp, admin: &Auth) -> Auth {
     let client = service_account(app, admin).await;
     app.post(
         POLICIES,
@@ -53,7 +53,13 @@ async fn product_back_end(app: &TestApp, admin: &Auth) -> Auth {
     Auth::Bearer(access_token(app, &client).await)
 }
 
-async fn register(app: &TestApp, back_end: &Auth, owner: &str, name: &str, tags: Value) -> Value {
+pub(crate) async fn register(
+    app: &TestApp,
+    back_end: &Auth,
+    owner: &str,
+    name: &str,
+    tags: Value,
+) -> Value {
     app.post(
         ADMIN_RESOURCE,
         back_end,

@@ -8,6 +8,10 @@ use latchkey_core::urn::Urn;
 
 use super::*;
 
+/// A resource row's columns, in [`ResourceRow`]'s order.
+const RESOURCE_COLUMNS: &str =
+    "id, account_id, urn, name, display_name, type, tags, created_at, updated_at";
+
 const RESOURCE_SELECT: &str = "SELECT id, account_id, urn, name, display_name, type, tags, \
      created_at, updated_at FROM iam_resources";
 
@@ -224,11 +228,11 @@ impl ResourceReads for Backend {
 #[async_trait]
 impl ResourceWrites for SqlTransaction {
     async fn create_resource(&mut self, r: &Resource) -> Result<Resource> {
-        let sql = "INSERT INTO iam_resources (id, account_id, urn, name, display_name, type, \
-                   tags, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                   RETURNING id, account_id, urn, name, display_name, type, tags, created_at, \
-                   updated_at";
-        sqlx::query_as::<_, ResourceRow>(sql)
+        let sql = format!(
+            "INSERT INTO iam_resources ({RESOURCE_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {RESOURCE_COLUMNS}"
+        );
+        sqlx::query_as::<_, ResourceRow>(AssertSqlSafe(sql))
             .bind(r.id.to_string())
             .bind(r.account_id.0)
             .bind(r.urn.as_str())
@@ -252,19 +256,19 @@ impl ResourceWrites for SqlTransaction {
         display_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Resource> {
-        sqlx::query_as::<_, ResourceRow>(
+        let sql = format!(
             "UPDATE iam_resources SET display_name = $1, updated_at = $2 WHERE urn = $3 \
-             RETURNING id, account_id, urn, name, display_name, type, tags, created_at, \
-             updated_at",
-        )
-        .bind(display_name)
-        .bind(micros(now))
-        .bind(urn)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Error::not_found(format!("resource {urn} does not exist")))
-        .and_then(resource_of)
+             RETURNING {RESOURCE_COLUMNS}"
+        );
+        sqlx::query_as::<_, ResourceRow>(AssertSqlSafe(sql))
+            .bind(display_name)
+            .bind(micros(now))
+            .bind(urn)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(format!("resource {urn} does not exist")))
+            .and_then(resource_of)
     }
 
     async fn set_resource_tags(
@@ -274,35 +278,31 @@ impl ResourceWrites for SqlTransaction {
         tags: &Tags,
         now: DateTime<Utc>,
     ) -> Result<Resource> {
-        sqlx::query_as::<_, ResourceRow>(
+        let sql = format!(
             "UPDATE iam_resources SET tags = $1, updated_at = $2 \
-             WHERE account_id = $3 AND urn = $4 \
-             RETURNING id, account_id, urn, name, display_name, type, tags, created_at, \
-             updated_at",
-        )
-        .bind(tags_json(tags))
-        .bind(micros(now))
-        .bind(account.0)
-        .bind(urn)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Error::not_found(format!("resource {urn} does not exist")))
-        .and_then(resource_of)
+             WHERE account_id = $3 AND urn = $4 RETURNING {RESOURCE_COLUMNS}"
+        );
+        sqlx::query_as::<_, ResourceRow>(AssertSqlSafe(sql))
+            .bind(tags_json(tags))
+            .bind(micros(now))
+            .bind(account.0)
+            .bind(urn)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(format!("resource {urn} does not exist")))
+            .and_then(resource_of)
     }
 
     async fn delete_resource(&mut self, urn: &str) -> Result<Resource> {
-        sqlx::query_as::<_, ResourceRow>(
-            "DELETE FROM iam_resources WHERE urn = $1 \
-             RETURNING id, account_id, urn, name, display_name, type, tags, created_at, \
-             updated_at",
-        )
-        .bind(urn)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Error::not_found(format!("resource {urn} is not registered")))
-        .and_then(resource_of)
+        let sql = format!("DELETE FROM iam_resources WHERE urn = $1 RETURNING {RESOURCE_COLUMNS}");
+        sqlx::query_as::<_, ResourceRow>(AssertSqlSafe(sql))
+            .bind(urn)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(format!("resource {urn} is not registered")))
+            .and_then(resource_of)
     }
 
     async fn create_resource_group(&mut self, g: &ResourceGroup) -> Result<ResourceGroup> {
