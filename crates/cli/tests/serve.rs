@@ -46,16 +46,18 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // Read its output from the start: a start-up that logs more than a pipe holds (every
+        // migration at debug) would otherwise block before it listens.
+        let output = [
+            drain(child.stdout.take().unwrap()),
+            drain(child.stderr.take().unwrap()),
+        ];
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let output = [
-            drain(child.stdout.take().unwrap()),
-            drain(child.stderr.take().unwrap()),
-        ];
         Server {
             child,
             base,
