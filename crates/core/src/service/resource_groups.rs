@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::audit::AuditKind;
 use crate::authz::Permit;
-use crate::resource::{ResourceGroup, ResourceGroupId, ResourceId, check_group_name};
+use crate::resource::{Resource, ResourceGroup, ResourceGroupId, ResourceId, check_group_name};
 use crate::store::Record;
 use crate::urn::Urn;
 use crate::{Error, Result};
@@ -40,18 +40,13 @@ impl Directory {
     }
 
     /// The registered resources of the account a group request names, each once, in order.
-    async fn group_members_of(
-        &self,
-        permit: &Permit,
-        refs: &[MemberRef],
-    ) -> Result<Vec<ResourceId>> {
+    fn group_members_of(registered: &[Resource], refs: &[MemberRef]) -> Result<Vec<ResourceId>> {
         if refs.len() > ResourceGroup::MAX_MEMBERS {
             return Err(Error::invalid(format!(
                 "a resource group holds at most {} resources",
                 ResourceGroup::MAX_MEMBERS
             )));
         }
-        let registered = self.store.list_resources(permit.account()).await?;
         let account_resource = |urn: &Urn| urn.names_an_account();
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(refs.len());
@@ -82,13 +77,11 @@ impl Directory {
     }
 
     /// The URNs of `ids`, for the audit record.
-    async fn urns_of(&self, permit: &Permit, ids: &[ResourceId]) -> Result<Vec<String>> {
-        let registered = self.store.list_resources(permit.account()).await?;
-        Ok(ids
-            .iter()
+    fn urns_of(registered: &[Resource], ids: &[ResourceId]) -> Vec<String> {
+        ids.iter()
             .filter_map(|id| registered.iter().find(|r| r.id == *id))
             .map(|r| r.urn.as_str().to_owned())
-            .collect())
+            .collect()
     }
 
     pub async fn create_resource_group(
@@ -98,7 +91,8 @@ impl Directory {
         refs: &[MemberRef],
     ) -> Result<ResourceGroup> {
         check_group_name(&name)?;
-        let members = self.group_members_of(permit, refs).await?;
+        let registered = self.store.list_resources(permit.account()).await?;
+        let members = Self::group_members_of(&registered, refs)?;
         let now = self.clock.now();
         let group = ResourceGroup {
             id: ResourceGroupId::random(),
@@ -109,7 +103,7 @@ impl Directory {
             created_at: now,
             updated_at: now,
         };
-        let added = self.urns_of(permit, &group.members).await?;
+        let added = Self::urns_of(&registered, &group.members);
         let mut tx = self.begin().await?;
         let group = tx.create_resource_group(&group).await?;
         let details = json!({
@@ -137,9 +131,10 @@ impl Directory {
         if old.read_only {
             return Err(Error::forbidden(permit.action()));
         }
-        let members = self.group_members_of(permit, refs).await?;
-        let before = self.urns_of(permit, &old.members).await?;
-        let after = self.urns_of(permit, &members).await?;
+        let registered = self.store.list_resources(permit.account()).await?;
+        let members = Self::group_members_of(&registered, refs)?;
+        let before = Self::urns_of(&registered, &old.members);
+        let after = Self::urns_of(&registered, &members);
         let mut tx = self.begin().await?;
         let group = tx
             .replace_resource_group(permit.account(), id, &name, &members, self.clock.now())
@@ -176,7 +171,8 @@ impl Directory {
                 p.name, p.id
             )));
         }
-        let removed = self.urns_of(permit, &old.members).await?;
+        let registered = self.store.list_resources(permit.account()).await?;
+        let removed = Self::urns_of(&registered, &old.members);
         let mut tx = self.begin().await?;
         let old = tx.delete_resource_group(permit.account(), id).await?;
         let details = json!({
