@@ -156,6 +156,9 @@ pub struct Directory {
     revoked: dashmap::DashSet<String>,
     verified: dashmap::DashMap<crate::secret::TokenHash, Arc<crate::keys::AccessClaims>>,
     events: parking_lot::Mutex<event_cursor::EventCursor>,
+    /// Held while events are applied: a caller that finds nothing new then knows that what an
+    /// earlier caller took is applied, not still in flight.
+    applying: tokio::sync::Mutex<()>,
     event_seen: tokio::sync::watch::Sender<i64>,
     /// The newest audit record this node committed: the audit streams wait on it.
     audit_seen: tokio::sync::watch::Sender<i64>,
@@ -184,6 +187,7 @@ impl Directory {
             revoked: dashmap::DashSet::new(),
             verified: dashmap::DashMap::new(),
             events: parking_lot::Mutex::new(event_cursor::EventCursor::default()),
+            applying: tokio::sync::Mutex::new(()),
             event_seen: tokio::sync::watch::Sender::new(0),
             audit_seen: tokio::sync::watch::Sender::new(0),
             audit_sink: None,

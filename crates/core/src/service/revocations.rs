@@ -105,6 +105,7 @@ impl Directory {
     /// Applies the events recorded since the newest one applied, and those that landed late
     /// below it (the node's event cursor: event ids can commit out of order); returns how many.
     pub async fn apply_revocation_events(&self) -> Result<usize> {
+        let _serial = self.applying.lock().await;
         let mut applied = 0;
         let holes = {
             let cursor = self.events.lock();
