@@ -5,7 +5,8 @@
 //! and one to five actions (the server's own and product actions, some of them globs); 20
 //! policies name identities by wildcard. The second account is the same with a tenth of its
 //! policies holding conditions (an address range and a tag, or a weekday in a time zone) and a
-//! twentieth naming one of five resource groups of 100 products instead of their resources.
+//! twentieth naming one of five resource groups of 100 products instead of their resources, and
+//! a twentieth adding one of the installation's managed permissions groups to their own.
 //! `cargo bench -p latchkey-core --bench policy_decision`.
 
 #![allow(clippy::unwrap_used)]
@@ -83,15 +84,37 @@ fn group_urn(i: usize) -> String {
 }
 
 /// Five groups of 100 products each.
-fn resource_groups() -> latchkey_core::policy::index::GroupMembers {
-    (0..GROUPS_OF_PRODUCTS)
-        .map(|g| {
-            (
-                group_urn(g),
-                (0..100).map(|i| product(g * 100 + i)).collect(),
-            )
-        })
-        .collect()
+/// The resource groups, and the managed permissions groups by URN.
+fn groups() -> latchkey_core::policy::index::Groups {
+    use latchkey_core::policy::permissions_group as pg;
+    let plate = latchkey_core::names::Plate::parse("eu").unwrap();
+    latchkey_core::policy::index::Groups {
+        resources: (0..GROUPS_OF_PRODUCTS)
+            .map(|g| {
+                (
+                    group_urn(g),
+                    (0..100).map(|i| product(g * 100 + i)).collect(),
+                )
+            })
+            .collect(),
+        permissions: pg::managed()
+            .iter()
+            .map(|g| {
+                (
+                    pg::urn(&plate, pg::MANAGED_OWNER, &g.name),
+                    g.permissions.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The URN of the `n`th managed permissions group.
+fn permissions_group_urn(n: usize) -> String {
+    use latchkey_core::policy::permissions_group as pg;
+    let plate = latchkey_core::names::Plate::parse("eu").unwrap();
+    let managed = pg::managed();
+    pg::urn(&plate, pg::MANAGED_OWNER, &managed[n % managed.len()].name)
 }
 
 fn condition(json: serde_json::Value) -> Condition {
@@ -167,6 +190,11 @@ fn account(now: DateTime<Utc>, with_conditions: bool) -> Vec<Policy> {
                     (true, 10) => Some(workdays.clone()),
                     _ => None,
                 },
+                permissions_groups: if with_conditions && n % 20 == 15 {
+                    vec![permissions_group_urn(n / 20)]
+                } else {
+                    vec![]
+                },
                 expired_at: (rng.below(20) == 0).then(|| now + TimeDelta::days(30)),
                 read_only: false,
                 created_at: now,
@@ -180,7 +208,7 @@ fn decisions(c: &mut Criterion) {
     let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     let policies = account(now, false);
     let set = PolicySet::build(&policies);
-    let conditional = PolicySet::build_with(&account(now, true), &resource_groups());
+    let conditional = PolicySet::build_with(&account(now, true), &groups());
     let tags = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
     let ip = Some("10.1.2.3".parse().unwrap());
     fn facts_of<'a>(

@@ -88,6 +88,10 @@ actions! {
     RESOURCE_GROUP_CREATE = Write "account:apiovh:iam/resourceGroup/create", "Create a resource group";
     RESOURCE_GROUP_EDIT = Write "account:apiovh:iam/resourceGroup/edit", "Rename a resource group and set its resources";
     RESOURCE_GROUP_DELETE = Write "account:apiovh:iam/resourceGroup/delete", "Delete a resource group no policy names";
+    PERMISSIONS_GROUP_GET = Read "account:apiovh:iam/permissionsGroup/get", "List and read permissions groups (the account's and the installation's managed ones)";
+    PERMISSIONS_GROUP_CREATE = Write "account:apiovh:iam/permissionsGroup/create", "Create a permissions group";
+    PERMISSIONS_GROUP_EDIT = Write "account:apiovh:iam/permissionsGroup/edit", "Replace the content of a permissions group";
+    PERMISSIONS_GROUP_DELETE = Write "account:apiovh:iam/permissionsGroup/delete", "Delete a permissions group no policy names";
     RELAY_CALLER = Write "latchkey:iam/authorization/relay", "Pass a caller's address in the authorisation checks made on its behalf (effective in the operator's account only; for the guards of product back ends)";
     RESOURCE_MANAGE = Write "latchkey:iam/resource/manage", "Register and remove the resources of every account, and declare their actions (effective in the operator's account only; for product back ends)";
     RESOURCE_CHECK = Read "account:apiovh:iam/resource/authorization/check", "Check which actions the caller may perform on a resource";
@@ -559,6 +563,7 @@ mod tests {
                 ..Permissions::default()
             },
             conditions: None,
+            permissions_groups: Vec::new(),
             expired_at: None,
             read_only: false,
             created_at: now,

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_core::model::AccountId;
 use latchkey_core::names::{Description, PolicyName};
-use latchkey_core::policy::index::Decision;
+use latchkey_core::policy::index::{Decision, Groups};
 use latchkey_core::policy::{
     ActionPattern, Condition, ConditionDocument, Facts, Permissions, Policy, PolicyId, PolicySet,
     ResourceFacts, UrnPattern,
@@ -63,15 +63,86 @@ const QUERY_RESOURCES: &[&str] = &[
     "urn:v1:eu:resource:vps:vps-1",
 ];
 
-fn groups() -> latchkey_core::policy::index::GroupMembers {
-    [(
-        GROUP.to_owned(),
-        vec!["urn:v1:eu:resource:vps:vps-1".to_owned()],
-    )]
-    .into()
+/// Permissions groups: (URN, allow, except, deny). The last is not in the index (a group
+/// deleted under the policy): it adds nothing.
+type GroupDef = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const PERMISSIONS_GROUPS: &[GroupDef] = &[
+    (
+        "urn:v1:eu:permissionsGroup:lk0001-lk:users",
+        &["account:apiovh:me/identity/user/*"],
+        &["account:apiovh:me/identity/user/create"],
+        &[],
+    ),
+    (
+        "urn:v1:eu:permissionsGroup:lk0001-lk:creators",
+        &["*/create"],
+        &[],
+        &[],
+    ),
+    (
+        "urn:v1:eu:permissionsGroup:latchkey:noVps",
+        &[],
+        &[],
+        &["vps:apiovh:*"],
+    ),
+    (
+        "urn:v1:eu:permissionsGroup:lk0001-lk:allButMe",
+        &["*"],
+        &["account:*:me/get"],
+        &[],
+    ),
+    (
+        "urn:v1:eu:permissionsGroup:lk0001-lk:gone",
+        &["*"],
+        &[],
+        &[],
+    ),
+];
+const GROUP_URNS: &[&str] = &[
+    "urn:v1:eu:permissionsGroup:lk0001-lk:users",
+    "urn:v1:eu:permissionsGroup:lk0001-lk:creators",
+    "urn:v1:eu:permissionsGroup:latchkey:noVps",
+    "urn:v1:eu:permissionsGroup:lk0001-lk:allButMe",
+    "urn:v1:eu:permissionsGroup:lk0001-lk:gone",
+];
+
+fn patterns(l: &[&str]) -> Vec<ActionPattern> {
+    l.iter().map(|a| ActionPattern::parse(a).unwrap()).collect()
 }
 
-/// The index of `policies`, with the group expanded.
+/// The permissions of a group the index knows.
+fn group_permissions(urn: &str) -> Option<Permissions> {
+    PERMISSIONS_GROUPS
+        .iter()
+        .filter(|(u, ..)| !u.ends_with(":gone"))
+        .find(|(u, ..)| *u == urn)
+        .map(|(_, allow, except, deny)| Permissions {
+            allow: patterns(allow),
+            except: patterns(except),
+            deny: patterns(deny),
+        })
+}
+
+fn groups() -> Groups {
+    Groups {
+        resources: [(
+            GROUP.to_owned(),
+            vec!["urn:v1:eu:resource:vps:vps-1".to_owned()],
+        )]
+        .into(),
+        permissions: GROUP_URNS
+            .iter()
+            .filter_map(|u| group_permissions(u).map(|p| ((*u).to_owned(), p)))
+            .collect(),
+    }
+}
+
+/// The index of `policies`, with the groups expanded.
 fn build(policies: &[Policy]) -> PolicySet {
     PolicySet::build_with(policies, &groups())
 }
@@ -136,8 +207,9 @@ prop_compose! {
         deny in some_of(ACTIONS, 0),
         expiry in proptest::option::of(-2i64..2),
         condition in 0..CONDITIONS.len() * 2,
+        permissions_groups in proptest::collection::vec(select(GROUP_URNS), 0..=2),
     ) -> Policy {
-        let actions = |l: &[&str]| l.iter().map(|a| ActionPattern::parse(a).unwrap()).collect();
+        let actions = patterns;
         Policy {
             id: PolicyId::random(),
             account_id: AccountId(1),
@@ -152,6 +224,7 @@ prop_compose! {
             },
             // Half the policies hold no condition.
             conditions: CONDITIONS.get(condition).cloned().flatten(),
+            permissions_groups: permissions_groups.iter().map(|u| (*u).to_owned()).collect(),
             expired_at: expiry.map(|s| now() + TimeDelta::seconds(s)),
             read_only: false,
             created_at: now(),
@@ -177,19 +250,28 @@ fn reference(
             && p.resources.iter().any(|r| {
                 r.matches(resource)
                     || groups()
+                        .resources
                         .get(r.as_str())
                         .is_some_and(|members| members.iter().any(|m| m == resource))
             })
     });
     let mut allowed = false;
     for p in applicable {
-        if p.permissions.deny.iter().any(|d| d.matches(action)) {
-            return Decision::Denied;
-        }
-        if p.permissions.allow.iter().any(|a| a.matches(action))
-            && !p.permissions.except.iter().any(|e| e.matches(action))
-        {
-            allowed = true;
+        // The policy's own permissions, then each group's, each with its own except.
+        let sets = std::iter::once(p.permissions.clone()).chain(
+            p.permissions_groups
+                .iter()
+                .filter_map(|u| group_permissions(u)),
+        );
+        for set in sets {
+            if set.deny.iter().any(|d| d.matches(action)) {
+                return Decision::Denied;
+            }
+            if set.allow.iter().any(|a| a.matches(action))
+                && !set.except.iter().any(|e| e.matches(action))
+            {
+                allowed = true;
+            }
         }
     }
     if allowed {
@@ -246,6 +328,7 @@ proptest! {
     ) {
         extra.permissions.allow.clear();
         extra.permissions.except.clear();
+        extra.permissions_groups.retain(|u| group_permissions(u).is_some_and(|p| p.allow.is_empty()));
         let before = build(&policies);
         let mut more = policies.clone();
         more.push(extra);
@@ -266,6 +349,7 @@ proptest! {
         let mut policies = policies;
         let i = pick.index(policies.len());
         policies[i].permissions.deny.clear();
+        policies[i].permissions_groups.retain(|u| group_permissions(u).is_none_or(|p| p.deny.is_empty()));
         let before = build(&policies);
         policies.remove(i);
         let after = build(&policies);
@@ -273,6 +357,55 @@ proptest! {
             prop_assert!(
                 !allowed(&after, who, action, resource, &f)
                     || allowed(&before, who, action, resource, &f)
+            );
+        }
+    }
+
+    #[test]
+    fn removing_an_allow_never_grants(
+        policies in proptest::collection::vec(a_policy(), 1..12),
+        pick in any::<proptest::sample::Index>(),
+        which in any::<proptest::sample::Index>(),
+    ) {
+        let mut policies = policies;
+        let i = pick.index(policies.len());
+        let before = build(&policies);
+        let allow = &mut policies[i].permissions.allow;
+        if !allow.is_empty() {
+            allow.remove(which.index(allow.len()));
+        }
+        let after = build(&policies);
+        for (who, action, resource, f) in queries() {
+            prop_assert!(
+                !allowed(&after, who, action, resource, &f)
+                    || allowed(&before, who, action, resource, &f)
+            );
+        }
+    }
+
+    #[test]
+    fn removing_a_permissions_group_grants_only_what_its_own_deny_refused(
+        policies in proptest::collection::vec(a_policy(), 1..12),
+        pick in any::<proptest::sample::Index>(),
+        which in any::<proptest::sample::Index>(),
+    ) {
+        let mut policies = policies;
+        let i = pick.index(policies.len());
+        let before = build(&policies);
+        let named = &mut policies[i].permissions_groups;
+        if named.is_empty() {
+            return Ok(());
+        }
+        let removed = named.remove(which.index(named.len()));
+        let denied = group_permissions(&removed).map(|p| p.deny).unwrap_or_default();
+        let after = build(&policies);
+        for (who, action, resource, f) in queries() {
+            let granted = allowed(&after, who, action, resource, &f)
+                && !allowed(&before, who, action, resource, &f);
+            // Only lifting the group's own deny can grant; a group that denies nothing never.
+            prop_assert!(
+                !granted || denied.iter().any(|d| d.matches(action)),
+                "{} granted {} on {} after removing {}", who.join(","), action, resource, removed
             );
         }
     }

@@ -316,6 +316,7 @@ impl TryFrom<PolicyRow> for latchkey_core::policy::Policy {
             resources: rules.resources,
             permissions: rules.permissions,
             conditions: rules.conditions,
+            permissions_groups: rules.permissions_groups,
             expired_at: r.expired_at.map(time).transpose()?,
             read_only: r.read_only,
             created_at: time(r.created_at)?,

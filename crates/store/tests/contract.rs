@@ -44,6 +44,7 @@ contract!(
     console_sessions_are_found_by_hash_touched_pruned_and_go_with_their_user,
     users_and_tokens_are_listed_whole_a_page_at_a_time,
     resources_are_unique_by_urn_tagged_and_removed_and_actions_declared,
+    permissions_groups_are_per_account_with_unique_names_and_round_trip,
 );
 
 fn nic(s: &str) -> Nic {
@@ -469,6 +470,7 @@ fn draft(name: &str, identity: &str) -> latchkey_core::policy::PolicyDraft {
             )
             .unwrap(),
         ),
+        permissions_groups: vec!["urn:v1:eu:permissionsGroup:latchkey:accountReader".to_owned()],
         expired_at: Some(now() + TimeDelta::days(3)),
     }
 }
@@ -1444,4 +1446,122 @@ async fn resources_are_unique_by_urn_tagged_and_removed_and_actions_declared(sto
         store.resource_by_urn(theirs.urn.as_str()).await.unwrap(),
         None
     );
+}
+
+async fn permissions_groups_are_per_account_with_unique_names_and_round_trip(store: &dyn Store) {
+    use latchkey_core::policy::permissions_group::{
+        GroupOwner, PermissionsGroup, PermissionsGroupDraft, PermissionsGroupId,
+        PermissionsGroupName,
+    };
+    use latchkey_core::policy::{ActionPattern, Permissions};
+    let a = change!(store, tx => tx.create_account(new_account("lk0001-lk", true))).unwrap();
+    let b = change!(store, tx => tx.create_account(new_account("lk0002-lk", false))).unwrap();
+    let name = |s: &str| PermissionsGroupName::parse(s).unwrap();
+    let actions = |l: &[&str]| -> Vec<ActionPattern> {
+        l.iter().map(|x| ActionPattern::parse(x).unwrap()).collect()
+    };
+    let group = PermissionsGroup {
+        id: PermissionsGroupId::random(),
+        owner: GroupOwner::Account(a.id),
+        name: name("readers"),
+        description: Description::parse("Read users").unwrap(),
+        permissions: Permissions {
+            allow: actions(&["account:apiovh:me/identity/user/*"]),
+            except: actions(&["account:apiovh:me/identity/user/create"]),
+            deny: actions(&["vps:apiovh:*"]),
+        },
+        created_at: now(),
+        updated_at: now(),
+    };
+    assert_eq!(
+        change!(store, tx => tx.create_permissions_group(&group)).unwrap(),
+        group
+    );
+    // The name is the account's: another account may use it, the same account may not.
+    assert!(matches!(
+        change!(store, tx => tx.create_permissions_group(&PermissionsGroup { id: PermissionsGroupId::random(), ..group.clone() })),
+        Err(Error::Conflict(_))
+    ));
+    let theirs = PermissionsGroup {
+        id: PermissionsGroupId::random(),
+        owner: GroupOwner::Account(b.id),
+        ..group.clone()
+    };
+    change!(store, tx => tx.create_permissions_group(&theirs)).unwrap();
+    assert_eq!(
+        store
+            .permissions_group(a.id, &name("readers"))
+            .await
+            .unwrap(),
+        Some(group.clone())
+    );
+    assert_eq!(
+        store.permissions_group(a.id, &name("nope")).await.unwrap(),
+        None
+    );
+    // Managed groups are the installation's: never stored.
+    assert!(
+        change!(store, tx => tx.create_permissions_group(&PermissionsGroup { owner: GroupOwner::Installation, ..group.clone() }))
+            .is_err()
+    );
+    let later = now() + TimeDelta::seconds(5);
+    let draft = PermissionsGroupDraft {
+        name: name("all"),
+        description: Description::default(),
+        permissions: Permissions {
+            allow: actions(&["*"]),
+            ..Permissions::default()
+        },
+    };
+    let replaced =
+        change!(store, tx => tx.replace_permissions_group(a.id, &name("readers"), &draft, later))
+            .unwrap();
+    assert_eq!(
+        (
+            &replaced.name,
+            &replaced.permissions,
+            replaced.updated_at,
+            replaced.created_at,
+            replaced.id
+        ),
+        (
+            &draft.name,
+            &draft.permissions,
+            later,
+            group.created_at,
+            group.id
+        )
+    );
+    assert!(matches!(
+        change!(store, tx => tx.replace_permissions_group(a.id, &name("readers"), &draft, later)),
+        Err(Error::NotFound(_))
+    ));
+    let second = PermissionsGroup {
+        id: PermissionsGroupId::random(),
+        name: name("second"),
+        ..group.clone()
+    };
+    change!(store, tx => tx.create_permissions_group(&second)).unwrap();
+    assert!(matches!(
+        change!(store, tx => tx.replace_permissions_group(a.id, &name("second"), &draft, later)),
+        Err(Error::Conflict(_))
+    ));
+    let listed: Vec<String> = store
+        .list_permissions_groups(a.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
+    assert_eq!(listed, ["all", "second"]);
+    assert_eq!(store.all_permissions_groups().await.unwrap().len(), 3);
+    let gone = change!(store, tx => tx.delete_permissions_group(a.id, &name("second"))).unwrap();
+    assert_eq!(gone.id, second.id);
+    assert!(matches!(
+        change!(store, tx => tx.delete_permissions_group(a.id, &name("second"))),
+        Err(Error::NotFound(_))
+    ));
+    // An account's groups go with it.
+    change!(store, tx => tx.delete_account(b.id)).unwrap();
+    assert_eq!(store.all_permissions_groups().await.unwrap().len(), 1);
 }

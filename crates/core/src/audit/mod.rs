@@ -115,6 +115,10 @@ kinds! {
     DocumentCreated = "DOCUMENT_CREATED", ovh: false;
     DocumentModified = "DOCUMENT_MODIFIED", ovh: false;
     DocumentDeleted = "DOCUMENT_DELETED", ovh: false;
+    /// An account's permissions groups.
+    PermissionsGroupCreated = "PERMISSIONS_GROUP_CREATED", ovh: false;
+    PermissionsGroupModified = "PERMISSIONS_GROUP_MODIFIED", ovh: false;
+    PermissionsGroupDeleted = "PERMISSIONS_GROUP_DELETED", ovh: false;
     /// A web console session ended by its user (sign-out); it opened with `LOGIN_SUCCESS`.
     SessionClosed = "SESSION_CLOSED", ovh: false;
 }

@@ -7,10 +7,14 @@
 //! so checking a candidate is a comparison in a contiguous array, not a walk through the policy.
 //! A decision looks up the caller's URNs, then the action, and its cost does not grow with the
 //! number of policies in the account.
+//!
+//! A policy naming permissions groups is filed once per set of permissions (its own, then each
+//! group's): an entry says which set it came from, so that an allow is narrowed by that set's
+//! `except` only.
 
 use foldhash::HashMap;
 
-use super::{ActionPattern, Condition, Facts, Policy, UrnPattern};
+use super::{ActionPattern, Condition, Facts, Permissions, Policy, UrnPattern};
 
 /// `Entry::resource` when the policy's resources must be checked in full (several resources,
 /// or a pattern).
@@ -28,6 +32,8 @@ struct Entry {
     expires: i64,
     /// The policy holds conditions, checked against the request's facts.
     conditional: bool,
+    /// Which of the policy's sets of permissions filed it: 0 its own, then its groups'.
+    set: u16,
 }
 
 /// The entries under one (identity, action) key, denies apart from allows so that a decision
@@ -76,7 +82,8 @@ struct Compiled {
     /// Interned exact resources, sorted.
     resources: Vec<u32>,
     resource_patterns: Vec<UrnPattern>,
-    except: Vec<ActionPattern>,
+    /// The `except` of each set of permissions, by [`Entry::set`].
+    except: Vec<Vec<ActionPattern>>,
     conditions: Option<Condition>,
 }
 
@@ -110,17 +117,25 @@ impl Decision {
 /// each of them.
 pub type GroupMembers = std::collections::HashMap<String, Vec<String>>;
 
+/// The permissions of the permissions groups policies may name, by group URN.
+pub type GroupPermissions = std::collections::HashMap<String, Permissions>;
+
+/// What the URNs of groups that policies name stand for.
+#[derive(Debug, Default)]
+pub struct Groups {
+    pub resources: GroupMembers,
+    pub permissions: GroupPermissions,
+}
+
 impl PolicySet {
     pub fn build<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Self {
-        Self::build_with(policies, &GroupMembers::default())
+        Self::build_with(policies, &Groups::default())
     }
 
-    /// Builds the index with the account's resource groups expanded: build it again when a
-    /// group's resources change.
-    pub fn build_with<'a>(
-        policies: impl IntoIterator<Item = &'a Policy>,
-        groups: &GroupMembers,
-    ) -> Self {
+    /// Builds the index with the account's resource groups and permissions groups expanded:
+    /// build it again when a group changes. A permissions group `groups` does not hold adds
+    /// nothing.
+    pub fn build_with<'a>(policies: impl IntoIterator<Item = &'a Policy>, groups: &Groups) -> Self {
         let mut set = PolicySet::default();
         for policy in policies {
             let index = u32::try_from(set.policies.len()).unwrap_or(UNNAMED);
@@ -129,6 +144,7 @@ impl PolicySet {
             for r in &policy.resources {
                 if r.is_exact() {
                     let members = groups
+                        .resources
                         .get(r.as_str())
                         .map(Vec::as_slice)
                         .unwrap_or_default();
@@ -153,20 +169,35 @@ impl PolicySet {
                     .expired_at
                     .map_or(i64::MAX, |at| at.timestamp_micros()),
                 conditional: policy.conditions.is_some(),
+                set: 0,
             };
+            let sets: Vec<&Permissions> = std::iter::once(&policy.permissions)
+                .chain(
+                    policy
+                        .permissions_groups
+                        .iter()
+                        .filter_map(|urn| groups.permissions.get(urn)),
+                )
+                .collect();
             set.policies.push(Compiled {
                 resources,
                 resource_patterns,
-                except: policy.permissions.except.clone(),
+                except: sets.iter().map(|p| p.except.clone()).collect(),
                 conditions: policy.conditions.clone(),
             });
             for identity in &policy.identities {
                 let rules = set.rules_for(identity);
-                for action in &policy.permissions.allow {
-                    rules.add(entry, false, action);
-                }
-                for action in &policy.permissions.deny {
-                    rules.add(entry, true, action);
+                for (i, permissions) in sets.iter().enumerate() {
+                    let entry = Entry {
+                        set: u16::try_from(i).unwrap_or(u16::MAX),
+                        ..entry
+                    };
+                    for action in &permissions.allow {
+                        rules.add(entry, false, action);
+                    }
+                    for action in &permissions.deny {
+                        rules.add(entry, true, action);
+                    }
                 }
             }
         }
@@ -235,8 +266,8 @@ impl PolicySet {
                     applies(e)
                         && !self.policies[e.policy as usize]
                             .except
-                            .iter()
-                            .any(|x| x.matches(action))
+                            .get(usize::from(e.set))
+                            .is_some_and(|except| except.iter().any(|x| x.matches(action)))
                 });
         }
         if allowed {
@@ -327,6 +358,7 @@ mod tests {
                 deny: actions(deny),
             },
             conditions: None,
+            permissions_groups: Vec::new(),
             expired_at: None,
             read_only: false,
             created_at: now(),
@@ -543,12 +575,16 @@ mod tests {
         const GROUP: &str = "urn:v1:eu:resourceGroup:9167fb26-382b-11ee-895a-0050568ce122";
         const VPS2: &str = "urn:v1:eu:resource:vps:vps-2.lk";
         let allow = policy(&[ME], &[GROUP], &["vps:apiovh:reboot"], &[], &[]);
-        let members: GroupMembers = [(GROUP.to_owned(), vec![VPS.to_owned()])].into();
+        let members = |m: GroupMembers| Groups {
+            resources: m,
+            ..Groups::default()
+        };
+        let one: GroupMembers = [(GROUP.to_owned(), vec![VPS.to_owned()])].into();
         let facts = Facts {
             now: now(),
             ..Facts::default()
         };
-        let set = PolicySet::build_with([&allow], &members);
+        let set = PolicySet::build_with([&allow], &members(one));
         assert_eq!(
             set.decide(&[ME], "vps:apiovh:reboot", VPS, &facts),
             Decision::Allowed
@@ -558,9 +594,8 @@ mod tests {
             Decision::NoMatch
         );
         // A resource added to the group later is named once the index is built again.
-        let members: GroupMembers =
-            [(GROUP.to_owned(), vec![VPS.to_owned(), VPS2.to_owned()])].into();
-        let set = PolicySet::build_with([&allow], &members);
+        let both = members([(GROUP.to_owned(), vec![VPS.to_owned(), VPS2.to_owned()])].into());
+        let set = PolicySet::build_with([&allow], &both);
         assert_eq!(
             set.decide(&[ME], "vps:apiovh:reboot", VPS2, &facts),
             Decision::Allowed
@@ -568,13 +603,79 @@ mod tests {
         // A deny on the group refuses on each of its resources, whatever allows.
         let deny = policy(&[ME], &[GROUP], &[], &[], &["vps:apiovh:reboot"]);
         let everything = policy(&[ME], &["*"], &["*"], &[], &[]);
-        let set = PolicySet::build_with([&everything, &deny], &members);
+        let set = PolicySet::build_with([&everything, &deny], &both);
         assert_eq!(
             set.decide(&[ME], "vps:apiovh:reboot", VPS2, &facts),
             Decision::Denied
         );
         assert_eq!(
             set.decide(&[ME], "vps:apiovh:get", VPS2, &facts),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn a_permissions_groups_except_narrows_only_its_own_allow() {
+        const READER: &str = "urn:v1:eu:permissionsGroup:lk0001-lk:reader";
+        const DENIER: &str = "urn:v1:eu:permissionsGroup:lk0001-lk:denier";
+        const GONE: &str = "urn:v1:eu:permissionsGroup:lk0001-lk:gone";
+        let actions = |l: &[&str]| -> Vec<ActionPattern> {
+            l.iter().map(|a| ActionPattern::parse(a).unwrap()).collect()
+        };
+        let groups = Groups {
+            resources: GroupMembers::default(),
+            permissions: [
+                (
+                    READER.to_owned(),
+                    Permissions {
+                        allow: actions(&["account:apiovh:me/identity/user/*"]),
+                        except: actions(&[USER_CREATE]),
+                        deny: vec![],
+                    },
+                ),
+                (
+                    DENIER.to_owned(),
+                    Permissions {
+                        deny: actions(&["vps:apiovh:reboot"]),
+                        ..Permissions::default()
+                    },
+                ),
+            ]
+            .into(),
+        };
+        let facts = Facts {
+            now: now(),
+            ..Facts::default()
+        };
+        // The policy's own allow names USER_CREATE: the group's except does not carve it out.
+        let mut p = policy(&[ME], &[ACCOUNT], &[USER_CREATE], &[], &[]);
+        p.permissions_groups = vec![READER.into()];
+        let set = PolicySet::build_with([&p], &groups);
+        let decide = |set: &PolicySet, action| set.decide(&[ME], action, ACCOUNT, &facts);
+        assert_eq!(decide(&set, USER_CREATE), Decision::Allowed);
+        assert_eq!(decide(&set, USER_GET), Decision::Allowed);
+        // Without its own allow, the group's except refuses USER_CREATE.
+        p.permissions.allow.clear();
+        let set = PolicySet::build_with([&p], &groups);
+        assert_eq!(decide(&set, USER_CREATE), Decision::NoMatch);
+        assert_eq!(decide(&set, USER_GET), Decision::Allowed);
+        // The policy's own except does not narrow the group's allow either.
+        p.permissions.allow = actions(&["account:apiovh:me/get"]);
+        p.permissions.except = actions(&[USER_GET]);
+        let set = PolicySet::build_with([&p], &groups);
+        assert_eq!(decide(&set, USER_GET), Decision::Allowed);
+        // A group's deny refuses with the policy's identities and resources; a group the index
+        // does not know adds nothing.
+        let everything = policy(&[ME], &["*"], &["*"], &[], &[]);
+        let mut d = policy(&[ME], &[VPS], &[], &[], &[]);
+        d.permissions_groups = vec![DENIER.into(), GONE.into()];
+        let set = PolicySet::build_with([&everything, &d], &groups);
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", VPS, &facts),
+            Decision::Denied
+        );
+        assert_eq!(
+            set.decide(&[ME], "vps:apiovh:reboot", ACCOUNT, &facts),
             Decision::Allowed
         );
     }

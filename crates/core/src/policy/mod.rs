@@ -6,16 +6,19 @@
 //! - [`index`]: [`PolicySet`], one account's policies compiled into an index, so that a decision
 //!   is a few hash lookups and never a query.
 //! - [`condition`]: the conditions a policy may hold, checked per decision against [`Facts`].
+//! - [`permissions_group`]: named sets of permissions a policy adds to its own by URN.
 //!
 //! Evaluation for (identities, action, resource): the policies whose identities name one of the
 //! caller's URNs and whose resources name the resource take part; a matching `deny` refuses
 //! whatever else says; a matching `allow` grants unless the same policy's `except` names the
-//! action; an expired policy, or one whose conditions do not hold, takes no part; nothing
+//! action (a permissions group the policy names is one more set of permissions, its `except`
+//! narrowing only its own `allow`); an expired policy, or one whose conditions do not hold, takes no part; nothing
 //! matching refuses.
 
 pub mod condition;
 pub mod index;
 pub mod pattern;
+pub mod permissions_group;
 
 use std::fmt;
 
@@ -54,6 +57,8 @@ pub struct PolicyDraft {
     pub resources: Vec<UrnPattern>,
     pub permissions: Permissions,
     pub conditions: Option<Condition>,
+    /// The URNs of the permissions groups whose permissions the policy adds to its own.
+    pub permissions_groups: Vec<String>,
     pub expired_at: Option<DateTime<Utc>>,
 }
 
@@ -64,6 +69,7 @@ impl PolicyDraft {
     pub const MAX_IDENTITIES: usize = 100;
     pub const MAX_RESOURCES: usize = 100;
     pub const MAX_ACTIONS: usize = 500;
+    pub const MAX_PERMISSIONS_GROUPS: usize = 50;
 
     /// Checks the rules that span fields: sizes, reserved names, and that the policy says
     /// something.
@@ -88,9 +94,16 @@ impl PolicyDraft {
                 Self::MAX_ACTIONS
             )));
         }
-        if p.allow.is_empty() && p.deny.is_empty() {
+        if self.permissions_groups.len() > Self::MAX_PERMISSIONS_GROUPS {
+            return Err(Error::invalid(format!(
+                "a policy names at most {} permissions groups",
+                Self::MAX_PERMISSIONS_GROUPS
+            )));
+        }
+        if p.allow.is_empty() && p.deny.is_empty() && self.permissions_groups.is_empty() {
             return Err(Error::invalid(
-                "permissions must allow or deny at least one action",
+                "permissions must allow or deny at least one action, or permissionsGroups \
+                 name a group",
             ));
         }
         if p.allow.is_empty() && !p.except.is_empty() {
@@ -127,6 +140,8 @@ pub struct Policy {
     pub resources: Vec<UrnPattern>,
     pub permissions: Permissions,
     pub conditions: Option<Condition>,
+    /// The URNs of the permissions groups whose permissions the policy adds to its own.
+    pub permissions_groups: Vec<String>,
     pub expired_at: Option<DateTime<Utc>>,
     /// Managed by the installation: it cannot be changed or deleted through the API.
     pub read_only: bool,
@@ -144,6 +159,7 @@ impl Policy {
             resources: self.resources.clone(),
             permissions: self.permissions.clone(),
             conditions: self.conditions.clone(),
+            permissions_groups: self.permissions_groups.clone(),
             expired_at: self.expired_at,
         }
     }
@@ -164,6 +180,12 @@ pub struct RulesDocument {
     deny: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     conditions: Option<ConditionDocument>,
+    #[serde(
+        default,
+        rename = "permissionsGroups",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    permissions_groups: Vec<String>,
 }
 
 /// A policy's rules as the store gives them back.
@@ -173,6 +195,7 @@ pub struct Rules {
     pub resources: Vec<UrnPattern>,
     pub permissions: Permissions,
     pub conditions: Option<Condition>,
+    pub permissions_groups: Vec<String>,
 }
 
 fn strings<T: fmt::Display>(items: &[T]) -> Vec<String> {
@@ -190,6 +213,7 @@ impl RulesDocument {
             except: strings(&p.except),
             deny: strings(&p.deny),
             conditions: draft.conditions.as_ref().map(|c| c.document().clone()),
+            permissions_groups: draft.permissions_groups.clone(),
         }
     }
 
@@ -222,6 +246,7 @@ impl RulesDocument {
                 deny: actions(&doc.deny)?,
             },
             conditions: doc.conditions.map(Condition::parse).transpose()?,
+            permissions_groups: doc.permissions_groups,
         })
     }
 }
@@ -243,6 +268,7 @@ mod tests {
                 ..Permissions::default()
             },
             conditions: None,
+            permissions_groups: Vec::new(),
             expired_at: None,
         }
     }
@@ -294,5 +320,19 @@ mod tests {
         d.conditions = Some(Condition::parse(doc).unwrap());
         let rules = RulesDocument::parse(&RulesDocument::of(&d).to_json()).unwrap();
         assert_eq!(rules.conditions, d.conditions);
+        d.permissions_groups = vec!["urn:v1:eu:permissionsGroup:latchkey:accountReader".into()];
+        let rules = RulesDocument::parse(&RulesDocument::of(&d).to_json()).unwrap();
+        assert_eq!(rules.permissions_groups, d.permissions_groups);
+    }
+
+    #[test]
+    fn a_policy_may_hold_only_permissions_groups() {
+        let mut d = draft();
+        d.permissions = Permissions::default();
+        assert!(d.validate().is_err());
+        d.permissions_groups = vec!["urn:v1:eu:permissionsGroup:latchkey:accountReader".into()];
+        d.validate().unwrap();
+        d.permissions_groups = vec![String::new(); PolicyDraft::MAX_PERMISSIONS_GROUPS + 1];
+        assert!(d.validate().is_err());
     }
 }

@@ -22,6 +22,7 @@ mod journal;
 pub mod keystone;
 pub mod oauth2;
 pub mod pats;
+pub mod permissions_groups;
 pub mod policies;
 pub mod resource_groups;
 pub mod resources;

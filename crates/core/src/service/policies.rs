@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::audit::{AuditKind, details};
 use crate::authz::{self, Permit, Principal};
 use crate::model::AccountId;
-use crate::policy::index::GroupMembers;
+use crate::policy::index::{GroupMembers, Groups};
 use crate::policy::{ActionPattern, Policy, PolicyDraft, PolicyId, PolicySet};
 use crate::resource::{Resource, ResourceGroup, ResourceId};
 use crate::store::Transaction;
@@ -103,9 +103,28 @@ impl Directory {
             self.store.all_resources().await?,
             &self.config.plate,
         );
+        let mut own: HashMap<AccountId, Vec<_>> = HashMap::new();
+        for g in self.store.all_permissions_groups().await? {
+            if let crate::policy::permissions_group::GroupOwner::Account(a) = g.owner {
+                own.entry(a).or_default().push(g);
+            }
+        }
+        let nics: HashMap<AccountId, crate::names::Nic> = if own.is_empty() {
+            HashMap::new()
+        } else {
+            let accounts = self.store.list_accounts().await?;
+            accounts.into_iter().map(|a| (a.id, a.nic)).collect()
+        };
         self.policies.clear();
         for (account, policies) in by_account {
-            let groups = members.remove(&account).unwrap_or_default();
+            let groups = Groups {
+                resources: members.remove(&account).unwrap_or_default(),
+                permissions: super::permissions_groups::group_permissions(
+                    &self.config.plate,
+                    nics.get(&account),
+                    own.remove(&account).unwrap_or_default(),
+                ),
+            };
             self.policies
                 .insert(account, Arc::new(PolicySet::build_with(&policies, &groups)));
         }
@@ -121,13 +140,22 @@ impl Directory {
             return Ok(());
         }
         let groups = self.store.list_resource_groups(account).await?;
-        let groups = if groups.is_empty() {
+        let resources = if groups.is_empty() {
             GroupMembers::default()
         } else {
             let resources = self.store.list_resources(account).await?;
             group_members(groups, resources, &self.config.plate)
                 .remove(&account)
                 .unwrap_or_default()
+        };
+        let permissions = if policies.iter().any(|p| !p.permissions_groups.is_empty()) {
+            self.account_group_permissions(account).await?
+        } else {
+            Default::default()
+        };
+        let groups = Groups {
+            resources,
+            permissions,
         };
         self.policies
             .insert(account, Arc::new(PolicySet::build_with(&policies, &groups)));
@@ -164,6 +192,7 @@ impl Directory {
     pub async fn create_policy(&self, permit: &Permit, draft: PolicyDraft) -> Result<Policy> {
         draft.validate()?;
         self.check_policy_groups(permit, &draft).await?;
+        self.check_policy_permissions_groups(permit, &draft).await?;
         let new = NewPolicy {
             id: PolicyId::random(),
             draft,
@@ -204,6 +233,7 @@ impl Directory {
     ) -> Result<Policy> {
         draft.validate()?;
         self.check_policy_groups(permit, &draft).await?;
+        self.check_policy_permissions_groups(permit, &draft).await?;
         let old = self.writable_policy(permit, id).await?;
         let mut tx = self.begin().await?;
         let policy = tx

@@ -21,6 +21,7 @@ mod events;
 mod keys;
 mod keystone;
 mod pats;
+mod permissions_groups;
 mod policies;
 mod resources;
 mod sessions;
@@ -40,6 +41,7 @@ pub use events::{EventReads, EventWrites, NewRevocation, RevocationEvent, Revoca
 pub use keys::{KeyReads, KeyWrites};
 pub use keystone::{KeystoneReads, KeystoneWrites};
 pub use pats::{NewPat, PatChanges, PatReads, PatWrites};
+pub use permissions_groups::{PermissionsGroupReads, PermissionsGroupWrites};
 pub use policies::{NewPolicy, PolicyReads, PolicyWrites};
 pub use resources::{ResourceReads, ResourceWrites};
 pub use sessions::{ConsoleSession, SessionReads, SessionWrites};
@@ -55,6 +57,7 @@ pub trait Store:
     + ClientReads
     + PolicyReads
     + ResourceReads
+    + PermissionsGroupReads
     + KeyReads
     + EventReads
     + AuditReads
@@ -94,6 +97,7 @@ pub trait Transaction:
     + ClientWrites
     + PolicyWrites
     + ResourceWrites
+    + PermissionsGroupWrites
     + KeyWrites
     + EventWrites
     + KeystoneWrites

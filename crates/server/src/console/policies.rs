@@ -131,6 +131,8 @@ pub struct PolicyFields {
     other_allow: String,
     except: String,
     deny: String,
+    /// The URNs of the permissions groups picked.
+    permissions_groups: BTreeSet<String>,
     /// The conditions as JSON, in OVHcloud's shape; empty for none.
     conditions: String,
     expires: String,
@@ -155,6 +157,9 @@ impl PolicyFields {
                 "other_allow" => f.other_allow = v,
                 "except" => f.except = v,
                 "deny" => f.deny = v,
+                "permissions_group" => {
+                    f.permissions_groups.insert(v);
+                }
                 "conditions" => f.conditions = v,
                 "expires" => f.expires = v,
                 _ => {}
@@ -213,6 +218,7 @@ impl PolicyFields {
                     .map(ActionPattern::as_str)
                     .collect(),
             ),
+            permissions_groups: p.permissions_groups.iter().cloned().collect(),
             conditions: p
                 .conditions
                 .as_ref()
@@ -274,6 +280,37 @@ async fn offered_identities(console: &Console) -> Vec<(String, String)> {
     out
 }
 
+/// The permissions groups a picker offers (the managed ones and the account's, when the caller
+/// may list them), by URN with a label, then those the form names that were not offered.
+async fn offered_permissions_groups(
+    console: &Console,
+    named: &BTreeSet<String>,
+) -> Vec<(String, String)> {
+    let principal = &console.caller.principal;
+    let directory = &console.app.directory;
+    let mut out = Vec::new();
+    if let Ok(permit) = directory.authorize(principal, &authz::PERMISSIONS_GROUP_GET)
+        && let Ok(groups) = directory.list_permissions_groups(&permit).await
+    {
+        for g in groups {
+            let urn = g.urn(&console.app.plate, &principal.account.nic);
+            let label = format!(
+                "{} ({}): {}",
+                g.name,
+                g.owner_name(&principal.account.nic),
+                g.description.as_str()
+            );
+            out.push((urn, label));
+        }
+    }
+    for urn in named {
+        if !out.iter().any(|(u, _)| u == urn) {
+            out.push((urn.clone(), urn.clone()));
+        }
+    }
+    out
+}
+
 fn checkbox(name: &str, value: &str, label: Markup, checked: bool, id: &str) -> Markup {
     html! {
         div.inline {
@@ -292,6 +329,7 @@ async fn policy_form(
 ) -> Response {
     let offered = offered_identities(console).await;
     let actions = picker_actions(console).await;
+    let groups = offered_permissions_groups(console, &f.permissions_groups).await;
     let account = console
         .caller
         .principal
@@ -336,6 +374,13 @@ async fn policy_form(
                 (textarea("other_allow", "Other allowed actions", html! { "One action or pattern per line, for example " code { "account:apiovh:me/api/oauth2/client/*" } "." }, &f.other_allow, errors))
                 (textarea("except", "Except", html! { "Actions or patterns taken out of the allowed ones, one per line." }, &f.except, errors))
                 (textarea("deny", "Deny", html! { "Actions or patterns refused whatever other policies allow, one per line." }, &f.deny, errors))
+            }
+            fieldset {
+                legend { "Permissions groups" }
+                p.hint { "Each group picked adds its permissions to the policy's, on the same identities and resources; a group's except narrows only its own allowed actions." }
+                @for (i, (urn, label)) in groups.iter().enumerate() {
+                    (checkbox("permissions_group", urn, html! { (label) }, f.permissions_groups.contains(urn), &format!("permissions-group-{i}")))
+                }
             }
             (textarea("conditions", "Conditions", html! { "Optional: when the policy applies, as JSON in OVHcloud's shape, for example " code { r#"{"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}}"# } "." }, &f.conditions, errors))
             (input("expires", "Expiry date", "date", &f.expires, Some(html! { "Optional: from this day (midnight UTC) the policy no longer applies." }), errors))
@@ -442,6 +487,7 @@ fn read_form(console: &Console, f: &PolicyFields) -> Result<PolicyDraft, Errors>
             deny,
         },
         conditions,
+        permissions_groups: f.permissions_groups.iter().cloned().collect(),
         expired_at,
     };
     draft

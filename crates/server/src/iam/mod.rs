@@ -1,7 +1,8 @@
-//! The `/v2/iam` API: policies, the account's resources with authorisation checks, and the
+//! The `/v2/iam` API: policies, permissions groups, resource groups, the account's resources with authorisation checks, and the
 //! reference of actions. Each handler names its IAM action and gets a permit first, as the /1.0
 //! handlers do.
 
+mod permissions_groups;
 mod policies;
 mod reference;
 mod resource_groups;
@@ -21,6 +22,16 @@ pub fn router() -> Router<AppState> {
             get(policies::get)
                 .put(policies::replace)
                 .delete(policies::delete),
+        )
+        .route(
+            "/v2/iam/permissionsGroup",
+            get(permissions_groups::list).post(permissions_groups::create),
+        )
+        .route(
+            "/v2/iam/permissionsGroup/{urn}",
+            get(permissions_groups::get)
+                .put(permissions_groups::replace)
+                .delete(permissions_groups::delete),
         )
         .route(
             "/v2/iam/resourceGroup",

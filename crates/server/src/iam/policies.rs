@@ -52,15 +52,46 @@ struct ActionRef {
     action: ActionPattern,
 }
 
+/// `{allow, except, deny}`, each a list of `{"action": …}` (absent or `null`: none).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PermissionsBody {
-    #[serde(default)]
+pub(super) struct PermissionsBody {
+    #[serde(default, deserialize_with = "actions_or_null")]
     allow: Vec<ActionRef>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "actions_or_null")]
     except: Vec<ActionRef>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "actions_or_null")]
     deny: Vec<ActionRef>,
+}
+
+/// OVHcloud's lists of actions are nullable.
+fn actions_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ActionRef>, D::Error> {
+    Ok(Option::<Vec<ActionRef>>::deserialize(d)?.unwrap_or_default())
+}
+
+impl PermissionsBody {
+    pub(super) fn permissions(self) -> Permissions {
+        let actions = |list: Vec<ActionRef>| list.into_iter().map(|a| a.action).collect();
+        Permissions {
+            allow: actions(self.allow),
+            except: actions(self.except),
+            deny: actions(self.deny),
+        }
+    }
+}
+
+/// `{"urn": …}` naming a permissions group; the read-only fields a `details=true` reading
+/// shows may be sent back and are ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PermissionsGroupRef {
+    urn: String,
+    #[serde(default)]
+    name: Option<serde_json::Value>,
+    #[serde(default)]
+    owner: Option<serde_json::Value>,
+    #[serde(default)]
+    permissions: Option<serde_json::Value>,
 }
 
 /// The body of `POST /policy` and `PUT /policy/{id}` (a replace: every field is given again).
@@ -78,19 +109,22 @@ pub struct PolicyBody {
     /// OVHcloud's condition tree; `null` or absent for none.
     #[serde(default)]
     conditions: Option<ConditionDocument>,
-    /// Accepted empty, as clients send it; permission groups are not supported.
+    /// The permissions groups whose permissions the policy adds to its own.
     #[serde(default)]
-    permissions_groups: Vec<serde_json::Value>,
+    permissions_groups: Option<Vec<PermissionsGroupRef>>,
 }
 
 impl PolicyBody {
     fn into_draft(self) -> Result<PolicyDraft, ApiError> {
-        if !self.permissions_groups.is_empty() {
-            return Err(ApiError::bad_request(
-                "permissionsGroups is not supported; list the actions in permissions",
-            ));
-        }
-        let actions = |list: Vec<ActionRef>| list.into_iter().map(|a| a.action).collect();
+        let permissions_groups = self
+            .permissions_groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| {
+                let _read_only = (g.name, g.owner, g.permissions);
+                g.urn
+            })
+            .collect();
         let conditions = self
             .conditions
             .map(Condition::parse)
@@ -101,12 +135,9 @@ impl PolicyBody {
             description: self.description,
             identities: self.identities.into_iter().map(|i| i.0).collect(),
             resources: self.resources.into_iter().map(|r| r.urn).collect(),
-            permissions: Permissions {
-                allow: actions(self.permissions.allow),
-                except: actions(self.permissions.except),
-                deny: actions(self.permissions.deny),
-            },
+            permissions: self.permissions.permissions(),
             conditions,
+            permissions_groups,
             expired_at: self.expired_at,
         })
     }
@@ -185,9 +216,10 @@ async fn detailed(
         .list_resources(permit, &who.account, &filter)
         .await?;
     let groups = app.directory.list_resource_groups(permit).await?;
+    let permissions_groups = app.directory.list_permissions_groups(permit).await?;
     Ok(views
         .into_iter()
-        .map(|v| v.with_details(&resources, &groups, &app.plate))
+        .map(|v| v.with_details(&resources, &groups, &permissions_groups, &app.plate))
         .collect())
 }
 

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use latchkey_core::authz::Action;
 use latchkey_core::names::{Description, Nic, PolicyName};
-use latchkey_core::policy::{ActionPattern, ConditionDocument, Policy, PolicyId, UrnPattern};
+use latchkey_core::policy::permissions_group::{PermissionsGroup, PermissionsGroupId};
+use latchkey_core::policy::{
+    ActionPattern, ConditionDocument, Permissions, Policy, PolicyId, UrnPattern,
+};
 use latchkey_core::resource::{
     Category, DeclaredAction, Resource, ResourceGroup, ResourceGroupId, ResourceId, Tags,
 };
@@ -62,6 +65,60 @@ fn refs(actions: Vec<ActionPattern>) -> Vec<ActionRefView> {
         .collect()
 }
 
+impl PermissionsView {
+    pub fn new(p: Permissions) -> Self {
+        Self {
+            allow: refs(p.allow),
+            except: refs(p.except),
+            deny: refs(p.deny),
+        }
+    }
+}
+
+/// A permissions group a policy names (OVHcloud's `iam.policy.PermissionsGroup`): its URN, and
+/// with `details=true` its name, owner and permissions.
+#[derive(Debug, Serialize)]
+pub struct PermissionsGroupRefView {
+    pub urn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<PermissionsView>,
+}
+
+/// A permissions group (OVHcloud's `iam.PermissionsGroup`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionsGroupView {
+    pub id: PermissionsGroupId,
+    pub urn: String,
+    pub name: String,
+    pub description: Description,
+    /// The account's nic, or `latchkey` for the installation's managed groups.
+    pub owner: String,
+    pub permissions: PermissionsView,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PermissionsGroupView {
+    /// `nic` is the caller's account's.
+    pub fn new(g: PermissionsGroup, nic: &Nic, plate: &latchkey_core::names::Plate) -> Self {
+        Self {
+            urn: g.urn(plate, nic),
+            owner: g.owner_name(nic).to_owned(),
+            id: g.id,
+            name: g.name.as_str().to_owned(),
+            description: g.description,
+            permissions: PermissionsView::new(g.permissions),
+            created_at: g.created_at,
+            updated_at: g.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyView {
@@ -71,8 +128,7 @@ pub struct PolicyView {
     pub identities: Vec<UrnPattern>,
     pub resources: Vec<ResourceRefView>,
     pub permissions: PermissionsView,
-    /// Permission groups are not supported; always empty.
-    pub permissions_groups: Vec<ResourceRefView>,
+    pub permissions_groups: Vec<PermissionsGroupRefView>,
     /// OVHcloud's condition tree, as it was given; `null` for none.
     pub conditions: Option<ConditionDocument>,
     pub expired_at: Option<DateTime<Utc>>,
@@ -99,12 +155,17 @@ impl PolicyView {
                     group: None,
                 })
                 .collect(),
-            permissions: PermissionsView {
-                allow: refs(p.permissions.allow),
-                except: refs(p.permissions.except),
-                deny: refs(p.permissions.deny),
-            },
-            permissions_groups: Vec::new(),
+            permissions: PermissionsView::new(p.permissions),
+            permissions_groups: p
+                .permissions_groups
+                .into_iter()
+                .map(|urn| PermissionsGroupRefView {
+                    urn,
+                    name: None,
+                    owner: None,
+                    permissions: None,
+                })
+                .collect(),
             conditions: p.conditions.map(|c| c.document().clone()),
             expired_at: p.expired_at,
             read_only: p.read_only,
@@ -116,13 +177,25 @@ impl PolicyView {
 }
 
 impl PolicyView {
-    /// `details=true`: each resource URN with the account's resource or group it names.
+    /// `details=true`: each resource URN with the account's resource or group it names, each
+    /// permissions group with its name, owner and permissions.
     pub fn with_details(
         mut self,
         resources: &[Resource],
         groups: &[ResourceGroup],
+        permissions_groups: &[PermissionsGroup],
         plate: &latchkey_core::names::Plate,
     ) -> Self {
+        for g in &mut self.permissions_groups {
+            if let Some(found) = permissions_groups
+                .iter()
+                .find(|x| x.urn(plate, &self.owner) == g.urn)
+            {
+                g.name = Some(found.name.as_str().to_owned());
+                g.owner = Some(found.owner_name(&self.owner).to_owned());
+                g.permissions = Some(PermissionsView::new(found.permissions.clone()));
+            }
+        }
         for r in &mut self.resources {
             let urn = r.urn.as_str();
             r.resource =

@@ -22,6 +22,7 @@ mod oauth2;
 mod openapi;
 mod outage;
 mod pats;
+mod permissions_groups;
 mod persistence;
 mod policies;
 mod resource_groups;

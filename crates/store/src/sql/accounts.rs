@@ -183,6 +183,7 @@ impl AccountWrites for SqlTransaction {
             "ks_assignments",
             "ks_projects",
             "policies",
+            "iam_permissions_groups",
             "iam_resource_groups",
             "iam_resources",
             "service_accounts",

@@ -15,6 +15,7 @@ mod journal;
 mod keys;
 mod keystone;
 mod pats;
+mod permissions_groups;
 mod policies;
 mod resources;
 mod sessions;
