@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use latchkey_client::model::{
-    ActionRef, Permissions, Policy, PolicyDraft, PolicyFilter, ResourceRef,
+    ActionRef, Permissions, PermissionsGroupRef, Policy, PolicyDraft, PolicyFilter, ResourceRef,
 };
 
 use crate::connect::{Connection, Failure, Outcome, exit, fields, note, out, table, when};
@@ -77,6 +77,10 @@ pub struct Content {
     /// `'{"operator":"MATCH","values":{"request.IP.IN_RANGE":"10.0.0.0/8"}}'`.
     #[arg(long, value_parser = parse_json)]
     conditions: Option<serde_json::Value>,
+    /// A permissions group whose permissions the policy adds to its own, by URN (repeatable),
+    /// for example `urn:v1:eu:permissionsGroup:latchkey:accountReader`.
+    #[arg(long)]
+    permissions_group: Vec<String>,
 }
 
 fn parse_json(s: &str) -> Result<serde_json::Value, String> {
@@ -139,6 +143,13 @@ impl Content {
         if self.conditions.is_some() {
             draft.conditions = self.conditions;
         }
+        if !self.permissions_group.is_empty() {
+            draft.permissions_groups = self
+                .permissions_group
+                .into_iter()
+                .map(|urn| PermissionsGroupRef { urn })
+                .collect();
+        }
         if draft.name.is_empty() {
             return Err(Failure::usage("a policy needs --name (or --file)"));
         }
@@ -170,6 +181,14 @@ fn show(p: &Policy) {
         ("allow", list_of(&p.permissions.allow)),
         ("except", list_of(&p.permissions.except)),
         ("deny", list_of(&p.permissions.deny)),
+        (
+            "permissions groups",
+            p.permissions_groups
+                .iter()
+                .map(|g| g.urn.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("expires", when(p.expired_at)),
         (
             "conditions",
@@ -189,6 +208,7 @@ fn draft_of(p: &Policy) -> PolicyDraft {
         resources: p.resources.clone(),
         permissions: p.permissions.clone(),
         conditions: p.conditions.clone(),
+        permissions_groups: p.permissions_groups.clone(),
         expired_at: p.expired_at,
     }
 }

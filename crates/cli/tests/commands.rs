@@ -433,6 +433,50 @@ async fn policies_and_checks(server: TestServer) {
     )
     .await;
     assert_eq!(now_denied.code, 4);
+    // A managed permissions group added with a flag gives its actions back; edits keep it.
+    let reader = "urn:v1:eu:permissionsGroup:latchkey:accountReader";
+    let grouped = latchkey(
+        &[
+            "policy",
+            "edit",
+            &id,
+            "--permissions-group",
+            reader,
+            "--json",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(grouped.json()["permissionsGroups"][0]["urn"], reader);
+    let kept = latchkey(
+        &[
+            "policy",
+            "edit",
+            &id,
+            "--description",
+            "via a group",
+            "--json",
+        ],
+        &env,
+        "",
+    )
+    .await
+    .ok();
+    assert_eq!(kept.json()["permissionsGroups"][0]["urn"], reader);
+    latchkey(
+        &[
+            "policy",
+            "check",
+            &account,
+            "account:apiovh:me/identity/user/get",
+        ],
+        &as_bob,
+        "",
+    )
+    .await
+    .ok();
     let bad = latchkey(&["policy", "create", "--file", "-"], &env, "{\"name\": 3}").await;
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     latchkey(&["policy", "delete", &id], &env, "").await.ok();

@@ -163,6 +163,9 @@ pub struct Policy {
     /// OVHcloud's condition tree (`{operator, conditions, values}`), when the policy has one.
     #[serde(default)]
     pub conditions: Option<serde_json::Value>,
+    /// The permissions groups whose permissions the policy adds to its own.
+    #[serde(default)]
+    pub permissions_groups: Vec<PermissionsGroupRef>,
     pub expired_at: Option<DateTime<Utc>>,
     pub read_only: bool,
     pub owner: String,
@@ -184,6 +187,10 @@ pub struct PolicyDraft {
     /// "10.0.0.0/8"}}`, or `AND` / `OR` / `NOT` over `conditions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<serde_json::Value>,
+    /// Permissions groups (`urn:v1:{plate}:permissionsGroup:{owner}:{name}`) whose permissions
+    /// the policy adds to its own, each with its own `except`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions_groups: Vec<PermissionsGroupRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<DateTime<Utc>>,
 }
@@ -191,6 +198,37 @@ pub struct PolicyDraft {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ResourceRef {
     pub urn: String,
+}
+
+/// A permissions group a policy names; a detailed reading also gives its name, owner and
+/// permissions, which a draft leaves out.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PermissionsGroupRef {
+    pub urn: String,
+}
+
+/// A permissions group: the account's own, or one the installation manages (`owner`
+/// `latchkey`, read-only).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionsGroup {
+    pub id: String,
+    pub urn: String,
+    pub name: String,
+    pub description: String,
+    pub owner: String,
+    pub permissions: Permissions,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// What `POST /v2/iam/permissionsGroup` and `PUT /v2/iam/permissionsGroup/{urn}` take.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PermissionsGroupDraft {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub permissions: Permissions,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]

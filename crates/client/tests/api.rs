@@ -6,8 +6,8 @@ mod common;
 
 use common::{ADMIN_PASSWORD, NIC, SharedTime, TestServer, admin_client, robot};
 use latchkey_client::model::{
-    ActionRef, Expiry, NewUser, Permissions, PolicyDraft, PolicyFilter, ResourceRef,
-    ServiceAccountChanges, UserChanges,
+    ActionRef, Expiry, NewUser, Permissions, PermissionsGroupDraft, PermissionsGroupRef,
+    PolicyDraft, PolicyFilter, ResourceRef, ServiceAccountChanges, UserChanges,
 };
 use latchkey_client::{
     Client, Credentials, Domain, Error, KeystoneScope, KeystoneUser, Renewal, Secret, Settings,
@@ -184,6 +184,7 @@ async fn service_accounts_and_policies_round_trip(server: TestServer) {
             ..Permissions::default()
         },
         conditions: None,
+        permissions_groups: Vec::new(),
         expired_at: None,
     };
     let policy = admin.create_policy(&draft).await.unwrap();
@@ -233,6 +234,68 @@ async fn service_accounts_and_policies_round_trip(server: TestServer) {
     assert_eq!(
         status(admin.get_policy(&policy.id).await.unwrap_err()),
         StatusCode::NOT_FOUND
+    );
+
+    // A permissions group of the account gives the robot its actions through a policy.
+    let managed = admin.list_permissions_groups().await.unwrap();
+    assert!(
+        managed
+            .iter()
+            .any(|g| g.name == "accountReader" && g.owner == "latchkey")
+    );
+    let readers = PermissionsGroupDraft {
+        name: "userReaders".into(),
+        description: "Read users".into(),
+        permissions: Permissions {
+            allow: vec![ActionRef {
+                action: "account:apiovh:me/identity/user/get".into(),
+            }],
+            ..Permissions::default()
+        },
+    };
+    let group = admin.create_permissions_group(&readers).await.unwrap();
+    assert_eq!(
+        group.urn,
+        format!("urn:v1:eu:permissionsGroup:{NIC}:userReaders")
+    );
+    assert_eq!(
+        admin.get_permissions_group(&group.urn).await.unwrap(),
+        group
+    );
+    let mut through_group = draft.clone();
+    through_group.permissions = Permissions {
+        allow: vec![ActionRef {
+            action: "account:apiovh:me/get".into(),
+        }],
+        ..Permissions::default()
+    };
+    through_group.permissions_groups = vec![PermissionsGroupRef {
+        urn: group.urn.clone(),
+    }];
+    let policy = admin.create_policy(&through_group).await.unwrap();
+    assert_eq!(policy.permissions_groups, through_group.permissions_groups);
+    assert!(robot.list_users().await.unwrap().contains(&"admin".into()));
+    let mut described = readers.clone();
+    described.description = "Read the account's users".into();
+    let replaced = admin
+        .update_permissions_group(&group.urn, &described)
+        .await
+        .unwrap();
+    assert_eq!(replaced.description, "Read the account's users");
+    assert_eq!(
+        status(
+            admin
+                .delete_permissions_group(&group.urn)
+                .await
+                .unwrap_err()
+        ),
+        StatusCode::CONFLICT
+    );
+    admin.delete_policy(&policy.id).await.unwrap();
+    admin.delete_permissions_group(&group.urn).await.unwrap();
+    assert_eq!(
+        status(robot.list_users().await.unwrap_err()),
+        StatusCode::FORBIDDEN
     );
 
     let resources = admin.list_resources().await.unwrap();

@@ -220,6 +220,7 @@ async fn allow(admin: &Client, name: &str, identity: &str, resources: &[&str], a
                 ..Permissions::default()
             },
             conditions: None,
+            permissions_groups: Vec::new(),
             expired_at: None,
         })
         .await

@@ -1,4 +1,4 @@
-//! `/v2/iam`: policies, resources, authorisation checks, the action reference.
+//! `/v2/iam`: policies, permissions groups, resources, authorisation checks, the action reference.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -7,7 +7,8 @@ use super::{seg, with_query};
 use crate::client::Client;
 use crate::error::Result;
 use crate::model::{
-    ActionReference, AuthorizationCheck, Policy, PolicyDraft, PolicyFilter, Resource,
+    ActionReference, AuthorizationCheck, PermissionsGroup, PermissionsGroupDraft, Policy,
+    PolicyDraft, PolicyFilter, Resource,
 };
 
 const NO_BODY: Option<&Value> = None;
@@ -47,6 +48,40 @@ impl Client {
 
     pub async fn delete_policy(&self, id: &str) -> Result<()> {
         let path = format!("/v2/iam/policy/{}", seg(id));
+        self.call_empty(Method::DELETE, &path, NO_BODY).await
+    }
+
+    /// `GET /v2/iam/permissionsGroup`, every page: the installation's managed groups, then the
+    /// account's.
+    pub async fn list_permissions_groups(&self) -> Result<Vec<PermissionsGroup>> {
+        self.pages("/v2/iam/permissionsGroup", None).await
+    }
+
+    pub async fn get_permissions_group(&self, urn: &str) -> Result<PermissionsGroup> {
+        let path = format!("/v2/iam/permissionsGroup/{}", seg(urn));
+        self.call(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn create_permissions_group(
+        &self,
+        draft: &PermissionsGroupDraft,
+    ) -> Result<PermissionsGroup> {
+        self.call(Method::POST, "/v2/iam/permissionsGroup", Some(draft))
+            .await
+    }
+
+    /// Replaces a permissions group's content.
+    pub async fn update_permissions_group(
+        &self,
+        urn: &str,
+        draft: &PermissionsGroupDraft,
+    ) -> Result<PermissionsGroup> {
+        let path = format!("/v2/iam/permissionsGroup/{}", seg(urn));
+        self.call(Method::PUT, &path, Some(draft)).await
+    }
+
+    pub async fn delete_permissions_group(&self, urn: &str) -> Result<()> {
+        let path = format!("/v2/iam/permissionsGroup/{}", seg(urn));
         self.call_empty(Method::DELETE, &path, NO_BODY).await
     }
 

@@ -92,6 +92,7 @@ pub async fn allow_me(admin: &Client, client_id: &str) {
             ..Permissions::default()
         },
         conditions: None,
+        permissions_groups: Vec::new(),
         expired_at: None,
     };
     admin.create_policy(&draft).await.unwrap();
