@@ -22,6 +22,8 @@ const PAGES = [
   ["Add a group", "/console/identities/groups/new", "add-a-group"],
   ["Service accounts", "/console/identities/service-accounts", "service-accounts-empty"],
   ["Policies", "/console/iam/policies", "policies-empty"],
+  ["Permissions groups", "/console/iam/permissions-groups", "permissions-groups-managed"],
+  ["Create a permissions group", "/console/iam/permissions-groups/new", "create-a-permissions-group-empty"],
   ["Audit logs", "/console/audit", "audit-logs"],
   ["Keystone", "/console/keystone", "keystone-page"],
   ["Operator", "/console/operator", "operator"],

@@ -16,6 +16,7 @@ pub enum Nav {
     Groups,
     ServiceAccounts,
     Policies,
+    PermissionsGroups,
     Keystone,
     Audit,
     Operator,
@@ -79,6 +80,7 @@ pub fn page_with(
                 h2 { "Identity and Access Management" }
                 ul {
                     li { a href=(super::POLICIES) aria-current=[current(Nav::Policies)] { "Policies" } }
+                    li { a href=(super::PERMISSIONS_GROUPS) aria-current=[current(Nav::PermissionsGroups)] { "Permissions groups" } }
                     li { a href=(super::AUDIT) aria-current=[current(Nav::Audit)] { "Audit logs" } }
                 }
                 h2 { "OpenStack" }

@@ -30,6 +30,7 @@ mod keystone;
 mod layout;
 mod listing;
 mod operator;
+mod permissions_groups;
 mod policies;
 mod service_accounts;
 mod session;
@@ -57,6 +58,7 @@ pub(crate) const GROUPS: &str = "/console/identities/groups";
 pub(crate) const KEYSTONE: &str = "/console/keystone";
 pub(crate) const OPENRC: &str = "/console/keystone/openrc";
 pub(crate) const OPERATOR: &str = "/console/operator";
+pub(crate) const PERMISSIONS_GROUPS: &str = "/console/iam/permissions-groups";
 pub(crate) const POLICIES: &str = "/console/iam/policies";
 pub(crate) const SERVICE_ACCOUNTS: &str = "/console/identities/service-accounts";
 pub(crate) const SIGN_IN: &str = "/console/sign-in";
@@ -140,6 +142,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/iam/policies/{id}/delete",
             get(policies::confirm).post(policies::delete),
+        )
+        .route(
+            "/console/iam/permissions-groups",
+            get(permissions_groups::list).post(permissions_groups::create),
+        )
+        .route(
+            "/console/iam/permissions-groups/new",
+            get(permissions_groups::new),
+        )
+        .route(
+            "/console/iam/permissions-groups/{name}/edit",
+            get(permissions_groups::edit_form).post(permissions_groups::edit),
+        )
+        .route(
+            "/console/iam/permissions-groups/{name}/delete",
+            get(permissions_groups::confirm).post(permissions_groups::delete),
         )
         .route("/console/audit", get(audit::list))
         .route("/console/operator", get(operator::overview))

@@ -281,11 +281,12 @@ async fn offered_identities(console: &Console) -> Vec<(String, String)> {
 }
 
 /// The permissions groups a picker offers (the managed ones and the account's, when the caller
-/// may list them), by URN with a label, then those the form names that were not offered.
+/// may list them), by URN with their name and owner and a description, then those the form
+/// names that were not offered.
 async fn offered_permissions_groups(
     console: &Console,
     named: &BTreeSet<String>,
-) -> Vec<(String, String)> {
+) -> Vec<(String, String, String)> {
     let principal = &console.caller.principal;
     let directory = &console.app.directory;
     let mut out = Vec::new();
@@ -293,19 +294,18 @@ async fn offered_permissions_groups(
         && let Ok(groups) = directory.list_permissions_groups(&permit).await
     {
         for g in groups {
-            let urn = g.urn(&console.app.plate, &principal.account.nic);
-            let label = format!(
-                "{} ({}): {}",
-                g.name,
-                g.owner_name(&principal.account.nic),
-                g.description.as_str()
-            );
-            out.push((urn, label));
+            let nic = &principal.account.nic;
+            let label = format!("{} ({})", g.name, g.owner_name(nic));
+            out.push((
+                g.urn(&console.app.plate, nic),
+                label,
+                g.description.as_str().to_owned(),
+            ));
         }
     }
     for urn in named {
-        if !out.iter().any(|(u, _)| u == urn) {
-            out.push((urn.clone(), urn.clone()));
+        if !out.iter().any(|(u, ..)| u == urn) {
+            out.push((urn.clone(), urn.clone(), String::new()));
         }
     }
     out
@@ -378,8 +378,10 @@ async fn policy_form(
             fieldset {
                 legend { "Permissions groups" }
                 p.hint { "Each group picked adds its permissions to the policy's, on the same identities and resources; a group's except narrows only its own allowed actions." }
-                @for (i, (urn, label)) in groups.iter().enumerate() {
-                    (checkbox("permissions_group", urn, html! { (label) }, f.permissions_groups.contains(urn), &format!("permissions-group-{i}")))
+                div.actions-grid {
+                    @for (i, (urn, label, description)) in groups.iter().enumerate() {
+                        (checkbox("permissions_group", urn, html! { (label) " " span.sub { (description) } }, f.permissions_groups.contains(urn), &format!("permissions-group-{i}")))
+                    }
                 }
             }
             (textarea("conditions", "Conditions", html! { "Optional: when the policy applies, as JSON in OVHcloud's shape, for example " code { r#"{"operator": "MATCH", "values": {"request.IP.IN_RANGE": "10.0.0.0/8"}}"# } "." }, &f.conditions, errors))
