@@ -149,7 +149,7 @@ impl Directory {
             .await?;
         if draft.name != old.name {
             let policies = self.store.list_policies(permit.account()).await?;
-            if let Some(p) = naming(&policies, urn) {
+            if let Some(p) = naming(&policies, &old.urn(&self.config.plate, &account.nic)) {
                 return Err(Error::Conflict(format!(
                     "the permissions group is named by policy {} ({}); a rename would change its \
                      URN: take it out of the policy first",
@@ -184,7 +184,7 @@ impl Directory {
             .writable_permissions_group(permit, account, urn)
             .await?;
         let policies = self.store.list_policies(permit.account()).await?;
-        if let Some(p) = naming(&policies, urn) {
+        if let Some(p) = naming(&policies, &old.urn(&self.config.plate, &account.nic)) {
             return Err(Error::Conflict(format!(
                 "the permissions group is named by policy {} ({}); take it out of the policy first",
                 p.name, p.id
@@ -203,11 +203,12 @@ impl Directory {
     }
 
     /// Refuses a policy draft naming a permissions group that is neither managed nor the
-    /// account's, or naming one twice.
+    /// account's, or naming one twice; writes each URN as the group's own (the index finds
+    /// groups by it), whatever case the owner was given in.
     pub(super) async fn check_policy_permissions_groups(
         &self,
         permit: &Permit,
-        draft: &PolicyDraft,
+        draft: &mut PolicyDraft,
     ) -> Result<()> {
         if draft.permissions_groups.is_empty() {
             return Ok(());
@@ -216,14 +217,10 @@ impl Directory {
             .cached_account(permit.account())
             .await?
             .ok_or_else(|| Error::not_found("the account does not exist"))?;
-        for (i, urn) in draft.permissions_groups.iter().enumerate() {
-            if draft.permissions_groups[..i].contains(urn) {
-                return Err(Error::invalid(format!(
-                    "permissionsGroups names {urn} twice"
-                )));
-            }
-            match self.permissions_group(permit, &account, urn).await {
-                Ok(_) => {}
+        let mut canonical: Vec<String> = Vec::with_capacity(draft.permissions_groups.len());
+        for urn in &draft.permissions_groups {
+            let group = match self.permissions_group(permit, &account, urn).await {
+                Ok(group) => group,
                 Err(Error::NotFound(_)) => {
                     return Err(Error::invalid(format!(
                         "permissionsGroups names {urn}, which is not a permissions group of the \
@@ -231,8 +228,16 @@ impl Directory {
                     )));
                 }
                 Err(e) => return Err(e),
+            };
+            let own = group.urn(&self.config.plate, &account.nic);
+            if canonical.contains(&own) {
+                return Err(Error::invalid(format!(
+                    "permissionsGroups names {own} twice"
+                )));
             }
+            canonical.push(own);
         }
+        draft.permissions_groups = canonical;
         Ok(())
     }
 

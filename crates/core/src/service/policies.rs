@@ -189,10 +189,11 @@ impl Directory {
         self.reload_policies(permit.account()).await
     }
 
-    pub async fn create_policy(&self, permit: &Permit, draft: PolicyDraft) -> Result<Policy> {
+    pub async fn create_policy(&self, permit: &Permit, mut draft: PolicyDraft) -> Result<Policy> {
         draft.validate()?;
         self.check_policy_groups(permit, &draft).await?;
-        self.check_policy_permissions_groups(permit, &draft).await?;
+        self.check_policy_permissions_groups(permit, &mut draft)
+            .await?;
         let new = NewPolicy {
             id: PolicyId::random(),
             draft,
@@ -229,11 +230,12 @@ impl Directory {
         &self,
         permit: &Permit,
         id: PolicyId,
-        draft: PolicyDraft,
+        mut draft: PolicyDraft,
     ) -> Result<Policy> {
         draft.validate()?;
         self.check_policy_groups(permit, &draft).await?;
-        self.check_policy_permissions_groups(permit, &draft).await?;
+        self.check_policy_permissions_groups(permit, &mut draft)
+            .await?;
         let old = self.writable_policy(permit, id).await?;
         let mut tx = self.begin().await?;
         let policy = tx

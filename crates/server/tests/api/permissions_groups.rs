@@ -240,7 +240,10 @@ async fn a_policy_adds_each_groups_permissions_with_its_own_except(app: TestApp)
         named["permissions"]["except"],
         json!([{ "action": USER_CREATE }])
     );
-    // A change to the group decides the next request.
+    // A change to the group decides the next request, here and on another node once it has
+    // applied the change's event.
+    let other = app.another_node().await;
+    other.get("/1.0/me/identity/user", &bob).await.expect(200);
     let mut denying = user_readers();
     denying["permissions"]["deny"] = json!([{ "action": USER_GET }]);
     app.put(&path(&own("userReaders")), &admin, denying)
@@ -249,6 +252,12 @@ async fn a_policy_adds_each_groups_permissions_with_its_own_except(app: TestApp)
     app.get("/1.0/me/identity/user", &bob)
         .await
         .expect_error(403, "Client::Forbidden");
+    other.apply_revocation_events().await;
+    other
+        .get("/1.0/me/identity/user", &bob)
+        .await
+        .expect_error(403, "Client::Forbidden");
+    drop(other);
     // A group a policy names is neither deleted nor renamed; its content may change.
     app.delete(&path(&own("userReaders")), &admin)
         .await
@@ -363,11 +372,27 @@ async fn bad_permissions_group_requests_are_refused_and_change_nothing(app: Test
         listed.as_array().unwrap().iter().all(|p| p["name"] != "p"),
         "{listed}"
     );
+    // The owner may be spelled in capitals: the policy keeps the group's own URN, and the group
+    // named that way is still known to be named.
+    let shouted = format!("urn:v1:eu:permissionsGroup:{}:mine", NIC.to_uppercase());
+    let made = app
+        .post(
+            POLICIES,
+            &admin,
+            policy(json!([{ "urn": shouted }, { "urn": managed("accountReader") }])),
+        )
+        .await
+        .expect(200);
+    assert_eq!(made["permissionsGroups"][0]["urn"], own("mine"));
+    app.delete(&path(&shouted), &admin)
+        .await
+        .expect_error(409, "Client::Conflict");
     app.post(
         POLICIES,
         &admin,
-        policy(json!([{ "urn": own("mine") }, { "urn": managed("accountReader") }])),
+        json!({ "name": "q", "identities": ["*"], "resources": [{ "urn": "*" }],
+                "permissions": {}, "permissionsGroups": [{ "urn": shouted }, { "urn": own("mine") }] }),
     )
     .await
-    .expect(200);
+    .expect_error(400, "Client::BadRequest");
 }
