@@ -1536,9 +1536,12 @@ async fn permissions_groups_are_per_account_with_unique_names_and_round_trip(sto
         change!(store, tx => tx.replace_permissions_group(a.id, &name("readers"), &draft, later)),
         Err(Error::NotFound(_))
     ));
+    // Created later: listings are oldest first.
     let second = PermissionsGroup {
         id: PermissionsGroupId::random(),
         name: name("second"),
+        created_at: later,
+        updated_at: later,
         ..group.clone()
     };
     change!(store, tx => tx.create_permissions_group(&second)).unwrap();
