@@ -122,6 +122,20 @@ impl Nic {
     }
 }
 
+/// The nic generated for the `number`th account: `lk0001-lk`, …, `lk12345-lk`.
+pub fn generated_nic(number: u64) -> Result<Nic> {
+    Nic::parse(&format!("lk{number:04}-lk"))
+}
+
+/// The number of a generated nic (`lk0042-lk` → 42); `None` for any other nic.
+pub fn generated_nic_number(nic: &str) -> Option<u64> {
+    let digits = nic.strip_prefix("lk")?.strip_suffix("-lk")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 impl fmt::Display for Nic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -369,6 +383,23 @@ impl<'de> Deserialize<'de> for Description {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod generated_nic_tests {
+    use super::*;
+
+    #[test]
+    fn generated_nics_read_back_their_number_and_no_other_nic_does() {
+        for n in [1, 42, 9999, 10_000, 1_234_567] {
+            let nic = generated_nic(n).unwrap();
+            assert_eq!(generated_nic_number(nic.as_str()), Some(n), "{nic}");
+        }
+        assert_eq!(generated_nic(7).unwrap().as_str(), "lk0007-lk");
+        for other in ["lk-lk", "lkx12-lk", "ab0001-lk", "lk0001-ovh", "lk12a-lk"] {
+            assert_eq!(generated_nic_number(other), None, "{other}");
+        }
     }
 }
 

@@ -77,22 +77,26 @@ impl Directory {
         if request.nic.is_some() {
             return self.insert_account(&by, request, false).await;
         }
-        // Pick the next free lkNNNN-lk; retry if another request took it meanwhile.
-        let mut number = self.store.list_accounts().await?.len() + 1;
+        // The next generated nic after the highest ever given (a deleted account's is never
+        // given again): one query and one password hash, however many accounts came and went.
+        // A nic taken meanwhile by another request moves to the next; a taken domain name is the
+        // caller's conflict.
+        let root = self.root_password(request.admin_password).await?;
+        let mut number = self.store.highest_generated_nic().await? + 1;
+        let mut tries = 0;
         loop {
-            let nic = Nic::parse(&format!("lk{number:04}-lk"))?;
-            let attempt = AccountRequest {
-                nic: Some(nic.clone()),
+            let nic = crate::names::generated_nic(number)?;
+            let new = NewRoot {
+                nic,
                 email: request.email.clone(),
-                admin_password: request.admin_password.clone(),
                 domain: request.domain.clone(),
+                operator: false,
             };
-            match self.insert_account(&by, attempt, false).await {
-                // The nic is taken (by another account, or a deleted one, whose nic is never
-                // reused): the next one. A taken domain name is the caller's conflict.
+            match self.insert_hashed(&by, new, &root).await {
                 Err(Error::Conflict(_))
-                    if number < 100_000_000 && !self.domain_name_taken(&request.domain).await? =>
+                    if tries < NIC_TRIES && !self.domain_name_taken(&request.domain).await? =>
                 {
+                    tries += 1;
                     number += 1;
                 }
                 other => return other,
@@ -218,7 +222,19 @@ impl Directory {
         let nic = request
             .nic
             .ok_or_else(|| Error::invalid("nic is required"))?;
-        let (password, generated) = match request.admin_password {
+        let root = self.root_password(request.admin_password).await?;
+        let new = NewRoot {
+            nic,
+            email: request.email,
+            domain: request.domain,
+            operator,
+        };
+        self.insert_hashed(by, new, &root).await
+    }
+
+    /// The ROOT user's password (checked, or generated) and its hash.
+    async fn root_password(&self, given: Option<Secret>) -> Result<RootPassword> {
+        let (password, generated) = match given {
             Some(p) => {
                 password::check_policy(&p)?;
                 (p, false)
@@ -226,17 +242,30 @@ impl Directory {
             None => (secret::random_password(), true),
         };
         let to_hash = password.clone();
-        let root_password_hash = blocking(move || password::hash(&to_hash)).await??;
+        let hash = blocking(move || password::hash(&to_hash)).await??;
+        Ok(RootPassword {
+            password,
+            generated,
+            hash,
+        })
+    }
+
+    async fn insert_hashed(
+        &self,
+        by: &Author,
+        new: NewRoot,
+        root: &RootPassword,
+    ) -> Result<CreatedAccount> {
         let root_login = Login::parse(ROOT_LOGIN)?;
         let mut tx = self.begin().await?;
         let account = tx
             .create_account(NewAccount {
-                nic,
-                email: request.email,
-                operator,
-                domain: request.domain,
+                nic: new.nic,
+                email: new.email,
+                operator: new.operator,
+                domain: new.domain,
                 root_login: root_login.clone(),
-                root_password_hash,
+                root_password_hash: root.hash.clone(),
                 now: self.clock.now(),
             })
             .await?;
@@ -251,9 +280,28 @@ impl Directory {
         Ok(CreatedAccount {
             account,
             root_login,
-            generated_password: generated.then_some(password),
+            generated_password: root.generated.then(|| root.password.clone()),
         })
     }
+}
+
+/// How many taken nics a creation moves past before it gives up (other requests creating
+/// accounts at the same moment).
+const NIC_TRIES: u32 = 64;
+
+/// A ROOT user's password, hashed once for every attempt.
+struct RootPassword {
+    password: Secret,
+    generated: bool,
+    hash: String,
+}
+
+/// An account to insert, beside its ROOT user's password.
+struct NewRoot {
+    nic: Nic,
+    email: Email,
+    domain: DomainFields,
+    operator: bool,
 }
 
 /// What Keystone shows of an account, for its records.

@@ -25,6 +25,9 @@ pub trait AccountReads: Send + Sync {
     async fn account(&self, id: AccountId) -> Result<Option<Account>>;
     async fn account_by_nic(&self, nic: &Nic) -> Result<Option<Account>>;
     async fn list_accounts(&self) -> Result<Vec<Account>>;
+    /// The highest `N` of the generated nics (`lkN-lk`, digits only) ever given, deleted
+    /// accounts' included; 0 when none was. One query, whatever the number of accounts.
+    async fn highest_generated_nic(&self) -> Result<u64>;
     /// The bootstrap account, if the store has been bootstrapped.
     async fn operator_account(&self) -> Result<Option<Account>>;
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     the_sixty_first_creation_in_a_minute_is_refused_whatever_the_method,
     malformed_auth_bodies_get_keystone_errors,
     state_changes_invalidate_tokens_on_the_next_validation,
+    a_password_change_ends_the_tokens_issued_before_it,
     application_credentials_are_service_accounts,
     tokens_expire_and_allow_expired_reads_them_back,
 );
@@ -748,4 +749,78 @@ async fn tokens_expire_and_allow_expired_reads_them_back(app: TestApp) {
     r.expect(200);
     let expired_caller = app.ks_get("/v3/auth/projects", &token).await;
     keystone_error(&expired_caller, 401);
+}
+
+async fn a_password_change_ends_the_tokens_issued_before_it(app: TestApp) {
+    let admin = app.ks_admin().await;
+    let pat = app.admin_pat().await;
+    app.create_user(&pat, "hana", "DEFAULT").await;
+    let users = app.ks_get("/v3/users?name=hana", &admin).await.expect(200);
+    let hana = users["users"][0]["id"].as_str().unwrap().to_owned();
+    let valid = |t: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.ks(
+                Method::HEAD,
+                "/v3/auth/tokens",
+                Some(&admin),
+                Some(&t),
+                None,
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    };
+    let rescope = |t: String| {
+        let app = &app;
+        async move {
+            app.ks_issue(json!({ "identity": { "methods": ["token"], "token": { "id": t } } }))
+                .await
+                .0
+        }
+    };
+    // Changed by the user itself: its earlier tokens end, the ones it gets next work.
+    let before = app.ks_password("hana", "hana password", None).await;
+    assert_eq!(valid(before.clone()).await, 200);
+    app.advance(TimeDelta::seconds(1));
+    let change = json!({ "user": { "original_password": "hana password", "password": "hana new password" } });
+    let r = app
+        .ks(
+            Method::POST,
+            &format!("/v3/users/{hana}/password"),
+            None,
+            None,
+            Some(change),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(valid(before.clone()).await, 404);
+    keystone_error(&rescope(before).await, 401);
+    let after = app.ks_password("hana", "hana new password", None).await;
+    assert_eq!(valid(after.clone()).await, 200);
+    assert_eq!(rescope(after.clone()).await.status, 201);
+    // Changed by an administrator, through /1.0: the same.
+    app.advance(TimeDelta::seconds(1));
+    app.put(
+        "/1.0/me/identity/user/hana",
+        &pat,
+        json!({ "password": "hana third password" }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(valid(after.clone()).await, 404);
+    keystone_error(&rescope(after).await, 401);
+    // Other changes to the user leave its tokens alone.
+    let third = app.ks_password("hana", "hana third password", None).await;
+    app.advance(TimeDelta::seconds(1));
+    app.put(
+        "/1.0/me/identity/user/hana",
+        &pat,
+        json!({ "description": "renamed team" }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(valid(third).await, 200);
 }

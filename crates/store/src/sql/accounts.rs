@@ -34,6 +34,20 @@ impl AccountReads for Backend {
             .collect()
     }
 
+    async fn highest_generated_nic(&self) -> Result<u64> {
+        // Tombstones keep their nic: a deleted account's is never given again.
+        let nics: Vec<String> =
+            sqlx::query_scalar("SELECT nic FROM accounts WHERE nic LIKE 'lk%-lk'")
+                .fetch_all(self.db()?)
+                .await
+                .map_err(internal)?;
+        Ok(nics
+            .iter()
+            .filter_map(|n| latchkey_core::names::generated_nic_number(n))
+            .max()
+            .unwrap_or(0))
+    }
+
     async fn operator_account(&self) -> Result<Option<Account>> {
         sqlx::query_as::<_, AccountRow>(AssertSqlSafe(format!("{ACCOUNT_SELECT} AND operator")))
             .fetch_optional(self.db()?)

@@ -322,6 +322,11 @@ impl Directory {
                     return Err(invalid());
                 }
                 super::super::auth::refuse_disabled(&user).map_err(|_| invalid())?;
+                // A password change (by the user or an administrator) ends every token issued
+                // before it, as Keystone's revocation by user and time does.
+                if claims.iat_us < user.password_updated_at.timestamp_micros() {
+                    return Err(invalid());
+                }
                 Subject::User(user)
             }
             Holder::Client(id) => {
