@@ -145,16 +145,27 @@ struct PermissionsDocument {
     deny: Vec<String>,
 }
 
+impl PermissionsDocument {
+    fn of(p: &Permissions) -> Self {
+        let list = |l: &[ActionPattern]| l.iter().map(|a| a.as_str().to_owned()).collect();
+        Self {
+            allow: list(&p.allow),
+            except: list(&p.except),
+            deny: list(&p.deny),
+        }
+    }
+}
+
 /// The permissions as one JSON document.
 pub fn permissions_json(p: &Permissions) -> String {
-    let list = |l: &[ActionPattern]| l.iter().map(|a| a.as_str().to_owned()).collect();
-    let doc = PermissionsDocument {
-        allow: list(&p.allow),
-        except: list(&p.except),
-        deny: list(&p.deny),
-    };
     // Strings in vectors always serialise.
-    serde_json::to_string(&doc).unwrap_or_default()
+    serde_json::to_string(&PermissionsDocument::of(p)).unwrap_or_default()
+}
+
+/// The same document as a JSON value (`{"allow": […], "except": […], "deny": […]}`), as audit
+/// records show it.
+pub fn permissions_value(p: &Permissions) -> serde_json::Value {
+    serde_json::to_value(PermissionsDocument::of(p)).unwrap_or_default()
 }
 
 /// Reads [`permissions_json`]'s document back.

@@ -14,7 +14,7 @@ use crate::policy::index::GroupPermissions;
 use crate::policy::permissions_group::{
     self, GroupOwner, GroupRef, PermissionsGroup, PermissionsGroupDraft, PermissionsGroupId,
 };
-use crate::policy::{Permissions, Policy, PolicyDraft};
+use crate::policy::{Policy, PolicyDraft};
 use crate::store::Record;
 use crate::{Error, Result};
 
@@ -40,18 +40,11 @@ pub(super) fn group_permissions(
     out
 }
 
-fn permissions_details(p: &Permissions) -> Value {
-    let list = |l: &[crate::policy::ActionPattern]| -> Vec<String> {
-        l.iter().map(|a| a.as_str().to_owned()).collect()
-    };
-    json!({ "allow": list(&p.allow), "except": list(&p.except), "deny": list(&p.deny) })
-}
-
 fn group_details(g: &PermissionsGroup) -> Value {
     json!({
         "name": g.name.as_str(),
         "description": g.description.as_str(),
-        "permissions": permissions_details(&g.permissions),
+        "permissions": permissions_group::permissions_value(&g.permissions),
     })
 }
 
